@@ -1,0 +1,5 @@
+"""`python -m reconciler` runs the tenantctl CLI."""
+
+from .cli import main
+
+main()

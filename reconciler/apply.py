@@ -1,0 +1,131 @@
+"""Stage 4: execute a plan through a provider, in order, each action idempotent.
+
+A failed action stops the actions that depend on it (transitively); the others still run.
+Transient provider errors are retried with backoff that honours Retry-After, within a budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .errors import PermanentProviderError, ProviderError, TransientProviderError
+from .model import AutoRecharge, money
+from .plan import Action, Plan
+from .providers.base import Provider
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one action: done, unchanged (already so), failed, or skipped."""
+
+    action: Action
+    status: str
+    message: str = ""
+    retries: int = 0
+
+
+@dataclass
+class ApplyResult:
+    """All outcomes, in plan order."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many actions ended with `status`."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed or was skipped."""
+        return all(o.status in ("done", "unchanged") for o in self.outcomes)
+
+    @property
+    def retries(self) -> int:
+        """Transient failures retried across the run."""
+        return sum(o.retries for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff, honouring Retry-After, within a total time budget per action."""
+
+    attempts: int = 8
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    budget: float = 300.0
+
+
+def idempotency_key(plan: Plan, action: Action) -> str:
+    """Stable per (observed state, action): re-running the same plan never buys twice."""
+    text = f"{plan.state_digest}|{action.type}|{action.address}|{action.after}"
+    return "tenantctl-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def execute(action: Action, provider: Provider, plan: Plan) -> bool:
+    """Perform one action; True when the tenant changed."""
+    kind, address, after = action.type, action.address, action.after or {}
+    parts = address.split("/")
+    if kind == "purchase_subscription":
+        return provider.purchase_subscription(after["sku"], after["seats"], after["term"], after["billingFrequency"])
+    if kind == "set_seats":
+        return provider.set_seats(parts[1], after["seats"])
+    if kind == "set_term":
+        return provider.set_term(parts[1], after["term"], after["billingFrequency"])
+    if kind == "set_pay_as_you_go":
+        return provider.set_pay_as_you_go(parts[1], after["payAsYouGo"])
+    if kind == "set_auto_recharge":
+        return provider.set_auto_recharge(AutoRecharge(
+            enabled=after["enabled"], trigger_below=money(after["triggerBelow"]) if "triggerBelow" in after else None,
+            amount=money(after["amount"]) if "amount" in after else None))
+    if kind == "add_funds":
+        return provider.add_funds(Decimal(str(after["amount"])), idempotency_key(plan, action))
+    if kind == "set_usage_location":
+        return provider.set_usage_location(parts[1], after["usageLocation"])
+    if kind == "assign_license":
+        return provider.assign_license(parts[1], parts[2])
+    if kind == "remove_license":
+        return provider.remove_license(parts[1], parts[2])
+    raise PermanentProviderError(f"unknown action type '{kind}'", "upgrade tenantctl")
+
+
+def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy(),
+               on_outcome: Callable[[Outcome], None] | None = None,
+               sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
+    """Run every action of `plan` whose dependencies succeeded."""
+    result = ApplyResult()
+    bad: dict[int, int] = {}  # action id -> id of the failure that stopped it
+    for action in plan.actions:
+        blocker = next((bad[d] for d in action.depends_on if d in bad), None)
+        if blocker is not None:
+            outcome = Outcome(action, "skipped", f"not attempted: action {blocker} failed")
+        else:
+            outcome = _attempt(action, provider, plan, policy, sleep)
+        if outcome.status in ("failed", "skipped"):
+            bad[action.id] = blocker if blocker is not None else action.id
+        result.outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+    return result
+
+
+def _attempt(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy,
+             sleep: Callable[[float], None]) -> Outcome:
+    retries, waited = 0, 0.0
+    while True:
+        try:
+            changed = execute(action, provider, plan)
+            return Outcome(action, "done" if changed else "unchanged", "" if changed else "already so", retries)
+        except TransientProviderError as exc:
+            delay = exc.retry_after if exc.retry_after is not None else min(
+                policy.max_delay, policy.base_delay * 2 ** retries)
+            if retries + 1 >= policy.attempts or waited + delay > policy.budget:
+                return Outcome(action, "failed", f"{exc}; gave up after {retries + 1} attempts", retries)
+            sleep(delay)
+            waited += delay
+            retries += 1
+        except ProviderError as exc:
+            return Outcome(action, "failed", str(exc), retries)

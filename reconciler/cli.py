@@ -1,0 +1,328 @@
+"""The `tenantctl` command line.
+
+Exit codes everywhere: 0 success or nothing to do, 1 error, 2 changes present (plan
+--detailed-exitcode, drift). Click's own usage errors would exit 2, which scripts would read as
+"changes present", so they are mapped to 1 in main().
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import catalog
+from .apply import ApplyResult, Outcome, apply_plan
+from .drift import drift_report
+from .errors import TenantctlError, UsageError, ValidationError
+from .model import TenantSpec, TenantState
+from .plan import Plan, compute_plan
+from .providers import LocalProvider, open_provider, provider_url, today
+from .render import (Style, apply_text, drift_markdown, drift_text, plan_markdown, plan_text, summary_line,
+                     to_json)
+from .schema import schema as load_schema
+from .snapshot import dump_yaml, load_snapshot, state_to_dict
+from .spec import load_spec
+from .specdoc import export_spec, spec_to_dict
+from .yamlload import load_file
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+@dataclass
+class Settings:
+    """Options shared by every command."""
+
+    provider: str | None
+    color: bool
+    quiet: bool
+
+    def say(self, message: str) -> None:
+        """A message for the human, on stderr (stdout is for machine output)."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+
+def _color_wanted(no_color: bool) -> bool:
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--provider", envvar="TENANTCTL_PROVIDER", metavar="URL",
+              help="local:PATH (SQLite file). Default: local:.tenantctl/<metadata.name>.db.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also NO_COLOR).")
+@click.option("-q", "--quiet", is_flag=True, help="Only machine output and errors.")
+@click.version_option(package_name="tenantctl")
+@click.pass_context
+def cli(ctx: click.Context, provider: str | None, no_color: bool, quiet: bool) -> None:
+    """Keep a Microsoft 365 tenant's licensing and calling billing as code."""
+    ctx.obj = Settings(provider=provider, color=_color_wanted(no_color), quiet=quiet)
+
+
+def _provider_opt(f: Any) -> Any:
+    # --provider is accepted after the subcommand too: `tenantctl plan x.yaml --provider local:db`.
+    return click.option("--provider", "provider_override", metavar="URL", help="Overrides the global --provider.")(f)
+
+
+def _open(settings: Settings, override: str | None, tenant: str | None) -> LocalProvider:
+    return open_provider(provider_url(override or settings.provider, tenant))
+
+
+def _read(settings: Settings, override: str | None, spec: TenantSpec) -> tuple[LocalProvider, TenantState]:
+    provider = _open(settings, override, spec.name)
+    return provider, provider.read_state()
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+def validate(settings: Settings, files: tuple[str, ...]) -> int:
+    """Check Tenant specs and TenantSnapshot files without touching any tenant."""
+    failed = 0
+    for name in files:
+        try:
+            doc_kind = _kind_of(name)
+            if doc_kind == "TenantSnapshot":
+                state = load_snapshot(name, today())
+                click.echo(f"{name}: ok (TenantSnapshot {state.name}: {len(state.users)} users, "
+                           f"{len(state.subscriptions)} subscriptions)")
+            else:
+                spec = load_spec(name)
+                click.echo(f"{name}: ok (Tenant {spec.name}: {len(spec.users)} users, "
+                           f"{len(spec.subscriptions)} subscriptions)")
+        except TenantctlError as exc:
+            click.echo(str(exc), err=True)
+            failed += 1
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def _kind_of(name: str) -> str:
+    doc = load_file(name)
+    return str(doc.data.get("kind", "")) if isinstance(doc.data, dict) else ""
+
+
+@cli.command()
+@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@_provider_opt
+@click.pass_obj
+def plan(settings: Settings, spec_file: str, fmt: str, detailed_exitcode: bool, provider_override: str | None) -> int:
+    """Show what apply would change, without changing anything."""
+    spec = load_spec(spec_file)
+    provider, state = _read(settings, provider_override, spec)
+    the_plan = compute_plan(spec, state)
+    provider.close()
+    _emit_plan(the_plan, fmt, settings, provider.address)
+    if the_plan.has_errors:
+        settings.say("error: the plan has errors (above); fix them before applying")
+        return EXIT_ERROR
+    return EXIT_CHANGES if detailed_exitcode and the_plan.actions else EXIT_OK
+
+
+def _emit_plan(the_plan: Plan, fmt: str, settings: Settings, source: str) -> None:
+    if fmt == "json":
+        click.echo(to_json(the_plan.to_dict()), nl=False)
+    elif fmt == "markdown":
+        click.echo(plan_markdown(the_plan), nl=False)
+    else:
+        click.echo(plan_text(the_plan, Style(settings.color), source), nl=False)
+
+
+@cli.command()
+@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
+@_provider_opt
+@click.pass_obj
+def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool,
+          provider_override: str | None) -> int:
+    """Plan, then make the tenant match the spec."""
+    spec = load_spec(spec_file)
+    provider, state = _read(settings, provider_override, spec)
+    try:
+        the_plan = compute_plan(spec, state)
+        click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
+        if the_plan.has_errors:
+            settings.say("error: the plan has errors (above); nothing was applied")
+            return EXIT_ERROR
+        if not the_plan.actions:
+            return EXIT_OK
+        if the_plan.destructive and not allow_destroy:
+            settings.say(f"error: {len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
+                         "Review them and rerun with --allow-destroy to permit them.")
+            return EXIT_ERROR
+        if not auto_approve and not _confirm(settings, the_plan):
+            return EXIT_ERROR
+        result = apply_plan(the_plan, provider, on_outcome=_progress(settings, len(the_plan.actions)))
+    finally:
+        provider.close()
+    _report(result, settings)
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _confirm(settings: Settings, the_plan: Plan) -> bool:
+    if not sys.stdin.isatty():
+        settings.say("error: apply needs confirmation but there is no terminal; nothing was applied. "
+                     "Pass --auto-approve in automation.")
+        return False
+    answer = click.prompt(f"Apply {len(the_plan.actions)} action(s) to tenant {the_plan.tenant}? "
+                          "Only 'yes' is accepted", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        settings.say("Apply cancelled; nothing was applied.")
+        return False
+    return True
+
+
+def _progress(settings: Settings, total: int) -> Any:
+    """A progress line on a terminal, refreshed at most ten times a second."""
+    show = not settings.quiet and sys.stderr.isatty() and total >= 50
+    state = {"n": 0, "last": 0.0}
+
+    def tick(outcome: Outcome) -> None:
+        state["n"] += 1
+        now = time.monotonic()
+        if show and (now - state["last"] > 0.1 or state["n"] == total):
+            state["last"] = now
+            done = int(state["n"])
+            bar = "#" * (30 * done // total)
+            click.echo(f"\r[{bar:<30}] {done}/{total} {outcome.action.type:<22}", nl=(done == total), err=True)
+    return tick
+
+
+def _report(result: ApplyResult, settings: Settings) -> None:
+    style = Style(settings.color)
+    for o in result.outcomes:
+        if o.status == "failed":
+            click.echo(style.paint(f"  x failed    #{o.action.id} {o.action.type} {o.action.address}: {o.message}", "!"))
+        elif o.status == "skipped":
+            click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
+    click.echo(style.bold(apply_text(result)))
+    if not result.ok:
+        settings.say("error: some actions did not complete; fix the cause and run apply again "
+                     "(actions already done are skipped)")
+
+
+@cli.command()
+@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@_provider_opt
+@click.pass_obj
+def drift(settings: Settings, spec_file: str, fmt: str, provider_override: str | None) -> int:
+    """Report where the tenant no longer matches the spec (exit 2 when it does not)."""
+    spec = load_spec(spec_file)
+    provider, state = _read(settings, provider_override, spec)
+    provider.close()
+    report = drift_report(compute_plan(spec, state), spec, state)
+    if fmt == "json":
+        click.echo(to_json(report.to_dict()), nl=False)
+    elif fmt == "markdown":
+        click.echo(drift_markdown(report), nl=False)
+    else:
+        click.echo(drift_text(report, Style(settings.color)), nl=False)
+    return EXIT_CHANGES if report.drifted else EXIT_OK
+
+
+@cli.command()
+@click.option("--name", help="metadata.name of the exported spec (and of the default local database).")
+@_provider_opt
+@click.pass_obj
+def export(settings: Settings, name: str | None, provider_override: str | None) -> int:
+    """Print a Tenant spec that declares the tenant as it is now."""
+    provider = _open(settings, provider_override, name)
+    state = provider.read_state()
+    provider.close()
+    click.echo(dump_yaml(spec_to_dict(export_spec(state, name))), nl=False)
+    return EXIT_OK
+
+
+@cli.group()
+def snapshot() -> None:
+    """Load or dump the observed state of a local tenant."""
+
+
+@snapshot.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_provider_opt
+@click.pass_obj
+def snapshot_load(settings: Settings, file: str, provider_override: str | None) -> int:
+    """Replace the local tenant's state with a TenantSnapshot file."""
+    state = load_snapshot(file, today())
+    provider = _open(settings, provider_override, state.name)
+    if not isinstance(provider, LocalProvider):
+        raise UsageError("snapshot load works only with the local provider")
+    provider.replace_state(state)
+    provider.close()
+    settings.say(f"Loaded {file} into {provider.address}: {len(state.users)} users, "
+                 f"{len(state.subscriptions)} subscriptions.")
+    return EXIT_OK
+
+
+@snapshot.command("dump")
+@click.option("--name", help="Tenant name, for the default local database.")
+@_provider_opt
+@click.pass_obj
+def snapshot_dump(settings: Settings, name: str | None, provider_override: str | None) -> int:
+    """Print the tenant's observed state as a TenantSnapshot."""
+    provider = _open(settings, provider_override, name)
+    state = provider.read_state()
+    provider.close()
+    click.echo(dump_yaml(state_to_dict(state)), nl=False)
+    return EXIT_OK
+
+
+@cli.command("schema")
+@click.option("--kind", type=click.Choice(["tenant", "snapshot"]), default="tenant", show_default=True)
+def schema_cmd(kind: str) -> int:
+    """Print the JSON Schema of a document kind (for editors and CI)."""
+    click.echo(json.dumps(load_schema(kind), indent=2))
+    return EXIT_OK
+
+
+@cli.command("catalog")
+def catalog_cmd() -> int:
+    """List the SKUs tenantctl knows, with what they provide and need."""
+    for sku in catalog.CATALOG.values():
+        extras = []
+        if sku.provides:
+            extras.append("provides " + ", ".join(sorted(sku.provides)))
+        if sku.requires_any:
+            extras.append("needs " + catalog.describe_caps(sku.requires_any))
+        if sku.pay_as_you_go:
+            extras.append("pay-as-you-go")
+        click.echo(f"{sku.part_number:<30} {sku.sku_id}  {sku.name}" + (f"  ({'; '.join(extras)})" if extras else ""))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every error into a message and an exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="tenantctl", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted; nothing was applied.", err=True)
+        code = EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_ERROR
+    except TenantctlError as exc:
+        # Validation problems already read `file:line:col: error: ...`; others get the prefix.
+        click.echo(str(exc) if isinstance(exc, ValidationError) else f"error: {exc}", err=True)
+        code = EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("TENANTCTL_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in tenantctl; rerun with "
+                   "TENANTCTL_DEBUG=1 for the traceback and report it.", err=True)
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+if __name__ == "__main__":
+    main()

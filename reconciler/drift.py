@@ -1,0 +1,92 @@
+"""Drift: where the live tenant differs from the spec, plus health warnings the seeds make important.
+
+Drift is derived from the plan (each action is one managed field that differs), so plan and drift
+can never disagree about what is different.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from .model import TenantSpec, TenantState, money_out
+from .plan import Diagnostic, Plan
+
+DRIFT_FORMAT_VERSION = "1"
+EXPIRY_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """One managed field whose live value differs from the spec."""
+
+    address: str
+    kind: str  # the action type that would fix it
+    expected: Any
+    actual: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON form."""
+        return {"address": self.address, "kind": self.kind, "expected": self.expected, "actual": self.actual}
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Drifted fields, fields that could not be read, and health warnings."""
+
+    tenant: str
+    items: tuple[DriftItem, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    health: tuple[Diagnostic, ...]
+    unknown: tuple[str, ...] = field(default=())
+
+    @property
+    def drifted(self) -> bool:
+        """True when the tenant does not match the spec (errors such as a missing user count)."""
+        return bool(self.items) or any(d.severity == "error" for d in self.diagnostics)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON drift report (format_version 1)."""
+        return {"format_version": DRIFT_FORMAT_VERSION, "tenant": self.tenant, "drifted": self.drifted,
+                "items": [i.to_dict() for i in self.items], "unknown": list(self.unknown),
+                "diagnostics": [d.to_dict() for d in self.diagnostics],
+                "health": [h.to_dict() for h in self.health]}
+
+
+def drift_report(plan: Plan, spec: TenantSpec, state: TenantState) -> DriftReport:
+    """The drift between `spec` and `state`, given the plan that would reconcile them."""
+    items = tuple(DriftItem(a.address, a.type, a.after, a.before) for a in plan.actions)
+    return DriftReport(tenant=plan.tenant, items=items, diagnostics=plan.diagnostics,
+                       health=tuple(health_warnings(spec, state)), unknown=tuple(sorted(state.unknown)))
+
+
+def health_warnings(spec: TenantSpec, state: TenantState) -> list[Diagnostic]:
+    """Balance, expiry and seat warnings about the live tenant."""
+    out: list[Diagnostic] = []
+    credits = state.credits
+    if credits is not None and "communicationsCredits" not in state.unknown:
+        balance = credits.balance(state.today)
+        recharge = credits.auto_recharge
+        wanted = spec.credits.auto_recharge if spec.credits else None
+        trigger = recharge.trigger_below if recharge.trigger_below is not None else (
+            wanted.trigger_below if wanted else None)
+        if balance <= 0:
+            out.append(Diagnostic("warning", "balance_depleted", f"Communications Credits balance is "
+                                  f"{money_out(balance)}: toll-free and international calls stop",
+                                  "communicationsCredits"))
+        elif not recharge.enabled and trigger is not None and balance < trigger:
+            out.append(Diagnostic("warning", "balance_below_trigger", f"balance {money_out(balance)} is below the "
+                                  f"trigger {money_out(trigger)} and auto-recharge is off", "communicationsCredits"))
+        soon = state.today + timedelta(days=EXPIRY_WARNING_DAYS)
+        for lot in credits.live_lots(state.today):
+            if lot.remaining > 0 and lot.expires <= soon:
+                out.append(Diagnostic("warning", "funds_expiring", f"{money_out(lot.remaining)} of the funds bought "
+                                      f"{lot.purchased.isoformat()} expire on {lot.expires.isoformat()}",
+                                      "communicationsCredits"))
+    for sku in sorted(state.subscriptions):
+        sub = state.subscriptions[sku]
+        if sub.seats > 0 and sub.free <= 0:
+            out.append(Diagnostic("warning", "no_free_seat", f"{sku}: all {sub.seats} seats are assigned",
+                                  f"subscription/{sku}"))
+    return out

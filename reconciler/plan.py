@@ -1,0 +1,305 @@
+"""Stage 3: compute the plan, an ordered list of actions, from a spec and an observed state.
+
+Pure: no I/O, no provider, no clock (the state carries `today`). The same inputs give the same
+plan byte for byte, so a plan can be reviewed, saved, diffed and tested without a tenant.
+
+Order (each phase sorted by a stable key):
+  1. removals that free seats, dependents first (MCOPSTNC before its calling plan);
+  2. subscriptions: purchases, seat changes (decreases after the removals that allow them),
+     terms, pay-as-you-go;
+  3. Communications Credits: auto-recharge, funds;
+  4. usage locations;
+  5. assignments, prerequisites first (Teams Phone, then calling plan, then MCOPSTNC);
+  6. removals of a prerequisite that a new license replaces on the same user (a swap).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from . import catalog
+from .catalog import CREDITS_SKU
+from .digest import spec_digest, state_digest
+from .model import TenantSpec, TenantState, money_out
+
+FORMAT_VERSION = "1"
+
+ACTION_TYPES = ("purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go", "set_auto_recharge",
+                "add_funds", "set_usage_location", "assign_license", "remove_license")
+MONEY_ACTIONS = frozenset({"purchase_subscription", "set_seats", "add_funds"})
+
+
+@dataclass(frozen=True)
+class Action:
+    """One change to the tenant. `depends_on` lists ids that must succeed first."""
+
+    id: int
+    type: str
+    address: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    destructive: bool = False
+    depends_on: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON form (format_version 1)."""
+        return {"id": self.id, "type": self.type, "address": self.address, "before": self.before,
+                "after": self.after, "destructive": self.destructive, "depends_on": list(self.depends_on)}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something the user should know; severity "error" means the plan must not be applied."""
+
+    severity: str  # error | warning | info
+    code: str
+    message: str
+    address: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON form."""
+        out = {"severity": self.severity, "code": self.code, "message": self.message}
+        if self.address:
+            out["address"] = self.address
+        return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan: what to do, against which spec and which observed state."""
+
+    tenant: str
+    spec_digest: str
+    state_digest: str
+    actions: tuple[Action, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        """True when a diagnostic forbids applying this plan."""
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def destructive(self) -> tuple[Action, ...]:
+        """The actions that take something away."""
+        return tuple(a for a in self.actions if a.destructive)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts: total, destructive, and by type in the public type order."""
+        counts = Counter(a.type for a in self.actions)
+        return {"total": len(self.actions), "destructive": len(self.destructive),
+                "by_type": {t: counts[t] for t in ACTION_TYPES if counts[t]}}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON plan (format_version 1)."""
+        return {"format_version": FORMAT_VERSION, "tenant": self.tenant, "spec_digest": self.spec_digest,
+                "state_digest": self.state_digest, "actions": [a.to_dict() for a in self.actions],
+                "summary": self.summary(), "diagnostics": [d.to_dict() for d in self.diagnostics]}
+
+
+@dataclass
+class _Builder:
+    """Collects actions in order, handing out ids."""
+
+    actions: list[Action] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, type_: str, address: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
+            destructive: bool = False, depends_on: list[int] | tuple[int, ...] = ()) -> int:
+        action_id = len(self.actions) + 1
+        deps = tuple(sorted(set(depends_on)))
+        self.actions.append(Action(action_id, type_, address, before, after, destructive, deps))
+        return action_id
+
+    def diag(self, severity: str, code: str, message: str, address: str = "") -> None:
+        self.diagnostics.append(Diagnostic(severity, code, message, address))
+
+
+@dataclass(frozen=True)
+class _UserChange:
+    key: str
+    upn: str
+    add: frozenset[str]
+    remove: frozenset[str]
+    target: frozenset[str]
+    location: str | None  # new usage location, None when unchanged
+
+
+def compute_plan(spec: TenantSpec, state: TenantState) -> Plan:
+    """The ordered actions that make `state` match `spec`, with diagnostics."""
+    b = _Builder()
+    _check_tenant(spec, state, b)
+    changes = _user_changes(spec, state, b)
+    removal_ids: dict[str, list[int]] = defaultdict(list)
+    early, late = _split_removals(changes)
+    _removals(early, b, removal_ids, {})
+    sub_ids = _subscriptions(spec, state, changes, b, removal_ids)
+    credit_ids = _credits(spec, state, changes, b)
+    location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
+                                 {"usageLocation": state.users[c.key].usage_location},
+                                 {"usageLocation": c.location})
+                    for c in changes if c.location is not None}
+    assign_ids = _assignments(changes, b, sub_ids, credit_ids, location_ids)
+    _removals(late, b, removal_ids, assign_ids)
+    return Plan(tenant=spec.name, spec_digest=spec_digest(spec), state_digest=state_digest(state),
+                actions=tuple(b.actions), diagnostics=tuple(b.diagnostics))
+
+
+def _check_tenant(spec: TenantSpec, state: TenantState, b: _Builder) -> None:
+    if spec.agreement != state.agreement:
+        b.diag("error", "agreement_mismatch", f"the spec declares a {spec.agreement} agreement but the tenant is "
+               f"billed under {state.agreement}; tenantctl cannot change the agreement, fix spec.agreement")
+    if spec.currency != state.currency:
+        b.diag("error", "currency_mismatch", f"the spec declares {spec.currency} but the tenant is billed in "
+               f"{state.currency}; fix spec.currency")
+
+
+def _user_changes(spec: TenantSpec, state: TenantState, b: _Builder) -> list[_UserChange]:
+    """Per user, what to add and remove. Linear in the number of users."""
+    managed = spec.managed_skus
+    changes = []
+    for key in sorted(set(spec.users) | (set(state.users) if spec.prune else set())):
+        live = state.users.get(key)
+        want = spec.users.get(key)
+        if live is None:
+            assert want is not None
+            b.diag("error", "user_not_found", f"user '{want.upn}' (spec.users[{want.index}]) does not exist in the "
+                   "tenant; tenantctl does not create users: create it first or remove it from the spec",
+                   f"user/{want.upn}")
+            continue
+        target = (live.licenses - managed) | (want.licenses if want else frozenset())
+        location = want.usage_location if want and want.usage_location != live.usage_location else None
+        if target == live.licenses and location is None:
+            continue
+        for sku in sorted(target):
+            missing = catalog.missing_prerequisite(sku, target)
+            if missing:
+                b.diag("error", "prerequisite_violation", f"'{live.upn}' would hold {sku} without "
+                       f"{catalog.describe_caps(missing)} (licenses outside the spec count too); "
+                       "add the prerequisite to the user or manage that SKU", f"user/{live.upn}/{sku}")
+        changes.append(_UserChange(key, live.upn, target - live.licenses, live.licenses - target, target,
+                                   location))
+    return changes
+
+
+def _split_removals(changes: list[_UserChange]) -> tuple[list[tuple[_UserChange, str]], list[tuple[_UserChange, str]]]:
+    """Removals that can go first, and those that must wait for their replacement (a swap)."""
+    early, late = [], []
+    for c in changes:
+        needed: set[str] = set()
+        for sku in c.target:
+            entry = catalog.CATALOG.get(sku)
+            if entry is not None:
+                needed |= entry.requires_any
+        for sku in c.remove:
+            entry = catalog.CATALOG.get(sku)
+            swap = entry is not None and bool(entry.provides & needed) and bool(c.add)
+            (late if swap else early).append((c, sku))
+    key = lambda item: (-catalog.tier(item[1]), item[0].key, item[1])  # noqa: E731
+    return sorted(early, key=key), sorted(late, key=key)
+
+
+def _removals(items: list[tuple[_UserChange, str]], b: _Builder, removal_ids: dict[str, list[int]],
+              assigned: dict[str, list[int]]) -> None:
+    """Remove licenses; `assigned` maps a user to assignments that must come first (a swap)."""
+    by_user: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for c, sku in items:
+        # A license goes only after the licenses on the same user that need it.
+        deps = [i for other, i in by_user[c.key] if catalog.tier(other) > catalog.tier(sku)]
+        deps += assigned.get(c.key, [])
+        action_id = b.add("remove_license", f"user/{c.upn}/{sku}", {"sku": sku}, None, True, deps)
+        by_user[c.key].append((sku, action_id))
+        removal_ids[sku].append(action_id)
+
+
+def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b: _Builder,
+                   removal_ids: dict[str, list[int]]) -> dict[str, int]:
+    """Subscription actions; returns, per SKU, the action assignments of that SKU must wait for."""
+    delta: Counter[str] = Counter()
+    for c in changes:
+        delta.update(c.add)
+        delta.subtract(c.remove)
+    seat_ids: dict[str, int] = {}
+    for sku in sorted(spec.subscriptions):
+        want = spec.subscriptions[sku]
+        live = state.subscriptions.get(sku)
+        consumed_after = (live.consumed if live else 0) + delta[sku]
+        address = f"subscription/{sku}"
+        if consumed_after > want.seats:
+            b.diag("error", "seats_exhausted", f"{consumed_after} users would hold {sku} but seats is {want.seats} "
+                   "(users not listed in the spec count too); raise seats or free licenses", address)
+        if live is None:
+            if want.seats == 0:
+                b.diag("info", "nothing_to_buy", f"{sku} declares 0 seats and is not owned: nothing to buy", address)
+                continue
+            bought = b.add("purchase_subscription", address, None,
+                           {"sku": sku, "seats": want.seats, "term": want.term,
+                            "billingFrequency": want.billing_frequency})
+            seat_ids[sku] = bought
+            if want.pay_as_you_go:
+                b.add("set_pay_as_you_go", address, {"payAsYouGo": False}, {"payAsYouGo": True}, False, [bought])
+            continue
+        if want.seats != live.seats:
+            decrease = want.seats < live.seats
+            seat_ids[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": want.seats}, decrease,
+                                  removal_ids.get(sku, []) if decrease else [])
+        if (want.term, want.billing_frequency) != (live.term, live.billing_frequency):
+            b.add("set_term", address, {"term": live.term, "billingFrequency": live.billing_frequency},
+                  {"term": want.term, "billingFrequency": want.billing_frequency})
+        if want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
+            b.add("set_pay_as_you_go", address, {"payAsYouGo": live.pay_as_you_go},
+                  {"payAsYouGo": want.pay_as_you_go}, destructive=not want.pay_as_you_go)
+    return seat_ids
+
+
+def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b: _Builder) -> list[int]:
+    """Credits actions; returns the ids MCOPSTNC assignments must wait for."""
+    want = spec.credits
+    if want is None:
+        return []
+    live = state.credits
+    ids: list[int] = []
+    live_recharge = live.auto_recharge if live else None
+    if want.auto_recharge is not None and want.auto_recharge != live_recharge:
+        disabling = bool(live_recharge and live_recharge.enabled and not want.auto_recharge.enabled)
+        ids.append(b.add("set_auto_recharge", "communicationsCredits",
+                         live_recharge.to_dict() if live_recharge else None, want.auto_recharge.to_dict(),
+                         destructive=disabling))
+    balance = live.balance(state.today) if live else Decimal(0)
+    if want.minimum_balance is not None and balance < want.minimum_balance:
+        amount = (want.minimum_balance - balance).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+        ids.append(b.add("add_funds", "communicationsCredits", {"balance": money_out(balance)},
+                         {"balance": money_out(balance + amount), "amount": money_out(amount)}))
+    available = bool(live and live.licenses_available) or bool(ids and (
+        (want.auto_recharge and want.auto_recharge.enabled) or want.minimum_balance))
+    if not available and any(CREDITS_SKU in c.add for c in changes):
+        b.diag("error", "credits_not_set_up", "MCOPSTNC licenses exist only once Communications Credits are "
+               "funded or auto-recharge is enabled; set communicationsCredits.minimumBalance or enable "
+               "autoRecharge", "communicationsCredits")
+    return ids
+
+
+def _assignments(changes: list[_UserChange], b: _Builder, sub_ids: dict[str, int], credit_ids: list[int],
+                 location_ids: dict[str, int]) -> dict[str, list[int]]:
+    """Assignments, prerequisites first; returns the assignment ids per user."""
+    items = sorted(((c, sku) for c in changes for sku in c.add),
+                   key=lambda item: (catalog.tier(item[1]), item[0].key, item[1]))
+    ids: dict[tuple[str, str], int] = {}
+    for c, sku in items:
+        deps = [location_ids[c.key]] if c.key in location_ids else []
+        if sku in sub_ids:
+            deps.append(sub_ids[sku])
+        entry = catalog.CATALOG.get(sku)
+        if entry is not None and entry.needs_credits:
+            deps.extend(credit_ids)
+        if entry is not None and entry.requires_any:
+            deps.extend(ids[(c.key, other)] for other in c.add
+                        if (c.key, other) in ids and catalog.CATALOG[other].provides & entry.requires_any)
+        ids[(c.key, sku)] = b.add("assign_license", f"user/{c.upn}/{sku}", None, {"sku": sku}, False, deps)
+    per_user: dict[str, list[int]] = defaultdict(list)
+    for (key, _), action_id in ids.items():
+        per_user[key].append(action_id)
+    return per_user

@@ -1,0 +1,56 @@
+"""Stage 2's contract: what a provider (the live tenant) must offer.
+
+Reads return a whole TenantState. Every write is idempotent and re-checks its own precondition
+inside the provider, where it can be done atomically: it returns True when it changed the
+tenant and False when the tenant was already so ("already done: skip"). A write that breaks a
+tenant rule raises PermanentProviderError with a hint; one that may succeed later raises
+TransientProviderError. The planner never sees this module.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
+
+from ..model import AutoRecharge, TenantState
+
+
+class Provider(Protocol):
+    """A live tenant. Implementations: LocalProvider (SQLite); a Graph provider can follow."""
+
+    @property
+    def address(self) -> str:
+        """Where this provider points, for messages (never contains a secret)."""
+
+    def read_state(self) -> TenantState:
+        """The whole observed state."""
+
+    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str) -> bool:
+        """Buy a subscription; False when one for `sku` already exists."""
+
+    def set_seats(self, sku: str, seats: int) -> bool:
+        """Set the seat count (never below the seats consumed)."""
+
+    def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
+        """Change term and billing frequency (effective at renewal)."""
+
+    def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
+        """Turn pay-as-you-go overage on or off."""
+
+    def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
+        """Set Communications Credits auto-recharge."""
+
+    def add_funds(self, amount: Decimal, idempotency_key: str) -> bool:
+        """Add funds once per key; False when that key was already honoured."""
+
+    def set_usage_location(self, upn: str, location: str) -> bool:
+        """Set a user's usage location."""
+
+    def assign_license(self, upn: str, sku: str) -> bool:
+        """Give a user a license; False when held already."""
+
+    def remove_license(self, upn: str, sku: str) -> bool:
+        """Take a license from a user; False when not held."""
+
+    def close(self) -> None:
+        """Release connections."""

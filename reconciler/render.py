@@ -1,0 +1,192 @@
+"""Human and machine renderings of plans, drift reports and apply results."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from .apply import ApplyResult
+from .drift import DriftReport
+from .plan import Action, Diagnostic, Plan
+
+_SYMBOL = {"purchase_subscription": "+", "add_funds": "+", "assign_license": "+", "remove_license": "-"}
+_COLOR = {"+": "32", "~": "33", "-": "31", "!": "31", "?": "36"}
+
+
+class Style:
+    """ANSI colours, or none (NO_COLOR, --no-color, or not a terminal)."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def paint(self, text: str, symbol: str) -> str:
+        """Colour `text` for the change `symbol`."""
+        code = _COLOR.get(symbol)
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color and code else text
+
+    def bold(self, text: str) -> str:
+        """Bold text."""
+        return f"\x1b[1m{text}\x1b[0m" if self.color else text
+
+
+def symbol(action: Action) -> str:
+    """+ adds, - removes, ~ changes in place."""
+    return _SYMBOL.get(action.type, "~")
+
+
+def describe(action: Action) -> str:
+    """The change in words: `seats: 200 -> 250`, `triggerBelow: 50 -> 100`."""
+    before, after = action.before, action.after
+    if action.type in ("assign_license", "remove_license"):
+        return ""
+    if before is None:
+        return " ".join(f"{k}={_value(v)}" for k, v in (after or {}).items())
+    if action.type == "add_funds" and after:
+        return f"add {_value(after['amount'])} (balance {_value(before['balance'])} -> {_value(after['balance'])})"
+    diff = DeepDiff(before, after or {}, verbose_level=2)
+    parts = []
+    for path, change in sorted(diff.get("values_changed", {}).items()):
+        parts.append(f"{_field(path)}: {_value(change['old_value'])} -> {_value(change['new_value'])}")
+    for path, value in sorted(diff.get("dictionary_item_added", {}).items()):
+        parts.append(f"{_field(path)}: (none) -> {_value(value)}")
+    for path, value in sorted(diff.get("dictionary_item_removed", {}).items()):
+        parts.append(f"{_field(path)}: {_value(value)} -> (none)")
+    for path, change in sorted(diff.get("type_changes", {}).items()):
+        parts.append(f"{_field(path)}: {_value(change['old_value'])} -> {_value(change['new_value'])}")
+    return ", ".join(parts)
+
+
+def _field(path: str) -> str:
+    return path.replace("root['", "").replace("']['", ".").replace("']", "")
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def summary_line(plan: Plan) -> str:
+    """`Plan: 2 to buy, 3 to change, 40 to assign, 1 to remove (1 destructive).`"""
+    if not plan.actions:
+        return "No changes. The tenant matches the spec."
+    counts = plan.summary()["by_type"]
+    buy = counts.get("purchase_subscription", 0) + counts.get("add_funds", 0)
+    assign = counts.get("assign_license", 0)
+    remove = counts.get("remove_license", 0)
+    change = len(plan.actions) - buy - assign - remove
+    return (f"Plan: {buy} to buy, {change} to change, {assign} to assign, {remove} to remove "
+            f"({len(plan.destructive)} destructive).")
+
+
+def action_line(action: Action, style: Style) -> str:
+    """One action as a line of text."""
+    sym = symbol(action)
+    detail = describe(action)
+    line = f"  {sym} {action.type:<22} {action.address}"
+    if detail:
+        line += f"  {detail}"
+    if action.destructive:
+        line += "  (destructive)"
+    return style.paint(line, sym)
+
+
+def diagnostics_text(diagnostics: Iterable[Diagnostic], style: Style) -> list[str]:
+    """Diagnostics as lines: `error[user_not_found]: ...`."""
+    return [style.paint(f"{d.severity}[{d.code}]: {d.message}", "!" if d.severity == "error" else "?")
+            for d in diagnostics]
+
+
+def plan_text(plan: Plan, style: Style, source: str = "") -> str:
+    """The readable plan."""
+    lines = [style.bold(f"Tenant {plan.tenant}") + (f" ({source})" if source else "")]
+    if plan.actions:
+        lines.append("")
+        lines.extend(action_line(a, style) for a in plan.actions)
+    if plan.diagnostics:
+        lines.append("")
+        lines.extend(diagnostics_text(plan.diagnostics, style))
+    lines.append("")
+    lines.append(style.bold(summary_line(plan)))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """Stable JSON text: two-space indent, keys in the documented order."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _md_table(rows: list[tuple[str, int]]) -> list[str]:
+    return ["| type | count |", "|---|---:|"] + [f"| `{t}` | {n} |" for t, n in rows]
+
+
+def plan_markdown(plan: Plan) -> str:
+    """A pull-request comment: summary and counts first, destructive actions visible, the rest folded."""
+    lines = [f"### Tenant `{plan.tenant}`", "", f"**{summary_line(plan)}**", ""]
+    by_type = plan.summary()["by_type"]
+    if by_type:
+        lines += _md_table(list(by_type.items())) + [""]
+    if plan.destructive:
+        lines.append(f":warning: **{len(plan.destructive)} destructive action(s):**")
+        lines += [f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() for a in plan.destructive] + [""]
+    for d in plan.diagnostics:
+        lines.append(f"- **{d.severity}** `{d.code}`: {d.message}")
+    if plan.diagnostics:
+        lines.append("")
+    if plan.actions:
+        lines += ["<details><summary>All actions</summary>", "", "```diff"]
+        lines += [f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip() for a in plan.actions]
+        lines += ["```", "", "</details>", ""]
+    return "\n".join(lines)
+
+
+def drift_text(report: DriftReport, style: Style) -> str:
+    """The readable drift report."""
+    lines = [style.bold(f"Tenant {report.tenant}")]
+    for item in report.items:
+        lines.append(style.paint(f"  ! {item.address} ({item.kind}): expected {_brief(item.expected)}, "
+                                 f"actual {_brief(item.actual)}", "!"))
+    for name in report.unknown:
+        lines.append(style.paint(f"  ? {name}: unknown (the provider cannot read it; not drift)", "?"))
+    lines.extend("  " + line for line in diagnostics_text(report.diagnostics, style))
+    lines.extend("  " + line for line in diagnostics_text(report.health, style))
+    verdict = (f"Drift: {len(report.items)} field(s) differ from the spec." if report.drifted
+               else "No drift. The tenant matches the spec.")
+    lines.append(style.bold(verdict))
+    return "\n".join(lines) + "\n"
+
+
+def drift_markdown(report: DriftReport) -> str:
+    """Drift as Markdown."""
+    verdict = f"{len(report.items)} field(s) drifted" if report.drifted else "no drift"
+    lines = [f"### Tenant `{report.tenant}`: {verdict}", ""]
+    if report.items:
+        lines += ["| address | kind | expected | actual |", "|---|---|---|---|"]
+        lines += [f"| `{i.address}` | {i.kind} | {_brief(i.expected)} | {_brief(i.actual)} |" for i in report.items]
+        lines.append("")
+    for d in list(report.diagnostics) + list(report.health):
+        lines.append(f"- **{d.severity}** `{d.code}`: {d.message}")
+    return "\n".join(lines) + "\n"
+
+
+def _brief(value: Any) -> str:
+    if value is None:
+        return "absent"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_value(v)}" for k, v in value.items())
+    return _value(value)
+
+
+def apply_text(result: ApplyResult) -> str:
+    """What apply did and did not do."""
+    done, same = result.count("done"), result.count("unchanged")
+    failed, skipped = result.count("failed"), result.count("skipped")
+    line = f"Apply: {done} done, {same} already so, {failed} failed, {skipped} not attempted"
+    if result.retries:
+        line += f", {result.retries} retries"
+    return line + "."

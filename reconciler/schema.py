@@ -1,0 +1,111 @@
+"""The shipped JSON Schemas, and their errors turned into located, human messages."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from .errors import Problem
+from .yamlload import Document
+
+_FIELD_HINTS = {
+    "upn": "expected a user principal name such as alice@contoso.com",
+    "usageLocation": "expected a two-letter ISO 3166-1 country code in capitals, such as US or NO",
+    "name": "lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters",
+    "tenantId": "expected a GUID such as 2f1c0b5e-1234-4cde-8f00-0123456789ab",
+    "currency": "expected a three-letter ISO 4217 code in capitals, such as USD",
+    "purchased": "expected a date as YYYY-MM-DD",
+}
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "a string",
+               "boolean": "true or false", "array": "a list", "object": "a mapping"}
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema for `kind` ("tenant" or "snapshot")."""
+    text = resources.files("reconciler").joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(kind))
+
+
+def validate(doc: Document, kind: str) -> list[Problem]:
+    """Every schema violation in `doc`, one located problem per place."""
+    problems: dict[tuple[Any, ...], Problem] = {}
+    for error in _validator(kind).iter_errors(doc.data):
+        for problem in _explain(doc, error):
+            key = (problem.line, problem.col, problem.field)
+            # jsonschema can report one place several times; keep the first, most specific.
+            problems.setdefault(key, problem)
+    return list(problems.values())
+
+
+def _explain(doc: Document, error: SchemaError) -> list[Problem]:
+    where = tuple(error.absolute_path)
+    field = str(where[-1]) if where and isinstance(where[-1], str) else ""
+    validator, value = error.validator, error.instance
+    if validator == "additionalProperties" and isinstance(value, dict):
+        allowed = list(error.schema.get("properties", {}))
+        extras = [k for k in value if k not in allowed]
+        return [doc.problem(where + (k,), f"unknown field '{k}'", _did_you_mean(k, allowed, "allowed: "
+                            + ", ".join(allowed)), key=True) for k in extras]
+    if validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else str(error.message)
+        return [doc.problem(where, f"missing required field '{missing}'")]
+    if validator == "type":
+        want = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
+        return [doc.problem(where, f"expected {want}, got {_show(value)}", _quote_hint(field, value))]
+    if validator == "enum":
+        choices = ", ".join(str(c) for c in error.validator_value)
+        hint = _did_you_mean(str(value), [str(c) for c in error.validator_value], f"one of: {choices}")
+        return [doc.problem(where, f"{_show(value)} is not allowed", hint)]
+    if validator == "const":
+        return [doc.problem(where, f"expected {error.validator_value!r}, got {_show(value)}")]
+    if validator == "pattern":
+        return [doc.problem(where, f"{_show(value)} is not valid", _FIELD_HINTS.get(field, _case_hint(value)))]
+    if validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "exclusiveMinimum": "greater than", "maximum": "at most",
+                 "exclusiveMaximum": "less than"}[str(validator)]
+        return [doc.problem(where, f"{_show(value)} is out of range: must be {words} {error.validator_value}")]
+    if validator in ("minLength", "maxLength"):
+        return [doc.problem(where, f"{_show(value)} has the wrong length", _FIELD_HINTS.get(field, ""))]
+    return [doc.problem(where, str(error.message))]
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _quote_hint(field: str, value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and field in ("upn", "sku", "usageLocation"):
+        return f"quote it: {field}: \"{value}\""
+    return _FIELD_HINTS.get(field, "")
+
+
+def _case_hint(value: Any) -> str:
+    return "" if not isinstance(value, str) else "check spelling and case"
+
+
+def _did_you_mean(word: str, choices: list[str], fallback: str) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if not match:
+        lowered = {c.lower(): c for c in choices}
+        if word.lower() in lowered:
+            match = [lowered[word.lower()]]
+    return f"did you mean '{match[0]}'?" if match else fallback

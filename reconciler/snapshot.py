@@ -1,0 +1,178 @@
+"""`kind: TenantSnapshot`: the observed state as a file, loaded into and dumped from providers.
+
+A snapshot must describe a tenant that could exist: the local provider enforces the same rules
+as Microsoft 365, so a state that violates them (more consumed than seats, a calling plan without
+Teams Phone) is rejected at load with its location rather than producing nonsense plans later.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import catalog
+from .catalog import CREDITS_SKU
+from .errors import Problem, ValidationError
+from .model import (AutoRecharge, CreditsState, FundLot, SubscriptionState, TenantState, UserState,
+                    money, money_out)
+from .schema import validate
+from .yamlload import Document, load_file
+
+
+def load_snapshot(path: str | Path, today: date) -> TenantState:
+    """Read and check a TenantSnapshot file; raise ValidationError listing every problem."""
+    doc = load_file(path)
+    if not isinstance(doc.data, dict):
+        raise ValidationError([doc.problem((), "expected a mapping with apiVersion, kind, metadata, state")])
+    if doc.data.get("kind") == "Tenant":
+        raise ValidationError([doc.problem(("kind",), "this is a Tenant spec (desired state), not a snapshot",
+                                           "use `tenantctl plan` or `tenantctl apply` with it")])
+    problems = validate(doc, "snapshot")
+    if problems:
+        raise ValidationError(problems)
+    problems = []
+    state = _build(doc, today, problems)
+    if problems:
+        raise ValidationError(problems)
+    return state
+
+
+def _build(doc: Document, today: date, problems: list[Problem]) -> TenantState:
+    raw = doc.data["state"]
+    users: dict[str, UserState] = {}
+    held: Counter[str] = Counter()
+    for i, u in enumerate(raw.get("users") or []):
+        key = u["upn"].lower()
+        if key in users:
+            problems.append(doc.problem(("state", "users", i, "upn"), f"duplicate user '{u['upn']}'"))
+            continue
+        licenses = frozenset(catalog.canonical(s) for s in u.get("licenses") or [])
+        if len(licenses) != len(u.get("licenses") or []):
+            problems.append(doc.problem(("state", "users", i, "licenses"), "a license is listed twice"))
+        if licenses and "usageLocation" not in u:
+            problems.append(doc.problem(("state", "users", i), f"user '{u['upn']}' holds licenses but has no "
+                                        "usageLocation, which Microsoft 365 does not allow"))
+        for sku in sorted(licenses):
+            missing = catalog.missing_prerequisite(sku, licenses)
+            if missing:
+                problems.append(doc.problem(("state", "users", i, "licenses"), f"'{u['upn']}' holds {sku} "
+                                            f"without {catalog.describe_caps(missing)}"))
+        held.update(licenses)
+        users[key] = UserState(upn=u["upn"], usage_location=u.get("usageLocation"), licenses=licenses)
+
+    subscriptions: dict[str, SubscriptionState] = {}
+    for i, s in enumerate(raw.get("subscriptions") or []):
+        where = ("state", "subscriptions", i)
+        sku = catalog.canonical(s["sku"])
+        if sku == CREDITS_SKU:
+            problems.append(doc.problem(where + ("sku",), "MCOPSTNC comes with Communications Credits",
+                                        "describe it under state.communicationsCredits"))
+            continue
+        if sku in subscriptions:
+            problems.append(doc.problem(where + ("sku",), f"duplicate subscription '{sku}'"))
+            continue
+        if held[sku] > s["seats"]:
+            problems.append(doc.problem(where + ("seats",), f"{held[sku]} users hold {sku} but it has only "
+                                        f"{s['seats']} seats: the snapshot contradicts itself"))
+        subscriptions[sku] = SubscriptionState(sku=sku, seats=s["seats"], term=s.get("term", "P1Y"),
+                                               billing_frequency=s.get("billingFrequency", "monthly"),
+                                               pay_as_you_go=s.get("payAsYouGo", False), consumed=held[sku])
+
+    credits = _credits(doc, raw.get("communicationsCredits"), problems)
+    for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU}):
+        problems.append(doc.problem(("state", "subscriptions"), f"users hold {sku} but there is no "
+                                    "subscription for it", f"add {{sku: {sku}, seats: {held[sku]}}}"))
+    if held[CREDITS_SKU] and (credits is None or not credits.licenses_available):
+        problems.append(doc.problem(("state",), "users hold MCOPSTNC but Communications Credits are not set up",
+                                    "add state.communicationsCredits with funds or auto-recharge enabled"))
+    meta = doc.data["metadata"]
+    return TenantState(name=meta["name"], tenant_id=meta.get("tenantId"), agreement=raw["agreement"],
+                       today=today, currency=raw.get("currency", "USD"),
+                       billing_roles=tuple(raw.get("billingRoles") or ()), subscriptions=subscriptions,
+                       credits=credits, users=users)
+
+
+def _credits(doc: Document, raw: dict[str, Any] | None, problems: list[Problem]) -> CreditsState | None:
+    if raw is None:
+        return None
+    auto = raw.get("autoRecharge") or {"enabled": False}
+    lots = []
+    for i, f in enumerate(raw.get("funds") or []):
+        where = ("state", "communicationsCredits", "funds", i)
+        try:
+            purchased = date.fromisoformat(f["purchased"])
+        except ValueError:
+            problems.append(doc.problem(where + ("purchased",), f"'{f['purchased']}' is not a calendar date"))
+            continue
+        if not 0 <= f["remaining"] <= f["amount"]:
+            problems.append(doc.problem(where + ("remaining",), f"remaining {f['remaining']} must be between 0 "
+                                        f"and the amount bought ({f['amount']})"))
+        lots.append(FundLot(purchased=purchased, amount=money(f["amount"]), remaining=money(f["remaining"]),
+                            idempotency_key=f.get("idempotencyKey")))
+    recharge = AutoRecharge(enabled=auto["enabled"],
+                            trigger_below=money(auto["triggerBelow"]) if "triggerBelow" in auto else None,
+                            amount=money(auto["amount"]) if "amount" in auto else None)
+    return CreditsState(auto_recharge=recharge, funds=tuple(sorted(lots, key=lambda lot: lot.purchased)))
+
+
+def state_to_dict(state: TenantState) -> dict[str, Any]:
+    """The TenantSnapshot document for `state`, sorted so equal states give equal text."""
+    body: dict[str, Any] = {"agreement": state.agreement, "currency": state.currency,
+                            "billingRoles": list(state.billing_roles)}
+    body["subscriptions"] = [
+        {"sku": s.sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency,
+         "payAsYouGo": s.pay_as_you_go}
+        for s in sorted(state.subscriptions.values(), key=lambda s: s.sku)
+    ]
+    if state.credits is not None:
+        funds = []
+        for lot in state.credits.funds:
+            item: dict[str, Any] = {"purchased": lot.purchased.isoformat(), "amount": money_out(lot.amount),
+                                    "remaining": money_out(lot.remaining)}
+            if lot.idempotency_key:
+                item["idempotencyKey"] = lot.idempotency_key
+            funds.append(item)
+        body["communicationsCredits"] = {"autoRecharge": state.credits.auto_recharge.to_dict(), "funds": funds}
+    users = []
+    for key in sorted(state.users):
+        u = state.users[key]
+        item = {"upn": u.upn}
+        if u.usage_location:
+            item["usageLocation"] = u.usage_location
+        if u.licenses:
+            item["licenses"] = sorted(u.licenses)  # type: ignore[assignment]
+        users.append(item)
+    body["users"] = users
+    metadata: dict[str, Any] = {"name": state.name}
+    if state.tenant_id:
+        metadata["tenantId"] = state.tenant_id
+    return {"apiVersion": "tenantctl/v1", "kind": "TenantSnapshot", "metadata": metadata, "state": body}
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    """YAML text for a document, keys in the order given, users one per line."""
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Flow style for leaf mappings (one user per line), block style for the rest."""
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+    leaf = all(not isinstance(v, dict) and not (isinstance(v, list) and v and isinstance(v[0], dict))
+               for v in data.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=leaf and len(data) <= 6)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # Strings that YAML 1.1 readers would take for booleans (NO, yes, on) are quoted for them.
+    style = "'" if data.lower() in {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"} else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(dict, _represent_dict)
+_Dumper.add_representer(str, _represent_str)

@@ -1,0 +1,76 @@
+"""TenantSpec <-> `kind: Tenant` documents: the canonical form (for digests) and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import catalog
+from .catalog import CREDITS_SKU
+from .model import CreditsSpec, Subscription, TenantSpec, TenantState, UserSpec, money_out
+
+
+def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
+    """The Tenant document for `spec`, with defaults written out and profiles expanded."""
+    body: dict[str, Any] = {"agreement": spec.agreement, "currency": spec.currency}
+    subs = []
+    for sku in sorted(spec.subscriptions):
+        s = spec.subscriptions[sku]
+        item: dict[str, Any] = {"sku": sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency}
+        if s.pay_as_you_go is not None:
+            item["payAsYouGo"] = s.pay_as_you_go
+        subs.append(item)
+    body["subscriptions"] = subs
+    if spec.credits is not None:
+        credits: dict[str, Any] = {}
+        if spec.credits.auto_recharge is not None:
+            credits["autoRecharge"] = spec.credits.auto_recharge.to_dict()
+        if spec.credits.minimum_balance is not None:
+            credits["minimumBalance"] = money_out(spec.credits.minimum_balance)
+        body["communicationsCredits"] = credits
+    users = []
+    for u in sorted(spec.users.values(), key=lambda u: u.index):
+        entry: dict[str, Any] = {"upn": u.upn}
+        if u.usage_location:
+            entry["usageLocation"] = u.usage_location
+        entry["licenses"] = sorted(u.licenses)
+        users.append(entry)
+    body["users"] = users
+    body["prune"] = spec.prune
+    metadata: dict[str, Any] = {"name": spec.name}
+    if spec.tenant_id:
+        metadata["tenantId"] = spec.tenant_id
+    return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": metadata, "spec": body}
+
+
+def export_spec(state: TenantState, name: str | None = None) -> TenantSpec:
+    """A spec that declares what `state` holds, so planning it against the same tenant is empty.
+
+    Only what a valid spec can express is declared; the rest stays unmanaged: SKUs the catalog
+    does not know, credits that the agreement forbids declaring (NCE, or MCA with auto-recharge
+    off), and SKUs that need credits when those are left out.
+    """
+    recharge = state.credits.auto_recharge if state.credits else None
+    declare_credits = (
+        state.credits is not None and state.agreement != "NCE"
+        and not (state.agreement == "MCA" and not (recharge and recharge.enabled))
+        and not (recharge and recharge.enabled and (recharge.trigger_below is None or recharge.amount is None))
+    )
+    subscriptions: dict[str, Subscription] = {}
+    for sku, live in state.subscriptions.items():
+        entry = catalog.lookup(sku)
+        if entry is None or (entry.agreements is not None and state.agreement not in entry.agreements):
+            continue
+        if entry.needs_credits and not declare_credits:
+            continue
+        subscriptions[sku] = Subscription(sku=sku, seats=live.seats, term=live.term,
+                                          billing_frequency=live.billing_frequency,
+                                          pay_as_you_go=live.pay_as_you_go if entry.pay_as_you_go else None)
+    credits = CreditsSpec(auto_recharge=recharge) if declare_credits else None
+    managed = set(subscriptions) | ({CREDITS_SKU} if credits else set())
+    users = {}
+    for index, key in enumerate(sorted(state.users)):
+        u = state.users[key]
+        users[key] = UserSpec(upn=u.upn, usage_location=u.usage_location, licenses=u.licenses & managed, index=index)
+    return TenantSpec(name=name or state.name, agreement=state.agreement, source="<export>",
+                      tenant_id=state.tenant_id, currency=state.currency, subscriptions=subscriptions,
+                      credits=credits, users=users)

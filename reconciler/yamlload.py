@@ -1,0 +1,210 @@
+"""Load YAML into plain data while keeping the node tree, so any error can point at file:line:col.
+
+Stricter than yaml.safe_load on purpose, because a silently misread spec changes what is bought:
+- a duplicated mapping key is an error (PyYAML keeps the last one);
+- only YAML 1.2 booleans (true/false): `usageLocation: NO` is Norway, not false;
+- no dates: `2026-02-01` stays a string and is checked by the schema;
+- no tags beyond the plain ones (`!!python/object` and friends are rejected);
+- one document per file, and a cap on alias expansion (billion laughs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, ValidationError
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_NODES = 2_000_000  # expanded nodes; a 100,000-user spec is about 1 million
+MAX_BYTES = 64 * 1024 * 1024
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe loader whose implicit types follow YAML 1.2's core schema."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_INT, r"^[-+]?[0-9]+$", "-+0123456789"),
+    (_FLOAT, r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$", "-+.0123456789"),
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _StrictLoader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+
+
+@dataclass
+class Document:
+    """Parsed YAML: plain data plus the node tree to locate any path in it."""
+
+    path: str
+    data: Any
+    root: yaml.Node | None
+
+    def locate(self, where: tuple[str | int, ...], key: bool = False) -> tuple[int, int]:
+        """(line, col), 1-based, of the node at `where`; of its key when `key` is true.
+
+        Walks as deep as the path exists, so a missing field points at its parent.
+        """
+        node = self.root
+        if node is None:
+            return (1, 1)
+        mark = node.start_mark
+        for step in where:
+            child, key_node = _child(node, step)
+            if child is None:
+                break
+            mark = (key_node if key and step == where[-1] and key_node is not None else child).start_mark
+            node = child
+        return (mark.line + 1, mark.column + 1)
+
+    def problem(self, where: tuple[str | int, ...], message: str, hint: str = "",
+                key: bool = False) -> Problem:
+        """A Problem located at `where` in this document."""
+        line, col = self.locate(where, key=key)
+        return Problem(self.path, line, col, render_path(where), message, hint)
+
+
+def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == step:
+                return v, k
+    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+        return node.value[step], None
+    return None, None
+
+
+def render_path(where: tuple[str | int, ...]) -> str:
+    """('spec', 'users', 3, 'upn') -> 'spec.users[3].upn'."""
+    out = ""
+    for step in where:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def load_file(path: str | Path) -> Document:
+    """Read and parse one YAML file; raise ValidationError with a location on any problem."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError([Problem(name, 0, 0, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, name: str) -> Document:
+    """Parse YAML bytes named `name` (used in messages)."""
+    if len(raw) > MAX_BYTES:
+        raise ValidationError([Problem(name, 0, 0, "", f"file is {len(raw) // (1024 * 1024)} MiB; "
+                                       f"the limit is {MAX_BYTES // (1024 * 1024)} MiB",
+                                       "split large user lists into roster files")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ValidationError([Problem(name, line, col, "", "file is not valid UTF-8",
+                                       f"byte 0x{raw[exc.start]:02x}; save the file as UTF-8")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_StrictLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = exc.problem or "malformed YAML"
+        if "\t" in what or "tab" in what:
+            what += "; YAML indentation must use spaces, not tabs"
+        raise ValidationError([Problem(name, line, col, "", f"malformed YAML: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise ValidationError([Problem(name, 0, 0, "", f"malformed YAML: {exc}")]) from None
+    if not nodes or nodes[0] is None:
+        raise ValidationError([Problem(name, 1, 1, "", "file is empty", "expected a YAML mapping with "
+                                       "apiVersion, kind, metadata")])
+    if len(nodes) > 1:
+        mark = nodes[1].start_mark
+        raise ValidationError([Problem(name, mark.line + 1, mark.column + 1, "",
+                                       "file holds several YAML documents; one per file",
+                                       "put each tenant in its own file")])
+    converter = _Converter(name)
+    data = converter.convert(nodes[0])
+    if converter.problems:
+        raise ValidationError(converter.problems)
+    return Document(name, data, nodes[0])
+
+
+class _Converter:
+    """Node tree -> plain Python, collecting problems instead of stopping at the first."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.count = 0
+        self.problems: list[Problem] = []
+
+    def _problem(self, node: yaml.Node, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.name, node.start_mark.line + 1, node.start_mark.column + 1,
+                                     "", message, hint))
+
+    def convert(self, node: yaml.Node) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            if self.count == MAX_NODES + 1:
+                self._problem(node, f"document expands to more than {MAX_NODES:,} nodes",
+                              "aliases (*name) multiply content; write the values out or remove them")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                self._problem(node, f"tag {node.tag} is not allowed", "remove the tag")
+            return [self.convert(child) for child in node.value]
+        if node.tag != _MAP:
+            self._problem(node, f"tag {node.tag} is not allowed", "remove the tag")
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(key_node, "mapping keys must be plain scalars")
+                continue
+            key = key_node.value if key_node.tag == "tag:yaml.org,2002:merge" else self._scalar(key_node)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._problem(key_node, "merge keys (<<) are not supported", "write the fields out")
+                continue
+            if not isinstance(key, str):
+                key = str(key_node.value)
+            if key in out:
+                self._problem(key_node, f"duplicate key '{key}'",
+                              "YAML keeps only the last one, which would silently change what is applied; "
+                              "remove one")
+                continue
+            out[key] = self.convert(value_node)
+        return out
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _STR:
+            return value
+        if tag == _INT:
+            return int(value)
+        if tag == _FLOAT:
+            return float(value)
+        if tag == _BOOL:
+            return value.lower() == "true"
+        if tag == _NULL:
+            return None
+        self._problem(node, f"tag {tag} is not allowed", "only plain strings, numbers, booleans and null")
+        return None
