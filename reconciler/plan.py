@@ -187,7 +187,8 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: _Builder) -> list[_Us
 
 def _split_removals(changes: list[_UserChange]) -> tuple[list[tuple[_UserChange, str]], list[tuple[_UserChange, str]]]:
     """Removals that can go first, and those that must wait for their replacement (a swap)."""
-    early, late = [], []
+    early: list[tuple[_UserChange, str]] = []
+    late: list[tuple[_UserChange, str]] = []
     for c in changes:
         needed: set[str] = set()
         for sku in c.target:

@@ -53,8 +53,10 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
     where = tuple(error.absolute_path)
     field = str(where[-1]) if where and isinstance(where[-1], str) else ""
     validator, value = error.validator, error.instance
+    rule: Any = error.validator_value
+    subschema: Any = error.schema
     if validator == "additionalProperties" and isinstance(value, dict):
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(subschema.get("properties", {}))
         extras = [k for k in value if k not in allowed]
         return [doc.problem(where + (k,), f"unknown field '{k}'", _did_you_mean(k, allowed, "allowed: "
                             + ", ".join(allowed)), key=True) for k in extras]
@@ -65,8 +67,8 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         want = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
         return [doc.problem(where, f"expected {want}, got {_show(value)}", _quote_hint(field, value))]
     if validator == "enum":
-        choices = ", ".join(str(c) for c in error.validator_value)
-        hint = _did_you_mean(str(value), [str(c) for c in error.validator_value], f"one of: {choices}")
+        choices = ", ".join(str(c) for c in rule)
+        hint = _did_you_mean(str(value), [str(c) for c in rule], f"one of: {choices}")
         return [doc.problem(where, f"{_show(value)} is not allowed", hint)]
     if validator == "const":
         return [doc.problem(where, f"expected {error.validator_value!r}, got {_show(value)}")]

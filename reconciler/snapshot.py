@@ -140,12 +140,12 @@ def state_to_dict(state: TenantState) -> dict[str, Any]:
     users = []
     for key in sorted(state.users):
         u = state.users[key]
-        item = {"upn": u.upn}
+        entry: dict[str, Any] = {"upn": u.upn}
         if u.usage_location:
-            item["usageLocation"] = u.usage_location
+            entry["usageLocation"] = u.usage_location
         if u.licenses:
-            item["licenses"] = sorted(u.licenses)  # type: ignore[assignment]
-        users.append(item)
+            entry["licenses"] = sorted(u.licenses)
+        users.append(entry)
     body["users"] = users
     metadata: dict[str, Any] = {"name": state.name}
     if state.tenant_id:

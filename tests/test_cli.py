@@ -1,0 +1,180 @@
+"""End-to-end: the tenantctl command in a subprocess against the local SQLite provider."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, SAMPLES, SPECS, TODAY
+from reconciler.apply import apply_plan
+from reconciler.plan import compute_plan
+from reconciler.providers.local import LocalProvider
+from reconciler.snapshot import load_snapshot
+from reconciler.spec import load_spec
+
+
+def load(cli, name: str) -> None:
+    r = cli("snapshot", "load", EXAMPLES / f"{name}.snapshot.yaml")
+    assert r.code == 0, r.err
+
+
+def dump(cli, name: str) -> str:
+    r = cli("snapshot", "dump", "--name", name)
+    assert r.code == 0, r.err
+    return r.out
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_full_loop_on_sample(cli, name: str) -> None:
+    load(cli, name)
+    spec = SPECS / f"{name}.yaml"
+    planned = cli("plan", spec, "--detailed-exitcode")
+    assert planned.code == 2, planned.err
+    assert planned.out.strip().endswith("destructive).")
+
+    applied = cli("apply", spec, "--auto-approve", "--allow-destroy")
+    assert applied.code == 0, applied.out + applied.err
+    assert "0 failed, 0 not attempted" in applied.out
+
+    again = cli("apply", spec, "--auto-approve")
+    assert again.code == 0 and "No changes." in again.out
+
+    assert cli("plan", spec, "--detailed-exitcode").code == 0
+    drift = cli("drift", spec)
+    assert drift.code == 0 and "No drift." in drift.out
+
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_export_then_plan_is_empty(cli, workdir: Path, name: str) -> None:
+    load(cli, name)
+    exported = cli("export", "--name", name)
+    (workdir / "exported.yaml").write_text(exported.out)
+    r = cli("plan", "exported.yaml", "--format", "json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["actions"] == []
+
+
+def test_plan_json_is_the_public_format(cli) -> None:
+    load(cli, "northwind")
+    r = cli("plan", SPECS / "northwind.yaml", "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert list(doc) == ["format_version", "tenant", "spec_digest", "state_digest", "actions", "summary",
+                         "diagnostics"]
+    assert doc["format_version"] == "1" and doc["tenant"] == "northwind"
+    assert doc["spec_digest"].startswith("sha256:") and doc["state_digest"].startswith("sha256:")
+    first = doc["actions"][0]
+    assert list(first) == ["id", "type", "address", "before", "after", "destructive", "depends_on"]
+    assert doc["summary"]["total"] == len(doc["actions"])
+    funds = [a for a in doc["actions"] if a["type"] == "add_funds"]
+    # minimumBalance 250; live balance is 60 + 100 (the lot from 2025-12-10 has not expired yet).
+    assert funds == [{**funds[0], "before": {"balance": 160}, "after": {"balance": 250, "amount": 90}}]
+    # The same inputs give the same bytes.
+    assert cli("plan", SPECS / "northwind.yaml", "--format", "json").out == r.out
+
+
+def test_markdown_plan_has_summary_and_folded_actions(cli) -> None:
+    load(cli, "fabrikam")
+    r = cli("plan", SPECS / "fabrikam.yaml", "--format", "markdown")
+    assert r.code == 0
+    assert r.out.index("**Plan:") < r.out.index("<details>")
+    assert ":warning:" in r.out and "remove_license" in r.out
+
+
+def test_apply_without_tty_refuses_and_changes_nothing(cli) -> None:
+    load(cli, "contoso")
+    before = dump(cli, "contoso")
+    r = cli("apply", SPECS / "contoso.yaml", "--allow-destroy", stdin="")
+    assert r.code == 1
+    assert "no terminal" in r.err and "--auto-approve" in r.err
+    assert dump(cli, "contoso") == before
+
+
+def test_destructive_actions_need_allow_destroy(cli) -> None:
+    load(cli, "fabrikam")
+    before = dump(cli, "fabrikam")
+    r = cli("apply", SPECS / "fabrikam.yaml", "--auto-approve")
+    assert r.code == 1 and "--allow-destroy" in r.err
+    assert dump(cli, "fabrikam") == before
+
+
+def test_drift_reports_changes_and_health(cli) -> None:
+    load(cli, "northwind")
+    r = cli("drift", SPECS / "northwind.yaml", "--format", "json")
+    assert r.code == 2
+    report = json.loads(r.out)
+    assert report["drifted"] is True
+    kinds = {(i["address"], i["kind"]) for i in report["items"]}
+    assert ("subscription/MCOPSTN1", "set_pay_as_you_go") in kinds
+    seat = next(i for i in report["items"] if i["address"] == "subscription/MCOEV")
+    assert seat["expected"] == {"seats": 2} and seat["actual"] == {"seats": 1}
+    codes = {h["code"] for h in report["health"]}
+    assert {"funds_expiring", "no_free_seat"} <= codes
+    assert cli("drift", SPECS / "northwind.yaml", "--format", "markdown").code == 2
+
+
+def test_failed_action_stops_only_its_dependents(cli, workdir: Path) -> None:
+    # Without a billing role, seat changes fail; assignments that need those seats are not
+    # attempted, everything else still runs, and the exit code is 1.
+    snapshot = (EXAMPLES / "contoso.snapshot.yaml").read_text().replace(
+        "billingRoles: [BillingAccountOwner]", "billingRoles: []")
+    (workdir / "noroles.yaml").write_text(snapshot)
+    assert cli("snapshot", "load", "noroles.yaml").code == 0
+    r = cli("apply", SPECS / "contoso.yaml", "--auto-approve", "--allow-destroy")
+    assert r.code == 1
+    assert "failed    #2 set_seats subscription/ENTERPRISEPREMIUM" in r.out
+    assert "billing account owner" in r.out
+    assert "skipped   #7 assign_license user/grace@contoso.com/ENTERPRISEPREMIUM" in r.out
+    assert "done" in r.out.splitlines()[-1]
+    state = dump(cli, "contoso")
+    assert "{upn: grace@contoso.com, usageLocation: US}" in state  # independent action ran
+    assert "{upn: frank@contoso.com, usageLocation: GB, licenses: [ENTERPRISEPREMIUM]}" in state
+
+
+def test_apply_cut_off_half_way_converges(cli, workdir: Path) -> None:
+    db = workdir / "half.db"
+    provider = LocalProvider(db, TODAY)
+    provider.replace_state(load_snapshot(EXAMPLES / "northwind.snapshot.yaml", TODAY))
+    spec = load_spec(SPECS / "northwind.yaml")
+    plan = compute_plan(spec, provider.read_state())
+    half = type(plan)(plan.tenant, plan.spec_digest, plan.state_digest, plan.actions[: len(plan.actions) // 2])
+    assert apply_plan(half, provider).ok
+    provider.close()
+    r = cli("apply", SPECS / "northwind.yaml", "--auto-approve", "--allow-destroy", "--provider", f"local:{db}")
+    assert r.code == 0, r.out + r.err
+    after = LocalProvider(db, TODAY)
+    state = after.read_state()
+    assert compute_plan(spec, state).actions == ()
+    assert len(state.credits.funds) == 3  # funds were added exactly once
+    after.close()
+
+
+def test_errors_are_messages_with_exit_1(cli) -> None:
+    missing = cli("plan", SPECS / "contoso.yaml")
+    assert missing.code == 1 and "no tenant in" in missing.err and "snapshot load" in missing.err
+    bad_provider = cli("plan", SPECS / "contoso.yaml", "--provider", "ftp://x")
+    assert bad_provider.code == 1 and "unknown provider" in bad_provider.err
+    unknown_option = cli("plan", "--frobnicate")
+    assert unknown_option.code == 1  # never 2, which means "changes present"
+    no_file = cli("plan", "nope.yaml")
+    assert no_file.code == 1 and "nope.yaml" in no_file.err
+    bad_clock = cli("plan", SPECS / "contoso.yaml", env={"TENANTCTL_TODAY": "tomorrow"})
+    assert bad_clock.code == 1 and "TENANTCTL_TODAY" in bad_clock.err
+    for r in (missing, bad_provider, unknown_option, no_file, bad_clock):
+        assert "Traceback" not in r.err
+
+
+def test_provider_from_environment(cli) -> None:
+    env = {"TENANTCTL_PROVIDER": "local:env.db"}
+    assert cli("snapshot", "load", EXAMPLES / "fabrikam.snapshot.yaml", env=env).code == 0
+    assert cli("plan", SPECS / "fabrikam.yaml", env=env).code == 0
+    assert cli("plan", SPECS / "fabrikam.yaml").code == 1  # the default database was never loaded
+
+
+def test_schema_and_catalog_commands(cli) -> None:
+    schema = json.loads(cli("schema").out)
+    assert schema["properties"]["kind"] == {"const": "Tenant"}
+    assert "MCOPSTNC" in cli("catalog").out
