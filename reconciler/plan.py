@@ -23,7 +23,7 @@ from typing import Any
 from . import catalog
 from .catalog import CREDITS_SKU
 from .digest import spec_digest, state_digest
-from .model import TenantSpec, TenantState, money_out
+from .model import AutoRecharge, TenantSpec, TenantState, money_out
 
 FORMAT_VERSION = "1"
 
@@ -136,21 +136,24 @@ def compute_plan(spec: TenantSpec, state: TenantState) -> Plan:
     removal_ids: dict[str, list[int]] = defaultdict(list)
     early, late = _split_removals(changes)
     _removals(early, b, removal_ids, {})
-    sub_ids = _subscriptions(spec, state, changes, b, removal_ids)
+    seats = _subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
     credit_ids = _credits(spec, state, changes, b)
     location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
                                  {"usageLocation": state.users[c.key].usage_location},
                                  {"usageLocation": c.location})
                     for c in changes if c.location is not None}
-    assign_ids = _assignments(changes, b, sub_ids, credit_ids, location_ids)
+    assign_ids = _assignments(changes, b, seats, credit_ids, location_ids, removal_ids)
     _removals(late, b, removal_ids, assign_ids)
+    for sku, (before, after) in sorted(seats.deferred.items()):
+        # A decrease that a swap makes possible waits for the swap's removal.
+        b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True, removal_ids[sku])
     return Plan(tenant=spec.name, spec_digest=spec_digest(spec), state_digest=state_digest(state),
                 actions=tuple(b.actions), diagnostics=tuple(b.diagnostics))
 
 
 def _check_tenant(spec: TenantSpec, state: TenantState, b: _Builder) -> None:
     if spec.agreement != state.agreement:
-        b.diag("error", "agreement_mismatch", f"the spec declares a {spec.agreement} agreement but the tenant is "
+        b.diag("error", "agreement_mismatch", f"the spec declares agreement {spec.agreement} but the tenant is "
                f"billed under {state.agreement}; tenantctl cannot change the agreement, fix spec.agreement")
     if spec.currency != state.currency:
         b.diag("error", "currency_mismatch", f"the spec declares {spec.currency} but the tenant is billed in "
@@ -216,14 +219,23 @@ def _removals(items: list[tuple[_UserChange, str]], b: _Builder, removal_ids: di
         removal_ids[sku].append(action_id)
 
 
+@dataclass
+class _Seats:
+    """What assignments need to know about seats, per SKU."""
+
+    action: dict[str, int] = field(default_factory=dict)  # purchase or increase to wait for
+    free: dict[str, int] = field(default_factory=dict)  # seats free when assignments start
+    deferred: dict[str, tuple[int, int]] = field(default_factory=dict)  # decreases after a swap
+
+
 def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b: _Builder,
-                   removal_ids: dict[str, list[int]]) -> dict[str, int]:
-    """Subscription actions; returns, per SKU, the action assignments of that SKU must wait for."""
+                   removal_ids: dict[str, list[int]], late_skus: set[str]) -> _Seats:
+    """Subscription actions, and the seat facts assignments depend on."""
     delta: Counter[str] = Counter()
     for c in changes:
         delta.update(c.add)
         delta.subtract(c.remove)
-    seat_ids: dict[str, int] = {}
+    seats = _Seats()
     for sku in sorted(spec.subscriptions):
         want = spec.subscriptions[sku]
         live = state.subscriptions.get(sku)
@@ -239,21 +251,26 @@ def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[_UserChan
             bought = b.add("purchase_subscription", address, None,
                            {"sku": sku, "seats": want.seats, "term": want.term,
                             "billingFrequency": want.billing_frequency})
-            seat_ids[sku] = bought
+            seats.action[sku], seats.free[sku] = bought, want.seats
             if want.pay_as_you_go:
                 b.add("set_pay_as_you_go", address, {"payAsYouGo": False}, {"payAsYouGo": True}, False, [bought])
             continue
-        if want.seats != live.seats:
-            decrease = want.seats < live.seats
-            seat_ids[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": want.seats}, decrease,
-                                  removal_ids.get(sku, []) if decrease else [])
+        seats.free[sku] = live.seats - live.consumed
+        if want.seats > live.seats:
+            seats.action[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": want.seats})
+            seats.free[sku] = want.seats - live.consumed
+        elif want.seats < live.seats and sku in late_skus:
+            seats.deferred[sku] = (live.seats, want.seats)
+        elif want.seats < live.seats:
+            b.add("set_seats", address, {"seats": live.seats}, {"seats": want.seats}, True, removal_ids.get(sku, []))
+            seats.free[sku] = want.seats - live.consumed
         if (want.term, want.billing_frequency) != (live.term, live.billing_frequency):
             b.add("set_term", address, {"term": live.term, "billingFrequency": live.billing_frequency},
                   {"term": want.term, "billingFrequency": want.billing_frequency})
         if want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
             b.add("set_pay_as_you_go", address, {"payAsYouGo": live.pay_as_you_go},
                   {"payAsYouGo": want.pay_as_you_go}, destructive=not want.pay_as_you_go)
-    return seat_ids
+    return seats
 
 
 def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b: _Builder) -> list[int]:
@@ -264,7 +281,8 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b
     live = state.credits
     ids: list[int] = []
     live_recharge = live.auto_recharge if live else None
-    if want.auto_recharge is not None and want.auto_recharge != live_recharge:
+    # No credits at all is the same as auto-recharge off: disabling it again is no change.
+    if want.auto_recharge is not None and want.auto_recharge != (live_recharge or AutoRecharge(enabled=False)):
         disabling = bool(live_recharge and live_recharge.enabled and not want.auto_recharge.enabled)
         ids.append(b.add("set_auto_recharge", "communicationsCredits",
                          live_recharge.to_dict() if live_recharge else None, want.auto_recharge.to_dict(),
@@ -283,16 +301,25 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b
     return ids
 
 
-def _assignments(changes: list[_UserChange], b: _Builder, sub_ids: dict[str, int], credit_ids: list[int],
-                 location_ids: dict[str, int]) -> dict[str, list[int]]:
-    """Assignments, prerequisites first; returns the assignment ids per user."""
+def _assignments(changes: list[_UserChange], b: _Builder, seats: _Seats, credit_ids: list[int],
+                 location_ids: dict[str, int], removal_ids: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Assignments, prerequisites first; returns the assignment ids per user.
+
+    An assignment beyond the seats free at the start takes a seat a removal frees: the n-th such
+    assignment depends on the n-th removal of that SKU, so a failed removal skips it (linear).
+    """
+    taken: Counter[str] = Counter()
     items = sorted(((c, sku) for c in changes for sku in c.add),
                    key=lambda item: (catalog.tier(item[1]), item[0].key, item[1]))
     ids: dict[tuple[str, str], int] = {}
     for c, sku in items:
         deps = [location_ids[c.key]] if c.key in location_ids else []
-        if sku in sub_ids:
-            deps.append(sub_ids[sku])
+        if sku in seats.action:
+            deps.append(seats.action[sku])
+        beyond = taken[sku] - seats.free.get(sku, 0)  # negative free: a decrease used those removals
+        if sku != CREDITS_SKU and 0 <= beyond < len(removal_ids.get(sku, ())):
+            deps.append(removal_ids[sku][beyond])
+        taken[sku] += 1
         entry = catalog.CATALOG.get(sku)
         if entry is not None and entry.needs_credits:
             deps.extend(credit_ids)

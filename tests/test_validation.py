@@ -1,0 +1,274 @@
+"""Validation errors: one located message, exit 1, no traceback, nothing applied.
+
+The product contract: every invalid input gives ONE message of the form
+`FILE:LINE:COL: error: FIELD.PATH: message (hint)` on stderr, exits 1, prints no traceback,
+and leaves the tenant untouched.
+
+Each bad input is a file in tests/bad_specs/<name>.yaml (line 1 says what is wrong with it);
+CASES below is the index: where the error must point, which field it must name and what the
+message must say. One runner checks each case through `validate`, and then again through the
+path that would change a tenant (`apply` for specs, `snapshot load` for snapshots), comparing
+`snapshot dump` before and after.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, SAMPLES, SPECS
+
+BAD = Path(__file__).resolve().parent / "bad_specs"
+DB = "local:t.db"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input and the single error it must produce."""
+
+    name: str  # tests/bad_specs/<name>.yaml
+    line: int
+    col: int
+    # The field path printed after `error: `; "" for problems of the whole document
+    # (malformed YAML). A tuple lists equally acceptable spellings.
+    field: str | tuple[str, ...]
+    fragments: tuple[str, ...]  # each must appear in the error line
+    kind: str = "spec"  # "spec" (validate, apply) or "snapshot" (validate, snapshot load)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.yaml"
+
+    def __str__(self) -> str:  # readable pytest ids
+        return self.name
+
+
+CASES = [
+    # --- schema: unknown fields (with did-you-mean), types, required fields, enums, ranges
+    Case("unknown_field_seat", 10, 7, "spec.subscriptions[0].seat",
+         ("unknown field 'seat'", "did you mean 'seats'?")),
+    Case("unknown_field_flow", 9, 30, "spec.subscriptions[0].payAsYouGO",
+         ("unknown field 'payAsYouGO'", "did you mean 'payAsYouGo'?")),
+    Case("wrong_type_seats", 10, 14, "spec.subscriptions[0].seats", ("expected a whole number", "'twelve'")),
+    Case("wrong_type_payg", 11, 19, "spec.subscriptions[0].payAsYouGo", ("expected true or false", "'yes'")),
+    Case("wrong_type_licenses", 11, 61, "spec.users[0].licenses", ("expected a list", "'ENTERPRISEPREMIUM'")),
+    Case("missing_agreement", 7, 3, "spec", ("missing required field 'agreement'",)),
+    Case("missing_seats", 9, 7, "spec.subscriptions[0]", ("missing required field 'seats'",)),
+    Case("missing_upn", 9, 7, "spec.users[0]", ("missing required field 'upn'",)),
+    Case("bad_agreement", 7, 14, "spec.agreement", ("'XYZ' is not allowed", "MCA", "NCE", "EA", "MOSA")),
+    Case("bad_term", 9, 48, "spec.subscriptions[0].term", ("'P2Y' is not allowed",)),
+    Case("negative_seats", 10, 14, "spec.subscriptions[0].seats", ("-3", "at least 0")),
+    Case("bad_upn", 12, 13, "spec.users[1].upn", ("'bob.contoso.com' is not valid", "user principal name")),
+    Case("lowercase_country", 11, 47, "spec.users[0].usageLocation", ("'no' is not valid", "two-letter")),
+    # --- SKUs
+    Case("unknown_sku", 9, 12, "spec.subscriptions[0].sku",
+         ("unknown SKU 'ENTERPRISEPREMIUN'", "did you mean 'ENTERPRISEPREMIUM'?")),
+    Case("unknown_sku_user", 12, 81, "spec.users[0].licenses[1]",
+         ("unknown SKU 'MCOPSTN11'", "did you mean 'MCOPSTN1'?")),
+    # The typo is in the declaration only; uses spelled correctly must not add an error each.
+    Case("unknown_sku_cascade", 9, 12, "spec.subscriptions[0].sku",
+         ("unknown SKU 'ENTERPRISEPREMIUN'", "did you mean 'ENTERPRISEPREMIUM'?")),
+    Case("duplicate_sku", 11, 12, "spec.subscriptions[1].sku", ("duplicate subscription 'ENTERPRISEPREMIUM'",)),
+    Case("undeclared_sku", 11, 81, "spec.users[0].licenses[1]", ("MCOEV is not a declared subscription",)),
+    Case("over_seats", 10, 14, "spec.subscriptions[0].seats", ("3", "ENTERPRISEPREMIUM", "seats is 2")),
+    Case("payg_not_offered", 11, 7, "spec.subscriptions[0].payAsYouGo",
+         ("ENTERPRISEPREMIUM does not offer pay-as-you-go",)),
+    # --- users
+    Case("duplicate_upn", 12, 13, "spec.users[1].upn",
+         ("duplicate user 'Alice@Contoso.COM'", "spec.users[0]", "case-insensitive")),
+    Case("missing_prerequisite", 13, 59, "spec.users[1].licenses",
+         ("MCOPSTN1", "bob@contoso.com", "Teams Phone", "MCOEV", "ENTERPRISEPREMIUM")),
+    Case("no_usage_location", 12, 7, ("spec.users[1].usageLocation", "spec.users[1]"),
+         ("bob@contoso.com", "usageLocation")),
+    Case("bad_country", 11, 47, "spec.users[0].usageLocation", ("'XX'", "country code")),
+    Case("unknown_profile", 14, 60, "spec.users[0].profile", ("unknown license profile 'vioce'", "voice")),
+    # --- agreements and Communications Credits
+    Case("credits_under_nce", 10, 3, "spec.communicationsCredits", ("NCE", "Communications Credits")),
+    Case("minimum_balance_mca", 12, 5, "spec.communicationsCredits.minimumBalance", ("MCA", "minimumBalance")),
+    Case("auto_recharge_off_mca", 12, 16, "spec.communicationsCredits.autoRecharge.enabled",
+         ("MCA", "auto-recharge")),
+    Case("acpea_outside_ea", 10, 13, "spec.subscriptions[1].sku", ("MCOMEETACPEA", "EA", "not MCA")),
+    Case("acpea_without_credits", 10, 13, "spec.subscriptions[1].sku",
+         ("MCOMEETACPEA", "Communications Credits", "spec.communicationsCredits")),
+    # --- YAML itself
+    # The fix goes at the `[` that is never closed (13:17), not at the `:` of the next key.
+    Case("unclosed_bracket", 13, 17, "", ("malformed YAML", "]")),
+    Case("tabs", 9, 1, "", ("malformed YAML", "tab")),
+    Case("empty", 1, 1, "", ("file is empty",)),
+    Case("two_documents", 9, 1, "", ("several YAML documents",)),
+    Case("duplicate_key", 11, 7, "spec.subscriptions[0].seats", ("duplicate key 'seats'",)),
+    Case("python_tag", 10, 14, "spec.subscriptions[0].seats", ("python/object", "not allowed")),
+    # --- a snapshot that contradicts itself
+    Case("snapshot_over_seats", 9, 27, "state.subscriptions[1].seats",
+         ("3 users hold MCOEV", "2 seats"), kind="snapshot"),
+]
+SPEC_CASES = [c for c in CASES if c.kind == "spec"]
+SNAPSHOT_CASES = [c for c in CASES if c.kind == "snapshot"]
+
+
+def _stage(workdir: Path, case: Case) -> str:
+    """Copy the bad input into the CLI's working directory; return the relative name to pass."""
+    shutil.copy(BAD / case.file, workdir / case.file)
+    return case.file
+
+
+def assert_one_located_error(case: Case, code: int, out: str, err: str) -> None:
+    """Exit 1, no traceback, exactly one error line, at the right place, naming the field."""
+    assert code == 1, f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
+    for stream in (out, err):
+        assert "Traceback" not in stream, stream
+        assert "internal error" not in stream, stream
+    lines = [line for line in err.splitlines() if "error:" in line]
+    assert len(lines) == 1, "expected ONE error message, got:\n" + err
+    line = lines[0]
+    prefix = f"{case.file}:{case.line}:{case.col}: error: "
+    assert line.startswith(prefix), f"expected it to start with {prefix!r}, got:\n{line}"
+    rest = line[len(prefix):]
+    fields = case.field if isinstance(case.field, tuple) else (case.field,)
+    if fields != ("",):
+        assert any(rest.startswith(f"{f}: ") for f in fields), f"expected field {' or '.join(fields)}:\n{line}"
+    for fragment in case.fragments:  # looked for after the location, so the file name cannot match
+        assert fragment in rest, f"expected {fragment!r} in the message:\n{line}"
+
+
+# --------------------------------------------------------------------------- the index itself
+
+
+def test_index_lists_every_bad_file_once() -> None:
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names))
+    assert set(names) == {p.stem for p in BAD.glob("*.yaml")}
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_validate_reports_one_located_error(cli, workdir: Path, case: Case) -> None:
+    r = cli("validate", _stage(workdir, case))
+    assert_one_located_error(case, r.code, r.out, r.err)
+    assert ": ok" not in r.out
+
+
+# --------------------------------------------------------------------------- nothing applied
+
+
+@pytest.fixture
+def loaded(cli):  # type: ignore[no-untyped-def]
+    """A local tenant loaded from the Contoso sample snapshot; returns its dump."""
+    r = cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "--provider", DB)
+    assert r.code == 0, r.err
+    return _dump(cli)
+
+
+def _dump(cli) -> str:  # type: ignore[no-untyped-def]
+    r = cli("snapshot", "dump", "--provider", DB)
+    assert r.code == 0, r.err
+    assert "users:" in r.out
+    return str(r.out)
+
+
+def test_control_valid_apply_does_change_the_dump(cli, loaded: str) -> None:
+    """Guards the tests below: the before/after comparison does see a real change."""
+    r = cli("apply", SPECS / "contoso.yaml", "--auto-approve", "--allow-destroy", "--provider", DB)
+    assert r.code == 0, r.err
+    assert _dump(cli) != loaded
+
+
+@pytest.mark.parametrize("case", SPEC_CASES, ids=str)
+def test_apply_of_invalid_spec_changes_nothing(cli, workdir: Path, loaded: str, case: Case) -> None:
+    r = cli("apply", _stage(workdir, case), "--auto-approve", "--allow-destroy", "--provider", DB)
+    assert _dump(cli) == loaded  # first: nothing was applied, whatever the message says
+    assert "Apply:" not in r.out
+    assert_one_located_error(case, r.code, r.out, r.err)
+
+
+@pytest.mark.parametrize("case", SNAPSHOT_CASES, ids=str)
+def test_snapshot_load_of_contradictory_snapshot_changes_nothing(cli, workdir: Path, loaded: str,
+                                                                  case: Case) -> None:
+    r = cli("snapshot", "load", _stage(workdir, case), "--provider", DB)
+    assert _dump(cli) == loaded  # first: nothing was loaded, whatever the message says
+    assert "Loaded" not in r.err
+    assert_one_located_error(case, r.code, r.out, r.err)
+
+
+# --------------------------------------------------------------------------- valid inputs
+
+
+@pytest.mark.parametrize("path", [SPECS / f"{s}.yaml" for s in SAMPLES]
+                         + [EXAMPLES / f"{s}.snapshot.yaml" for s in SAMPLES], ids=lambda p: p.name)
+def test_validate_accepts_the_samples(cli, path: Path) -> None:
+    r = cli("validate", path)
+    assert r.code == 0, r.err
+    assert r.err == ""
+    assert f"{path}: ok (" in r.out
+
+
+def test_validate_accepts_all_samples_at_once(cli) -> None:
+    files = [SPECS / f"{s}.yaml" for s in SAMPLES] + [EXAMPLES / f"{s}.snapshot.yaml" for s in SAMPLES]
+    r = cli("validate", *files)
+    assert r.code == 0, r.err
+    assert r.out.count(": ok (") == 6
+
+
+def test_validate_one_bad_file_among_good_ones_exits_1(cli, workdir: Path) -> None:
+    bad = _stage(workdir, next(c for c in CASES if c.name == "unknown_sku"))
+    r = cli("validate", SPECS / "contoso.yaml", bad, EXAMPLES / "contoso.snapshot.yaml")
+    assert r.code == 1
+    assert r.out.count(": ok (") == 2
+    assert f"{bad}:9:12: error: spec.subscriptions[0].sku: unknown SKU" in r.err
+    assert "Traceback" not in r.err
+
+
+NORWAY_SNAPSHOT = """\
+apiVersion: tenantctl/v1
+kind: TenantSnapshot
+metadata: {name: nordic}
+state:
+  agreement: MCA
+  subscriptions:
+    - {sku: ENTERPRISEPREMIUM, seats: 2}
+  users:
+    - {upn: ola@nordic.example, usageLocation: NO}
+    - {upn: kari@nordic.example}
+"""
+
+NORWAY_SPEC = """\
+apiVersion: tenantctl/v1
+kind: Tenant
+metadata:
+  name: nordic
+spec:
+  agreement: MCA
+  subscriptions:
+    - sku: ENTERPRISEPREMIUM
+      seats: 2
+  users:
+    - upn: ola@nordic.example
+      usageLocation: NO
+      licenses: [ENTERPRISEPREMIUM]
+    - {upn: kari@nordic.example, usageLocation: NO, licenses: [ENTERPRISEPREMIUM]}
+"""
+
+
+def test_usage_location_NO_is_norway_not_false(cli, workdir: Path) -> None:
+    (workdir / "nordic.snapshot.yaml").write_text(NORWAY_SNAPSHOT)
+    (workdir / "nordic.yaml").write_text(NORWAY_SPEC)
+    r = cli("validate", "nordic.yaml", "nordic.snapshot.yaml")
+    assert r.code == 0, r.err
+    assert r.err == ""
+    assert "nordic.yaml: ok (Tenant nordic: 2 users, 1 subscriptions)" in r.out
+    # Unquoted NO in a snapshot is Norway too.
+    assert cli("snapshot", "load", "nordic.snapshot.yaml", "--provider", DB).code == 0
+    dump = _dump(cli)
+    assert "{upn: ola@nordic.example, usageLocation: 'NO'}" in dump
+    assert "{upn: kari@nordic.example}" in dump
+    # Applying the spec gives Kari the usage location Norway (it reached the tenant as a string).
+    r = cli("apply", "nordic.yaml", "--auto-approve", "--provider", DB)
+    assert r.code == 0, r.err
+    dump = _dump(cli)
+    assert "upn: kari@nordic.example, usageLocation: 'NO'" in dump
+    assert "False" not in dump and "false, licenses" not in dump
