@@ -41,12 +41,28 @@ def _validator(kind: str) -> Draft202012Validator:
 def validate(doc: Document, kind: str) -> list[Problem]:
     """Every schema violation in `doc`, one located problem per place."""
     problems: dict[tuple[Any, ...], Problem] = {}
-    for error in _validator(kind).iter_errors(doc.data):
+    errors = list(_validator(kind).iter_errors(doc.data))
+    misspelt = {(tuple(e.absolute_path), k) for e in errors if e.validator == "additionalProperties"
+                and isinstance(e.instance, dict) for k in e.instance}
+    for error in errors:
+        if error.validator == "required" and _is_misspelt(error, misspelt):
+            continue  # `seat: 12` is reported once, as an unknown field with "did you mean 'seats'?"
         for problem in _explain(doc, error):
             key = (problem.line, problem.col, problem.field)
             # jsonschema can report one place several times; keep the first, most specific.
             problems.setdefault(key, problem)
     return list(problems.values())
+
+
+def _missing_field(error: SchemaError) -> str:
+    return str(error.message).split("'")[1] if "'" in error.message else str(error.message)
+
+
+def _is_misspelt(error: SchemaError, extras: set[tuple[tuple[Any, ...], str]]) -> bool:
+    where, missing = tuple(error.absolute_path), _missing_field(error)
+    keys = [k for path, k in extras if path == where]
+    return bool(difflib.get_close_matches(missing, keys, n=1, cutoff=0.6)) or \
+        missing.lower() in (k.lower() for k in keys)
 
 
 def _explain(doc: Document, error: SchemaError) -> list[Problem]:
@@ -61,14 +77,15 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         return [doc.problem(where + (k,), f"unknown field '{k}'", _did_you_mean(k, allowed, "allowed: "
                             + ", ".join(allowed)), key=True) for k in extras]
     if validator == "required":
-        missing = str(error.message).split("'")[1] if "'" in error.message else str(error.message)
+        missing = _missing_field(error)
         return [doc.problem(where, f"missing required field '{missing}'")]
     if validator == "type":
         want = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
         return [doc.problem(where, f"expected {want}, got {_show(value)}", _quote_hint(field, value))]
     if validator == "enum":
         choices = ", ".join(str(c) for c in rule)
-        hint = _did_you_mean(str(value), [str(c) for c in rule], f"one of: {choices}")
+        near = _did_you_mean(str(value), [str(c) for c in rule], "")
+        hint = f"one of: {choices}" + (f"; {near}" if near else "")
         return [doc.problem(where, f"{_show(value)} is not allowed", hint)]
     if validator == "const":
         return [doc.problem(where, f"expected {error.validator_value!r}, got {_show(value)}")]

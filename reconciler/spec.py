@@ -52,6 +52,7 @@ class _RuleChecker:
         self.problems: list[Problem] = []
         self.raw: dict[str, Any] = doc.data["spec"]
         self.agreement: str = self.raw["agreement"]
+        self.presumed: set[str] = set()  # SKUs a misspelt subscription was probably meant to be
 
     def fail(self, where: Path_, message: str, hint: str = "", key: bool = False) -> None:
         self.problems.append(self.doc.problem(where, message, hint, key=key))
@@ -86,6 +87,7 @@ class _RuleChecker:
             where: Path_ = ("spec", "subscriptions", i)
             sku = self._known_sku(where + ("sku",), raw["sku"])
             if sku is None:
+                self.presumed.add(catalog.suggest(raw["sku"]) or "")
                 continue
             if sku == CREDITS_SKU:
                 self.fail(where + ("sku",), "MCOPSTNC licenses come with Communications Credits, not a subscription",
@@ -153,7 +155,7 @@ class _RuleChecker:
                 continue
             if sku in seen:
                 self.fail(where + (j,), f"'{name}' is listed twice")
-            elif sku not in managed:
+            elif sku not in managed and sku not in self.presumed:
                 hint = ("declare spec.communicationsCredits" if sku == CREDITS_SKU
                         else f"add it to spec.subscriptions with a seat count")
                 self.fail(where + (j,), f"{sku} is not a declared subscription", hint)
@@ -168,8 +170,8 @@ class _RuleChecker:
             key = upn.lower()
             if key in out:
                 first = out[key].index
-                self.fail(where + ("upn",), f"duplicate user '{upn}'", f"already listed as spec.users[{first}] "
-                          "(UPNs are compared case-insensitively)")
+                self.fail(where + ("upn",), f"duplicate user '{upn}'", f"already listed as spec.users[{first}]; "
+                          "UPNs are compared case-insensitively")
                 continue
             licenses = set(self._license_list(where + ("licenses",), raw.get("licenses") or [], managed))
             profile = raw.get("profile")
@@ -185,7 +187,7 @@ class _RuleChecker:
                 self.fail(where + ("usageLocation",), f"'{location}' is not an ISO 3166-1 country code",
                           "use the two-letter code, such as US, GB, DE, NO")
             if licenses and location is None:
-                self.fail(where, f"user '{upn}' is given licenses but no usageLocation",
+                self.fail(where + ("usageLocation",), f"user '{upn}' is given licenses but no usageLocation",
                           "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation")
             self._prerequisites(where, upn, frozenset(licenses))
             out[key] = UserSpec(upn=upn, usage_location=location, licenses=frozenset(licenses), index=i)

@@ -30,6 +30,10 @@ _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MAP = "tag:yaml.org,2002:map"
+
+
+def _shown(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 _SEQ = "tag:yaml.org,2002:seq"
 
 
@@ -125,15 +129,12 @@ def load_bytes(raw: bytes, name: str) -> Document:
     try:
         nodes = list(yaml.compose_all(text, Loader=_StrictLoader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = exc.problem or "malformed YAML"
-        if "\t" in what or "tab" in what:
-            what += "; YAML indentation must use spaces, not tabs"
-        raise ValidationError([Problem(name, line, col, "", f"malformed YAML: {what}")]) from None
+        raise ValidationError([_syntax_problem(name, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise ValidationError([Problem(name, 0, 0, "", f"malformed YAML: {exc}")]) from None
-    if not nodes or nodes[0] is None:
+    while len(nodes) > 1 and _is_empty(nodes[-1]):
+        nodes.pop()  # a trailing `---` opens no real document
+    if not nodes or _is_empty(nodes[0]):
         raise ValidationError([Problem(name, 1, 1, "", "file is empty", "expected a YAML mapping with "
                                        "apiVersion, kind, metadata")])
     if len(nodes) > 1:
@@ -143,9 +144,51 @@ def load_bytes(raw: bytes, name: str) -> Document:
                                        "put each tenant in its own file")])
     converter = _Converter(name)
     data = converter.convert(nodes[0])
-    if converter.problems:
-        raise ValidationError(converter.problems)
+    if converter.found:
+        raise ValidationError(converter.problems(nodes[0]))
     return Document(name, data, nodes[0])
+
+
+def _is_empty(node: yaml.Node | None) -> bool:
+    return node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL and node.value in ("", "~"))
+
+
+def _syntax_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error, located where the user must look."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    what, hint = exc.problem or "malformed YAML", ""
+    context = exc.context or ""
+    if "flow" in context and exc.context_mark is not None:
+        # An unclosed [ or { is reported where parsing gave up; the fix is at the opener.
+        opener = exc.context_mark
+        hint = f"the {'[' if 'sequence' in context else '{'} here is not closed; parsing stopped at line {line}"
+        line, col = opener.line + 1, opener.column + 1
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and "\t" in lines[line - 1][: max(col, 1)]:
+        hint = "YAML indentation must use spaces, not tabs"
+    return Problem(name, line, col, "", f"malformed YAML: {what}", hint)
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[str | int, ...]:
+    """The data path of `target` inside `root` (only used to describe an error, so not hot)."""
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k is target:
+                    return path + (str(k.value),)
+                stack.append((v, path + (str(k.value),)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, path + (i,)) for i, child in enumerate(node.value))
+    return ()
 
 
 class _Converter:
@@ -154,11 +197,15 @@ class _Converter:
     def __init__(self, name: str) -> None:
         self.name = name
         self.count = 0
-        self.problems: list[Problem] = []
+        self.found: list[tuple[yaml.Node, str, str]] = []
 
     def _problem(self, node: yaml.Node, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.name, node.start_mark.line + 1, node.start_mark.column + 1,
-                                     "", message, hint))
+        self.found.append((node, message, hint))
+
+    def problems(self, root: yaml.Node) -> list[Problem]:
+        """The problems found, each with its location and field path."""
+        return [Problem(self.name, node.start_mark.line + 1, node.start_mark.column + 1,
+                        render_path(_path_to(root, node)), message, hint) for node, message, hint in self.found]
 
     def convert(self, node: yaml.Node) -> Any:
         self.count += 1
@@ -171,10 +218,10 @@ class _Converter:
             return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                self._problem(node, f"tag {node.tag} is not allowed", "remove the tag")
+                self._problem(node, f"tag {_shown(node.tag)} is not allowed", "remove the tag")
             return [self.convert(child) for child in node.value]
         if node.tag != _MAP:
-            self._problem(node, f"tag {node.tag} is not allowed", "remove the tag")
+            self._problem(node, f"tag {_shown(node.tag)} is not allowed", "remove the tag")
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -206,5 +253,5 @@ class _Converter:
             return value.lower() == "true"
         if tag == _NULL:
             return None
-        self._problem(node, f"tag {tag} is not allowed", "only plain strings, numbers, booleans and null")
+        self._problem(node, f"tag {_shown(tag)} is not allowed", "only plain strings, numbers, booleans and null")
         return None
