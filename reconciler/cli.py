@@ -20,8 +20,8 @@ import click
 from . import catalog
 from .apply import ApplyResult, Outcome, apply_plan
 from .drift import drift_report
-from .errors import TenantctlError, UsageError, ValidationError
-from .model import TenantSpec, TenantState
+from .errors import TenantctlError, ValidationError
+from .model import TenantState
 from .plan import Plan, compute_plan
 from .providers import LocalProvider, open_provider, provider_url, today
 from .render import (Style, apply_text, drift_markdown, drift_text, plan_markdown, plan_text, summary_line,
@@ -75,9 +75,13 @@ def _open(settings: Settings, override: str | None, tenant: str | None) -> Local
     return open_provider(provider_url(override or settings.provider, tenant))
 
 
-def _read(settings: Settings, override: str | None, spec: TenantSpec) -> tuple[LocalProvider, TenantState]:
-    provider = _open(settings, override, spec.name)
-    return provider, provider.read_state()
+def _observe(settings: Settings, override: str | None, tenant: str | None) -> tuple[str, TenantState]:
+    """Read the live state once and release the provider: (provider address, state)."""
+    provider = _open(settings, override, tenant)
+    try:
+        return provider.address, provider.read_state()
+    finally:
+        provider.close()
 
 
 @cli.command()
@@ -117,10 +121,9 @@ def _kind_of(name: str) -> str:
 def plan(settings: Settings, spec_file: str, fmt: str, detailed_exitcode: bool, provider_override: str | None) -> int:
     """Show what apply would change, without changing anything."""
     spec = load_spec(spec_file)
-    provider, state = _read(settings, provider_override, spec)
+    address, state = _observe(settings, provider_override, spec.name)
     the_plan = compute_plan(spec, state)
-    provider.close()
-    _emit_plan(the_plan, fmt, settings, provider.address)
+    _emit_plan(the_plan, fmt, settings, address)
     if the_plan.has_errors:
         settings.say("error: the plan has errors (above); fix them before applying")
         return EXIT_ERROR
@@ -146,8 +149,9 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
           provider_override: str | None) -> int:
     """Plan, then make the tenant match the spec."""
     spec = load_spec(spec_file)
-    provider, state = _read(settings, provider_override, spec)
+    provider = _open(settings, provider_override, spec.name)
     try:
+        state = provider.read_state()
         the_plan = compute_plan(spec, state)
         click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
         if the_plan.has_errors:
@@ -218,8 +222,7 @@ def _report(result: ApplyResult, settings: Settings) -> None:
 def drift(settings: Settings, spec_file: str, fmt: str, provider_override: str | None) -> int:
     """Report where the tenant no longer matches the spec (exit 2 when it does not)."""
     spec = load_spec(spec_file)
-    provider, state = _read(settings, provider_override, spec)
-    provider.close()
+    _, state = _observe(settings, provider_override, spec.name)
     report = drift_report(compute_plan(spec, state), spec, state)
     if fmt == "json":
         click.echo(to_json(report.to_dict()), nl=False)
@@ -236,9 +239,7 @@ def drift(settings: Settings, spec_file: str, fmt: str, provider_override: str |
 @click.pass_obj
 def export(settings: Settings, name: str | None, provider_override: str | None) -> int:
     """Print a Tenant spec that declares the tenant as it is now."""
-    provider = _open(settings, provider_override, name)
-    state = provider.read_state()
-    provider.close()
+    _, state = _observe(settings, provider_override, name)
     click.echo(dump_yaml(spec_to_dict(export_spec(state, name))), nl=False)
     return EXIT_OK
 
@@ -256,10 +257,10 @@ def snapshot_load(settings: Settings, file: str, provider_override: str | None) 
     """Replace the local tenant's state with a TenantSnapshot file."""
     state = load_snapshot(file, today())
     provider = _open(settings, provider_override, state.name)
-    if not isinstance(provider, LocalProvider):
-        raise UsageError("snapshot load works only with the local provider")
-    provider.replace_state(state)
-    provider.close()
+    try:
+        provider.replace_state(state)
+    finally:
+        provider.close()
     settings.say(f"Loaded {file} into {provider.address}: {len(state.users)} users, "
                  f"{len(state.subscriptions)} subscriptions.")
     return EXIT_OK
@@ -271,9 +272,7 @@ def snapshot_load(settings: Settings, file: str, provider_override: str | None) 
 @click.pass_obj
 def snapshot_dump(settings: Settings, name: str | None, provider_override: str | None) -> int:
     """Print the tenant's observed state as a TenantSnapshot."""
-    provider = _open(settings, provider_override, name)
-    state = provider.read_state()
-    provider.close()
+    _, state = _observe(settings, provider_override, name)
     click.echo(dump_yaml(state_to_dict(state)), nl=False)
     return EXIT_OK
 
