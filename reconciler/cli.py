@@ -19,6 +19,7 @@ import click
 
 from . import catalog
 from .apply import ApplyResult, Outcome, apply_plan
+from .digest import spec_digest, state_digest
 from .drift import drift_report
 from .errors import TenantctlError, ValidationError
 from .model import TenantState
@@ -26,6 +27,7 @@ from .plan import Plan, compute_plan
 from .providers import LocalProvider, open_provider, provider_url, today
 from .render import (Style, apply_text, drift_markdown, drift_text, plan_markdown, plan_text, summary_line,
                      to_json)
+from .savedplan import check_fresh, is_saved_plan, load_saved, saved_document
 from .schema import schema as load_schema
 from .snapshot import dump_yaml, load_snapshot, state_to_dict
 from .spec import load_spec
@@ -116,14 +118,19 @@ def _kind_of(name: str) -> str:
 @click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Also save the plan (JSON) for `apply FILE`.")
 @_provider_opt
 @click.pass_obj
-def plan(settings: Settings, spec_file: str, fmt: str, detailed_exitcode: bool, provider_override: str | None) -> int:
+def plan(settings: Settings, spec_file: str, fmt: str, detailed_exitcode: bool, out: str | None,
+         provider_override: str | None) -> int:
     """Show what apply would change, without changing anything."""
     spec = load_spec(spec_file)
     address, state = _observe(settings, provider_override, spec.name)
     the_plan = compute_plan(spec, state)
     _emit_plan(the_plan, fmt, settings, address)
+    if out:
+        Path(out).write_text(to_json(saved_document(the_plan, spec_file, address)), encoding="utf-8")
+        settings.say(f"Saved the plan to {out}; apply exactly it with `tenantctl apply {out}`.")
     if the_plan.has_errors:
         settings.say("error: the plan has errors (above); fix them before applying")
         return EXIT_ERROR
@@ -140,19 +147,25 @@ def _emit_plan(the_plan: Plan, fmt: str, settings: Settings, source: str) -> Non
 
 
 @cli.command()
-@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False))
+@click.argument("spec_file", metavar="SPEC|PLAN.json", type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
 @_provider_opt
 @click.pass_obj
 def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool,
           provider_override: str | None) -> int:
-    """Plan, then make the tenant match the spec."""
-    spec = load_spec(spec_file)
-    provider = _open(settings, provider_override, spec.name)
+    """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
+    saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
+    spec = load_spec(saved.spec_path if saved else spec_file)
+    provider = _open(settings, provider_override or (saved.provider if saved else None), spec.name)
     try:
         state = provider.read_state()
-        the_plan = compute_plan(spec, state)
+        if saved is not None:
+            # Refuse before showing anything as if it would run: the reviewed plan is stale.
+            check_fresh(saved, spec_digest(spec), state_digest(state), provider.applied_at(saved.plan_digest))
+            the_plan = saved.plan
+        else:
+            the_plan = compute_plan(spec, state)
         click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
         if the_plan.has_errors:
             settings.say("error: the plan has errors (above); nothing was applied")
@@ -166,6 +179,8 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
         if not auto_approve and not _confirm(settings, the_plan):
             return EXIT_ERROR
         result = apply_plan(the_plan, provider, on_outcome=_progress(settings, len(the_plan.actions)))
+        if saved is not None:
+            provider.record_applied(saved.plan_digest, apply_text(result))
     finally:
         provider.close()
     _report(result, settings)
@@ -212,6 +227,17 @@ def _report(result: ApplyResult, settings: Settings) -> None:
     if not result.ok:
         settings.say("error: some actions did not complete; fix the cause and run apply again "
                      "(actions already done are skipped)")
+
+
+@cli.command()
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_obj
+def show(settings: Settings, plan_file: str, fmt: str) -> int:
+    """Render a plan saved with `plan --out`, stale or not."""
+    saved = load_saved(plan_file)
+    _emit_plan(saved.plan, fmt, settings, f"saved from {saved.spec_path} against {saved.provider}")
+    return EXIT_OK
 
 
 @cli.command()

@@ -52,5 +52,11 @@ class Provider(Protocol):
     def remove_license(self, upn: str, sku: str) -> bool:
         """Take a license from a user; False when not held."""
 
+    def applied_at(self, plan_digest: str) -> str | None:
+        """When a saved plan was applied to this tenant, or None."""
+
+    def record_applied(self, plan_digest: str, outcome: str) -> None:
+        """Remember that a saved plan was applied."""
+
     def close(self) -> None:
         """Release connections."""

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS user_licenses (
     upn_key TEXT NOT NULL REFERENCES users (upn_key), sku TEXT NOT NULL,
     PRIMARY KEY (upn_key, sku)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses (sku);
+CREATE TABLE IF NOT EXISTS applied_plans (plan_digest TEXT PRIMARY KEY, applied_at TEXT NOT NULL, outcome TEXT);
 """
 
 
@@ -118,6 +119,19 @@ class LocalProvider:
         recharge = AutoRecharge(enabled=bool(row[0]), trigger_below=Decimal(row[1]) if row[1] is not None else None,
                                 amount=Decimal(row[2]) if row[2] is not None else None)
         return CreditsState(auto_recharge=recharge, funds=lots)
+
+    # ---- saved plans ----------------------------------------------------------------------------
+
+    def applied_at(self, plan_digest: str) -> str | None:
+        """When the saved plan with this digest was applied here, or None."""
+        row = self.db.execute("SELECT applied_at FROM applied_plans WHERE plan_digest = ?", (plan_digest,)).fetchone()
+        return str(row[0]) if row else None
+
+    def record_applied(self, plan_digest: str, outcome: str) -> None:
+        """Remember that a saved plan was applied, so it is never applied twice."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO applied_plans VALUES (?, ?, ?)",
+                       (plan_digest, self.today.isoformat(), outcome))
 
     # ---- whole-state load (snapshot load) ----------------------------------------------------
 

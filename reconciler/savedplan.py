@@ -1,0 +1,93 @@
+"""Saved plans: apply exactly what was reviewed, and refuse a plan that went stale.
+
+A saved plan is the public JSON plan plus where it came from (spec path, provider address; never
+a credential) and `plan_digest`, a digest over everything else, so a hand edit is detected.
+Applying one re-reads the spec and the tenant and refuses, with the reason, when either changed,
+when the file was edited, or when the plan was already applied.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .digest import digest_of
+from .errors import TenantctlError
+from .plan import FORMAT_VERSION, Action, Diagnostic, Plan
+
+
+class StalePlanError(TenantctlError):
+    """The saved plan no longer describes what applying it would do; nothing was applied."""
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """A plan read back from a file, with its provenance."""
+
+    plan: Plan
+    spec_path: str
+    provider: str
+    plan_digest: str
+
+
+def plan_digest(document: dict[str, Any]) -> str:
+    """Digest over the saved plan document without its own `plan_digest` field."""
+    return digest_of({k: v for k, v in document.items() if k != "plan_digest"})
+
+
+def saved_document(plan: Plan, spec_path: str, provider: str) -> dict[str, Any]:
+    """The JSON document `plan --out` writes."""
+    document = plan.to_dict()
+    document["spec_path"] = spec_path
+    document["provider"] = provider
+    document["plan_digest"] = plan_digest(document)
+    return document
+
+
+def is_saved_plan(path: str) -> bool:
+    """True when `path` holds JSON (a saved plan) rather than a YAML spec."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(256).lstrip().startswith(b"{")
+    except OSError:
+        return False
+
+
+def load_saved(path: str) -> SavedPlan:
+    """Read a saved plan; refuse files that are not one or were edited by hand."""
+    try:
+        document = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StalePlanError(f"{path}: not a readable saved plan: {exc}") from None
+    if not isinstance(document, dict) or "plan_digest" not in document:
+        raise StalePlanError(f"{path}: not a saved plan (no plan_digest); write one with `tenantctl plan SPEC --out`")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise StalePlanError(f"{path}: plan format_version {document.get('format_version')!r} is not supported "
+                             f"(this tenantctl writes {FORMAT_VERSION!r}); plan again")
+    if plan_digest(document) != document["plan_digest"]:
+        raise StalePlanError(f"{path}: the plan file was edited after it was written (its digest does not match); "
+                             "plan again and apply the new file")
+    try:
+        actions = tuple(Action(a["id"], a["type"], a["address"], a["before"], a["after"], a["destructive"],
+                               tuple(a["depends_on"])) for a in document["actions"])
+        diagnostics = tuple(Diagnostic(d["severity"], d["code"], d["message"], d.get("address", ""))
+                            for d in document["diagnostics"])
+        plan = Plan(document["tenant"], document["spec_digest"], document["state_digest"], actions, diagnostics)
+        return SavedPlan(plan, document["spec_path"], document["provider"], document["plan_digest"])
+    except (KeyError, TypeError) as exc:
+        raise StalePlanError(f"{path}: malformed saved plan ({exc})") from None
+
+
+def check_fresh(saved: SavedPlan, spec_digest: str, state_digest: str, applied_at: str | None) -> None:
+    """Raise StalePlanError naming the first reason the plan must not be applied."""
+    if applied_at is not None:
+        raise StalePlanError(f"this plan was already applied on {applied_at}; nothing was applied. "
+                             "Run `tenantctl plan` for what is left to do")
+    if spec_digest != saved.plan.spec_digest:
+        raise StalePlanError(f"the spec {saved.spec_path} changed since the plan was made; nothing was applied. "
+                             "Plan again and review the new plan")
+    if state_digest != saved.plan.state_digest:
+        raise StalePlanError("the tenant changed since the plan was made; nothing was applied. "
+                             "Plan again and review the new plan")

@@ -1,0 +1,100 @@
+"""Saved plans apply exactly once, and are refused in every stale case, with nothing applied."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import EXAMPLES, SPECS
+
+
+def setup(cli, workdir: Path) -> Path:
+    shutil.copy(SPECS / "contoso.yaml", workdir / "contoso.yaml")
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
+    r = cli("plan", "contoso.yaml", "--out", "plan.json")
+    assert r.code == 0, r.err
+    assert "apply plan.json" in r.err
+    return workdir / "plan.json"
+
+
+def dump(cli) -> str:
+    return cli("snapshot", "dump", "--name", "contoso").out
+
+
+def test_saved_plan_applies_once(cli, workdir: Path) -> None:
+    saved = json.loads(setup(cli, workdir).read_text())
+    assert saved["plan_digest"].startswith("sha256:") and saved["spec_path"] == "contoso.yaml"
+    first = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
+    assert first.code == 0, first.err
+    assert f"Apply: {len(saved['actions'])} done, 0 already so, 0 failed" in first.out
+    before = dump(cli)
+    second = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
+    assert second.code == 1 and "already applied" in second.err
+    assert dump(cli) == before
+
+
+def test_edited_plan_is_refused(cli, workdir: Path) -> None:
+    path = setup(cli, workdir)
+    doc = json.loads(path.read_text())
+    doc["actions"][1]["after"]["seats"] = 500  # a reviewer saw 12 seats
+    path.write_text(json.dumps(doc))
+    before = dump(cli)
+    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
+    assert r.code == 1 and "edited" in r.err and "Traceback" not in r.err
+    assert dump(cli) == before
+
+
+def test_changed_tenant_is_refused_even_without_counter_change(cli, workdir: Path) -> None:
+    setup(cli, workdir)
+    # Only a usage location changes: no seat or license count moves, the plan is still stale.
+    changed = (EXAMPLES / "contoso.snapshot.yaml").read_text().replace(
+        "{upn: heidi@contoso.com, usageLocation: US,", "{upn: heidi@contoso.com, usageLocation: CA,")
+    (workdir / "changed.yaml").write_text(changed)
+    assert cli("snapshot", "load", "changed.yaml").code == 0
+    before = dump(cli)
+    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
+    assert r.code == 1 and "tenant changed" in r.err
+    assert dump(cli) == before
+
+
+def test_changed_spec_is_refused(cli, workdir: Path) -> None:
+    setup(cli, workdir)
+    spec = workdir / "contoso.yaml"
+    spec.write_text(spec.read_text().replace("seats: 12", "seats: 13"))
+    before = dump(cli)
+    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
+    assert r.code == 1 and "contoso.yaml changed" in r.err
+    assert dump(cli) == before
+
+
+def test_comment_only_spec_edit_keeps_the_plan_valid(cli, workdir: Path) -> None:
+    setup(cli, workdir)
+    spec = workdir / "contoso.yaml"
+    spec.write_text("# reviewed in PR 42\n" + spec.read_text())
+    assert cli("apply", "plan.json", "--auto-approve", "--allow-destroy").code == 0
+
+
+def test_show_renders_a_stale_plan(cli, workdir: Path) -> None:
+    setup(cli, workdir)
+    assert cli("apply", "plan.json", "--auto-approve", "--allow-destroy").code == 0
+    for fmt, marker in (("text", "Plan: 0 to buy"), ("markdown", "<details>"), ("json", '"format_version": "1"')):
+        r = cli("show", "plan.json", "--format", fmt)
+        assert r.code == 0 and marker in r.out, (fmt, r.out)
+
+
+def test_saved_plan_still_needs_allow_destroy_and_approval(cli, workdir: Path) -> None:
+    setup(cli, workdir)
+    before = dump(cli)
+    assert "--allow-destroy" in cli("apply", "plan.json", "--auto-approve").err
+    assert "no terminal" in cli("apply", "plan.json", "--allow-destroy").err
+    assert dump(cli) == before
+    assert cli("apply", "plan.json", "--auto-approve", "--allow-destroy").code == 0
+
+
+def test_not_a_plan_is_a_clear_error(cli, workdir: Path) -> None:
+    (workdir / "junk.json").write_text('{"hello": 1}')
+    r = cli("apply", "junk.json", "--auto-approve")
+    assert r.code == 1 and "not a saved plan" in r.err
+    r = cli("show", "missing.json")
+    assert r.code == 1 and "missing.json" in r.err and "Traceback" not in r.err
