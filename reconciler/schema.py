@@ -80,7 +80,7 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         missing = _missing_field(error)
         return [doc.problem(where, f"missing required field '{missing}'")]
     if validator == "type":
-        want = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
+        want = _TYPE_WORDS.get(str(rule), str(rule))
         return [doc.problem(where, f"expected {want}, got {_show(value)}", _quote_hint(field, value))]
     if validator == "enum":
         choices = ", ".join(str(c) for c in rule)
@@ -88,13 +88,13 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         hint = f"one of: {choices}" + (f"; {near}" if near else "")
         return [doc.problem(where, f"{_show(value)} is not allowed", hint)]
     if validator == "const":
-        return [doc.problem(where, f"expected {error.validator_value!r}, got {_show(value)}")]
+        return [doc.problem(where, f"expected {rule!r}, got {_show(value)}")]
     if validator == "pattern":
         return [doc.problem(where, f"{_show(value)} is not valid", _FIELD_HINTS.get(field, _case_hint(value)))]
     if validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         words = {"minimum": "at least", "exclusiveMinimum": "greater than", "maximum": "at most",
                  "exclusiveMaximum": "less than"}[str(validator)]
-        return [doc.problem(where, f"{_show(value)} is out of range: must be {words} {error.validator_value}")]
+        return [doc.problem(where, f"{_show(value)} is out of range: must be {words} {rule}")]
     if validator in ("minLength", "maxLength"):
         return [doc.problem(where, f"{_show(value)} has the wrong length", _FIELD_HINTS.get(field, ""))]
     return [doc.problem(where, str(error.message))]

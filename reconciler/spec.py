@@ -87,7 +87,9 @@ class _RuleChecker:
             where: Path_ = ("spec", "subscriptions", i)
             sku = self._known_sku(where + ("sku",), raw["sku"])
             if sku is None:
-                self.presumed.add(catalog.suggest(raw["sku"]) or "")
+                near = catalog.suggest(raw["sku"])
+                if near is not None:
+                    self.presumed.add(near)
                 continue
             if sku == CREDITS_SKU:
                 self.fail(where + ("sku",), "MCOPSTNC licenses come with Communications Credits, not a subscription",

@@ -30,11 +30,11 @@ _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 
 
 def _shown(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
-_SEQ = "tag:yaml.org,2002:seq"
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc]
@@ -227,10 +227,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(key_node, "mapping keys must be plain scalars")
                 continue
-            key = key_node.value if key_node.tag == "tag:yaml.org,2002:merge" else self._scalar(key_node)
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self._problem(key_node, "merge keys (<<) are not supported", "write the fields out")
-                continue
+            key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key_node.value)
             if key in out:
