@@ -11,49 +11,26 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
 
-from . import catalog
+from . import catalog, guardrails
 from .apply import ApplyResult, Outcome, apply_plan
+from .cli_common import EXIT_ERROR, EXIT_OK, FORMATS, Settings, color_wanted, observe, open_for, provider_opt
+from .cli_review import drift, plan, validate
 from .digest import spec_digest, state_digest
-from .drift import drift_report
 from .errors import TenantctlError, ValidationError
-from .model import TenantState
+from .markdown import plan_blocks, split
 from .plan import Plan, compute_plan
-from .providers import LocalProvider, open_provider, provider_url, today
-from .render import (Style, apply_text, drift_markdown, drift_text, plan_markdown, plan_text, summary_line,
-                     to_json)
-from .savedplan import check_fresh, is_saved_plan, load_saved, saved_document
+from .prices import price_list
+from .providers import today
+from .render import Style, amount, apply_text, plan_text, to_json
+from .savedplan import check_fresh, is_saved_plan, load_saved
 from .schema import schema as load_schema
 from .snapshot import dump_yaml, load_snapshot, state_to_dict
 from .spec import load_spec
 from .specdoc import export_spec, spec_to_dict
-from .yamlload import load_file
-
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
-FORMATS = click.Choice(["text", "json", "markdown"])
-
-
-@dataclass
-class Settings:
-    """Options shared by every command."""
-
-    provider: str | None
-    color: bool
-    quiet: bool
-
-    def say(self, message: str) -> None:
-        """A message for the human, on stderr (stdout is for machine output)."""
-        if not self.quiet:
-            click.echo(message, err=True)
-
-
-def _color_wanted(no_color: bool) -> bool:
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,83 +42,18 @@ def _color_wanted(no_color: bool) -> bool:
 @click.pass_context
 def cli(ctx: click.Context, provider: str | None, no_color: bool, quiet: bool) -> None:
     """Keep a Microsoft 365 tenant's licensing and calling billing as code."""
-    ctx.obj = Settings(provider=provider, color=_color_wanted(no_color), quiet=quiet)
+    ctx.obj = Settings(provider=provider, color=color_wanted(no_color), quiet=quiet)
 
 
-def _provider_opt(f: Any) -> Any:
-    # --provider is accepted after the subcommand too: `tenantctl plan x.yaml --provider local:db`.
-    return click.option("--provider", "provider_override", metavar="URL", help="Overrides the global --provider.")(f)
-
-
-def _open(settings: Settings, override: str | None, tenant: str | None) -> LocalProvider:
-    return open_provider(provider_url(override or settings.provider, tenant))
-
-
-def _observe(settings: Settings, override: str | None, tenant: str | None) -> tuple[str, TenantState]:
-    """Read the live state once and release the provider: (provider address, state)."""
-    provider = _open(settings, override, tenant)
-    try:
-        return provider.address, provider.read_state()
-    finally:
-        provider.close()
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.pass_obj
-def validate(settings: Settings, files: tuple[str, ...]) -> int:
-    """Check Tenant specs and TenantSnapshot files without touching any tenant."""
-    failed = 0
-    for name in files:
-        try:
-            doc_kind = _kind_of(name)
-            if doc_kind == "TenantSnapshot":
-                state = load_snapshot(name, today())
-                click.echo(f"{name}: ok (TenantSnapshot {state.name}: {len(state.users)} users, "
-                           f"{len(state.subscriptions)} subscriptions)")
-            else:
-                spec = load_spec(name)
-                click.echo(f"{name}: ok (Tenant {spec.name}: {len(spec.users)} users, "
-                           f"{len(spec.subscriptions)} subscriptions)")
-        except TenantctlError as exc:
-            click.echo(str(exc), err=True)
-            failed += 1
-    return EXIT_ERROR if failed else EXIT_OK
-
-
-def _kind_of(name: str) -> str:
-    doc = load_file(name)
-    return str(doc.data.get("kind", "")) if isinstance(doc.data, dict) else ""
-
-
-@cli.command()
-@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="Also save the plan (JSON) for `apply FILE`.")
-@_provider_opt
-@click.pass_obj
-def plan(settings: Settings, spec_file: str, fmt: str, detailed_exitcode: bool, out: str | None,
-         provider_override: str | None) -> int:
-    """Show what apply would change, without changing anything."""
-    spec = load_spec(spec_file)
-    address, state = _observe(settings, provider_override, spec.name)
-    the_plan = compute_plan(spec, state)
-    _emit_plan(the_plan, fmt, settings, address)
-    if out:
-        Path(out).write_text(to_json(saved_document(the_plan, spec_file, address)), encoding="utf-8")
-        settings.say(f"Saved the plan to {out}; apply exactly it with `tenantctl apply {out}`.")
-    if the_plan.has_errors:
-        settings.say("error: the plan has errors (above); fix them before applying")
-        return EXIT_ERROR
-    return EXIT_CHANGES if detailed_exitcode and the_plan.actions else EXIT_OK
+for _command in (validate, plan, drift):
+    cli.add_command(_command)
 
 
 def _emit_plan(the_plan: Plan, fmt: str, settings: Settings, source: str) -> None:
     if fmt == "json":
         click.echo(to_json(the_plan.to_dict()), nl=False)
     elif fmt == "markdown":
-        click.echo(plan_markdown(the_plan), nl=False)
+        click.echo("\n".join(split(plan_blocks(the_plan, source), label="tenantctl plan")), nl=False)
     else:
         click.echo(plan_text(the_plan, Style(settings.color), source), nl=False)
 
@@ -150,14 +62,19 @@ def _emit_plan(the_plan: Plan, fmt: str, settings: Settings, source: str) -> Non
 @click.argument("spec_file", metavar="SPEC|PLAN.json", type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
-@_provider_opt
+@click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
+              help="Accept a plan that exceeds this guardrail (recorded in the output). Repeatable.")
+@provider_opt
 @click.pass_obj
-def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool,
+def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
           provider_override: str | None) -> int:
     """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
     saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
+    if saved is not None and overrides:
+        settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
+                     "overrides included")
     spec = load_spec(saved.spec_path if saved else spec_file)
-    provider = _open(settings, provider_override or (saved.provider if saved else None), spec.name)
+    provider = open_for(settings, provider_override or (saved.provider if saved else None), spec.name)
     try:
         state = provider.read_state()
         if saved is not None:
@@ -165,7 +82,7 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
             check_fresh(saved, spec_digest(spec), state_digest(state), provider.applied_at(saved.plan_digest))
             the_plan = saved.plan
         else:
-            the_plan = compute_plan(spec, state)
+            the_plan = compute_plan(spec, state, frozenset(overrides))
         click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
         if the_plan.has_errors:
             settings.say("error: the plan has errors (above); nothing was applied")
@@ -241,31 +158,12 @@ def show(settings: Settings, plan_file: str, fmt: str) -> int:
 
 
 @cli.command()
-@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@_provider_opt
-@click.pass_obj
-def drift(settings: Settings, spec_file: str, fmt: str, provider_override: str | None) -> int:
-    """Report where the tenant no longer matches the spec (exit 2 when it does not)."""
-    spec = load_spec(spec_file)
-    _, state = _observe(settings, provider_override, spec.name)
-    report = drift_report(compute_plan(spec, state), spec, state)
-    if fmt == "json":
-        click.echo(to_json(report.to_dict()), nl=False)
-    elif fmt == "markdown":
-        click.echo(drift_markdown(report), nl=False)
-    else:
-        click.echo(drift_text(report, Style(settings.color)), nl=False)
-    return EXIT_CHANGES if report.drifted else EXIT_OK
-
-
-@cli.command()
 @click.option("--name", help="metadata.name of the exported spec (and of the default local database).")
-@_provider_opt
+@provider_opt
 @click.pass_obj
 def export(settings: Settings, name: str | None, provider_override: str | None) -> int:
     """Print a Tenant spec that declares the tenant as it is now."""
-    _, state = _observe(settings, provider_override, name)
+    _, state = observe(settings, provider_override, name)
     click.echo(dump_yaml(spec_to_dict(export_spec(state, name))), nl=False)
     return EXIT_OK
 
@@ -277,12 +175,12 @@ def snapshot() -> None:
 
 @snapshot.command("load")
 @click.argument("file", type=click.Path(dir_okay=False))
-@_provider_opt
+@provider_opt
 @click.pass_obj
 def snapshot_load(settings: Settings, file: str, provider_override: str | None) -> int:
     """Replace the local tenant's state with a TenantSnapshot file."""
     state = load_snapshot(file, today())
-    provider = _open(settings, provider_override, state.name)
+    provider = open_for(settings, provider_override, state.name)
     try:
         provider.replace_state(state)
     finally:
@@ -294,11 +192,11 @@ def snapshot_load(settings: Settings, file: str, provider_override: str | None) 
 
 @snapshot.command("dump")
 @click.option("--name", help="Tenant name, for the default local database.")
-@_provider_opt
+@provider_opt
 @click.pass_obj
 def snapshot_dump(settings: Settings, name: str | None, provider_override: str | None) -> int:
     """Print the tenant's observed state as a TenantSnapshot."""
-    _, state = _observe(settings, provider_override, name)
+    _, state = observe(settings, provider_override, name)
     click.echo(dump_yaml(state_to_dict(state)), nl=False)
     return EXIT_OK
 
@@ -323,6 +221,21 @@ def catalog_cmd() -> int:
         if sku.pay_as_you_go:
             extras.append("pay-as-you-go")
         click.echo(f"{sku.part_number:<30} {sku.sku_id}  {sku.name}" + (f"  ({'; '.join(extras)})" if extras else ""))
+    return EXIT_OK
+
+
+@cli.command("prices")
+@click.option("--currency", default="USD", show_default=True, help="ISO 4217 code, such as EUR.")
+def prices_cmd(currency: str) -> int:
+    """List the shipped list prices per seat per month (a spec overrides them with spec.prices)."""
+    prices = price_list(currency.upper())
+    if not prices.per_seat:
+        raise click.UsageError(f"no shipped prices in {currency.upper()}; declare yours in spec.prices")
+    click.echo(f"# {prices.currency}, as of {prices.as_of}: {prices.source}")
+    for sku, price in prices.per_seat.items():
+        click.echo(f"{sku:<62} {amount(price):>9}")
+    factors = ", ".join(f"{term} x{factor}" for term, factor in prices.term_factors.items())
+    click.echo(f"# term factors: {factors}")
     return EXIT_OK
 
 

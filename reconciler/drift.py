@@ -40,6 +40,7 @@ class DriftReport:
     diagnostics: tuple[Diagnostic, ...]
     health: tuple[Diagnostic, ...]
     unknown: tuple[str, ...] = field(default=())
+    resources: tuple[str, ...] = ()  # every managed resource compared, drifted or not
 
     @property
     def drifted(self) -> bool:
@@ -49,7 +50,8 @@ class DriftReport:
     def to_dict(self) -> dict[str, Any]:
         """The public JSON drift report (format_version 1)."""
         return {"format_version": DRIFT_FORMAT_VERSION, "tenant": self.tenant, "drifted": self.drifted,
-                "items": [i.to_dict() for i in self.items], "unknown": list(self.unknown),
+                "resources": list(self.resources), "items": [i.to_dict() for i in self.items],
+                "unknown": list(self.unknown),
                 "diagnostics": [d.to_dict() for d in self.diagnostics],
                 "health": [h.to_dict() for h in self.health]}
 
@@ -58,7 +60,29 @@ def drift_report(plan: Plan, spec: TenantSpec, state: TenantState) -> DriftRepor
     """The drift between `spec` and `state`, given the plan that would reconcile them."""
     items = tuple(DriftItem(a.address, a.type, a.after, a.before) for a in plan.actions)
     return DriftReport(tenant=plan.tenant, items=items, diagnostics=plan.diagnostics,
-                       health=tuple(health_warnings(spec, state)), unknown=tuple(sorted(state.unknown)))
+                       health=tuple(health_warnings(spec, state)), unknown=tuple(sorted(state.unknown)),
+                       resources=managed_resources(spec, items))
+
+
+def resource_of(address: str) -> str:
+    """The managed resource an address belongs to: `user/a@x/MCOEV` -> `user/a@x`."""
+    kind, _, rest = address.partition("/")
+    return f"{kind}/{rest.split('/')[0]}" if rest else address
+
+
+def managed_resources(spec: TenantSpec, items: tuple[DriftItem, ...] = ()) -> tuple[str, ...]:
+    """What drift compares: the spec's subscriptions, its credits, its users, and any user pruned."""
+    found = [f"subscription/{sku}" for sku in sorted(spec.subscriptions)]
+    if spec.credits is not None:
+        found.append("communicationsCredits")
+    found += [f"user/{u.upn}" for u in sorted(spec.users.values(), key=lambda u: u.index)]
+    seen = set(found)
+    for item in items:
+        resource = resource_of(item.address)
+        if resource not in seen:
+            seen.add(resource)
+            found.append(resource)
+    return tuple(found)
 
 
 def health_warnings(spec: TenantSpec, state: TenantState) -> list[Diagnostic]:

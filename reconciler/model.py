@@ -83,6 +83,49 @@ class UserSpec:
 
 
 @dataclass(frozen=True)
+class PriceList:
+    """Monthly per-seat prices in one currency; `overrides` are the SKUs the spec priced itself."""
+
+    currency: str = "USD"
+    as_of: str = ""
+    source: str = ""
+    per_seat: dict[str, Decimal] = field(default_factory=dict)
+    term_factors: dict[str, Decimal] = field(default_factory=dict)
+    overrides: frozenset[str] = frozenset()
+
+    def monthly(self, sku: str, seats: int, term: str) -> Decimal | None:
+        """What `seats` seats of `sku` on `term` cost per month, or None when the SKU has no price."""
+        price = self.per_seat.get(sku)
+        if price is None:
+            return None
+        return price * seats * self.term_factors.get(term, Decimal(1))
+
+    def spec_overrides(self) -> dict[str, Decimal]:
+        """The prices the spec declared (part of what the spec means)."""
+        return {sku: self.per_seat[sku] for sku in sorted(self.overrides)}
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    """Limits a plan must stay within unless overridden by name (`--override-guardrail`)."""
+
+    max_monthly_increase: Decimal | None = None
+    max_seats_per_subscription: int | None = None
+    max_funds_per_apply: Decimal | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The YAML/JSON form, declared limits only."""
+        out: dict[str, Any] = {}
+        if self.max_monthly_increase is not None:
+            out["maxMonthlyIncrease"] = money_out(self.max_monthly_increase)
+        if self.max_seats_per_subscription is not None:
+            out["maxSeatsPerSubscription"] = self.max_seats_per_subscription
+        if self.max_funds_per_apply is not None:
+            out["maxFundsPerApply"] = money_out(self.max_funds_per_apply)
+        return out
+
+
+@dataclass(frozen=True)
 class TenantSpec:
     """The desired state of one tenant, validated."""
 
@@ -95,6 +138,8 @@ class TenantSpec:
     credits: CreditsSpec | None = None
     users: dict[str, UserSpec] = field(default_factory=dict)  # keyed by upn.lower()
     prune: bool = False
+    prices: PriceList = PriceList()
+    guardrails: Guardrails = Guardrails()
 
     @property
     def managed_skus(self) -> frozenset[str]:

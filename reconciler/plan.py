@@ -10,7 +10,8 @@ Order (each phase sorted by a stable key):
   3. Communications Credits: auto-recharge, funds;
   4. usage locations;
   5. assignments, prerequisites first (Teams Phone, then calling plan, then MCOPSTNC);
-  6. removals of a prerequisite that a new license replaces on the same user (a swap).
+  6. removals of a prerequisite that a new license replaces on the same user (a swap);
+  7. assignments whose seat only such a swap frees.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from . import catalog
+from . import catalog, guardrails
 from .catalog import CREDITS_SKU
+from .cost import CostEstimate, estimate
 from .digest import spec_digest, state_digest
+from .guardrails import GuardrailCheck
 from .model import AutoRecharge, TenantSpec, TenantState, money_out
 
 FORMAT_VERSION = "1"
@@ -76,6 +79,8 @@ class Plan:
     state_digest: str
     actions: tuple[Action, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
+    cost: CostEstimate | None = None
+    guardrails: tuple[GuardrailCheck, ...] = ()
 
     @property
     def has_errors(self) -> bool:
@@ -95,9 +100,20 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON plan (format_version 1)."""
-        return {"format_version": FORMAT_VERSION, "tenant": self.tenant, "spec_digest": self.spec_digest,
-                "state_digest": self.state_digest, "actions": [a.to_dict() for a in self.actions],
-                "summary": self.summary(), "diagnostics": [d.to_dict() for d in self.diagnostics]}
+        actions = []
+        for a in self.actions:
+            item = a.to_dict()
+            cost = self.cost.for_action(a.id) if self.cost else None
+            if cost is not None:
+                item["cost"] = cost.to_dict()
+            actions.append(item)
+        out = {"format_version": FORMAT_VERSION, "tenant": self.tenant, "spec_digest": self.spec_digest,
+               "state_digest": self.state_digest, "actions": actions, "summary": self.summary(),
+               "diagnostics": [d.to_dict() for d in self.diagnostics]}
+        if self.cost is not None:
+            out["cost"] = self.cost.to_dict()
+        out["guardrails"] = [g.to_dict() for g in self.guardrails]
+        return out
 
 
 @dataclass
@@ -128,8 +144,11 @@ class _UserChange:
     location: str | None  # new usage location, None when unchanged
 
 
-def compute_plan(spec: TenantSpec, state: TenantState) -> Plan:
-    """The ordered actions that make `state` match `spec`, with diagnostics."""
+def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str] = frozenset()) -> Plan:
+    """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
+
+    `overrides` names guardrails the user chose to bypass (`--override-guardrail`).
+    """
     b = _Builder()
     _check_tenant(spec, state, b)
     changes = _user_changes(spec, state, b)
@@ -142,13 +161,31 @@ def compute_plan(spec: TenantSpec, state: TenantState) -> Plan:
                                  {"usageLocation": state.users[c.key].usage_location},
                                  {"usageLocation": c.location})
                     for c in changes if c.location is not None}
-    assign_ids = _assignments(changes, b, seats, credit_ids, location_ids, removal_ids)
-    _removals(late, b, removal_ids, assign_ids)
+    ctx = _AssignContext(seats, credit_ids, location_ids, removal_ids, Counter(sku for _, sku in late))
+    waiting = _assignments(changes, b, ctx)
+    _check_swap_cycles(late, waiting, b)
+    _removals(late, b, removal_ids, ctx.per_user)
+    _assign_after_swaps(waiting, b, ctx)
     for sku, (before, after) in sorted(seats.deferred.items()):
         # A decrease that a swap makes possible waits for the swap's removal.
         b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True, removal_ids[sku])
+    actions = tuple(b.actions)
+    cost = estimate(actions, state, spec.prices, spec.managed_skus)
+    checks = guardrails.check(spec.guardrails, actions, cost, overrides)
+    _guardrail_diagnostics(checks, b)
     return Plan(tenant=spec.name, spec_digest=spec_digest(spec), state_digest=state_digest(state),
-                actions=tuple(b.actions), diagnostics=tuple(b.diagnostics))
+                actions=actions, diagnostics=tuple(b.diagnostics), cost=cost, guardrails=checks)
+
+
+def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: _Builder) -> None:
+    for c in checks:
+        if c.exceeded and c.overridden:
+            b.diag("warning", "guardrail_overridden", f"guardrail {c.name} exceeded and overridden with "
+                   f"--override-guardrail {c.name}: {c.detail}")
+        elif c.exceeded:
+            verdict = "exceeded" if c.value is not None else "cannot be checked"
+            b.diag("error", "guardrail_exceeded", f"guardrail {c.name} {verdict}: {c.detail}; review the plan, "
+                   f"then raise spec.guardrails.{c.name} or rerun with --override-guardrail {c.name}")
 
 
 def _check_tenant(spec: TenantSpec, state: TenantState, b: _Builder) -> None:
@@ -189,19 +226,29 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: _Builder) -> list[_Us
 
 
 def _split_removals(changes: list[_UserChange]) -> tuple[list[tuple[_UserChange, str]], list[tuple[_UserChange, str]]]:
-    """Removals that can go first, and those that must wait for their replacement (a swap)."""
+    """Removals that can go first, and those that must wait for their replacement (a swap).
+
+    A removal waits only when the licenses the user keeps throughout cannot meet a prerequisite
+    that the removed license meets: swapping E5 for Teams Phone under a calling plan waits, but
+    dropping MCOEV from a user who keeps E5 does not (E5 provides Teams Phone already).
+    """
     early: list[tuple[_UserChange, str]] = []
     late: list[tuple[_UserChange, str]] = []
     for c in changes:
-        needed: set[str] = set()
+        kept = c.target - c.add
+        unmet: set[str] = set()
         for sku in c.target:
-            entry = catalog.CATALOG.get(sku)
-            if entry is not None:
-                needed |= entry.requires_any
+            unmet |= catalog.missing_prerequisite(sku, kept)
+        waits = {sku for sku in c.remove if c.add and catalog.capabilities({sku}) & unmet}
+        grew = bool(waits)
+        while grew:  # a license that a waiting removal's own license needs waits too
+            for sku in waits.copy():
+                unmet |= catalog.missing_prerequisite(sku, kept)
+            more = {sku for sku in c.remove if catalog.capabilities({sku}) & unmet} - waits
+            waits |= more
+            grew = bool(more)
         for sku in c.remove:
-            entry = catalog.CATALOG.get(sku)
-            swap = entry is not None and bool(entry.provides & needed) and bool(c.add)
-            (late if swap else early).append((c, sku))
+            (late if sku in waits else early).append((c, sku))
     key = lambda item: (-catalog.tier(item[1]), item[0].key, item[1])  # noqa: E731
     return sorted(early, key=key), sorted(late, key=key)
 
@@ -292,8 +339,11 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b
         amount = (want.minimum_balance - balance).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
         ids.append(b.add("add_funds", "communicationsCredits", {"balance": money_out(balance)},
                          {"balance": money_out(balance + amount), "amount": money_out(amount)}))
-    available = bool(live and live.licenses_available) or bool(ids and (
-        (want.auto_recharge and want.auto_recharge.enabled) or want.minimum_balance))
+    # MCOPSTNC licenses exist while auto-recharge is on or funds were bought: judge the state
+    # after this plan's credit actions, since disabling auto-recharge can take them away.
+    recharge_after = want.auto_recharge if want.auto_recharge is not None else live_recharge
+    funded_after = bool(live and live.funds) or any(b.actions[i - 1].type == "add_funds" for i in ids)
+    available = bool(recharge_after and recharge_after.enabled) or funded_after
     if not available and any(CREDITS_SKU in c.add for c in changes):
         b.diag("error", "credits_not_set_up", "MCOPSTNC licenses exist only once Communications Credits are "
                "funded or auto-recharge is enabled; set communicationsCredits.minimumBalance or enable "
@@ -301,33 +351,88 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b
     return ids
 
 
-def _assignments(changes: list[_UserChange], b: _Builder, seats: _Seats, credit_ids: list[int],
-                 location_ids: dict[str, int], removal_ids: dict[str, list[int]]) -> dict[str, list[int]]:
-    """Assignments, prerequisites first; returns the assignment ids per user.
+@dataclass
+class _AssignContext:
+    """What assignments depend on, and the ids they were given."""
+
+    seats: _Seats
+    credit_ids: list[int]
+    location_ids: dict[str, int]
+    removal_ids: dict[str, list[int]]
+    late_removals: Counter[str]  # per SKU, how many seats swaps free at the end
+    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    per_user: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+
+# An assignment waiting for the n-th swap removal of its SKU (n None: waits for a same-user one).
+_Waiting = tuple[_UserChange, str, int | None]
+
+
+def _assignments(changes: list[_UserChange], b: _Builder, ctx: _AssignContext) -> list[_Waiting]:
+    """Assignments, prerequisites first; returns those that must wait for a swap to free a seat.
 
     An assignment beyond the seats free at the start takes a seat a removal frees: the n-th such
     assignment depends on the n-th removal of that SKU, so a failed removal skips it (linear).
+    When only a swap's removal (which comes after assignments) frees the seat, the assignment
+    waits until after the swaps, and so do that user's licenses that need it.
     """
     taken: Counter[str] = Counter()
     items = sorted(((c, sku) for c in changes for sku in c.add),
                    key=lambda item: (catalog.tier(item[1]), item[0].key, item[1]))
-    ids: dict[tuple[str, str], int] = {}
+    waiting: list[_Waiting] = []
+    waiting_keys: set[tuple[str, str]] = set()
     for c, sku in items:
-        deps = [location_ids[c.key]] if c.key in location_ids else []
-        if sku in seats.action:
-            deps.append(seats.action[sku])
-        beyond = taken[sku] - seats.free.get(sku, 0)  # negative free: a decrease used those removals
-        if sku != CREDITS_SKU and 0 <= beyond < len(removal_ids.get(sku, ())):
-            deps.append(removal_ids[sku][beyond])
+        beyond = taken[sku] - ctx.seats.free.get(sku, 0)  # negative free: a decrease used those removals
         taken[sku] += 1
-        entry = catalog.CATALOG.get(sku)
-        if entry is not None and entry.needs_credits:
-            deps.extend(credit_ids)
-        if entry is not None and entry.requires_any:
-            deps.extend(ids[(c.key, other)] for other in c.add
-                        if (c.key, other) in ids and catalog.CATALOG[other].provides & entry.requires_any)
-        ids[(c.key, sku)] = b.add("assign_license", f"user/{c.upn}/{sku}", None, {"sku": sku}, False, deps)
-    per_user: dict[str, list[int]] = defaultdict(list)
-    for (key, _), action_id in ids.items():
-        per_user[key].append(action_id)
-    return per_user
+        early = len(ctx.removal_ids.get(sku, ()))
+        if sku != CREDITS_SKU and 0 <= beyond - early < ctx.late_removals[sku]:
+            waiting.append((c, sku, beyond - early))
+        elif any((c.key, other) in waiting_keys for other in _prerequisites_added(c, sku)):
+            waiting.append((c, sku, None))
+        else:
+            seat_dep = ctx.removal_ids[sku][beyond] if sku != CREDITS_SKU and 0 <= beyond < early else None
+            _assign(c, sku, seat_dep, b, ctx)
+            continue
+        waiting_keys.add((c.key, sku))
+    return waiting
+
+
+def _prerequisites_added(c: _UserChange, sku: str) -> list[str]:
+    """The SKUs added to the same user that provide what `sku` needs."""
+    entry = catalog.CATALOG.get(sku)
+    if entry is None or not entry.requires_any:
+        return []
+    return [other for other in c.add if other != sku and catalog.CATALOG.get(other) is not None
+            and catalog.CATALOG[other].provides & entry.requires_any]
+
+
+def _assign(c: _UserChange, sku: str, seat_dep: int | None, b: _Builder, ctx: _AssignContext) -> None:
+    deps = [ctx.location_ids[c.key]] if c.key in ctx.location_ids else []
+    if sku in ctx.seats.action:
+        deps.append(ctx.seats.action[sku])
+    if seat_dep is not None:
+        deps.append(seat_dep)
+    entry = catalog.CATALOG.get(sku)
+    if entry is not None and entry.needs_credits:
+        deps.extend(ctx.credit_ids)
+    deps.extend(ctx.ids[(c.key, other)] for other in _prerequisites_added(c, sku) if (c.key, other) in ctx.ids)
+    action_id = b.add("assign_license", f"user/{c.upn}/{sku}", None, {"sku": sku}, False, deps)
+    ctx.ids[(c.key, sku)] = action_id
+    ctx.per_user[c.key].append(action_id)
+
+
+def _check_swap_cycles(late: list[tuple[_UserChange, str]], waiting: list[_Waiting], b: _Builder) -> None:
+    """A user whose swap needs a seat that only another swap frees cannot be ordered safely."""
+    swapping = {c.key for c, _ in late}
+    for c, sku, _ in waiting:
+        if c.key in swapping:
+            b.diag("error", "swap_needs_spare_seat", f"'{c.upn}' swaps licenses, but the {sku} seat the swap needs "
+                   "is freed only by another user's swap; raise the seats of " f"{sku} by one for this change "
+                   "(lower them again afterwards)", f"user/{c.upn}/{sku}")
+
+
+def _assign_after_swaps(waiting: list[_Waiting], b: _Builder, ctx: _AssignContext) -> None:
+    """Assignments whose seat a swap frees, each after the removal that frees it."""
+    for c, sku, n in waiting:
+        late_ids = ctx.removal_ids[sku][len(ctx.removal_ids[sku]) - ctx.late_removals[sku]:]
+        _assign(c, sku, late_ids[n] if n is not None else None, b, ctx)

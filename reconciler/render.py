@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from deepdiff import DeepDiff
 
 from .apply import ApplyResult
+from .cost import ActionCost
 from .drift import DriftReport
 from .plan import Action, Diagnostic, Plan
 
@@ -84,7 +86,7 @@ def summary_line(plan: Plan) -> str:
             f"({len(plan.destructive)} destructive).")
 
 
-def action_line(action: Action, style: Style) -> str:
+def action_line(action: Action, style: Style, cost: ActionCost | None = None) -> str:
     """One action as a line of text."""
     sym = symbol(action)
     detail = describe(action)
@@ -93,7 +95,49 @@ def action_line(action: Action, style: Style) -> str:
         line += f"  {detail}"
     if action.destructive:
         line += "  (destructive)"
+    if cost is not None and (price := cost_note(cost)):
+        line += f"  [{price}]"
     return style.paint(line, sym)
+
+
+def cost_note(cost: ActionCost) -> str:
+    """`+16.00/month`, `one-time 90.00`, `price unknown`, or "" when it costs nothing."""
+    if cost.monthly_delta is None:
+        return "price unknown"
+    parts = []
+    if cost.monthly_delta:
+        parts.append(f"{signed(cost.monthly_delta)}/month")
+    if cost.one_time:
+        parts.append(f"one-time {amount(cost.one_time)}")
+    return ", ".join(parts)
+
+
+def amount(value: Decimal) -> str:
+    """Money as `1,234.50`."""
+    return f"{value:,.2f}"
+
+
+def signed(value: Decimal) -> str:
+    """Money with its sign: `+16.00`, `-4.00`."""
+    return f"{value:+,.2f}"
+
+
+def cost_lines(plan: Plan) -> list[str]:
+    """The cost summary and the guardrail checks, as plain lines."""
+    lines = []
+    cost = plan.cost
+    if cost is not None:
+        lines.append(f"Cost of managed subscriptions: {amount(cost.monthly_before)} -> {amount(cost.monthly_after)} "
+                     f"{cost.currency}/month "
+                     f"({signed(cost.monthly_delta)}); one-time {amount(cost.one_time)} {cost.currency} (funds). "
+                     f"List prices as of {cost.as_of}; pay-as-you-go minutes are billed as used.")
+        if cost.unpriced:
+            lines.append(f"Not priced (no list price in {cost.currency}): {', '.join(cost.unpriced)}; "
+                         "add them to spec.prices.")
+    for g in plan.guardrails:
+        state = "OVERRIDDEN" if g.exceeded and g.overridden else "EXCEEDED" if g.exceeded else "ok"
+        lines.append(f"Guardrail {g.name}: {state} ({g.detail})")
+    return lines
 
 
 def diagnostics_text(diagnostics: Iterable[Diagnostic], style: Style) -> list[str]:
@@ -107,12 +151,14 @@ def plan_text(plan: Plan, style: Style, source: str = "") -> str:
     lines = [style.bold(f"Tenant {plan.tenant}") + (f" ({source})" if source else "")]
     if plan.actions:
         lines.append("")
-        lines.extend(action_line(a, style) for a in plan.actions)
+        lines.extend(action_line(a, style, plan.cost.for_action(a.id) if plan.cost else None) for a in plan.actions)
     if plan.diagnostics:
         lines.append("")
         lines.extend(diagnostics_text(plan.diagnostics, style))
     lines.append("")
     lines.append(style.bold(summary_line(plan)))
+    if plan.actions or plan.guardrails:
+        lines.extend(cost_lines(plan))
     return "\n".join(lines) + "\n"
 
 
@@ -121,36 +167,12 @@ def to_json(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _md_table(rows: list[tuple[str, int]]) -> list[str]:
-    return ["| type | count |", "|---|---:|"] + [f"| `{t}` | {n} |" for t, n in rows]
-
-
-def plan_markdown(plan: Plan) -> str:
-    """A pull-request comment: summary and counts first, destructive actions visible, the rest folded."""
-    lines = [f"### Tenant `{plan.tenant}`", "", f"**{summary_line(plan)}**", ""]
-    by_type = plan.summary()["by_type"]
-    if by_type:
-        lines += _md_table(list(by_type.items())) + [""]
-    if plan.destructive:
-        lines.append(f":warning: **{len(plan.destructive)} destructive action(s):**")
-        lines += [f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() for a in plan.destructive] + [""]
-    for d in plan.diagnostics:
-        lines.append(f"- **{d.severity}** `{d.code}`: {d.message}")
-    if plan.diagnostics:
-        lines.append("")
-    if plan.actions:
-        lines += ["<details><summary>All actions</summary>", "", "```diff"]
-        lines += [f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip() for a in plan.actions]
-        lines += ["```", "", "</details>", ""]
-    return "\n".join(lines)
-
-
 def drift_text(report: DriftReport, style: Style) -> str:
     """The readable drift report."""
     lines = [style.bold(f"Tenant {report.tenant}")]
     for item in report.items:
-        lines.append(style.paint(f"  ! {item.address} ({item.kind}): expected {_brief(item.expected)}, "
-                                 f"actual {_brief(item.actual)}", "!"))
+        lines.append(style.paint(f"  ! {item.address} ({item.kind}): expected {brief(item.expected)}, "
+                                 f"actual {brief(item.actual)}", "!"))
     for name in report.unknown:
         lines.append(style.paint(f"  ? {name}: unknown (the provider cannot read it; not drift)", "?"))
     lines.extend("  " + line for line in diagnostics_text(report.diagnostics, style))
@@ -161,20 +183,8 @@ def drift_text(report: DriftReport, style: Style) -> str:
     return "\n".join(lines) + "\n"
 
 
-def drift_markdown(report: DriftReport) -> str:
-    """Drift as Markdown."""
-    verdict = f"{len(report.items)} field(s) drifted" if report.drifted else "no drift"
-    lines = [f"### Tenant `{report.tenant}`: {verdict}", ""]
-    if report.items:
-        lines += ["| address | kind | expected | actual |", "|---|---|---|---|"]
-        lines += [f"| `{i.address}` | {i.kind} | {_brief(i.expected)} | {_brief(i.actual)} |" for i in report.items]
-        lines.append("")
-    for d in list(report.diagnostics) + list(report.health):
-        lines.append(f"- **{d.severity}** `{d.code}`: {d.message}")
-    return "\n".join(lines) + "\n"
-
-
-def _brief(value: Any) -> str:
+def brief(value: Any) -> str:
+    """A drift value in a few words."""
     if value is None:
         return "absent"
     if isinstance(value, dict):

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cost import CostEstimate
 from .digest import digest_of
 from .errors import TenantctlError
+from .guardrails import GuardrailCheck
 from .plan import FORMAT_VERSION, Action, Diagnostic, Plan
 
 
@@ -74,7 +76,11 @@ def load_saved(path: str) -> SavedPlan:
                                tuple(a["depends_on"])) for a in document["actions"])
         diagnostics = tuple(Diagnostic(d["severity"], d["code"], d["message"], d.get("address", ""))
                             for d in document["diagnostics"])
-        plan = Plan(document["tenant"], document["spec_digest"], document["state_digest"], actions, diagnostics)
+        per_action = {a["id"]: a["cost"] for a in document["actions"] if "cost" in a}
+        cost = CostEstimate.from_dict(document["cost"], per_action) if "cost" in document else None
+        checks = tuple(GuardrailCheck.from_dict(g) for g in document.get("guardrails", ()))
+        plan = Plan(document["tenant"], document["spec_digest"], document["state_digest"], actions, diagnostics,
+                    cost, checks)
         return SavedPlan(plan, document["spec_path"], document["provider"], document["plan_digest"])
     except (KeyError, TypeError) as exc:
         raise StalePlanError(f"{path}: malformed saved plan ({exc})") from None

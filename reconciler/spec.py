@@ -7,6 +7,7 @@ a spec in one pass. The rules come from the seed articles (see shared/reference)
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from . import catalog
 from .catalog import CREDITS_SKU
 from .countries import ISO_3166_ALPHA2
 from .errors import Problem, ValidationError
-from .model import AutoRecharge, CreditsSpec, Subscription, TenantSpec, UserSpec, money
+from .model import AutoRecharge, CreditsSpec, Guardrails, Subscription, TenantSpec, UserSpec, money
+from .prices import price_list
 from .schema import validate
 from .yamlload import Document, load_file
 
@@ -66,11 +68,31 @@ class _RuleChecker:
         self._skus_need(subscriptions, credits)
         self._seats(subscriptions, users)
         meta = self.doc.data["metadata"]
+        currency = self.raw.get("currency", "USD")
         return TenantSpec(
             name=meta["name"], tenant_id=meta.get("tenantId"), agreement=self.agreement,
-            currency=self.raw.get("currency", "USD"), subscriptions=subscriptions, credits=credits,
+            currency=currency, subscriptions=subscriptions, credits=credits,
             users=users, prune=bool(self.raw.get("prune", False)), source=self.doc.path,
+            prices=price_list(currency, self._price_overrides()), guardrails=self._guardrails(),
         )
+
+    def _price_overrides(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for name, value in (self.raw.get("prices") or {}).items():
+            if catalog.lookup(name) is None:
+                near = catalog.suggest(name)
+                self.fail(("spec", "prices", name), f"unknown SKU '{name}'",
+                          f"did you mean '{near}'?" if near else "see `tenantctl catalog`", key=True)
+                continue
+            out[catalog.canonical(name)] = money(value)
+        return out
+
+    def _guardrails(self) -> Guardrails:
+        raw = self.raw.get("guardrails") or {}
+        return Guardrails(
+            max_monthly_increase=money(raw["maxMonthlyIncrease"]) if "maxMonthlyIncrease" in raw else None,
+            max_seats_per_subscription=raw.get("maxSeatsPerSubscription"),
+            max_funds_per_apply=money(raw["maxFundsPerApply"]) if "maxFundsPerApply" in raw else None)
 
     def _known_sku(self, where: Path_, name: str) -> str | None:
         """The canonical skuPartNumber, or None after reporting an unknown one."""

@@ -36,6 +36,10 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
         users.append(entry)
     body["users"] = users
     body["prune"] = spec.prune
+    if spec.prices.overrides:
+        body["prices"] = {sku: money_out(price) for sku, price in spec.prices.spec_overrides().items()}
+    if spec.guardrails.to_dict():
+        body["guardrails"] = spec.guardrails.to_dict()
     metadata: dict[str, Any] = {"name": spec.name}
     if spec.tenant_id:
         metadata["tenantId"] = spec.tenant_id

@@ -32,7 +32,7 @@ def test_full_loop_on_sample(cli, name: str) -> None:
     spec = SPECS / f"{name}.yaml"
     planned = cli("plan", spec, "--detailed-exitcode")
     assert planned.code == 2, planned.err
-    assert planned.out.strip().endswith("destructive).")
+    assert "destructive).\nCost of managed subscriptions: " in planned.out
 
     applied = cli("apply", spec, "--auto-approve", "--allow-destroy")
     assert applied.code == 0, applied.out + applied.err
@@ -63,15 +63,19 @@ def test_plan_json_is_the_public_format(cli) -> None:
     assert r.code == 0, r.err
     doc = json.loads(r.out)
     assert list(doc) == ["format_version", "tenant", "spec_digest", "state_digest", "actions", "summary",
-                         "diagnostics"]
+                         "diagnostics", "cost", "guardrails"]
     assert doc["format_version"] == "1" and doc["tenant"] == "northwind"
     assert doc["spec_digest"].startswith("sha256:") and doc["state_digest"].startswith("sha256:")
     first = doc["actions"][0]
-    assert list(first) == ["id", "type", "address", "before", "after", "destructive", "depends_on"]
+    assert list(first) == ["id", "type", "address", "before", "after", "destructive", "depends_on", "cost"]
     assert doc["summary"]["total"] == len(doc["actions"])
     funds = [a for a in doc["actions"] if a["type"] == "add_funds"]
     # minimumBalance 250; live balance is 60 + 100 (the lot from 2025-12-10 has not expired yet).
     assert funds == [{**funds[0], "before": {"balance": 160}, "after": {"balance": 250, "amount": 90}}]
+    assert funds[0]["cost"] == {"monthly_delta": 0, "one_time": 90}
+    # MCOEV 1 -> 2 seats at 10.00; the other changes (a purchase of the 0.00 pay-per-minute SKU,
+    # a P1Y -> P3Y term, pay-as-you-go off) do not move the list price.
+    assert doc["cost"]["monthly_delta"] == 10 and doc["cost"]["one_time"] == 90
     # The same inputs give the same bytes.
     assert cli("plan", SPECS / "northwind.yaml", "--format", "json").out == r.out
 

@@ -8,6 +8,8 @@ Specs go through YAML text and the real loader, so every generated spec is also 
 
 from __future__ import annotations
 
+import os
+
 import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,7 +33,7 @@ TODAY = date(2026, 11, 21)
 KNOWN = ["ENTERPRISEPREMIUM", "SPE_E3", "MCOEV", "MCOPSTN1", "MCOPSTN2", "MCOMEETADV", "MCOMEETACPEA"]
 UNKNOWN = ["VISIOCLIENT"]
 COUNTRIES = ["US", "GB", "DE", "NO", "JP"]
-PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=int(os.environ.get("TENANTCTL_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def repair(skus: set[str]) -> frozenset[str]:

@@ -25,8 +25,15 @@ def today() -> date:
 
 
 def provider_url(option: str | None, tenant: str | None) -> str:
-    """The provider URL from --provider, then TENANTCTL_PROVIDER, then local:.tenantctl/<tenant>.db."""
+    """The provider URL from --provider, then TENANTCTL_PROVIDER, then local:.tenantctl/<tenant>.db.
+
+    `{name}` in the URL is replaced by the tenant name, so one URL serves a folder of tenants.
+    """
     url = option or os.environ.get("TENANTCTL_PROVIDER") or "local"
+    if "{name}" in url:
+        if not tenant:
+            raise UsageError(f"the provider URL {url!r} has {{name}} but there is no tenant name; pass --name")
+        url = url.replace("{name}", tenant)
     if url == "local":
         if not tenant:
             raise UsageError("--provider local needs a tenant name to pick .tenantctl/<name>.db; "

@@ -1,0 +1,65 @@
+"""What every `tenantctl` command shares: settings, exit codes, the provider option, output files."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .model import TenantState
+from .providers import LocalProvider, open_provider, provider_url
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+@dataclass
+class Settings:
+    """Options shared by every command."""
+
+    provider: str | None
+    color: bool
+    quiet: bool
+
+    def say(self, message: str) -> None:
+        """A message for the human, on stderr (stdout is for machine output)."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+
+def color_wanted(no_color: bool) -> bool:
+    """Colour only on a terminal, and never with --no-color or NO_COLOR (https://no-color.org)."""
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def provider_opt(f: Any) -> Any:
+    """--provider is accepted after the subcommand too: `tenantctl plan x.yaml --provider local:db`."""
+    return click.option("--provider", "provider_override", metavar="URL",
+                        help="Overrides the global --provider; {name} is replaced by the tenant name.")(f)
+
+
+def open_for(settings: Settings, override: str | None, tenant: str | None) -> LocalProvider:
+    """Open the provider for `tenant` from the options, the environment or the default."""
+    return open_provider(provider_url(override or settings.provider, tenant))
+
+
+def observe(settings: Settings, override: str | None, tenant: str | None) -> tuple[str, TenantState]:
+    """Read the live state once and release the provider: (provider address, state)."""
+    provider = open_for(settings, override, tenant)
+    try:
+        return provider.address, provider.read_state()
+    finally:
+        provider.close()
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write an output file, creating its folder, atomically (a reader never sees half a plan)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)
