@@ -54,6 +54,7 @@ class CostEstimate:
     one_time: Decimal
     actions: tuple[ActionCost, ...] = ()
     unpriced: tuple[str, ...] = ()  # SKUs with no price: their cost is in no total
+    spec_priced: tuple[str, ...] = ()  # SKUs priced by spec.prices rather than the list
 
     @property
     def monthly_delta(self) -> Decimal:
@@ -69,7 +70,7 @@ class CostEstimate:
         return {"currency": self.currency, "prices_as_of": self.as_of,
                 "monthly_before": _out(self.monthly_before), "monthly_after": _out(self.monthly_after),
                 "monthly_delta": _out(self.monthly_delta), "one_time": _out(self.one_time),
-                "unpriced": list(self.unpriced)}
+                "unpriced": list(self.unpriced), "spec_prices": list(self.spec_priced)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], per_action: dict[int, dict[str, Any]]) -> CostEstimate:
@@ -77,7 +78,8 @@ class CostEstimate:
         actions = tuple(ActionCost(i, _in(c["monthly_delta"]), _in(c["one_time"]) or Decimal(0))
                         for i, c in sorted(per_action.items()))
         return cls(data["currency"], data["prices_as_of"], money(data["monthly_before"]),
-                   money(data["monthly_after"]), money(data["one_time"]), actions, tuple(data["unpriced"]))
+                   money(data["monthly_after"]), money(data["one_time"]), actions, tuple(data["unpriced"]),
+                   tuple(data.get("spec_prices", ())))
 
 
 def _out(value: Decimal | None) -> int | float | None:
@@ -121,7 +123,7 @@ def estimate(actions: tuple[Change, ...], state: TenantState, prices: PriceList,
         else:
             costs.append(ActionCost(action.id, after_cost - before_cost))
     return CostEstimate(prices.currency, prices.as_of, before, _total(held, prices), one_time, tuple(costs),
-                        tuple(sorted(unpriced)))
+                        tuple(sorted(unpriced)), tuple(sorted(prices.overrides)))
 
 
 def _total(held: dict[str, tuple[int, str]], prices: PriceList) -> Decimal:

@@ -141,7 +141,7 @@ def _cost_table(plan: Plan) -> list[str]:
     lines: list[str] = []
     if cost is not None and plan.actions:
         lines += [f"| monthly cost ({cost.currency}) | before | after | change |", "|---|---:|---:|---:|",
-                  f"| list prices as of {cost.as_of} | {amount(cost.monthly_before)} | "
+                  f"| {'list and spec' if cost.spec_priced else 'list'} prices as of {cost.as_of} | {amount(cost.monthly_before)} | "
                   f"{amount(cost.monthly_after)} | **{signed(cost.monthly_delta)}** |", ""]
         if cost.one_time:
             lines += [f"One-time: **{amount(cost.one_time)} {cost.currency}** of Communications Credits.", ""]

@@ -130,7 +130,9 @@ def cost_lines(plan: Plan) -> list[str]:
         lines.append(f"Cost of managed subscriptions: {amount(cost.monthly_before)} -> {amount(cost.monthly_after)} "
                      f"{cost.currency}/month "
                      f"({signed(cost.monthly_delta)}); one-time {amount(cost.one_time)} {cost.currency} (funds). "
-                     f"List prices as of {cost.as_of}; pay-as-you-go minutes are billed as used.")
+                     f"List prices as of {cost.as_of}"
+                     + (f" (spec prices for {', '.join(cost.spec_priced)})" if cost.spec_priced else "")
+                     + "; pay-as-you-go minutes are billed as used.")
         if cost.unpriced:
             lines.append(f"Not priced (no list price in {cost.currency}): {', '.join(cost.unpriced)}; "
                          "add them to spec.prices.")
