@@ -2,6 +2,7 @@
 
 A failed action stops the actions that depend on it (transitively); the others still run.
 Transient provider errors are retried with backoff that honours Retry-After, within a budget.
+Each action is journaled: its intent before the provider is called, its outcome after.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 from .errors import PermanentProviderError, ProviderError, TransientProviderError
 from .model import AutoRecharge, money
 from .plan import Action, Plan
 from .providers.base import Provider
+from .testhooks import crash_point, current_action
+
+T = TypeVar("T")
+KEYED_ACTIONS = frozenset({"purchase_subscription", "add_funds"})
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,20 @@ class ApplyResult:
 class RetryPolicy:
     """Exponential backoff, honouring Retry-After, within a total time budget per action."""
 
-    attempts: int = 8
+    attempts: int = 12
     base_delay: float = 0.5
     max_delay: float = 30.0
     budget: float = 300.0
+
+
+class Journal(Protocol):
+    """Where apply records each action's intent and outcome (see ledger.py)."""
+
+    def intent(self, action: Action, key: str | None) -> None:
+        """Before the provider is called."""
+
+    def outcome(self, outcome: Outcome) -> None:
+        """After the action ended (or was skipped)."""
 
 
 def idempotency_key(plan: Plan, action: Action) -> str:
@@ -70,7 +86,8 @@ def execute(action: Action, provider: Provider, plan: Plan) -> bool:
     kind, address, after = action.type, action.address, action.after or {}
     parts = address.split("/")
     if kind == "purchase_subscription":
-        return provider.purchase_subscription(after["sku"], after["seats"], after["term"], after["billingFrequency"])
+        return provider.purchase_subscription(after["sku"], after["seats"], after["term"], after["billingFrequency"],
+                                              idempotency_key(plan, action))
     if kind == "set_seats":
         return provider.set_seats(parts[1], after["seats"])
     if kind == "set_term":
@@ -94,8 +111,8 @@ def execute(action: Action, provider: Provider, plan: Plan) -> bool:
 
 def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy(),
                on_outcome: Callable[[Outcome], None] | None = None,
-               sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
-    """Run every action of `plan` whose dependencies succeeded."""
+               sleep: Callable[[float], None] = time.sleep, journal: Journal | None = None) -> ApplyResult:
+    """Run every action of `plan` whose dependencies succeeded, journaling each."""
     result = ApplyResult()
     bad: dict[int, int] = {}  # action id -> id of the failure that stopped it
     for action in plan.actions:
@@ -103,9 +120,19 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
         if blocker is not None:
             outcome = Outcome(action, "skipped", f"not attempted: action {blocker} failed")
         else:
-            outcome = _attempt(action, provider, plan, policy, sleep)
+            if journal is not None:
+                journal.intent(action, idempotency_key(plan, action) if action.type in KEYED_ACTIONS else None)
+            crash_point(action.id, "intent")
+            token = current_action.set(action.id)
+            try:
+                outcome = _attempt(action, provider, plan, policy, sleep)
+            finally:
+                current_action.reset(token)
         if outcome.status in ("failed", "skipped"):
             bad[action.id] = blocker if blocker is not None else action.id
+        if journal is not None:
+            journal.outcome(outcome)
+        crash_point(action.id, "outcome")
         result.outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -114,18 +141,32 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
 
 def _attempt(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy,
              sleep: Callable[[float], None]) -> Outcome:
+    counter = [0]
+    try:
+        changed = with_retries(lambda: execute(action, provider, plan), policy, sleep, counter)
+    except ProviderError as exc:
+        return Outcome(action, "failed", str(exc), counter[0])
+    return Outcome(action, "done" if changed else "unchanged", "" if changed else "already so", counter[0])
+
+
+def with_retries(call: Callable[[], T], policy: RetryPolicy = RetryPolicy(),
+                 sleep: Callable[[float], None] = time.sleep, counter: list[int] | None = None) -> T:
+    """`call()`, retrying transient provider errors with backoff (Retry-After first) within the budget.
+
+    `counter[0]` is increased by one per retry, so callers can report how many it took.
+    """
     retries, waited = 0, 0.0
     while True:
         try:
-            changed = execute(action, provider, plan)
-            return Outcome(action, "done" if changed else "unchanged", "" if changed else "already so", retries)
+            return call()
         except TransientProviderError as exc:
             delay = exc.retry_after if exc.retry_after is not None else min(
                 policy.max_delay, policy.base_delay * 2 ** retries)
             if retries + 1 >= policy.attempts or waited + delay > policy.budget:
-                return Outcome(action, "failed", f"{exc}; gave up after {retries + 1} attempts", retries)
+                raise TransientProviderError(f"{exc.message}; gave up after {retries + 1} attempts",
+                                             exc.retry_after) from None
             sleep(delay)
             waited += delay
             retries += 1
-        except ProviderError as exc:
-            return Outcome(action, "failed", str(exc), retries)
+            if counter is not None:
+                counter[0] += 1

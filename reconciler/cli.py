@@ -10,26 +10,23 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from typing import Any
 
 import click
 
-from . import catalog, guardrails
-from .apply import ApplyResult, Outcome, apply_plan
+from . import catalog
+from .cli_apply import LOCK_TIMEOUT, apply, force_unlock, history
 from .cli_common import EXIT_ERROR, EXIT_OK, FORMATS, Settings, color_wanted, observe, open_for, provider_opt
 from .cli_review import drift, plan, validate
-from .digest import spec_digest, state_digest
 from .errors import TenantctlError, ValidationError
+from .ledger import locked
 from .markdown import plan_blocks, split
-from .plan import Plan, compute_plan
+from .plan import Plan
 from .prices import price_list
 from .providers import today
-from .render import Style, amount, apply_text, plan_text, to_json
-from .savedplan import check_fresh, is_saved_plan, load_saved
+from .render import Style, amount, plan_text, to_json
+from .savedplan import load_saved
 from .schema import schema as load_schema
 from .snapshot import dump_yaml, load_snapshot, state_to_dict
-from .spec import load_spec
 from .specdoc import export_spec, spec_to_dict
 
 
@@ -45,7 +42,7 @@ def cli(ctx: click.Context, provider: str | None, no_color: bool, quiet: bool) -
     ctx.obj = Settings(provider=provider, color=color_wanted(no_color), quiet=quiet)
 
 
-for _command in (validate, plan, drift):
+for _command in (validate, plan, apply, drift, history, force_unlock):
     cli.add_command(_command)
 
 
@@ -56,94 +53,6 @@ def _emit_plan(the_plan: Plan, fmt: str, settings: Settings, source: str) -> Non
         click.echo("\n".join(split(plan_blocks(the_plan, source), label="tenantctl plan")), nl=False)
     else:
         click.echo(plan_text(the_plan, Style(settings.color), source), nl=False)
-
-
-@cli.command()
-@click.argument("spec_file", metavar="SPEC|PLAN.json", type=click.Path(dir_okay=False))
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
-@click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
-              help="Accept a plan that exceeds this guardrail (recorded in the output). Repeatable.")
-@provider_opt
-@click.pass_obj
-def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
-          provider_override: str | None) -> int:
-    """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
-    saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
-    if saved is not None and overrides:
-        settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
-                     "overrides included")
-    spec = load_spec(saved.spec_path if saved else spec_file)
-    provider = open_for(settings, provider_override or (saved.provider if saved else None), spec.name)
-    try:
-        state = provider.read_state()
-        if saved is not None:
-            # Refuse before showing anything as if it would run: the reviewed plan is stale.
-            check_fresh(saved, spec_digest(spec), state_digest(state), provider.applied_at(saved.plan_digest))
-            the_plan = saved.plan
-        else:
-            the_plan = compute_plan(spec, state, frozenset(overrides))
-        click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
-        if the_plan.has_errors:
-            settings.say("error: the plan has errors (above); nothing was applied")
-            return EXIT_ERROR
-        if not the_plan.actions:
-            return EXIT_OK
-        if the_plan.destructive and not allow_destroy:
-            settings.say(f"error: {len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
-                         "Review them and rerun with --allow-destroy to permit them.")
-            return EXIT_ERROR
-        if not auto_approve and not _confirm(settings, the_plan):
-            return EXIT_ERROR
-        result = apply_plan(the_plan, provider, on_outcome=_progress(settings, len(the_plan.actions)))
-        if saved is not None:
-            provider.record_applied(saved.plan_digest, apply_text(result))
-    finally:
-        provider.close()
-    _report(result, settings)
-    return EXIT_OK if result.ok else EXIT_ERROR
-
-
-def _confirm(settings: Settings, the_plan: Plan) -> bool:
-    if not sys.stdin.isatty():
-        settings.say("error: apply needs confirmation but there is no terminal; nothing was applied. "
-                     "Pass --auto-approve in automation.")
-        return False
-    answer = click.prompt(f"Apply {len(the_plan.actions)} action(s) to tenant {the_plan.tenant}? "
-                          "Only 'yes' is accepted", default="", show_default=False, err=True)
-    if answer.strip() != "yes":
-        settings.say("Apply cancelled; nothing was applied.")
-        return False
-    return True
-
-
-def _progress(settings: Settings, total: int) -> Any:
-    """A progress line on a terminal, refreshed at most ten times a second."""
-    show = not settings.quiet and sys.stderr.isatty() and total >= 50
-    state = {"n": 0, "last": 0.0}
-
-    def tick(outcome: Outcome) -> None:
-        state["n"] += 1
-        now = time.monotonic()
-        if show and (now - state["last"] > 0.1 or state["n"] == total):
-            state["last"] = now
-            done = int(state["n"])
-            bar = "#" * (30 * done // total)
-            click.echo(f"\r[{bar:<30}] {done}/{total} {outcome.action.type:<22}", nl=(done == total), err=True)
-    return tick
-
-
-def _report(result: ApplyResult, settings: Settings) -> None:
-    style = Style(settings.color)
-    for o in result.outcomes:
-        if o.status == "failed":
-            click.echo(style.paint(f"  x failed    #{o.action.id} {o.action.type} {o.action.address}: {o.message}", "!"))
-        elif o.status == "skipped":
-            click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
-    click.echo(style.bold(apply_text(result)))
-    if not result.ok:
-        settings.say("error: some actions did not complete; fix the cause and run apply again "
-                     "(actions already done are skipped)")
 
 
 @cli.command()
@@ -175,14 +84,16 @@ def snapshot() -> None:
 
 @snapshot.command("load")
 @click.argument("file", type=click.Path(dir_okay=False))
+@LOCK_TIMEOUT
 @provider_opt
 @click.pass_obj
-def snapshot_load(settings: Settings, file: str, provider_override: str | None) -> int:
-    """Replace the local tenant's state with a TenantSnapshot file."""
+def snapshot_load(settings: Settings, file: str, lock_timeout: float, provider_override: str | None) -> int:
+    """Replace the local tenant's state with a TenantSnapshot file (takes the tenant's lock)."""
     state = load_snapshot(file, today())
     provider = open_for(settings, provider_override, state.name)
     try:
-        provider.replace_state(state)
+        with locked(provider.ledger_path, state.name, "snapshot load", lock_timeout, provider.address):
+            provider.replace_state(state)
     finally:
         provider.close()
     settings.say(f"Loaded {file} into {provider.address}: {len(state.users)} users, "

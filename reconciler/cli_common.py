@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .apply import with_retries
 from .model import TenantState
 from .providers import LocalProvider, open_provider, provider_url
 
@@ -51,7 +52,7 @@ def observe(settings: Settings, override: str | None, tenant: str | None) -> tup
     """Read the live state once and release the provider: (provider address, state)."""
     provider = open_for(settings, override, tenant)
     try:
-        return provider.address, provider.read_state()
+        return provider.address, with_retries(provider.read_state)
     finally:
         provider.close()
 

@@ -86,11 +86,16 @@ def load_saved(path: str) -> SavedPlan:
         raise StalePlanError(f"{path}: malformed saved plan ({exc})") from None
 
 
-def check_fresh(saved: SavedPlan, spec_digest: str, state_digest: str, applied_at: str | None) -> None:
+def check_fresh(saved: SavedPlan, spec_digest: str, state_digest: str, applied_at: str | None,
+                interrupted_run: str | None = None) -> None:
     """Raise StalePlanError naming the first reason the plan must not be applied."""
     if applied_at is not None:
         raise StalePlanError(f"this plan was already applied on {applied_at}; nothing was applied. "
                              "Run `tenantctl plan` for what is left to do")
+    if interrupted_run is not None:
+        raise StalePlanError(f"an apply of this plan (run {interrupted_run}) was interrupted part way, so the "
+                             "tenant no longer matches it; nothing was applied. Plan again: the new plan holds "
+                             "only what is left (see `tenantctl history`)")
     if spec_digest != saved.plan.spec_digest:
         raise StalePlanError(f"the spec {saved.spec_path} changed since the plan was made; nothing was applied. "
                              "Plan again and review the new plan")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .base import Provider
+from .faults import FaultInjector
 from .local import LocalProvider
 
 __all__ = ["Provider", "LocalProvider", "open_provider", "provider_url", "today"]
@@ -46,6 +47,7 @@ def open_provider(url: str) -> LocalProvider:
     """Open the provider a URL names."""
     scheme, _, rest = url.partition(":")
     if scheme == "local" and rest:
-        return LocalProvider(rest, today())
+        faults = os.environ.get("TENANTCTL_FAULTS")
+        return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None)
     raise UsageError(f"unknown provider '{url}'; use local:PATH (a SQLite file) or local "
                      "(the default, .tenantctl/<metadata.name>.db)")

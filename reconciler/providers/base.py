@@ -10,6 +10,7 @@ TransientProviderError. The planner never sees this module.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Protocol
 
 from ..model import AutoRecharge, TenantState
@@ -22,11 +23,16 @@ class Provider(Protocol):
     def address(self) -> str:
         """Where this provider points, for messages (never contains a secret)."""
 
+    @property
+    def ledger_path(self) -> Path:
+        """The SQLite file that holds this tenant's lock, journal and history."""
+
     def read_state(self) -> TenantState:
         """The whole observed state."""
 
-    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str) -> bool:
-        """Buy a subscription; False when one for `sku` already exists."""
+    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
+                              idempotency_key: str) -> bool:
+        """Buy a subscription once per key; False when that key was honoured or `sku` is owned."""
 
     def set_seats(self, sku: str, seats: int) -> bool:
         """Set the seat count (never below the seats consumed)."""
@@ -51,12 +57,6 @@ class Provider(Protocol):
 
     def remove_license(self, upn: str, sku: str) -> bool:
         """Take a license from a user; False when not held."""
-
-    def applied_at(self, plan_digest: str) -> str | None:
-        """When a saved plan was applied to this tenant, or None."""
-
-    def record_applied(self, plan_digest: str, outcome: str) -> None:
-        """Remember that a saved plan was applied."""
 
     def close(self) -> None:
         """Release connections."""

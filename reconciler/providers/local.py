@@ -21,6 +21,8 @@ from ..catalog import CREDITS_SKU
 from ..errors import PermanentProviderError, ProviderError
 from ..model import (BILLING_WRITE_ROLES, AutoRecharge, CreditsState, FundLot, SubscriptionState,
                      TenantState, UserState)
+from ..testhooks import crash_point, current_action
+from .faults import FaultInjector
 
 SCHEMA_VERSION = "1"
 
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS user_licenses (
     upn_key TEXT NOT NULL REFERENCES users (upn_key), sku TEXT NOT NULL,
     PRIMARY KEY (upn_key, sku)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses (sku);
-CREATE TABLE IF NOT EXISTS applied_plans (plan_digest TEXT PRIMARY KEY, applied_at TEXT NOT NULL, outcome TEXT);
+CREATE TABLE IF NOT EXISTS purchases (idempotency_key TEXT PRIMARY KEY, sku TEXT NOT NULL);
 """
 
 
@@ -50,9 +52,10 @@ class NoTenantError(ProviderError):
 class LocalProvider:
     """A tenant simulated in SQLite at `path`, with the clock pinned to `today`."""
 
-    def __init__(self, path: str | Path, today: date) -> None:
+    def __init__(self, path: str | Path, today: date, faults: FaultInjector | None = None) -> None:
         self.path = Path(path)
         self.today = today
+        self.faults = faults
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, one transaction per action.
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -66,19 +69,30 @@ class LocalProvider:
         """`local:PATH`."""
         return f"local:{self.path}"
 
+    @property
+    def ledger_path(self) -> Path:
+        """Locks, journal and history live in the tenant's own database."""
+        return self.path
+
     def close(self) -> None:
         """Close the database."""
         self.db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, inject: bool = True) -> Iterator[sqlite3.Connection]:
+        faults = self.faults if inject else None
+        if faults is not None:
+            faults.before("write")
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            crash_point(current_action.get(), "inside")  # test hook: die before the commit
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        if faults is not None:
+            faults.after("write")
 
     # ---- reads -------------------------------------------------------------------------------
 
@@ -87,6 +101,8 @@ class LocalProvider:
 
     def read_state(self) -> TenantState:
         """Everything, in five queries."""
+        if self.faults is not None:
+            self.faults.before("read")
         meta = self._meta()
         if "name" not in meta:
             raise NoTenantError(f"no tenant in {self.path}: load one first with "
@@ -120,24 +136,12 @@ class LocalProvider:
                                 amount=Decimal(row[2]) if row[2] is not None else None)
         return CreditsState(auto_recharge=recharge, funds=lots)
 
-    # ---- saved plans ----------------------------------------------------------------------------
-
-    def applied_at(self, plan_digest: str) -> str | None:
-        """When the saved plan with this digest was applied here, or None."""
-        row = self.db.execute("SELECT applied_at FROM applied_plans WHERE plan_digest = ?", (plan_digest,)).fetchone()
-        return str(row[0]) if row else None
-
-    def record_applied(self, plan_digest: str, outcome: str) -> None:
-        """Remember that a saved plan was applied, so it is never applied twice."""
-        with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO applied_plans VALUES (?, ?, ?)",
-                       (plan_digest, self.today.isoformat(), outcome))
-
     # ---- whole-state load (snapshot load) ----------------------------------------------------
 
     def replace_state(self, state: TenantState) -> None:
-        """Make the database hold exactly `state`, in one transaction."""
-        with self._tx() as db:
+        """Make the database hold exactly `state`, in one transaction (the simulator's own
+        administration: no injected faults)."""
+        with self._tx(inject=False) as db:
             for table in ("user_licenses", "users", "funds", "credits", "subscriptions", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
@@ -175,10 +179,13 @@ class LocalProvider:
             raise PermanentProviderError(f"the tenant has no {sku} subscription", f"buy {sku} first", "not_found")
         return int(row[0]), int(row[1])
 
-    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str) -> bool:
-        """Buy `seats` of `sku`; already owned: no-op."""
+    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
+                              idempotency_key: str) -> bool:
+        """Buy `seats` of `sku` once per idempotency key; already owned: no-op."""
         with self._tx() as db:
             self._require_billing_role(f"buying {sku}")
+            if db.execute("SELECT 1 FROM purchases WHERE idempotency_key = ?", (idempotency_key,)).fetchone():
+                return False
             if db.execute("SELECT 1 FROM subscriptions WHERE sku = ?", (sku,)).fetchone():
                 return False
             entry = catalog.lookup(sku)
@@ -187,6 +194,7 @@ class LocalProvider:
                 raise PermanentProviderError(f"{sku} is not sold under a {agreement} agreement",
                                              "it is offered to volume-licensing (EA) customers only")
             db.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, 0)", (sku, seats, term, billing_frequency))
+            db.execute("INSERT INTO purchases VALUES (?, ?)", (idempotency_key, sku))
             return True
 
     def set_seats(self, sku: str, seats: int) -> bool:

@@ -1,0 +1,212 @@
+"""`apply`, `history` and `force-unlock`: the commands that change a tenant or its ledger.
+
+Apply holds the tenant's lock from before it reads the tenant until the last action, so the
+plan it shows is the plan it runs, and journals every action (see ledger.py), so a run killed
+at any point is visible in `history` and the next apply finishes the job without repeating it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+
+from . import guardrails
+from .apply import ApplyResult, Outcome, apply_plan, with_retries
+from .cli_common import EXIT_ERROR, EXIT_OK, FORMATS, Settings, open_for, provider_opt
+from .digest import spec_digest, state_digest
+from .ledger import Ledger, RunJournal, locked
+from .plan import Plan, compute_plan
+from .render import Style, apply_text, plan_text, to_json
+from .savedplan import SavedPlan, check_fresh, is_saved_plan, load_saved
+from .spec import load_spec
+
+LOCK_TIMEOUT = click.option("--lock-timeout", type=click.FloatRange(min=0), default=0, show_default=True,
+                            metavar="SECONDS", help="Wait this long for another run's lock on the tenant.")
+
+
+@click.command()
+@click.argument("spec_file", metavar="SPEC|PLAN.json", type=click.Path(dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
+@click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
+              help="Accept a plan that exceeds this guardrail (recorded in the output). Repeatable.")
+@LOCK_TIMEOUT
+@provider_opt
+@click.pass_obj
+def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
+          lock_timeout: float, provider_override: str | None) -> int:
+    """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
+    saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
+    if saved is not None and overrides:
+        settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
+                     "overrides included")
+    spec = load_spec(saved.spec_path if saved else spec_file)
+    provider = open_for(settings, provider_override or (saved.provider if saved else None), spec.name)
+    try:
+        with locked(provider.ledger_path, spec.name, "apply", lock_timeout, provider.address) as ledger:
+            interrupted = _close_interrupted(ledger, settings)
+            state = with_retries(provider.read_state)
+            if saved is not None:
+                # Refuse before showing anything as if it would run: the reviewed plan is stale.
+                check_fresh(saved, spec_digest(spec), state_digest(state), ledger.applied_at(saved.plan_digest),
+                            interrupted.get(saved.plan_digest))
+                the_plan = saved.plan
+            else:
+                the_plan = compute_plan(spec, state, frozenset(overrides))
+            click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
+            if not _may_run(the_plan, settings, allow_destroy, auto_approve):
+                return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
+            result = _run(the_plan, provider, ledger, spec_file, saved, settings)
+    finally:
+        provider.close()
+    _report(result, settings)
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_approve: bool) -> bool:
+    if the_plan.has_errors:
+        settings.say("error: the plan has errors (above); nothing was applied")
+        return False
+    if not the_plan.actions:
+        return False
+    if the_plan.destructive and not allow_destroy:
+        settings.say(f"error: {len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
+                     "Review them and rerun with --allow-destroy to permit them.")
+        return False
+    return auto_approve or _confirm(settings, the_plan)
+
+
+def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: SavedPlan | None,
+         settings: Settings) -> ApplyResult:
+    run_id = ledger.begin(the_plan.tenant, source, saved.plan_digest if saved else None, len(the_plan.actions))
+    try:
+        result = apply_plan(the_plan, provider, on_outcome=_progress(settings, len(the_plan.actions)),
+                            journal=RunJournal(ledger, run_id))
+    except BaseException:
+        ledger.finish(run_id, "interrupted", "stopped by an error or Ctrl-C; see the journal")
+        raise
+    summary = apply_text(result)
+    ledger.finish(run_id, "complete" if result.ok else "failed", summary)
+    if saved is not None:
+        ledger.record_applied(saved.plan_digest, summary)
+    return result
+
+
+def _close_interrupted(ledger: Ledger, settings: Settings) -> dict[str, str]:
+    """Say which earlier runs died part way and close them; returns plan digest -> run id."""
+    out: dict[str, str] = {}
+    for record, in_flight in ledger.interrupted():
+        where = (f"while action #{in_flight[0]} ({in_flight[1]} {in_flight[2]}) was running; its outcome is "
+                 "unknown" if in_flight else "between actions")
+        settings.say(f"note: apply run {record.run_id} (started {record.started}) was interrupted {where}. "
+                     "The tenant is read again, so this run does only what is left, and never buys twice.")
+        ledger.mark_interrupted(record.run_id)
+        if record.plan_digest:
+            out[record.plan_digest] = record.run_id
+    return out
+
+
+def _confirm(settings: Settings, the_plan: Plan) -> bool:
+    if not sys.stdin.isatty():
+        settings.say("error: apply needs confirmation but there is no terminal; nothing was applied. "
+                     "Pass --auto-approve in automation.")
+        return False
+    answer = click.prompt(f"Apply {len(the_plan.actions)} action(s) to tenant {the_plan.tenant}? "
+                          "Only 'yes' is accepted", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        settings.say("Apply cancelled; nothing was applied.")
+        return False
+    return True
+
+
+def _progress(settings: Settings, total: int) -> Any:
+    """A progress line on a terminal, refreshed at most ten times a second."""
+    show = not settings.quiet and sys.stderr.isatty() and total >= 50
+    state = {"n": 0, "last": 0.0}
+
+    def tick(outcome: Outcome) -> None:
+        state["n"] += 1
+        now = time.monotonic()
+        if show and (now - state["last"] > 0.1 or state["n"] == total):
+            state["last"] = now
+            done = int(state["n"])
+            bar = "#" * (30 * done // total)
+            click.echo(f"\r[{bar:<30}] {done}/{total} {outcome.action.type:<22}", nl=(done == total), err=True)
+    return tick
+
+
+def _report(result: ApplyResult, settings: Settings) -> None:
+    style = Style(settings.color)
+    for o in result.outcomes:
+        if o.status == "failed":
+            click.echo(style.paint(f"  x failed    #{o.action.id} {o.action.type} {o.action.address}: {o.message}", "!"))
+        elif o.status == "skipped":
+            click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
+    click.echo(style.bold(apply_text(result)))
+    if not result.ok:
+        settings.say("error: some actions did not complete; fix the cause and run apply again "
+                     "(actions already done are skipped)")
+
+
+@click.command("force-unlock")
+@click.argument("lock_id")
+@click.option("--name", help="Tenant name, for the default local database.")
+@provider_opt
+@click.pass_obj
+def force_unlock(settings: Settings, lock_id: str, name: str | None, provider_override: str | None) -> int:
+    """Remove a tenant's lock left by a run that died (the id is in the `locked` message)."""
+    provider = open_for(settings, provider_override, name)
+    try:
+        ledger = Ledger(provider.ledger_path)
+        try:
+            holder = ledger.force_unlock(lock_id)
+        finally:
+            ledger.close()
+    finally:
+        provider.close()
+    settings.say(f"Removed the lock held by {holder.describe()}.")
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("run_id", required=False)
+@click.option("--name", help="Tenant name, for the default local database.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs to list.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@provider_opt
+@click.pass_obj
+def history(settings: Settings, run_id: str | None, name: str | None, limit: int, fmt: str,
+            provider_override: str | None) -> int:
+    """List past applies, newest first; with RUN_ID, every action of that run and its outcome."""
+    provider = open_for(settings, provider_override, name)
+    try:
+        ledger = Ledger(provider.ledger_path)
+        try:
+            runs = ledger.runs(limit=None if run_id else limit)
+            if run_id:
+                runs = [r for r in runs if r.run_id == run_id]
+                if not runs:
+                    raise click.UsageError(f"no apply run {run_id} in {provider.address}; see `tenantctl history`")
+            actions = {r.run_id: ledger.actions(r.run_id) for r in runs} if run_id or fmt == "json" else {}
+        finally:
+            ledger.close()
+    finally:
+        provider.close()
+    if fmt == "json":
+        click.echo(to_json({"format_version": "1", "runs": [dict(r.to_dict(), actions=actions.get(r.run_id, []))
+                                                            for r in runs]}), nl=False)
+        return EXIT_OK
+    if not runs:
+        click.echo(f"No applies recorded in {provider.address}.")
+    for r in runs:
+        click.echo(f"{r.run_id}  {r.started}  {r.status:<11}  {r.total:>6} action(s)  {r.source}"
+                   + (f"\n    {r.summary}" if r.summary else ""))
+        for a in actions.get(r.run_id, []):
+            outcome = a["outcome"] or "IN DOUBT (intent recorded, no outcome: the process died here)"
+            retries = f", {a['retries']} retries" if a["retries"] else ""
+            click.echo(f"    #{a['action_id']:<5} {a['type']:<22} {a['address']}  {outcome}{retries}"
+                       + (f": {a['message']}" if a["message"] and a["outcome"] not in ("done",) else ""))
+    return EXIT_OK

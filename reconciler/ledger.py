@@ -1,0 +1,273 @@
+"""The ledger of applies: one lock per tenant, a journal of every action, and the history.
+
+Kept in SQLite: for the local provider, in the tenant's own database file; for providers with no
+database of their own, in a ledger file beside the run. Writes are committed one by one, so a
+process killed at any instant leaves a journal that says which action was in flight.
+
+Journal protocol, per action: `intent` (committed before the provider is called), then the
+outcome (done, unchanged, failed, skipped). An intent with no outcome means the process died
+while that action ran: the next apply re-reads the tenant and plans again, and the provider's
+idempotent writes (absolute seat counts, existence checks, idempotency keys on funds and
+purchases) make sure nothing is bought twice.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import TenantctlError
+
+if TYPE_CHECKING:
+    from .apply import Outcome
+    from .plan import Action
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_lock (
+    slot INTEGER PRIMARY KEY CHECK (slot = 1), lock_id TEXT NOT NULL, operation TEXT NOT NULL,
+    host TEXT NOT NULL, pid INTEGER NOT NULL, since TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_runs (
+    run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+    status TEXT NOT NULL, source TEXT NOT NULL, plan_digest TEXT, total INTEGER NOT NULL, summary TEXT);
+CREATE TABLE IF NOT EXISTS ledger_journal (
+    run_id TEXT NOT NULL REFERENCES ledger_runs (run_id), action_id INTEGER NOT NULL, type TEXT NOT NULL,
+    address TEXT NOT NULL, idempotency_key TEXT, intent_at TEXT NOT NULL, outcome TEXT, message TEXT,
+    retries INTEGER, outcome_at TEXT, PRIMARY KEY (run_id, action_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS applied_plans (plan_digest TEXT PRIMARY KEY, applied_at TEXT NOT NULL, outcome TEXT);
+"""
+
+
+def now() -> str:
+    """Wall-clock time for the ledger, UTC, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds a tenant's lock."""
+
+    lock_id: str
+    operation: str
+    host: str
+    pid: int
+    since: str
+
+    @property
+    def stale(self) -> bool:
+        """Provably abandoned: taken on this host by a process that no longer runs."""
+        return self.host == socket.gethostname() and not pid_alive(self.pid)
+
+    def describe(self) -> str:
+        """`apply (host h, pid 12, since 2026-11-21T10:00:00Z, lock id 3f2a...)`."""
+        return f"{self.operation} (host {self.host}, pid {self.pid}, since {self.since}, lock id {self.lock_id})"
+
+
+class LockedError(TenantctlError):
+    """Another run holds the tenant's lock; nothing was changed."""
+
+    def __init__(self, tenant: str, holder: LockInfo, unlock_command: str) -> None:
+        self.holder = holder
+        if holder.stale:
+            advice = (f"that process is no longer running, so the lock is stale. If no other apply is running, "
+                      f"clear it with `{unlock_command}` and run again")
+        else:
+            advice = "wait for it to finish, or pass --lock-timeout SECONDS to wait for it"
+        super().__init__(f"tenant {tenant} is locked by {holder.describe()}; nothing was changed. {advice}")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One past apply, as `history` lists it."""
+
+    run_id: str
+    tenant: str
+    started: str
+    finished: str | None
+    status: str
+    source: str
+    plan_digest: str | None
+    total: int
+    summary: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return dict(self.__dict__)
+
+
+class Ledger:
+    """Lock, journal and history for one tenant, in the SQLite file at `path`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def _write(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        # One statement, one committed transaction: the journal survives a SIGKILL right after.
+        return self.db.execute(sql, args)
+
+    # ---- the lock ----------------------------------------------------------------------------
+
+    def holder(self) -> LockInfo | None:
+        """The current lock, if any."""
+        row = self.db.execute("SELECT lock_id, operation, host, pid, since FROM ledger_lock").fetchone()
+        return LockInfo(*row) if row else None
+
+    def acquire(self, tenant: str, operation: str, timeout: float, unlock_command: str,
+                sleep: Callable[[float], None] = time.sleep) -> LockInfo:
+        """Take the tenant's lock, waiting up to `timeout` seconds; raise LockedError naming the holder."""
+        deadline = time.monotonic() + timeout
+        mine = LockInfo(uuid.uuid4().hex[:12], operation, socket.gethostname(), os.getpid(), now())
+        while True:
+            cursor = self._write("INSERT OR IGNORE INTO ledger_lock VALUES (1, ?, ?, ?, ?, ?)",
+                                 (mine.lock_id, mine.operation, mine.host, mine.pid, mine.since))
+            if cursor.rowcount == 1:
+                return mine
+            holder = self.holder()
+            remaining = deadline - time.monotonic()
+            if holder is not None and remaining <= 0:
+                raise LockedError(tenant, holder, unlock_command.replace("{lock_id}", holder.lock_id))
+            sleep(min(0.2, max(remaining, 0.0)))
+
+    def release(self, lock: LockInfo) -> None:
+        """Give the lock back (only if it is still ours)."""
+        self._write("DELETE FROM ledger_lock WHERE lock_id = ?", (lock.lock_id,))
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        """Remove a lock by id; refuses a different id, so the wrong lock is never broken."""
+        holder = self.holder()
+        if holder is None:
+            raise TenantctlError(f"there is no lock on {self.path}; nothing to do")
+        if holder.lock_id != lock_id:
+            raise TenantctlError(f"the lock on {self.path} has id {holder.lock_id}, not {lock_id}; it is held by "
+                                 f"{holder.describe()}. Nothing was changed")
+        self.release(holder)
+        return holder
+
+    # ---- the journal -------------------------------------------------------------------------
+
+    def begin(self, tenant: str, source: str, plan_digest: str | None, total: int) -> str:
+        """Open a run; returns its id."""
+        run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+        self._write("INSERT INTO ledger_runs VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, NULL)",
+                    (run_id, tenant, now(), source, plan_digest, total))
+        return run_id
+
+    def intent(self, run_id: str, action_id: int, type_: str, address: str, key: str | None) -> None:
+        """Record that an action is about to be attempted."""
+        self._write("INSERT OR REPLACE INTO ledger_journal VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)",
+                    (run_id, action_id, type_, address, key, now()))
+
+    def outcome(self, run_id: str, action_id: int, type_: str, address: str, status: str, message: str,
+                retries: int) -> None:
+        """Record how an action ended (skipped actions get a row here without an intent)."""
+        self._write("INSERT INTO ledger_journal VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (run_id, action_id) DO UPDATE SET outcome = excluded.outcome, "
+                    "message = excluded.message, retries = excluded.retries, outcome_at = excluded.outcome_at",
+                    (run_id, action_id, type_, address, now(), status, message, retries, now()))
+
+    def finish(self, run_id: str, status: str, summary: str) -> None:
+        """Close a run."""
+        self._write("UPDATE ledger_runs SET finished = ?, status = ?, summary = ? WHERE run_id = ?",
+                    (now(), status, summary, run_id))
+
+    def interrupted(self) -> list[tuple[RunRecord, tuple[int, str, str] | None]]:
+        """Runs that never finished, each with the action in flight (id, type, address) if any."""
+        out = []
+        for record in self.runs(status="running"):
+            row = self.db.execute("SELECT action_id, type, address FROM ledger_journal WHERE run_id = ? AND "
+                                  "outcome IS NULL ORDER BY action_id LIMIT 1", (record.run_id,)).fetchone()
+            out.append((record, (int(row[0]), str(row[1]), str(row[2])) if row else None))
+        return out
+
+    def mark_interrupted(self, run_id: str) -> None:
+        """Close a run whose process died."""
+        self._write("UPDATE ledger_runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'",
+                    (run_id,))
+
+    def runs(self, limit: int | None = None, status: str | None = None) -> list[RunRecord]:
+        """Past runs, newest first."""
+        sql = "SELECT * FROM ledger_runs" + (" WHERE status = ?" if status else "") + " ORDER BY started DESC, rowid DESC"
+        args: tuple[Any, ...] = (status,) if status else ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            args += (limit,)
+        return [RunRecord(*row) for row in self.db.execute(sql, args)]
+
+    def actions(self, run_id: str) -> list[dict[str, Any]]:
+        """The journal of one run, in action order."""
+        cols = ("action_id", "type", "address", "idempotency_key", "intent_at", "outcome", "message", "retries",
+                "outcome_at")
+        rows = self.db.execute(f"SELECT {', '.join(cols)} FROM ledger_journal WHERE run_id = ? "  # noqa: S608
+                               "ORDER BY action_id", (run_id,))
+        return [dict(zip(cols, row)) for row in rows]
+
+    # ---- saved plans -------------------------------------------------------------------------
+
+    def applied_at(self, plan_digest: str) -> str | None:
+        """When the saved plan with this digest was applied here, or None."""
+        row = self.db.execute("SELECT applied_at FROM applied_plans WHERE plan_digest = ?", (plan_digest,)).fetchone()
+        return str(row[0]) if row else None
+
+    def record_applied(self, plan_digest: str, outcome: str) -> None:
+        """Remember that a saved plan was applied, so it is never applied twice."""
+        self._write("INSERT OR IGNORE INTO applied_plans VALUES (?, ?, ?)", (plan_digest, now(), outcome))
+
+
+class RunJournal:
+    """The journal of one run, in the shape apply_plan writes to."""
+
+    def __init__(self, ledger: Ledger, run_id: str) -> None:
+        self.ledger = ledger
+        self.run_id = run_id
+
+    def intent(self, action: Action, key: str | None) -> None:
+        """Before the provider is called."""
+        self.ledger.intent(self.run_id, action.id, action.type, action.address, key)
+
+    def outcome(self, outcome: Outcome) -> None:
+        """After the action ended or was skipped."""
+        a = outcome.action
+        self.ledger.outcome(self.run_id, a.id, a.type, a.address, outcome.status, outcome.message, outcome.retries)
+
+
+@contextmanager
+def locked(ledger_path: Path, tenant: str, operation: str, timeout: float, provider_address: str) -> Iterator[Ledger]:
+    """Hold the tenant's lock for the duration; the ledger is open inside."""
+    ledger = Ledger(ledger_path)
+    try:
+        unlock = f"tenantctl force-unlock {{lock_id}} --provider {provider_address}"
+        lock = ledger.acquire(tenant, operation, timeout, unlock)
+        try:
+            yield ledger
+        finally:
+            ledger.release(lock)
+    finally:
+        ledger.close()
