@@ -88,10 +88,10 @@ class LockedError(TenantctlError):
     def __init__(self, tenant: str, holder: LockInfo, unlock_command: str) -> None:
         self.holder = holder
         if holder.stale:
-            advice = (f"that process is no longer running, so the lock is stale. If no other apply is running, "
+            advice = (f"That process is no longer running, so the lock is stale. If no other apply is running, "
                       f"clear it with `{unlock_command}` and run again")
         else:
-            advice = "wait for it to finish, or pass --lock-timeout SECONDS to wait for it"
+            advice = "Wait for it to finish, or pass --lock-timeout SECONDS to wait for it"
         super().__init__(f"tenant {tenant} is locked by {holder.describe()}; nothing was changed. {advice}")
 
 

@@ -22,7 +22,7 @@ from .errors import Problem, ValidationError
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_NODES = 2_000_000  # expanded nodes; a 100,000-user spec is about 1 million
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 32 * 1024 * 1024  # a 100,000-user spec is about 10 MB
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -105,18 +105,24 @@ def load_file(path: str | Path) -> Document:
     """Read and parse one YAML file; raise ValidationError with a location on any problem."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # never read a huge file whole just to refuse it
+            total = Path(path).stat().st_size
     except OSError as exc:
         raise ValidationError([Problem(name, 0, 0, "", f"cannot read file: {exc.strerror or exc}")]) from None
-    return load_bytes(raw, name)
+    return load_bytes(raw, name, total)
 
 
-def load_bytes(raw: bytes, name: str) -> Document:
-    """Parse YAML bytes named `name` (used in messages)."""
+def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
+    """Parse YAML bytes named `name` (used in messages); `total` is the file size when `raw` is a prefix."""
     if len(raw) > MAX_BYTES:
-        raise ValidationError([Problem(name, 0, 0, "", f"file is {len(raw) // (1024 * 1024)} MiB; "
-                                       f"the limit is {MAX_BYTES // (1024 * 1024)} MiB",
-                                       "split large user lists into roster files")])
+        line = raw.count(b"\n", 0, MAX_BYTES) + 1
+        col = MAX_BYTES - raw.rfind(b"\n", 0, MAX_BYTES)
+        size = (total or len(raw)) / (1024 * 1024)
+        raise ValidationError([Problem(name, line, col, "", f"the file passes the {MAX_BYTES // (1024 * 1024)} MiB "
+                                       f"limit here (it is {size:.1f} MiB)",
+                                       "a spec this large is almost certainly not what you meant to load; "
+                                       "split it into one file per tenant")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
