@@ -20,7 +20,7 @@ from .digest import spec_digest, state_digest
 from .ledger import Ledger, RunJournal, locked
 from .plan import Plan, compute_plan
 from .render import Style, apply_text, plan_text, to_json
-from .savedplan import SavedPlan, check_fresh, is_saved_plan, load_saved
+from .savedplan import SavedPlan, check_fresh, check_same, is_saved_plan, load_saved, overrides_of
 from .spec import load_spec
 
 LOCK_TIMEOUT = click.option("--lock-timeout", type=click.FloatRange(min=0), default=0, show_default=True,
@@ -44,7 +44,9 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
         settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
                      "overrides included")
     spec = load_spec(saved.spec_path if saved else spec_file)
-    provider = open_for(settings, provider_override or (saved.provider if saved else None), spec.name)
+    # An explicit --provider (or TENANTCTL_PROVIDER) wins; a saved plan otherwise names its own.
+    provider = open_for(settings, provider_override or settings.provider or (saved.provider if saved else None),
+                        spec.name)
     try:
         with locked(provider.ledger_path, spec.name, "apply", lock_timeout, provider.address) as ledger:
             interrupted = _close_interrupted(ledger, settings)
@@ -53,6 +55,7 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
                 # Refuse before showing anything as if it would run: the reviewed plan is stale.
                 check_fresh(saved, spec_digest(spec), state_digest(state), ledger.applied_at(saved.plan_digest),
                             interrupted.get(saved.plan_digest))
+                check_same(saved, compute_plan(spec, state, overrides_of(saved.plan)))
                 the_plan = saved.plan
             else:
                 the_plan = compute_plan(spec, state, frozenset(overrides))
@@ -68,12 +71,12 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
 
 def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_approve: bool) -> bool:
     if the_plan.has_errors:
-        settings.say("error: the plan has errors (above); nothing was applied")
+        settings.error("the plan has errors (above); nothing was applied")
         return False
     if not the_plan.actions:
         return False
     if the_plan.destructive and not allow_destroy:
-        settings.say(f"error: {len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
+        settings.error(f"{len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
                      "Review them and rerun with --allow-destroy to permit them.")
         return False
     return auto_approve or _confirm(settings, the_plan)
@@ -111,7 +114,7 @@ def _close_interrupted(ledger: Ledger, settings: Settings) -> dict[str, str]:
 
 def _confirm(settings: Settings, the_plan: Plan) -> bool:
     if not sys.stdin.isatty():
-        settings.say("error: apply needs confirmation but there is no terminal; nothing was applied. "
+        settings.error("apply needs confirmation but there is no terminal; nothing was applied. "
                      "Pass --auto-approve in automation.")
         return False
     answer = click.prompt(f"Apply {len(the_plan.actions)} action(s) to tenant {the_plan.tenant}? "
@@ -147,7 +150,7 @@ def _report(result: ApplyResult, settings: Settings) -> None:
             click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
     click.echo(style.bold(apply_text(result)))
     if not result.ok:
-        settings.say("error: some actions did not complete; fix the cause and run apply again "
+        settings.error("some actions did not complete; fix the cause and run apply again "
                      "(actions already done are skipped)")
 
 

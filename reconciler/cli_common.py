@@ -27,9 +27,13 @@ class Settings:
     quiet: bool
 
     def say(self, message: str) -> None:
-        """A message for the human, on stderr (stdout is for machine output)."""
+        """A message for the human, on stderr (stdout is for machine output); --quiet drops it."""
         if not self.quiet:
             click.echo(message, err=True)
+
+    def error(self, message: str) -> None:
+        """Why the command failed, on stderr; shown even with --quiet."""
+        click.echo(f"error: {message}", err=True)
 
 
 def color_wanted(no_color: bool) -> bool:

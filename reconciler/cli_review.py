@@ -26,7 +26,7 @@ from .markdown import Block, drift_blocks, plan_blocks, split
 from .plan import FORMAT_VERSION, Plan, compute_plan
 from .providers import today
 from .render import Style, drift_text, plan_text, to_json
-from .savedplan import saved_document
+from .savedplan import saved_document, written_by_tenantctl
 from .snapshot import load_snapshot
 from .spec import load_spec
 from .yamlload import load_file
@@ -57,7 +57,7 @@ def _targets(target: str, settings: Settings, override: str | None) -> tuple[lis
     if not Path(target).is_dir():
         return [target], False
     url = override or settings.provider or os.environ.get("TENANTCTL_PROVIDER")
-    if url and url != "local" and "{name}" not in url:
+    if url and url.startswith("local:") and "{name}" not in url:
         raise UsageError(f"with a folder of tenants, the provider URL must contain {{name}} (one tenant each), "
                          f"such as local:state/{{name}}.db; got {url!r}")
     return fleet.spec_files(target), True
@@ -118,7 +118,8 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
             stale.unlink()  # parts left from a longer earlier run would be posted too
         for i, part in enumerate(parts, start=1):
             write_text(folder / f"part-{i:03d}.md", part)
-        settings.say(f"Wrote {len(parts)} Markdown part(s) to {markdown_dir}/ (each under GitHub's comment limit).")
+        settings.say(f"Wrote {len(parts)} Markdown part(s) to {folder / 'part-001.md'} and on "
+                     "(each under GitHub's comment limit).")
 
 
 @click.command()
@@ -166,8 +167,8 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
     if out:
         _save_plans(runs, out, many, settings)
     if counts["failed"]:
-        settings.say("error: the plan has errors (above); fix them before applying" if not many else
-                     f"error: {counts['failed']} tenant(s) failed (see their sections); the others are complete")
+        settings.error("the plan has errors (above); fix them before applying" if not many else
+                       f"{counts['failed']} tenant(s) failed (see their sections); the others are complete")
         return EXIT_ERROR
     return EXIT_CHANGES if detailed_exitcode and counts["changes"] else EXIT_OK
 
@@ -188,10 +189,16 @@ def _plan_json(runs: list[fleet.TenantRun[Planned]], status: list[str], counts: 
 
 
 def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, settings: Settings) -> None:
+    """Write saved plans: to `out`, or into it as <tenant>.json when it is a folder."""
+    into_folder = many or out.endswith(("/", os.sep)) or Path(out).is_dir()
+    if many and Path(out).is_dir():
+        for old in Path(out).glob("*.json"):
+            if written_by_tenantctl(str(old)):
+                old.unlink()  # a tenant that fails now must not leave its last plan to be applied
     for r in runs:
         if r.result is None:
             continue
-        path = Path(out) / f"{r.result.plan.tenant}.json" if many else Path(out)
+        path = Path(out) / f"{r.result.plan.tenant}.json" if into_folder else Path(out)
         write_text(path, to_json(saved_document(r.result.plan, r.result.spec_path, r.result.address)))
         settings.say(f"Saved the plan to {path}; apply exactly it with `tenantctl apply {path}`.")
 
@@ -200,8 +207,8 @@ def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, sett
 @click.argument("target", metavar="SPEC|DIR", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "junit"]), default="text",
               show_default=True)
-@click.option("--markdown-dir", type=click.Path(file_okay=False), help="With --format markdown, also write "
-              "comment-sized DIR/part-001.md, ...")
+@click.option("--markdown-dir", type=click.Path(file_okay=False), help="Also write the Markdown report, split "
+              "into comment-sized DIR/part-001.md, ... (whatever --format prints)")
 @provider_opt
 @click.pass_obj
 def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, provider_override: str | None) -> int:
@@ -229,18 +236,18 @@ def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, p
         click.echo(to_json(document), nl=False)
     elif fmt == "junit":
         click.echo(drift_junit([(r.file, r.result.report if r.result else None, r.error) for r in runs]), nl=False)
-    elif fmt == "markdown":
+    elif fmt == "text":
+        sections = [drift_text(r.result.report, style) if r.result else _failed_text(r, style) for r in runs]
+        click.echo("\n".join(sections) + (f"\n{style.bold(summary)}\n" if many else ""), nl=False)
+    if fmt == "markdown" or markdown_dir:
         blocks: list[Block] = []
         for r in runs:
             blocks += drift_blocks(r.result.report) if r.result else [_failed_block(r)]
         if many:
             blocks.append(Block((f"**{summary}**",)))
-        _write_markdown(split(blocks, label="tenantctl drift"), markdown_dir, settings)
-    else:
-        sections = [drift_text(r.result.report, style) if r.result else _failed_text(r, style) for r in runs]
-        click.echo("\n".join(sections) + (f"\n{style.bold(summary)}\n" if many else ""), nl=False)
+        _write_markdown(split(blocks, label="tenantctl drift"), markdown_dir, settings, echo=fmt == "markdown")
     if counts["failed"]:
-        settings.say(f"error: {counts['failed']} tenant(s) failed (see their sections); the others are complete")
+        settings.error(f"{counts['failed']} tenant(s) failed (see their sections); the others are complete")
         return EXIT_ERROR
     return EXIT_CHANGES if counts["drifted"] else EXIT_OK
 

@@ -102,9 +102,10 @@ def _truncate(line: str, width: int) -> str:
 
 
 def _number(parts: list[list[str]], label: str) -> list[str]:
-    if len(parts) == 1:
-        return ["\n".join(parts[0]).rstrip("\n") + "\n"]
+    """Every part starts with a hidden marker, so CI can find (and replace) its earlier comments."""
     total = len(parts)
+    if total == 1:
+        return [f"<!-- {label} part 1/1 -->\n" + "\n".join(parts[0]).rstrip("\n") + "\n"]
     return [f"<!-- {label} part {i}/{total} -->\n_Part {i} of {total}_\n\n" + "\n".join(lines).rstrip("\n") + "\n"
             for i, lines in enumerate(parts, start=1)]
 

@@ -57,6 +57,15 @@ def is_saved_plan(path: str) -> bool:
         return False
 
 
+def written_by_tenantctl(path: str) -> bool:
+    """True only for a saved plan file (a JSON object with plan_digest), so cleanup spares other files."""
+    try:
+        document = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and "plan_digest" in document and "format_version" in document
+
+
 def load_saved(path: str) -> SavedPlan:
     """Read a saved plan; refuse files that are not one or were edited by hand."""
     try:
@@ -84,6 +93,24 @@ def load_saved(path: str) -> SavedPlan:
         return SavedPlan(plan, document["spec_path"], document["provider"], document["plan_digest"])
     except (KeyError, TypeError) as exc:
         raise StalePlanError(f"{path}: malformed saved plan ({exc})") from None
+
+
+def check_same(saved: SavedPlan, recomputed: Plan) -> None:
+    """Refuse a saved plan whose actions are not what the planner makes of the same spec and tenant.
+
+    The digests say the spec and the tenant are unchanged, and the planner is deterministic, so a
+    difference means the file was edited (its digest recomputed too) or written by another
+    version of tenantctl. Either way, what would run is not what was reviewed.
+    """
+    if recomputed.to_dict() != saved.plan.to_dict():
+        raise StalePlanError("the saved plan's actions are not what this spec and tenant give (the file was edited, "
+                             "or written by another tenantctl version); nothing was applied. Plan again and "
+                             "review the new plan")
+
+
+def overrides_of(plan: Plan) -> frozenset[str]:
+    """The guardrails a plan was made with --override-guardrail for."""
+    return frozenset(g.name for g in plan.guardrails if g.overridden)
 
 
 def check_fresh(saved: SavedPlan, spec_digest: str, state_digest: str, applied_at: str | None,

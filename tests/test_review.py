@@ -81,6 +81,7 @@ def test_markdown_dir_drops_parts_of_an_earlier_longer_run(cli, workdir: Path) -
     assert r.code == 0, r.err
     assert r.out.startswith("Tenant northwind")  # text on stdout; the Markdown went to the files
     assert [p.name for p in (workdir / "comment").iterdir()] == ["part-001.md"]
+    assert (workdir / "comment" / "part-001.md").read_text().startswith("<!-- tenantctl plan part 1/1 -->\n")
 
 
 def test_split_keeps_blocks_whole_and_cuts_only_between_items() -> None:
@@ -90,7 +91,8 @@ def test_split_keeps_blocks_whole_and_cuts_only_between_items() -> None:
     assert len(parts) > 3
     assert all(size(p) <= 4_000 and balanced(p) for p in parts)
     assert [ln for p in parts for ln in p.splitlines() if ln.startswith("+ ")] == lines
-    assert split(blocks[:1]) == ["### Tenant `t`\n\n**Plan: ...**\n"]  # one part: no numbering
+    # One part: the marker (CI finds its comments by it) but no "Part 1 of 1".
+    assert split(blocks[:1]) == ["<!-- tenantctl part 1/1 -->\n### Tenant `t`\n\n**Plan: ...**\n"]
 
 
 def test_split_cuts_an_oversized_line_instead_of_breaking_the_limit() -> None:
@@ -127,6 +129,13 @@ def test_folder_plan_sections_footer_and_failures_isolated(cli, workdir: Path) -
                                                                    "northwind.json"]
     applied = cli("apply", "plans/contoso.json", "--auto-approve", "--allow-destroy")
     assert applied.code == 0, applied.err
+    # Planning again replaces every saved plan: one left from a tenant that now fails (or no
+    # longer exists) must not be picked up by an apply loop. Other files stay.
+    shutil.copy(workdir / "plans" / "contoso.json", workdir / "plans" / "retired.json")
+    (workdir / "plans" / "notes.json").write_text('{"not": "a plan"}')
+    assert cli("plan", folder, "--out", "plans").code == 0
+    assert sorted(p.name for p in (workdir / "plans").iterdir()) == ["contoso.json", "fabrikam.json",
+                                                                   "northwind.json", "notes.json"]
 
 
 def test_folder_plan_json_and_markdown(cli, workdir: Path) -> None:
@@ -195,6 +204,14 @@ def test_drift_junit_one_case_per_managed_resource(cli, workdir: Path) -> None:
     assert cli("apply", SPECS / "fabrikam.yaml", "--auto-approve", "--allow-destroy").code == 0
     clean = ET.fromstring(cli("drift", SPECS / "fabrikam.yaml", "--format", "junit").out)
     assert clean.get("failures") == "0" and clean.get("tests") == str(3 + 5)
+
+
+def test_drift_junit_on_stdout_and_markdown_files_from_one_read(cli, workdir: Path) -> None:
+    load(cli, "fabrikam")
+    r = cli("drift", SPECS / "fabrikam.yaml", "--format", "junit", "--markdown-dir", "md")
+    assert r.code == 2 and ET.fromstring(r.out).get("failures") == "5"
+    part = (workdir / "md" / "part-001.md").read_text()
+    assert part.startswith("<!-- tenantctl drift part 1/1 -->\n### Tenant `fabrikam`: 8 field(s) drifted")
 
 
 def test_drift_folder_junit_reports_a_failed_tenant_as_an_error(cli, workdir: Path) -> None:

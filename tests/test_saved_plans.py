@@ -45,6 +45,35 @@ def test_edited_plan_is_refused(cli, workdir: Path) -> None:
     assert dump(cli) == before
 
 
+def test_edited_plan_with_recomputed_digest_is_refused(cli, workdir: Path) -> None:
+    # Someone who knows the digest scheme edits the actions and recomputes plan_digest: apply
+    # re-plans from the unchanged spec and tenant and refuses what does not match.
+    from reconciler.savedplan import plan_digest
+    path = setup(cli, workdir)
+    doc = json.loads(path.read_text())
+    doc["actions"][1]["after"]["seats"] = 500
+    doc["plan_digest"] = plan_digest(doc)
+    path.write_text(json.dumps(doc))
+    before = dump(cli)
+    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
+    assert r.code == 1 and "not what this spec and tenant give" in r.err and "Traceback" not in r.err
+    assert dump(cli) == before
+
+
+def test_quiet_still_says_why_it_failed(cli, workdir: Path) -> None:
+    setup(cli, workdir)
+    r = cli("-q", "apply", "plan.json", "--auto-approve")
+    assert r.code == 1 and "error: 1 destructive action(s) planned; nothing was applied" in r.err
+
+
+def test_out_into_a_folder(cli, workdir: Path) -> None:
+    setup(cli, workdir)
+    (workdir / "plans").mkdir()
+    assert cli("plan", "contoso.yaml", "--out", "plans").code == 0
+    assert cli("plan", "contoso.yaml", "--out", "new/").code == 0
+    assert (workdir / "plans" / "contoso.json").is_file() and (workdir / "new" / "contoso.json").is_file()
+
+
 def test_changed_tenant_is_refused_even_without_counter_change(cli, workdir: Path) -> None:
     setup(cli, workdir)
     # Only a usage location changes: no seat or license count moves, the plan is still stale.
