@@ -10,6 +10,7 @@ Stricter than yaml.safe_load on purpose, because a silently misread spec changes
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,8 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start:exc.start].decode("utf-8", errors="replace")) + 1  # characters, not bytes
         raise ValidationError([Problem(name, line, col, "", "file is not valid UTF-8",
                                        f"byte 0x{raw[exc.start]:02x}; save the file as UTF-8")]) from None
     if text.startswith("\ufeff"):
@@ -187,13 +189,15 @@ def _path_to(root: yaml.Node, target: yaml.Node) -> tuple[str | int, ...]:
         if id(node) in seen:
             continue
         seen.add(id(node))
+        # Children are pushed in reverse so they are visited in document order: with aliases, the
+        # path reported is the one where the node is written, not a longer route through an alias.
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
+            for k, v in reversed(node.value):
                 if k is target:
                     return path + (str(k.value),)
                 stack.append((v, path + (str(k.value),)))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, path + (i,)) for i, child in enumerate(node.value))
+            stack.extend((child, path + (i,)) for i, child in reversed(list(enumerate(node.value))))
     return ()
 
 
@@ -251,7 +255,11 @@ class _Converter:
         if tag == _INT:
             return int(value)
         if tag == _FLOAT:
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):
+                self._problem(node, f"the number {value} is too large", "write a finite number")
+                return None
+            return number
         if tag == _BOOL:
             return value.lower() == "true"
         if tag == _NULL:
