@@ -17,58 +17,21 @@ Order (each phase sorted by a stable key):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from . import catalog, guardrails
+from .actions import ACTION_TYPES, FORMAT_VERSION, MONEY_ACTIONS, Action, Builder, Diagnostic
 from .catalog import CREDITS_SKU
 from .cost import CostEstimate, estimate
 from .digest import spec_digest, state_digest
 from .guardrails import GuardrailCheck
+from .licenses import (AssignContext, Seats, UserChange, assign_after_swaps, assignments, check_swap_cycles,
+                       removals, split_removals)
+
+__all__ = ["ACTION_TYPES", "FORMAT_VERSION", "MONEY_ACTIONS", "Action", "Diagnostic", "Plan", "compute_plan"]
 from .model import AutoRecharge, TenantSpec, TenantState, money_out
-
-FORMAT_VERSION = "1"
-
-ACTION_TYPES = ("purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go", "set_auto_recharge",
-                "add_funds", "set_usage_location", "assign_license", "remove_license")
-MONEY_ACTIONS = frozenset({"purchase_subscription", "set_seats", "add_funds"})
-
-
-@dataclass(frozen=True)
-class Action:
-    """One change to the tenant. `depends_on` lists ids that must succeed first."""
-
-    id: int
-    type: str
-    address: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    destructive: bool = False
-    depends_on: tuple[int, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The public JSON form (format_version 1)."""
-        return {"id": self.id, "type": self.type, "address": self.address, "before": self.before,
-                "after": self.after, "destructive": self.destructive, "depends_on": list(self.depends_on)}
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """Something the user should know; severity "error" means the plan must not be applied."""
-
-    severity: str  # error | warning | info
-    code: str
-    message: str
-    address: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The public JSON form."""
-        out = {"severity": self.severity, "code": self.code, "message": self.message}
-        if self.address:
-            out["address"] = self.address
-        return out
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -116,56 +79,28 @@ class Plan:
         return out
 
 
-@dataclass
-class _Builder:
-    """Collects actions in order, handing out ids."""
-
-    actions: list[Action] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, type_: str, address: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-            destructive: bool = False, depends_on: list[int] | tuple[int, ...] = ()) -> int:
-        action_id = len(self.actions) + 1
-        deps = tuple(sorted(set(depends_on)))
-        self.actions.append(Action(action_id, type_, address, before, after, destructive, deps))
-        return action_id
-
-    def diag(self, severity: str, code: str, message: str, address: str = "") -> None:
-        self.diagnostics.append(Diagnostic(severity, code, message, address))
-
-
-@dataclass(frozen=True)
-class _UserChange:
-    key: str
-    upn: str
-    add: frozenset[str]
-    remove: frozenset[str]
-    target: frozenset[str]
-    location: str | None  # new usage location, None when unchanged
-
-
 def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str] = frozenset()) -> Plan:
     """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
 
     `overrides` names guardrails the user chose to bypass (`--override-guardrail`).
     """
-    b = _Builder()
+    b = Builder()
     _check_tenant(spec, state, b)
     changes = _user_changes(spec, state, b)
     removal_ids: dict[str, list[int]] = defaultdict(list)
-    early, late = _split_removals(changes)
-    _removals(early, b, removal_ids, {})
+    early, late = split_removals(changes)
+    removals(early, b, removal_ids, {})
     seats = _subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
     credit_ids = _credits(spec, state, changes, b)
     location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
                                  {"usageLocation": state.users[c.key].usage_location},
                                  {"usageLocation": c.location})
                     for c in changes if c.location is not None}
-    ctx = _AssignContext(seats, credit_ids, location_ids, removal_ids, Counter(sku for _, sku in late))
-    waiting = _assignments(changes, b, ctx)
-    _check_swap_cycles(late, waiting, b)
-    _removals(late, b, removal_ids, ctx.per_user)
-    _assign_after_swaps(waiting, b, ctx)
+    ctx = AssignContext(seats, credit_ids, location_ids, removal_ids, Counter(sku for _, sku in late))
+    waiting = assignments(changes, b, ctx)
+    check_swap_cycles(late, waiting, b)
+    removals(late, b, removal_ids, ctx.per_user)
+    assign_after_swaps(waiting, b, ctx)
     for sku, (before, after) in sorted(seats.deferred.items()):
         # A decrease that a swap makes possible waits for the swap's removal.
         b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True, removal_ids[sku])
@@ -177,7 +112,7 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
                 actions=actions, diagnostics=tuple(b.diagnostics), cost=cost, guardrails=checks)
 
 
-def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: _Builder) -> None:
+def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: Builder) -> None:
     for c in checks:
         if c.exceeded and c.overridden:
             b.diag("warning", "guardrail_overridden", f"guardrail {c.name} exceeded and overridden with "
@@ -188,7 +123,7 @@ def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: _Builder) -> N
                    f"then raise spec.guardrails.{c.name} or rerun with --override-guardrail {c.name}")
 
 
-def _check_tenant(spec: TenantSpec, state: TenantState, b: _Builder) -> None:
+def _check_tenant(spec: TenantSpec, state: TenantState, b: Builder) -> None:
     if spec.agreement != state.agreement:
         b.diag("error", "agreement_mismatch", f"the spec declares agreement {spec.agreement} but the tenant is "
                f"billed under {state.agreement}; tenantctl cannot change the agreement, fix spec.agreement")
@@ -197,7 +132,7 @@ def _check_tenant(spec: TenantSpec, state: TenantState, b: _Builder) -> None:
                f"{state.currency}; fix spec.currency")
 
 
-def _user_changes(spec: TenantSpec, state: TenantState, b: _Builder) -> list[_UserChange]:
+def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[UserChange]:
     """Per user, what to add and remove. Linear in the number of users."""
     managed = spec.managed_skus
     changes = []
@@ -220,69 +155,19 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: _Builder) -> list[_Us
                 b.diag("error", "prerequisite_violation", f"'{live.upn}' would hold {sku} without "
                        f"{catalog.describe_caps(missing)} (licenses outside the spec count too); "
                        "add the prerequisite to the user or manage that SKU", f"user/{live.upn}/{sku}")
-        changes.append(_UserChange(key, live.upn, target - live.licenses, live.licenses - target, target,
+        changes.append(UserChange(key, live.upn, target - live.licenses, live.licenses - target, target,
                                    location))
     return changes
 
 
-def _split_removals(changes: list[_UserChange]) -> tuple[list[tuple[_UserChange, str]], list[tuple[_UserChange, str]]]:
-    """Removals that can go first, and those that must wait for their replacement (a swap).
-
-    A removal waits only when the licenses the user keeps throughout cannot meet a prerequisite
-    that the removed license meets: swapping E5 for Teams Phone under a calling plan waits, but
-    dropping MCOEV from a user who keeps E5 does not (E5 provides Teams Phone already).
-    """
-    early: list[tuple[_UserChange, str]] = []
-    late: list[tuple[_UserChange, str]] = []
-    for c in changes:
-        kept = c.target - c.add
-        unmet: set[str] = set()
-        for sku in c.target:
-            unmet |= catalog.missing_prerequisite(sku, kept)
-        waits = {sku for sku in c.remove if c.add and catalog.capabilities({sku}) & unmet}
-        grew = bool(waits)
-        while grew:  # a license that a waiting removal's own license needs waits too
-            for sku in waits.copy():
-                unmet |= catalog.missing_prerequisite(sku, kept)
-            more = {sku for sku in c.remove if catalog.capabilities({sku}) & unmet} - waits
-            waits |= more
-            grew = bool(more)
-        for sku in c.remove:
-            (late if sku in waits else early).append((c, sku))
-    key = lambda item: (-catalog.tier(item[1]), item[0].key, item[1])  # noqa: E731
-    return sorted(early, key=key), sorted(late, key=key)
-
-
-def _removals(items: list[tuple[_UserChange, str]], b: _Builder, removal_ids: dict[str, list[int]],
-              assigned: dict[str, list[int]]) -> None:
-    """Remove licenses; `assigned` maps a user to assignments that must come first (a swap)."""
-    by_user: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for c, sku in items:
-        # A license goes only after the licenses on the same user that need it.
-        deps = [i for other, i in by_user[c.key] if catalog.tier(other) > catalog.tier(sku)]
-        deps += assigned.get(c.key, [])
-        action_id = b.add("remove_license", f"user/{c.upn}/{sku}", {"sku": sku}, None, True, deps)
-        by_user[c.key].append((sku, action_id))
-        removal_ids[sku].append(action_id)
-
-
-@dataclass
-class _Seats:
-    """What assignments need to know about seats, per SKU."""
-
-    action: dict[str, int] = field(default_factory=dict)  # purchase or increase to wait for
-    free: dict[str, int] = field(default_factory=dict)  # seats free when assignments start
-    deferred: dict[str, tuple[int, int]] = field(default_factory=dict)  # decreases after a swap
-
-
-def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b: _Builder,
-                   removal_ids: dict[str, list[int]], late_skus: set[str]) -> _Seats:
+def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder,
+                   removal_ids: dict[str, list[int]], late_skus: set[str]) -> Seats:
     """Subscription actions, and the seat facts assignments depend on."""
     delta: Counter[str] = Counter()
     for c in changes:
         delta.update(c.add)
         delta.subtract(c.remove)
-    seats = _Seats()
+    seats = Seats()
     for sku in sorted(spec.subscriptions):
         want = spec.subscriptions[sku]
         live = state.subscriptions.get(sku)
@@ -320,7 +205,7 @@ def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[_UserChan
     return seats
 
 
-def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b: _Builder) -> list[int]:
+def _credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder) -> list[int]:
     """Credits actions; returns the ids MCOPSTNC assignments must wait for."""
     want = spec.credits
     if want is None:
@@ -351,88 +236,3 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[_UserChange], b
     return ids
 
 
-@dataclass
-class _AssignContext:
-    """What assignments depend on, and the ids they were given."""
-
-    seats: _Seats
-    credit_ids: list[int]
-    location_ids: dict[str, int]
-    removal_ids: dict[str, list[int]]
-    late_removals: Counter[str]  # per SKU, how many seats swaps free at the end
-    ids: dict[tuple[str, str], int] = field(default_factory=dict)
-    per_user: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-
-
-# An assignment waiting for the n-th swap removal of its SKU (n None: waits for a same-user one).
-_Waiting = tuple[_UserChange, str, int | None]
-
-
-def _assignments(changes: list[_UserChange], b: _Builder, ctx: _AssignContext) -> list[_Waiting]:
-    """Assignments, prerequisites first; returns those that must wait for a swap to free a seat.
-
-    An assignment beyond the seats free at the start takes a seat a removal frees: the n-th such
-    assignment depends on the n-th removal of that SKU, so a failed removal skips it (linear).
-    When only a swap's removal (which comes after assignments) frees the seat, the assignment
-    waits until after the swaps, and so do that user's licenses that need it.
-    """
-    taken: Counter[str] = Counter()
-    items = sorted(((c, sku) for c in changes for sku in c.add),
-                   key=lambda item: (catalog.tier(item[1]), item[0].key, item[1]))
-    waiting: list[_Waiting] = []
-    waiting_keys: set[tuple[str, str]] = set()
-    for c, sku in items:
-        beyond = taken[sku] - ctx.seats.free.get(sku, 0)  # negative free: a decrease used those removals
-        taken[sku] += 1
-        early = len(ctx.removal_ids.get(sku, ()))
-        if sku != CREDITS_SKU and 0 <= beyond - early < ctx.late_removals[sku]:
-            waiting.append((c, sku, beyond - early))
-        elif any((c.key, other) in waiting_keys for other in _prerequisites_added(c, sku)):
-            waiting.append((c, sku, None))
-        else:
-            seat_dep = ctx.removal_ids[sku][beyond] if sku != CREDITS_SKU and 0 <= beyond < early else None
-            _assign(c, sku, seat_dep, b, ctx)
-            continue
-        waiting_keys.add((c.key, sku))
-    return waiting
-
-
-def _prerequisites_added(c: _UserChange, sku: str) -> list[str]:
-    """The SKUs added to the same user that provide what `sku` needs."""
-    entry = catalog.CATALOG.get(sku)
-    if entry is None or not entry.requires_any:
-        return []
-    return [other for other in c.add if other != sku and catalog.CATALOG.get(other) is not None
-            and catalog.CATALOG[other].provides & entry.requires_any]
-
-
-def _assign(c: _UserChange, sku: str, seat_dep: int | None, b: _Builder, ctx: _AssignContext) -> None:
-    deps = [ctx.location_ids[c.key]] if c.key in ctx.location_ids else []
-    if sku in ctx.seats.action:
-        deps.append(ctx.seats.action[sku])
-    if seat_dep is not None:
-        deps.append(seat_dep)
-    entry = catalog.CATALOG.get(sku)
-    if entry is not None and entry.needs_credits:
-        deps.extend(ctx.credit_ids)
-    deps.extend(ctx.ids[(c.key, other)] for other in _prerequisites_added(c, sku) if (c.key, other) in ctx.ids)
-    action_id = b.add("assign_license", f"user/{c.upn}/{sku}", None, {"sku": sku}, False, deps)
-    ctx.ids[(c.key, sku)] = action_id
-    ctx.per_user[c.key].append(action_id)
-
-
-def _check_swap_cycles(late: list[tuple[_UserChange, str]], waiting: list[_Waiting], b: _Builder) -> None:
-    """A user whose swap needs a seat that only another swap frees cannot be ordered safely."""
-    swapping = {c.key for c, _ in late}
-    for c, sku, _ in waiting:
-        if c.key in swapping:
-            b.diag("error", "swap_needs_spare_seat", f"'{c.upn}' swaps licenses, but the {sku} seat the swap needs "
-                   "is freed only by another user's swap; raise the seats of " f"{sku} by one for this change "
-                   "(lower them again afterwards)", f"user/{c.upn}/{sku}")
-
-
-def _assign_after_swaps(waiting: list[_Waiting], b: _Builder, ctx: _AssignContext) -> None:
-    """Assignments whose seat a swap frees, each after the removal that frees it."""
-    for c, sku, n in waiting:
-        late_ids = ctx.removal_ids[sku][len(ctx.removal_ids[sku]) - ctx.late_removals[sku]:]
-        _assign(c, sku, late_ids[n] if n is not None else None, b, ctx)

@@ -181,7 +181,7 @@ class _RuleChecker:
                 self.fail(where + (j,), f"'{name}' is listed twice")
             elif sku not in managed and sku not in self.presumed:
                 hint = ("declare spec.communicationsCredits" if sku == CREDITS_SKU
-                        else f"add it to spec.subscriptions with a seat count")
+                        else "add it to spec.subscriptions with a seat count")
                 self.fail(where + (j,), f"{sku} is not a declared subscription", hint)
             seen.add(sku)
         return frozenset(seen)

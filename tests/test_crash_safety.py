@@ -126,7 +126,7 @@ def test_history_shows_the_interrupted_run_and_the_action_in_doubt(cli, workdir:
     locked = cli("apply", spec, "--auto-approve", "--allow-destroy")
     assert locked.code == 1
     match = re.search(r"clear it with `(tenantctl force-unlock (\w+) --provider \S+)`", locked.err)
-    assert match and "is locked by apply (host " in locked.err and f"pid " in locked.err, locked.err
+    assert match and "is locked by apply (host " in locked.err and "pid " in locked.err, locked.err
     assert cli(*match.group(1).split()[1:]).code == 0
     again = cli("apply", spec, "--auto-approve", "--allow-destroy")
     assert again.code == 0, again.err
