@@ -7,11 +7,13 @@ With one file, output is exactly the single-tenant format and errors go to stder
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
@@ -27,8 +29,8 @@ from .plan import FORMAT_VERSION, Plan, compute_plan
 from .providers import today
 from .render import Style, drift_text, plan_text, to_json
 from .savedplan import saved_document, written_by_tenantctl
-from .snapshot import load_snapshot
-from .spec import load_spec
+from .snapshot import snapshot_from_document
+from .spec import load_spec, spec_from_document
 from .yamlload import load_file
 
 T = TypeVar("T")
@@ -56,7 +58,7 @@ def _targets(target: str, settings: Settings, override: str | None) -> tuple[lis
     """The spec files to work on, and whether `target` was a folder."""
     if not Path(target).is_dir():
         return [target], False
-    url = override or settings.provider or os.environ.get("TENANTCTL_PROVIDER")
+    url = override or settings.provider  # the global option also reads TENANTCTL_PROVIDER
     if url and url.startswith("local:") and "{name}" not in url:
         raise UsageError(f"with a folder of tenants, the provider URL must contain {{name}} (one tenant each), "
                          f"such as local:state/{{name}}.db; got {url!r}")
@@ -66,13 +68,12 @@ def _targets(target: str, settings: Settings, override: str | None) -> tuple[lis
 def _run(files: list[str], many: bool, work: Any, settings: Settings) -> list[fleet.TenantRun[T]]:
     if not many:
         return [fleet.TenantRun(files[0], result=work(files[0]))]  # one file: errors propagate as usual
-    show = not settings.quiet and sys.stderr.isatty()
-    done = Counter[str]()
+    if settings.quiet or not sys.stderr.isatty():
+        return fleet.run_all(files, work)
+    finished = itertools.count(1)
 
     def tick(run: fleet.TenantRun[Any]) -> None:
-        done["n"] += 1
-        if show:
-            click.echo(f"[{done['n']}/{len(files)}] {run.file}: {'failed' if run.error else 'done'}", err=True)
+        click.echo(f"[{next(finished)}/{len(files)}] {run.file}: {'failed' if run.error else 'done'}", err=True)
     return fleet.run_all(files, work, tick)
 
 
@@ -100,12 +101,23 @@ def _dedupe(runs: list[fleet.TenantRun[T]]) -> list[fleet.TenantRun[T]]:
     return out
 
 
-def _failed_text(run: fleet.TenantRun[Any], style: Style) -> str:
-    return style.bold(f"Tenant file {run.file}: failed") + "\n" + (run.error or "") + "\n"
+def _echo_text(runs: list[fleet.TenantRun[T]], render: Callable[[T], str], footer: str, style: Style) -> None:
+    """One text section per tenant (a failed one says why), then the footer when there is one."""
+    sections = [render(r.result) if r.result is not None else
+                style.bold(f"Tenant file {r.file}: failed") + "\n" + (r.error or "") + "\n" for r in runs]
+    click.echo("\n".join(sections) + (f"\n{style.bold(footer)}\n" if footer else ""), nl=False)
 
 
-def _failed_block(run: fleet.TenantRun[Any]) -> Block:
-    return Block((f"### Tenant file `{run.file}`: failed", "", "```", *(run.error or "").splitlines(), "```", ""))
+def _markdown_parts(runs: list[fleet.TenantRun[T]], blocks_of: Callable[[T], list[Block]], footer: str,
+                    label: str) -> list[str]:
+    """The tenants' Markdown blocks (a failed one says why) and the footer, split into comment parts."""
+    blocks: list[Block] = []
+    for r in runs:
+        blocks += blocks_of(r.result) if r.result is not None else [
+            Block((f"### Tenant file `{r.file}`: failed", "", "```", *(r.error or "").splitlines(), "```", ""))]
+    if footer:
+        blocks.append(Block((f"**{footer}**",)))
+    return split(blocks, label=label)
 
 
 def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settings, echo: bool = True) -> None:
@@ -154,16 +166,10 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
         click.echo(to_json(_plan_json(runs, status, counts) if many else runs[0].result.plan.to_dict()  # type: ignore[union-attr]
                            ), nl=False)
     elif fmt == "text":
-        sections = [plan_text(r.result.plan, style, r.result.address) if r.result else _failed_text(r, style)
-                    for r in runs]
-        click.echo("\n".join(sections) + (f"\n{style.bold(summary)}\n" if many else ""), nl=False)
+        _echo_text(runs, lambda p: plan_text(p.plan, style, p.address), summary if many else "", style)
     if fmt == "markdown" or markdown_dir:
-        blocks: list[Block] = []
-        for r in runs:
-            blocks += plan_blocks(r.result.plan) if r.result else [_failed_block(r)]
-        if many:
-            blocks.append(Block((f"**{summary}**",)))
-        _write_markdown(split(blocks, label="tenantctl plan"), markdown_dir, settings, echo=fmt == "markdown")
+        parts = _markdown_parts(runs, lambda p: plan_blocks(p.plan), summary if many else "", "tenantctl plan")
+        _write_markdown(parts, markdown_dir, settings, echo=fmt == "markdown")
     if out:
         _save_plans(runs, out, many, settings)
     if counts["failed"]:
@@ -237,15 +243,10 @@ def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, p
     elif fmt == "junit":
         click.echo(drift_junit([(r.file, r.result.report if r.result else None, r.error) for r in runs]), nl=False)
     elif fmt == "text":
-        sections = [drift_text(r.result.report, style) if r.result else _failed_text(r, style) for r in runs]
-        click.echo("\n".join(sections) + (f"\n{style.bold(summary)}\n" if many else ""), nl=False)
+        _echo_text(runs, lambda d: drift_text(d.report, style), summary if many else "", style)
     if fmt == "markdown" or markdown_dir:
-        blocks: list[Block] = []
-        for r in runs:
-            blocks += drift_blocks(r.result.report) if r.result else [_failed_block(r)]
-        if many:
-            blocks.append(Block((f"**{summary}**",)))
-        _write_markdown(split(blocks, label="tenantctl drift"), markdown_dir, settings, echo=fmt == "markdown")
+        parts = _markdown_parts(runs, lambda d: drift_blocks(d.report), summary if many else "", "tenantctl drift")
+        _write_markdown(parts, markdown_dir, settings, echo=fmt == "markdown")
     if counts["failed"]:
         settings.error(f"{counts['failed']} tenant(s) failed (see their sections); the others are complete")
         return EXIT_ERROR
@@ -260,12 +261,12 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> int:
     files = [f for p in paths for f in (fleet.spec_files(p) if Path(p).is_dir() else [p])]
 
     def work(name: str) -> str:
-        doc = load_file(name)
+        doc = load_file(name)  # parsed once, then built as whichever kind it declares
         if isinstance(doc.data, dict) and doc.data.get("kind") == "TenantSnapshot":
-            state = load_snapshot(name, today())
+            state = snapshot_from_document(doc, today())
             return (f"ok (TenantSnapshot {state.name}: {len(state.users)} users, "
                     f"{len(state.subscriptions)} subscriptions)")
-        spec = load_spec(name)
+        spec = spec_from_document(doc)
         return f"ok (Tenant {spec.name}: {len(spec.users)} users, {len(spec.subscriptions)} subscriptions)"
 
     runs = fleet.run_all(files, work)

@@ -220,15 +220,15 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b:
                          live_recharge.to_dict() if live_recharge else None, want.auto_recharge.to_dict(),
                          destructive=disabling))
     balance = live.balance(state.today) if live else Decimal(0)
-    if want.minimum_balance is not None and balance < want.minimum_balance:
+    buying = want.minimum_balance is not None and balance < want.minimum_balance
+    if want.minimum_balance is not None and buying:
         amount = (want.minimum_balance - balance).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
         ids.append(b.add("add_funds", "communicationsCredits", {"balance": money_out(balance)},
                          {"balance": money_out(balance + amount), "amount": money_out(amount)}))
     # MCOPSTNC licenses exist while auto-recharge is on or funds were bought: judge the state
     # after this plan's credit actions, since disabling auto-recharge can take them away.
     recharge_after = want.auto_recharge if want.auto_recharge is not None else live_recharge
-    funded_after = bool(live and live.funds) or any(b.actions[i - 1].type == "add_funds" for i in ids)
-    available = bool(recharge_after and recharge_after.enabled) or funded_after
+    available = bool(recharge_after and recharge_after.enabled) or bool(live and live.funds) or buying
     if not available and any(CREDITS_SKU in c.add for c in changes):
         b.diag("error", "credits_not_set_up", "MCOPSTNC licenses exist only once Communications Credits are "
                "funded or auto-recharge is enabled; set communicationsCredits.minimumBalance or enable "

@@ -25,7 +25,11 @@ from .yamlload import Document, load_file
 
 def load_snapshot(path: str | Path, today: date) -> TenantState:
     """Read and check a TenantSnapshot file; raise ValidationError listing every problem."""
-    doc = load_file(path)
+    return snapshot_from_document(load_file(path), today)
+
+
+def snapshot_from_document(doc: Document, today: date) -> TenantState:
+    """Build a TenantState from parsed YAML, or raise ValidationError."""
     if not isinstance(doc.data, dict):
         raise ValidationError([doc.problem((), "expected a mapping with apiVersion, kind, metadata, state")])
     if doc.data.get("kind") == "Tenant":

@@ -22,6 +22,14 @@ def dump(cli) -> str:
     return cli("snapshot", "dump", "--name", "contoso").out
 
 
+def assert_refused(cli, reason: str) -> None:
+    """Applying plan.json exits 1 naming `reason`, with no traceback, and changes nothing."""
+    before = dump(cli)
+    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
+    assert r.code == 1 and reason in r.err and "Traceback" not in r.err
+    assert dump(cli) == before
+
+
 def test_saved_plan_applies_once(cli, workdir: Path) -> None:
     saved = json.loads(setup(cli, workdir).read_text())
     assert saved["plan_digest"].startswith("sha256:") and saved["spec_path"] == "contoso.yaml"
@@ -39,10 +47,7 @@ def test_edited_plan_is_refused(cli, workdir: Path) -> None:
     doc = json.loads(path.read_text())
     doc["actions"][1]["after"]["seats"] = 500  # a reviewer saw 12 seats
     path.write_text(json.dumps(doc))
-    before = dump(cli)
-    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
-    assert r.code == 1 and "edited" in r.err and "Traceback" not in r.err
-    assert dump(cli) == before
+    assert_refused(cli, "edited")
 
 
 def test_edited_plan_with_recomputed_digest_is_refused(cli, workdir: Path) -> None:
@@ -54,10 +59,7 @@ def test_edited_plan_with_recomputed_digest_is_refused(cli, workdir: Path) -> No
     doc["actions"][1]["after"]["seats"] = 500
     doc["plan_digest"] = plan_digest(doc)
     path.write_text(json.dumps(doc))
-    before = dump(cli)
-    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
-    assert r.code == 1 and "not what this spec and tenant give" in r.err and "Traceback" not in r.err
-    assert dump(cli) == before
+    assert_refused(cli, "not what this spec and tenant give")
 
 
 def test_quiet_still_says_why_it_failed(cli, workdir: Path) -> None:
@@ -81,20 +83,14 @@ def test_changed_tenant_is_refused_even_without_counter_change(cli, workdir: Pat
         "{upn: heidi@contoso.com, usageLocation: US,", "{upn: heidi@contoso.com, usageLocation: CA,")
     (workdir / "changed.yaml").write_text(changed)
     assert cli("snapshot", "load", "changed.yaml").code == 0
-    before = dump(cli)
-    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
-    assert r.code == 1 and "tenant changed" in r.err
-    assert dump(cli) == before
+    assert_refused(cli, "tenant changed")
 
 
 def test_changed_spec_is_refused(cli, workdir: Path) -> None:
     setup(cli, workdir)
     spec = workdir / "contoso.yaml"
     spec.write_text(spec.read_text().replace("seats: 12", "seats: 13"))
-    before = dump(cli)
-    r = cli("apply", "plan.json", "--auto-approve", "--allow-destroy")
-    assert r.code == 1 and "contoso.yaml changed" in r.err
-    assert dump(cli) == before
+    assert_refused(cli, "contoso.yaml changed")
 
 
 def test_comment_only_spec_edit_keeps_the_plan_valid(cli, workdir: Path) -> None:
