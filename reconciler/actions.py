@@ -23,11 +23,18 @@ class Action:
     after: dict[str, Any] | None
     destructive: bool = False
     depends_on: tuple[int, ...] = ()
+    # True when the provider has no API for it: a person does it, following `steps`.
+    manual: bool = False
+    steps: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The public JSON form (format_version 1)."""
-        return {"id": self.id, "type": self.type, "address": self.address, "before": self.before,
-                "after": self.after, "destructive": self.destructive, "depends_on": list(self.depends_on)}
+        """The public JSON form (format_version 1); `manual` and `steps` only on manual actions."""
+        out = {"id": self.id, "type": self.type, "address": self.address, "before": self.before,
+               "after": self.after, "destructive": self.destructive, "depends_on": list(self.depends_on)}
+        if self.manual:
+            out["manual"] = True
+            out["steps"] = list(self.steps)
+        return out
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """Stage 4: execute a plan through a provider, in order, each action idempotent.
 
 A failed action stops the actions that depend on it (transitively); the others still run.
+A manual action (no API) is never claimed as done: it ends "manual", and what depends on it
+ends "waiting" until a person has done it and apply runs again.
 Transient provider errors are retried with backoff that honours Retry-After, within a budget.
 Each action is journaled: its intent before the provider is called, its outcome after.
+
+A provider that writes many users at once (BatchProvider) gets the plan in waves: every action
+whose dependencies are done, one UserWrite per user (see batches.py).
 """
 
 from __future__ import annotations
@@ -10,49 +15,22 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from .errors import PermanentProviderError, ProviderError, TransientProviderError
 from .model import AutoRecharge, money
+from .batches import apply_in_waves
 from .plan import Action, Plan
-from .providers.base import Provider
+from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
+from .providers.base import BatchProvider, Provider
 from .testhooks import crash_point, current_action
+
+__all__ = ["ApplyResult", "Outcome", "RetryPolicy", "apply_plan", "with_retries"]
 
 T = TypeVar("T")
 KEYED_ACTIONS = frozenset({"purchase_subscription", "add_funds"})
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one action: done, unchanged (already so), failed, or skipped."""
-
-    action: Action
-    status: str
-    message: str = ""
-    retries: int = 0
-
-
-@dataclass
-class ApplyResult:
-    """All outcomes, in plan order."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        """How many actions ended with `status`."""
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed or was skipped."""
-        return all(o.status in ("done", "unchanged") for o in self.outcomes)
-
-    @property
-    def retries(self) -> int:
-        """Transient failures retried across the run."""
-        return sum(o.retries for o in self.outcomes)
 
 
 @dataclass(frozen=True)
@@ -63,16 +41,6 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     budget: float = 300.0
-
-
-class Journal(Protocol):
-    """Where apply records each action's intent and outcome (see ledger.py)."""
-
-    def intent(self, action: Action, key: str | None) -> None:
-        """Before the provider is called."""
-
-    def outcome(self, outcome: Outcome) -> None:
-        """After the action ended (or was skipped)."""
 
 
 def idempotency_key(plan: Plan, action: Action) -> str:
@@ -113,12 +81,17 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
                on_outcome: Callable[[Outcome], None] | None = None,
                sleep: Callable[[float], None] = time.sleep, journal: Journal | None = None) -> ApplyResult:
     """Run every action of `plan` whose dependencies succeeded, journaling each."""
+    if isinstance(provider, BatchProvider):
+        return apply_in_waves(plan, provider, lambda a: _run_one(a, provider, plan, policy, sleep, journal),
+                              on_outcome, journal)
     result = ApplyResult()
-    bad: dict[int, int] = {}  # action id -> id of the failure that stopped it
+    bad: dict[int, Outcome] = {}  # action id -> the outcome that stopped it
     for action in plan.actions:
-        blocker = next((bad[d] for d in action.depends_on if d in bad), None)
-        if blocker is not None:
-            outcome = Outcome(action, "skipped", f"not attempted: action {blocker} failed")
+        root = blocked_by(action, bad)
+        if root is not None:
+            outcome = not_attempted(action, root)
+        elif action.manual:
+            outcome = Outcome(action, "manual", MANUAL_NOTE)
         else:
             if journal is not None:
                 journal.intent(action, idempotency_key(plan, action) if action.type in KEYED_ACTIONS else None)
@@ -128,8 +101,8 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
                 outcome = _attempt(action, provider, plan, policy, sleep)
             finally:
                 current_action.reset(token)
-        if outcome.status in ("failed", "skipped"):
-            bad[action.id] = blocker if blocker is not None else action.id
+        if outcome.status not in ("done", "unchanged"):
+            bad[action.id] = root or outcome
         if journal is not None:
             journal.outcome(outcome)
         crash_point(action.id, "outcome")
@@ -137,6 +110,13 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
         if on_outcome is not None:
             on_outcome(outcome)
     return result
+
+
+def _run_one(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy, sleep: Callable[[float], None],
+             journal: Journal | None) -> Outcome:
+    if journal is not None:
+        journal.intent(action, idempotency_key(plan, action) if action.type in KEYED_ACTIONS else None)
+    return _attempt(action, provider, plan, policy, sleep)
 
 
 def _attempt(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from .model import TenantSpec, TenantState, money_out
+from .model import AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, TERMS, TenantSpec, TenantState, money_out
 from .plan import Diagnostic, Plan
 
 DRIFT_FORMAT_VERSION = "1"
@@ -59,9 +59,29 @@ class DriftReport:
 def drift_report(plan: Plan, spec: TenantSpec, state: TenantState) -> DriftReport:
     """The drift between `spec` and `state`, given the plan that would reconcile them."""
     items = tuple(DriftItem(a.address, a.type, a.after, a.before) for a in plan.actions)
-    return DriftReport(tenant=plan.tenant, items=items, diagnostics=plan.diagnostics,
-                       health=tuple(health_warnings(spec, state)), unknown=tuple(sorted(state.unknown)),
+    # `not_readable` diagnostics say what `unknown` lists; the report says it once.
+    diagnostics = tuple(d for d in plan.diagnostics if d.code != "not_readable")
+    return DriftReport(tenant=plan.tenant, items=items, diagnostics=diagnostics,
+                       health=tuple(health_warnings(spec, state)), unknown=unknown_fields(spec, state),
                        resources=managed_resources(spec, items))
+
+
+def unknown_fields(spec: TenantSpec, state: TenantState) -> tuple[str, ...]:
+    """The managed fields the provider could not read, as `resource.field` (never drift)."""
+    out = [name for name in (AGREEMENT, CURRENCY) if name in state.unknown]
+    for sku in sorted(spec.subscriptions):
+        if sku not in state.subscriptions:
+            continue  # known to be absent: its purchase is drift, not an unknown
+        if TERMS in state.unknown:
+            out.append(f"subscription/{sku}.term")
+        if PAY_AS_YOU_GO in state.unknown and spec.subscriptions[sku].pay_as_you_go is not None:
+            out.append(f"subscription/{sku}.payAsYouGo")
+    if spec.credits is not None and state.credits is not None:
+        if spec.credits.auto_recharge is not None and AUTO_RECHARGE in state.unknown:
+            out.append(AUTO_RECHARGE)
+        if spec.credits.minimum_balance is not None and BALANCE in state.unknown:
+            out.append(BALANCE)
+    return tuple(out)
 
 
 def resource_of(address: str) -> str:
@@ -89,7 +109,7 @@ def health_warnings(spec: TenantSpec, state: TenantState) -> list[Diagnostic]:
     """Balance, expiry and seat warnings about the live tenant."""
     out: list[Diagnostic] = []
     credits = state.credits
-    if credits is not None and "communicationsCredits" not in state.unknown:
+    if credits is not None and BALANCE not in state.unknown:
         balance = credits.balance(state.today)
         recharge = credits.auto_recharge
         wanted = spec.credits.auto_recharge if spec.credits else None

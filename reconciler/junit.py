@@ -39,8 +39,12 @@ def _suite(file: str, report: DriftReport) -> ET.Element:
         (failures if d.severity == "error" else notes)[target].append(f"{d.severity}[{d.code}]: {d.message}")
     for h in report.health:
         notes[resource_of(h.address) if h.address else "tenant"].append(f"{h.severity}[{h.code}]: {h.message}")
+    unreadable: dict[str, list[str]] = defaultdict(list)
+    for name in report.unknown:
+        resource, _, field = name.rpartition(".")
+        unreadable[resource].append(field)
     resources = list(report.resources)
-    if "tenant" in failures or "tenant" in notes:
+    if "tenant" in failures or "tenant" in notes or "tenant" in unreadable:
         resources.insert(0, "tenant")
     suite = ET.Element("testsuite", name=report.tenant, file=file)
     counts = {"tests": 0, "failures": 0, "skipped": 0}
@@ -53,9 +57,13 @@ def _suite(file: str, report: DriftReport) -> ET.Element:
             failure = ET.SubElement(case, "failure", type="drift", message=f"{len(lines)} difference(s) from the spec")
             failure.text = "\n".join(lines)
             counts["failures"] += 1
-        elif resource in report.unknown:
-            ET.SubElement(case, "skipped", message="unknown: the provider cannot read it (not drift)")
+        elif unreadable.get(resource) and resource == "communicationsCredits":
+            # Nothing about credits can be compared: say so rather than pass.
+            ET.SubElement(case, "skipped", message=f"unknown: the provider cannot read {', '.join(unreadable[resource])}"
+                          " (not drift)")
             counts["skipped"] += 1
+        elif unreadable.get(resource):
+            notes[resource].append(f"unknown (not compared, not drift): {', '.join(unreadable[resource])}")
         if notes.get(resource):
             ET.SubElement(case, "system-out").text = "\n".join(notes[resource])
     for key, value in counts.items():

@@ -15,6 +15,12 @@ from typing import Any
 from .catalog import CREDITS_SKU
 
 AGREEMENTS = ("MCA", "NCE", "EA", "MOSA")
+
+# Fields a provider may be unable to read (TenantState.unknown); an unknown value is never drift.
+AGREEMENT, CURRENCY = "tenant.agreement", "tenant.currency"
+TERMS, PAY_AS_YOU_GO = "subscriptions.term", "subscriptions.payAsYouGo"
+AUTO_RECHARGE, BALANCE = "communicationsCredits.autoRecharge", "communicationsCredits.balance"
+UNKNOWABLE = (AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, AUTO_RECHARGE, BALANCE)
 BILLING_WRITE_ROLES = frozenset({"BillingAccountOwner", "BillingAccountContributor"})
 
 
@@ -171,6 +177,8 @@ class CreditsState:
 
     auto_recharge: AutoRecharge = AutoRecharge(enabled=False)
     funds: tuple[FundLot, ...] = ()
+    # Seen directly (MCOPSTNC in the tenant's SKUs) by a provider that cannot read the settings.
+    licensed: bool | None = None
 
     def live_lots(self, today: date) -> tuple[FundLot, ...]:
         """Lots that have not expired on `today`."""
@@ -183,6 +191,8 @@ class CreditsState:
     @property
     def licenses_available(self) -> bool:
         """Funding or enabling auto-recharge adds MCOPSTNC licenses to the tenant."""
+        if self.licensed is not None:
+            return self.licensed
         return self.auto_recharge.enabled or bool(self.funds)
 
 
@@ -225,5 +235,7 @@ class TenantState:
     subscriptions: dict[str, SubscriptionState] = field(default_factory=dict)
     credits: CreditsState | None = None
     users: dict[str, UserState] = field(default_factory=dict)  # keyed by upn.lower()
-    # Fields the provider could not read (the Graph API has no call for them): never drift.
+    # Fields the provider could not read (one of UNKNOWABLE; Graph has no call for them): never drift.
     unknown: frozenset[str] = frozenset()
+    # Action types the provider cannot perform (no API): the plan marks them manual.
+    manual: frozenset[str] = frozenset()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from . import catalog, guardrails
+from . import catalog, guardrails, manual
 from .actions import ACTION_TYPES, FORMAT_VERSION, MONEY_ACTIONS, Action, Builder, Diagnostic
 from .catalog import CREDITS_SKU
 from .cost import CostEstimate, estimate
@@ -30,8 +30,11 @@ from .guardrails import GuardrailCheck
 from .licenses import (AssignContext, Seats, UserChange, assign_after_swaps, assignments, check_swap_cycles,
                        removals, split_removals)
 
+from .model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, TERMS, AutoRecharge, TenantSpec,
+                    TenantState, money_out)
+
 __all__ = ["ACTION_TYPES", "FORMAT_VERSION", "MONEY_ACTIONS", "Action", "Diagnostic", "Plan", "compute_plan"]
-from .model import AutoRecharge, TenantSpec, TenantState, money_out
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -104,7 +107,7 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     for sku, (before, after) in sorted(seats.deferred.items()):
         # A decrease that a swap makes possible waits for the swap's removal.
         b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True, removal_ids[sku])
-    actions = tuple(b.actions)
+    actions = manual.mark(tuple(b.actions), state.manual)
     cost = estimate(actions, state, spec.prices, spec.managed_skus)
     checks = guardrails.check(spec.guardrails, actions, cost, overrides)
     _guardrail_diagnostics(checks, b)
@@ -124,10 +127,13 @@ def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: Builder) -> No
 
 
 def _check_tenant(spec: TenantSpec, state: TenantState, b: Builder) -> None:
-    if spec.agreement != state.agreement:
+    if spec.tenant_id and state.tenant_id and spec.tenant_id.lower() != state.tenant_id.lower():
+        b.diag("error", "tenant_mismatch", f"the spec is for tenant {spec.tenant_id} but the provider reads tenant "
+               f"{state.tenant_id}; point --provider at the right tenant or fix metadata.tenantId")
+    if AGREEMENT not in state.unknown and spec.agreement != state.agreement:
         b.diag("error", "agreement_mismatch", f"the spec declares agreement {spec.agreement} but the tenant is "
                f"billed under {state.agreement}; tenantctl cannot change the agreement, fix spec.agreement")
-    if spec.currency != state.currency:
+    if CURRENCY not in state.unknown and spec.currency != state.currency:
         b.diag("error", "currency_mismatch", f"the spec declares {spec.currency} but the tenant is billed in "
                f"{state.currency}; fix spec.currency")
 
@@ -196,10 +202,14 @@ def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserChang
         elif want.seats < live.seats:
             b.add("set_seats", address, {"seats": live.seats}, {"seats": want.seats}, True, removal_ids.get(sku, []))
             seats.free[sku] = want.seats - live.consumed
-        if (want.term, want.billing_frequency) != (live.term, live.billing_frequency):
+        if TERMS in state.unknown:
+            _not_readable(b, address, "term and billingFrequency", f"{want.term}, {want.billing_frequency}")
+        elif (want.term, want.billing_frequency) != (live.term, live.billing_frequency):
             b.add("set_term", address, {"term": live.term, "billingFrequency": live.billing_frequency},
                   {"term": want.term, "billingFrequency": want.billing_frequency})
-        if want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
+        if want.pay_as_you_go is not None and PAY_AS_YOU_GO in state.unknown:
+            _not_readable(b, address, "payAsYouGo", "on" if want.pay_as_you_go else "off")
+        elif want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
             b.add("set_pay_as_you_go", address, {"payAsYouGo": live.pay_as_you_go},
                   {"payAsYouGo": want.pay_as_you_go}, destructive=not want.pay_as_you_go)
     return seats
@@ -212,15 +222,22 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b:
         return []
     live = state.credits
     ids: list[int] = []
-    live_recharge = live.auto_recharge if live else None
+    # A provider that sees MCOPSTNC but not the settings leaves them unknown; no credits at all is known.
+    recharge_unknown = live is not None and AUTO_RECHARGE in state.unknown
+    balance_unknown = live is not None and BALANCE in state.unknown
+    live_recharge = live.auto_recharge if live and not recharge_unknown else None
+    if want.auto_recharge is not None and recharge_unknown:
+        _not_readable(b, "communicationsCredits", "autoRecharge", _brief(want.auto_recharge.to_dict()))
     # No credits at all is the same as auto-recharge off: disabling it again is no change.
-    if want.auto_recharge is not None and want.auto_recharge != (live_recharge or AutoRecharge(enabled=False)):
+    elif want.auto_recharge is not None and want.auto_recharge != (live_recharge or AutoRecharge(enabled=False)):
         disabling = bool(live_recharge and live_recharge.enabled and not want.auto_recharge.enabled)
         ids.append(b.add("set_auto_recharge", "communicationsCredits",
                          live_recharge.to_dict() if live_recharge else None, want.auto_recharge.to_dict(),
                          destructive=disabling))
     balance = live.balance(state.today) if live else Decimal(0)
-    buying = want.minimum_balance is not None and balance < want.minimum_balance
+    if want.minimum_balance is not None and balance_unknown:
+        _not_readable(b, "communicationsCredits", "balance", f"at least {money_out(want.minimum_balance)}")
+    buying = want.minimum_balance is not None and not balance_unknown and balance < want.minimum_balance
     if want.minimum_balance is not None and buying:
         amount = (want.minimum_balance - balance).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
         ids.append(b.add("add_funds", "communicationsCredits", {"balance": money_out(balance)},
@@ -228,7 +245,8 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b:
     # MCOPSTNC licenses exist while auto-recharge is on or funds were bought: judge the state
     # after this plan's credit actions, since disabling auto-recharge can take them away.
     recharge_after = want.auto_recharge if want.auto_recharge is not None else live_recharge
-    available = bool(recharge_after and recharge_after.enabled) or bool(live and live.funds) or buying
+    available = (bool(recharge_after and recharge_after.enabled) or bool(live and live.funds) or buying
+                 or bool(live and live.licensed))
     if not available and any(CREDITS_SKU in c.add for c in changes):
         b.diag("error", "credits_not_set_up", "MCOPSTNC licenses exist only once Communications Credits are "
                "funded or auto-recharge is enabled; set communicationsCredits.minimumBalance or enable "
@@ -236,3 +254,14 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b:
     return ids
 
 
+
+
+def _not_readable(b: Builder, address: str, field: str, wanted: str) -> None:
+    """Say that a managed value is not compared because the provider cannot read it (never drift)."""
+    b.diag("info", "not_readable", f"{field} cannot be read through this provider, so it is not compared "
+           f"(the spec wants {wanted}); check it in the Microsoft 365 admin center under Billing > Your products",
+           address)
+
+
+def _brief(fields: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in fields.items())

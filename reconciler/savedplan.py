@@ -82,7 +82,8 @@ def load_saved(path: str) -> SavedPlan:
                              "plan again and apply the new file")
     try:
         actions = tuple(Action(a["id"], a["type"], a["address"], a["before"], a["after"], a["destructive"],
-                               tuple(a["depends_on"])) for a in document["actions"])
+                               tuple(a["depends_on"]), bool(a.get("manual", False)), tuple(a.get("steps", ())))
+                        for a in document["actions"])
         diagnostics = tuple(Diagnostic(d["severity"], d["code"], d["message"], d.get("address", ""))
                             for d in document["diagnostics"])
         per_action = {a["id"]: a["cost"] for a in document["actions"] if "cost" in a}

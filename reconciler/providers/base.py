@@ -9,10 +9,12 @@ TransientProviderError. The planner never sees this module.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from ..errors import ProviderError
 from ..model import AutoRecharge, TenantState
 
 
@@ -60,3 +62,34 @@ class Provider(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+@dataclass(frozen=True)
+class UserWrite:
+    """Everything one user needs in one step: the usage location first, then one license call.
+
+    A remote API wants a user's interdependent licenses in a single call (Teams Phone together
+    with the calling plan that needs it), and a swap's add and remove together.
+    """
+
+    upn: str
+    location: str | None = None
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """How one UserWrite ended: `error` None means it succeeded (`changed` False: already so)."""
+
+    changed: bool = False
+    error: ProviderError | None = None
+    retries: int = 0
+
+
+@runtime_checkable
+class BatchProvider(Protocol):
+    """A provider that performs many users' writes at once (batched and concurrent requests)."""
+
+    def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:
+        """One result per write, in order; retries transient failures itself."""

@@ -1,0 +1,118 @@
+"""Apply in waves, for providers that write many users at once (Microsoft Graph's $batch).
+
+A wave is every pending action whose dependencies are done, where a dependency on the same
+user's own license or location action counts as done when both are in the wave: that user's
+actions become one UserWrite (location first, then one license call with every add and remove),
+which is what lets Graph check Teams Phone and the calling plan that needs it together.
+Actions of other kinds (subscriptions, credits) run one by one, as in the sequential path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .actions import Action
+from .errors import ProviderError
+from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
+from .plan import Plan
+from .providers.base import BatchProvider, UserWrite, WriteResult
+
+USER_ACTIONS = frozenset({"set_usage_location", "assign_license", "remove_license"})
+
+
+def user_of(action: Action) -> str | None:
+    """The user (lower-case UPN) a user-level action changes; None for tenant-level actions."""
+    return action.address.split("/")[1].lower() if action.type in USER_ACTIONS else None
+
+
+def next_wave(pending: list[Action], done: set[int]) -> tuple[list[Action], list[Action]]:
+    """(this wave, the rest): actions whose dependencies are done or merge into the same user's write."""
+    wave: list[Action] = []
+    rest: list[Action] = []
+    in_wave: dict[int, str | None] = {}
+    for action in pending:  # plan order is topological: dependencies come first
+        user = user_of(action)
+        if all(d in done or (d in in_wave and user is not None and in_wave[d] == user) for d in action.depends_on):
+            wave.append(action)
+            in_wave[action.id] = user
+        else:
+            rest.append(action)
+    return wave, rest
+
+
+def writes_of(actions: list[Action]) -> dict[str, UserWrite]:
+    """One UserWrite per user for a wave's user actions."""
+    location: dict[str, str] = {}
+    add: dict[str, list[str]] = {}
+    remove: dict[str, list[str]] = {}
+    upns: dict[str, str] = {}
+    for a in actions:
+        key = user_of(a)
+        assert key is not None
+        parts = a.address.split("/")
+        upns.setdefault(key, parts[1])
+        if a.type == "set_usage_location":
+            location[key] = (a.after or {})["usageLocation"]
+        else:
+            (add if a.type == "assign_license" else remove).setdefault(key, []).append(parts[2])
+    return {key: UserWrite(upn, location.get(key), tuple(add.get(key, ())), tuple(remove.get(key, ())))
+            for key, upn in upns.items()}
+
+
+def apply_in_waves(plan: Plan, provider: BatchProvider, run_one: Callable[[Action], Outcome],
+                   on_outcome: Callable[[Outcome], None] | None = None,
+                   journal: Journal | None = None) -> ApplyResult:
+    """Run `plan` wave by wave; `run_one` runs a tenant-level action. Outcomes come back in plan order."""
+    outcomes: dict[int, Outcome] = {}
+    bad: dict[int, Outcome] = {}
+    done: set[int] = set()
+
+    def finish(outcome: Outcome) -> None:
+        outcomes[outcome.action.id] = outcome
+        if outcome.status in ("done", "unchanged"):
+            done.add(outcome.action.id)
+        else:
+            bad[outcome.action.id] = blocked_by(outcome.action, bad) or outcome
+        if journal is not None:
+            journal.outcome(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    pending = list(plan.actions)
+    while pending:
+        for action in pending:
+            if (root := blocked_by(action, bad)) is not None:
+                finish(not_attempted(action, root))
+        wave, pending = next_wave([a for a in pending if a.id not in outcomes], done)
+        if not wave and pending:
+            raise AssertionError("plan dependencies are out of order")  # compute_plan never makes such a plan
+        users = [a for a in wave if user_of(a) is not None and not a.manual]
+        for action in wave:
+            if action.manual:
+                finish(Outcome(action, "manual", MANUAL_NOTE))
+            elif user_of(action) is None:
+                finish(run_one(action))
+        if users:
+            _write_users(users, provider, journal, finish)
+    return ApplyResult([outcomes[a.id] for a in plan.actions])
+
+
+def _write_users(actions: list[Action], provider: BatchProvider, journal: Journal | None,
+                 finish: Callable[[Outcome], None]) -> None:
+    writes = writes_of(actions)
+    if journal is not None:
+        for action in actions:
+            journal.intent(action, None)
+    keys = list(writes)
+    try:
+        results = provider.write_users([writes[k] for k in keys])
+    except ProviderError as exc:  # the whole call failed (sign-in, permissions): every write failed
+        results = [WriteResult(error=exc)] * len(keys)
+    by_user = dict(zip(keys, results))
+    for action in actions:
+        r = by_user[user_of(action) or ""]
+        if r.error is not None:
+            finish(Outcome(action, "failed", str(r.error), r.retries))
+        else:
+            finish(Outcome(action, "done" if r.changed else "unchanged", "" if r.changed else "already so",
+                           r.retries))
