@@ -1,8 +1,9 @@
 """The `tenantctl` command line.
 
 Exit codes everywhere: 0 success or nothing to do, 1 error, 2 changes present (plan
---detailed-exitcode, drift). Click's own usage errors would exit 2, which scripts would read as
-"changes present", so they are mapped to 1 in main().
+--detailed-exitcode, drift), 3 apply did everything it can but manual steps remain (no API for
+them: the checklist says what to do). Click's own usage errors would exit 2, which scripts would
+read as "changes present", so they are mapped to 1 in main().
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from . import catalog
 from .cli_apply import LOCK_TIMEOUT, apply, force_unlock, history
 from .cli_common import EXIT_ERROR, EXIT_OK, FORMATS, Settings, color_wanted, observe, open_for, provider_opt
 from .cli_review import drift, plan, validate
-from .errors import TenantctlError, ValidationError
+from .errors import TenantctlError, UsageError, ValidationError
 from .ledger import locked
 from .markdown import plan_blocks, split
 from .plan import Plan
 from .prices import price_list
-from .providers import today
+from .model import AGREEMENT, AGREEMENTS, CURRENCY, TERMS
+from .providers import LocalProvider, today
 from .render import Style, amount, plan_text, to_json
 from .savedplan import load_saved
 from .schema import schema as load_schema
@@ -68,12 +70,26 @@ def show(settings: Settings, plan_file: str, fmt: str) -> int:
 
 @cli.command()
 @click.option("--name", help="metadata.name of the exported spec (and of the default local database).")
+@click.option("--agreement", type=click.Choice(AGREEMENTS), help="The billing agreement, for a provider that "
+              "cannot read it (graph).")
+@click.option("--currency", help="The billing currency (ISO 4217), for a provider that cannot read it (graph).")
 @provider_opt
 @click.pass_obj
-def export(settings: Settings, name: str | None, provider_override: str | None) -> int:
+def export(settings: Settings, name: str | None, agreement: str | None, currency: str | None,
+           provider_override: str | None) -> int:
     """Print a Tenant spec that declares the tenant as it is now."""
     _, state = observe(settings, provider_override, name)
-    click.echo(dump_yaml(spec_to_dict(export_spec(state, name))), nl=False)
+    missing = [f"--{flag}" for flag, field, given in (("agreement", AGREEMENT, agreement),
+                                                      ("currency", CURRENCY, currency))
+               if field in state.unknown and not given]
+    if missing:
+        raise UsageError(f"the provider cannot read the tenant's {' and '.join(m[2:] for m in missing)}; "
+                         f"pass {' and '.join(missing)} (see the tenant's invoices)")
+    header = ""
+    if TERMS in state.unknown:
+        header = ("# term and billingFrequency could not be read (Microsoft Graph has no API for them): the values\n"
+                  "# below are defaults, and tenantctl does not compare them; check them in the admin center.\n")
+    click.echo(header + dump_yaml(spec_to_dict(export_spec(state, name, agreement, currency))), nl=False)
     return EXIT_OK
 
 
@@ -91,6 +107,10 @@ def snapshot_load(settings: Settings, file: str, lock_timeout: float, provider_o
     """Replace the local tenant's state with a TenantSnapshot file (takes the tenant's lock)."""
     state = load_snapshot(file, today())
     provider = open_for(settings, provider_override, state.name)
+    if not isinstance(provider, LocalProvider):
+        provider.close()
+        raise UsageError(f"snapshot load replaces a simulated tenant; {provider.address} is a real one. "
+                         "Use --provider local:PATH")
     try:
         with locked(provider.ledger_path, state.name, "snapshot load", lock_timeout, provider.address):
             provider.replace_state(state)
@@ -108,6 +128,9 @@ def snapshot_load(settings: Settings, file: str, lock_timeout: float, provider_o
 def snapshot_dump(settings: Settings, name: str | None, provider_override: str | None) -> int:
     """Print the tenant's observed state as a TenantSnapshot."""
     _, state = observe(settings, provider_override, name)
+    if state.unknown:
+        raise UsageError(f"this provider cannot read {', '.join(sorted(state.unknown))}, so it cannot write a complete "
+                         "snapshot; use `tenantctl export` for a spec of what it can read")
     click.echo(dump_yaml(state_to_dict(state)), nl=False)
     return EXIT_OK
 

@@ -15,11 +15,11 @@ import click
 
 from . import guardrails
 from .apply import ApplyResult, Outcome, apply_plan, with_retries
-from .cli_common import EXIT_ERROR, EXIT_OK, FORMATS, Settings, open_for, provider_opt
+from .cli_common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, Settings, open_for, provider_opt
 from .digest import spec_digest, state_digest
 from .ledger import Ledger, RunJournal, locked
 from .plan import Plan, compute_plan
-from .render import Style, apply_text, plan_text, to_json
+from .render import Style, apply_text, checklist, plan_text, to_json
 from .savedplan import SavedPlan, check_fresh, check_same, is_saved_plan, load_saved, overrides_of
 from .spec import load_spec
 
@@ -46,7 +46,7 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
     spec = load_spec(saved.spec_path if saved else spec_file)
     # An explicit --provider (or TENANTCTL_PROVIDER) wins; a saved plan otherwise names its own.
     provider = open_for(settings, provider_override or settings.provider or (saved.provider if saved else None),
-                        spec.name)
+                        spec.name, spec)
     try:
         with locked(provider.ledger_path, spec.name, "apply", lock_timeout, provider.address) as ledger:
             interrupted = _close_interrupted(ledger, settings)
@@ -66,7 +66,9 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
     finally:
         provider.close()
     _report(result, settings)
-    return EXIT_OK if result.ok else EXIT_ERROR
+    if not result.ok:
+        return EXIT_ERROR
+    return EXIT_MANUAL if result.manual else EXIT_OK
 
 
 def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_approve: bool) -> bool:
@@ -149,6 +151,7 @@ def _report(result: ApplyResult, settings: Settings) -> None:
         elif o.status == "skipped":
             click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
     click.echo(style.bold(apply_text(result)))
+    click.echo(checklist(result), nl=False)
     if not result.ok:
         settings.error("some actions did not complete; fix the cause and run apply again "
                      "(actions already done are skipped)")

@@ -11,10 +11,11 @@ from typing import Any
 import click
 
 from .apply import with_retries
-from .model import TenantState
-from .providers import LocalProvider, open_provider, provider_url
+from .errors import UsageError
+from .model import TenantSpec, TenantState
+from .providers import Provider, open_provider, provider_url
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_MANUAL = 0, 1, 2, 3
 FORMATS = click.Choice(["text", "json", "markdown"])
 
 
@@ -47,14 +48,21 @@ def provider_opt(f: Any) -> Any:
                         help="Overrides the global --provider; {name} is replaced by the tenant name.")(f)
 
 
-def open_for(settings: Settings, override: str | None, tenant: str | None) -> LocalProvider:
-    """Open the provider for `tenant` from the options, the environment or the default."""
-    return open_provider(provider_url(override or settings.provider, tenant))
+def open_for(settings: Settings, override: str | None, tenant: str | None,
+             spec: TenantSpec | None = None) -> Provider:
+    """Open the provider for `tenant` (or `spec`'s tenant) from the options, the environment or the default."""
+    url = provider_url(override or settings.provider, spec.name if spec else tenant)
+    if spec is not None and url.startswith("graph:") and not spec.tenant_id:
+        # A real tenant is only touched when the spec says which one: a mixed-up credential must fail.
+        raise UsageError(f"{spec.source}: metadata.tenantId is required with the graph provider, so the spec can "
+                         "only ever be planned and applied against its own tenant; add the tenant's id (a GUID)")
+    return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None)
 
 
-def observe(settings: Settings, override: str | None, tenant: str | None) -> tuple[str, TenantState]:
+def observe(settings: Settings, override: str | None, tenant: str | None,
+            spec: TenantSpec | None = None) -> tuple[str, TenantState]:
     """Read the live state once and release the provider: (provider address, state)."""
-    provider = open_for(settings, override, tenant)
+    provider = open_for(settings, override, tenant, spec)
     try:
         return provider.address, with_retries(provider.read_state)
     finally:

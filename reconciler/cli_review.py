@@ -153,7 +153,7 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
 
     def work(path: str) -> Planned:
         spec = load_spec(path)
-        address, state = observe(settings, provider_override, spec.name)
+        address, state = observe(settings, provider_override, spec.name, spec)
         return Planned(path, compute_plan(spec, state, frozenset(overrides)), address)
 
     runs: list[fleet.TenantRun[Planned]] = _dedupe(_run(files, many, work, settings))
@@ -223,7 +223,7 @@ def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, p
 
     def work(path: str) -> Drifted:
         spec = load_spec(path)
-        _, state = observe(settings, provider_override, spec.name)
+        _, state = observe(settings, provider_override, spec.name, spec)
         return Drifted(path, drift_report(compute_plan(spec, state), spec, state))
 
     runs: list[fleet.TenantRun[Drifted]] = _dedupe(_run(files, many, work, settings))

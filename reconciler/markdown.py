@@ -127,12 +127,19 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
         blocks.append(Block((f":warning: **{len(plan.destructive)} destructive action(s):**", ""),
                             tuple(f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip()
                                   for a in plan.destructive), ("",), heading))
+    manual = [a for a in plan.actions if a.manual]
+    if manual:
+        steps = [f"- [ ] `{a.type}` `{a.address}` {describe(a)}: " + " ".join(
+            f"{n}. {s}" for n, s in enumerate(a.steps, 1)) for a in manual]
+        blocks.append(Block((f":raising_hand: **{len(manual)} manual step(s)** (no API; apply lists them, "
+                             "never does them):", ""), tuple(steps), ("",), heading))
     if plan.actions:
         lines = []
         for a in plan.actions:
             cost = plan.cost.for_action(a.id) if plan.cost else None
             note = cost_note(cost) if cost else ""
-            lines.append(f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip() + (f" [{note}]" if note else ""))
+            lines.append(f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip() + (f" [{note}]" if note else "")
+                         + (" (manual)" if a.manual else ""))
         blocks.append(fold(f"All {len(plan.actions)} actions", lines, heading, fence="diff"))
     return blocks
 

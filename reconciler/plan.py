@@ -258,7 +258,7 @@ def _credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b:
 
 def _not_readable(b: Builder, address: str, field: str, wanted: str) -> None:
     """Say that a managed value is not compared because the provider cannot read it (never drift)."""
-    b.diag("info", "not_readable", f"{field} cannot be read through this provider, so it is not compared "
+    b.diag("info", "not_readable", f"{address}: {field} cannot be read through this provider, so it is not compared "
            f"(the spec wants {wanted}); check it in the Microsoft 365 admin center under Billing > Your products",
            address)
 

@@ -82,8 +82,9 @@ def summary_line(plan: Plan) -> str:
     assign = counts.get("assign_license", 0)
     remove = counts.get("remove_license", 0)
     change = len(plan.actions) - buy - assign - remove
+    manual = sum(1 for a in plan.actions if a.manual)
     return (f"Plan: {buy} to buy, {change} to change, {assign} to assign, {remove} to remove "
-            f"({len(plan.destructive)} destructive).")
+            f"({len(plan.destructive)} destructive" + (f", {manual} manual" if manual else "") + ").")
 
 
 def action_line(action: Action, style: Style, cost: ActionCost | None = None) -> str:
@@ -95,6 +96,8 @@ def action_line(action: Action, style: Style, cost: ActionCost | None = None) ->
         line += f"  {detail}"
     if action.destructive:
         line += "  (destructive)"
+    if action.manual:
+        line += "  (manual: no API)"
     if cost is not None and (price := cost_note(cost)):
         line += f"  [{price}]"
     return style.paint(line, sym)
@@ -199,6 +202,23 @@ def apply_text(result: ApplyResult) -> str:
     done, same = result.count("done"), result.count("unchanged")
     failed, skipped = result.count("failed"), result.count("skipped")
     line = f"Apply: {done} done, {same} already so, {failed} failed, {skipped} not attempted"
+    manual, waiting = result.count("manual"), result.count("waiting")
+    if manual or waiting:
+        line += f", {manual} manual, {waiting} waiting for them"
     if result.retries:
         line += f", {result.retries} retries"
     return line + "."
+
+
+def checklist(result: ApplyResult) -> str:
+    """The manual steps that remain, numbered, for a person to tick off; "" when there are none."""
+    if not result.manual:
+        return ""
+    lines = ["", f"Manual steps remain: {len(result.manual)} change(s) have no API. tenantctl did NOT do them.",
+             "Do them in the Microsoft 365 admin center, then run apply again to finish "
+             f"({result.count('waiting')} action(s) wait for them):"]
+    for o in result.manual:
+        a = o.action
+        lines.append(f"  [ ] #{a.id} {a.type} {a.address}  {describe(a)}".rstrip())
+        lines.extend(f"        {n}. {step}" for n, step in enumerate(a.steps, 1))
+    return "\n".join(lines) + "\n"

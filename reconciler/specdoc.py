@@ -6,7 +6,8 @@ from typing import Any
 
 from . import catalog
 from .catalog import CREDITS_SKU
-from .model import CreditsSpec, Subscription, TenantSpec, TenantState, UserSpec, money_out
+from .model import (AUTO_RECHARGE, PAY_AS_YOU_GO, CreditsSpec, Subscription, TenantSpec, TenantState, UserSpec,
+                    money_out)
 
 
 def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
@@ -46,35 +47,40 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
     return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": metadata, "spec": body}
 
 
-def export_spec(state: TenantState, name: str | None = None) -> TenantSpec:
+def export_spec(state: TenantState, name: str | None = None, agreement: str | None = None,
+                currency: str | None = None) -> TenantSpec:
     """A spec that declares what `state` holds, so planning it against the same tenant is empty.
 
     Only what a valid spec can express is declared; the rest stays unmanaged: SKUs the catalog
     does not know, credits that the agreement forbids declaring (NCE, or MCA with auto-recharge
-    off), and SKUs that need credits when those are left out.
+    off), and SKUs that need credits when those are left out. Fields the provider could not read
+    are left out too (pay-as-you-go, credits), or written as defaults (terms); `agreement` and
+    `currency` stand in for a tenant's own when the provider cannot read them.
     """
+    agreement = agreement or state.agreement
     recharge = state.credits.auto_recharge if state.credits else None
     declare_credits = (
-        state.credits is not None and state.agreement != "NCE"
-        and not (state.agreement == "MCA" and not (recharge and recharge.enabled))
+        state.credits is not None and AUTO_RECHARGE not in state.unknown and agreement != "NCE"
+        and not (agreement == "MCA" and not (recharge and recharge.enabled))
         and not (recharge and recharge.enabled and (recharge.trigger_below is None or recharge.amount is None))
     )
     subscriptions: dict[str, Subscription] = {}
     for sku, live in state.subscriptions.items():
         entry = catalog.lookup(sku)
-        if entry is None or (entry.agreements is not None and state.agreement not in entry.agreements):
+        if entry is None or (entry.agreements is not None and agreement not in entry.agreements):
             continue
         if entry.needs_credits and not declare_credits:
             continue
         subscriptions[sku] = Subscription(sku=sku, seats=live.seats, term=live.term,
                                           billing_frequency=live.billing_frequency,
-                                          pay_as_you_go=live.pay_as_you_go if entry.pay_as_you_go else None)
+                                          pay_as_you_go=live.pay_as_you_go if entry.pay_as_you_go
+                                          and PAY_AS_YOU_GO not in state.unknown else None)
     credits = CreditsSpec(auto_recharge=recharge) if declare_credits else None
     managed = set(subscriptions) | ({CREDITS_SKU} if credits else set())
     users = {}
     for index, key in enumerate(sorted(state.users)):
         u = state.users[key]
         users[key] = UserSpec(upn=u.upn, usage_location=u.usage_location, licenses=u.licenses & managed, index=index)
-    return TenantSpec(name=name or state.name, agreement=state.agreement, source="<export>",
-                      tenant_id=state.tenant_id, currency=state.currency, subscriptions=subscriptions,
+    return TenantSpec(name=name or state.name, agreement=agreement, source="<export>",
+                      tenant_id=state.tenant_id, currency=currency or state.currency, subscriptions=subscriptions,
                       credits=credits, users=users)

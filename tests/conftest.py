@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +20,7 @@ SPECS = ROOT / "tenant-specs"
 EXAMPLES = ROOT / "examples"
 SAMPLES = ("contoso", "fabrikam", "northwind")
 TODAY = date(2026, 11, 21)
+DEFAULT_TENANT_ID = "2f1c0b5e-7a4d-4c1e-9f55-3c2a9d1e8b70"  # contoso's, from its spec
 
 
 @dataclass
@@ -52,3 +57,53 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 def workdir(tmp_path: Path) -> Path:
     """The directory the `cli` fixture runs in."""
     return tmp_path
+
+
+def fake_jwt(tenant_id: str) -> str:
+    """An unsigned JWT-shaped bearer token naming `tenant_id` (the fake checks equality, Graph would verify)."""
+    def part(data: dict[str, str]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'tid': tenant_id, 'aud': 'https://graph.microsoft.com'})}.x"
+
+
+@dataclass
+class GraphTenant:
+    """A running fake Graph service and the environment that points tenantctl at it."""
+
+    fake: Any
+    env: dict[str, str]
+    tenant_id: str
+
+
+@pytest.fixture
+def graph_tenant():  # type: ignore[no-untyped-def]
+    """Start a fake Graph service from a sample snapshot (or given users/SKUs); stopped after the test."""
+    from fakegraph import FakeGraph, from_snapshot
+
+    started: list[Any] = []
+
+    def start(name: str | None = None, tenant_id: str = DEFAULT_TENANT_ID, **kwargs: Any) -> GraphTenant:
+        token = fake_jwt(tenant_id)
+        if name is not None:
+            fake = from_snapshot(EXAMPLES / f"{name}.snapshot.yaml", tenant_id=tenant_id, token=token, **kwargs)
+        else:
+            fake = FakeGraph(tenant_id=tenant_id, token=token, **kwargs)
+        started.append(fake)
+        url = fake.start()
+        return GraphTenant(fake, {"TENANTCTL_GRAPH_URL": url, "TENANTCTL_GRAPH_TOKEN": token}, tenant_id)
+
+    yield start
+    for fake in started:
+        fake.stop()
+
+
+def spec_for_tenant(name: str, tenant_id: str, folder: Path) -> Path:
+    """A copy of a sample spec whose metadata.tenantId is `tenant_id` (graph requires one)."""
+    # Edited as text: a YAML 1.1 round trip would turn usageLocation NO (Norway) into false.
+    text = (SPECS / f"{name}.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^  tenantId: .*\n", "", text)
+    text = re.sub(r"(?m)^(metadata:\n  name: .*\n)", rf"\g<1>  tenantId: {tenant_id}\n", text, count=1)
+    assert f"tenantId: {tenant_id}" in text, "the sample spec's metadata changed shape"
+    path = folder / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

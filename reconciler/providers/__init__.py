@@ -9,9 +9,13 @@ from pathlib import Path
 from ..errors import UsageError
 from .base import Provider
 from .faults import FaultInjector
+from .graph import DEFAULT_URL, GraphProvider
+from .graphauth import TokenSource, token_source
+from .graphhttp import GraphClient
 from .local import LocalProvider
 
-__all__ = ["Provider", "LocalProvider", "open_provider", "provider_url", "today"]
+__all__ = ["Provider", "GraphProvider", "LocalProvider", "open_provider", "provider_url", "today"]
+DEFAULT_CONCURRENCY = 4
 
 
 def today() -> date:
@@ -35,19 +39,33 @@ def provider_url(option: str | None, tenant: str | None) -> str:
         if not tenant:
             raise UsageError(f"the provider URL {url!r} has {{name}} but there is no tenant name; pass --name")
         url = url.replace("{name}", tenant)
-    if url == "local":
+    if url in ("local", "graph"):
         if not tenant:
-            raise UsageError("--provider local needs a tenant name to pick .tenantctl/<name>.db; "
-                             "pass --provider local:PATH")
-        url = f"local:{Path('.tenantctl') / f'{tenant}.db'}"
+            raise UsageError(f"--provider {url} needs a tenant name to pick its file in .tenantctl/; "
+                             f"pass --provider {url}:PATH")
+        url = f"local:{Path('.tenantctl') / f'{tenant}.db'}" if url == "local" else \
+            f"graph:{Path('.tenantctl') / f'{tenant}.graph.db'}"
     return url
 
 
-def open_provider(url: str) -> LocalProvider:
-    """Open the provider a URL names."""
+def open_provider(url: str, tenant: str | None = None, tenant_id: str | None = None) -> Provider:
+    """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for."""
     scheme, _, rest = url.partition(":")
     if scheme == "local" and rest:
         faults = os.environ.get("TENANTCTL_FAULTS")
         return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None)
-    raise UsageError(f"unknown provider '{url}'; use local:PATH (a SQLite file) or local "
-                     "(the default, .tenantctl/<metadata.name>.db)")
+    if scheme == "graph" and rest:
+        return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id))
+    raise UsageError(f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "
+                     "local:PATH (a simulated tenant in SQLite), graph (Microsoft Graph; lock and history in "
+                     ".tenantctl/<metadata.name>.graph.db) or graph:PATH")
+
+
+def graph_client(tenant_id: str | None) -> tuple[GraphClient, TokenSource]:
+    """A Graph client for TENANTCTL_GRAPH_URL (default the global cloud), signed in from the environment."""
+    base = os.environ.get("TENANTCTL_GRAPH_URL") or DEFAULT_URL
+    raw = os.environ.get("TENANTCTL_GRAPH_CONCURRENCY", str(DEFAULT_CONCURRENCY))
+    if not raw.isdigit() or not 1 <= int(raw) <= 16:
+        raise UsageError(f"TENANTCTL_GRAPH_CONCURRENCY={raw!r} must be a whole number from 1 to 16")
+    tokens = token_source(tenant_id, base)
+    return GraphClient(base, tokens, concurrency=int(raw)), tokens

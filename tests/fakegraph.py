@@ -1,0 +1,667 @@
+"""An in-process fake of Microsoft Graph v1.0, the licensing subset, served over real HTTP.
+
+Strict on purpose: it rejects what real Graph rejects, so a provider's mistakes show in tests.
+Faults (throttling, 5xx, lost replies, latency) come from one seeded random generator.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from reconciler import catalog
+from reconciler.countries import ISO_3166_ALPHA2
+
+MAX_BATCH = 20
+USER_PROPS = ("id", "userPrincipalName", "displayName", "usageLocation", "assignedLicenses")
+DEFAULT_USER_PROPS = ("id", "userPrincipalName", "displayName")
+SKU_PROPS = ("id", "skuId", "skuPartNumber", "appliesTo", "capabilityStatus", "consumedUnits",
+             "prepaidUnits", "servicePlans")
+FAULT_KEYS = {"throttle_rate", "batch_throttle_rate", "retry_after", "error_rate", "lost_rate",
+              "latency", "rules", "default_page"}
+Rules = Callable[[set[str]], str | None]
+
+
+def catalog_rules(parts: set[str]) -> str | None:
+    """The project's prerequisite rules: a message when some SKU lacks what it depends on."""
+    for sku in sorted(parts):
+        missing = catalog.missing_prerequisite(sku, parts)
+        if missing:
+            return (f"License assignment failed because service plans for {sku} depend on "
+                    f"{catalog.describe_caps(missing)}")
+    return None
+
+
+@dataclass
+class Recorded:
+    """One request as the fake saw it; status is filled in once the answer is known."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    status: int = 0
+
+
+@dataclass
+class Reply:
+    """A response before it is written to the wire (or into a $batch envelope)."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class GraphError(Exception):
+    """Raised by handlers; turned into Graph's error envelope."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class _Sku:
+    part: str
+    sku_id: str
+    enabled: int
+
+
+@dataclass
+class _User:
+    id: str
+    upn: str
+    location: str | None
+    licenses: dict[str, list[str]]  # skuId -> disabledPlans, in assignment order
+
+
+def _error_body(code: str, message: str) -> dict[str, Any]:
+    inner = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+             "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}
+    return {"error": {"code": code, "message": message, "innerError": inner}}
+
+
+def _bad(message: str, code: str = "Request_BadRequest") -> GraphError:
+    return GraphError(400, code, message)
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    # Header names are case-insensitive on the wire and in $batch envelopes alike.
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _guid(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise _bad(f"Cannot convert the literal '{value}' to the expected type 'Edm.Guid'.") from None
+
+
+def _single(query: dict[str, list[str]], name: str) -> str | None:
+    values = set(query.get(name, []))
+    if len(values) > 1:  # identical repeats are tolerated, conflicting ones are not
+        raise _bad(f"Query option '{name}' was specified more than once, but it must be specified at most once.")
+    return values.pop() if values else None
+
+
+def _select(query: dict[str, list[str]], known: tuple[str, ...], entity: str) -> tuple[str, ...] | None:
+    raw = _single(query, "$select")
+    if raw is None:
+        return None
+    by_lower = {p.lower(): p for p in known}
+    picked = []
+    for name in (n.strip() for n in raw.split(",") if n.strip()):
+        if name.lower() not in by_lower:
+            raise _bad(f"Could not find a property named '{name}' on type 'microsoft.graph.{entity}'.")
+        picked.append(by_lower[name.lower()])
+    return tuple(picked)
+
+
+def _check_options(query: dict[str, list[str]], allowed: set[str]) -> None:
+    # Silently ignoring $filter etc. would hand back wrong data; say the fake lacks it instead.
+    for name in query:
+        if name.startswith("$") and name not in allowed:
+            raise GraphError(400, "Request_UnsupportedQuery", f"fakegraph does not support query option '{name}' here.")
+
+
+class FakeGraph:
+    """A fake Graph tenant behind a ThreadingHTTPServer on 127.0.0.1."""
+
+    def __init__(self, *, tenant_id: str, token: str = "fake-token", skus: Iterable[tuple[str, str, int]] = (),
+                 users: Iterable[dict[str, Any]] = (), rules: Rules | None = catalog_rules,
+                 throttle_rate: float = 0.0, batch_throttle_rate: float = 0.0, retry_after: int | None = 1,
+                 error_rate: float = 0.0, lost_rate: float = 0.0, latency: float = 0.0, seed: int = 0,
+                 default_page: int = 100, display_name: str = "Fake Tenant") -> None:
+        self.tenant_id, self.token, self.display_name = tenant_id, token, display_name
+        self.rules, self.default_page = rules, default_page
+        self.throttle_rate, self.batch_throttle_rate, self.retry_after = throttle_rate, batch_throttle_rate, retry_after
+        self.error_rate, self.lost_rate, self.latency = error_rate, lost_rate, latency
+        self._lock = threading.RLock()  # guards state, the rng, the logs and the in-flight counter
+        self._rng = random.Random(seed)
+        self._skus: dict[str, _Sku] = {}
+        for part, sku_id, enabled in skus:
+            self.set_sku(part, sku_id, enabled)
+        self._users: list[_User] = [self._make_user(u) for u in users]
+        # Indexes, so a 20,000-user tenant answers each request in constant time.
+        self._by_key: dict[str, _User] = {}
+        for u in self._users:
+            self._by_key[u.id.lower()] = self._by_key[u.upn.lower()] = u
+        self._used: dict[str, int] = {}
+        for u in self._users:
+            for sku_id in u.licenses:
+                self._used[sku_id] = self._used.get(sku_id, 0) + 1
+        self.requests: list[Recorded] = []
+        self.inner_requests: list[Recorded] = []
+        self.max_in_flight = 0
+        self._in_flight = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._base = ""
+
+    def _make_user(self, raw: dict[str, Any]) -> _User:
+        by_part = {s.part: s.sku_id for s in self._skus.values()}
+        unknown = [p for p in raw.get("licenses", []) if p not in by_part]
+        if unknown:
+            raise ValueError(f"user {raw['userPrincipalName']} holds SKUs the tenant lacks: {unknown}")
+        uid = raw.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, raw["userPrincipalName"].lower()))
+        return _User(uid, raw["userPrincipalName"], raw.get("usageLocation"),
+                     {by_part[p]: [] for p in raw.get("licenses", [])})
+
+    # ----- lifecycle -------------------------------------------------------------------------
+    def start(self) -> str:
+        """Start serving on a free port in a daemon thread; returns the v1.0 base URL."""
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._base = f"http://127.0.0.1:{self._server.server_address[1]}/v1.0"
+        # A short poll interval keeps stop() (and so each test teardown) fast.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self._base
+
+    def stop(self) -> None:
+        """Stop the server and close its socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeGraph:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The v1.0 root, e.g. http://127.0.0.1:PORT/v1.0 (only after start)."""
+        if not self._base:
+            raise RuntimeError("FakeGraph is not started")
+        return self._base
+
+    # ----- inspection and admin ----------------------------------------------------------------
+    def licenses(self) -> dict[str, set[str]]:
+        """upn (lower-case) -> skuPartNumbers held."""
+        with self._lock:
+            return {u.upn.lower(): {self._skus[s].part for s in u.licenses} for u in self._users}
+
+    def locations(self) -> dict[str, str | None]:
+        """upn (lower-case) -> usageLocation."""
+        with self._lock:
+            return {u.upn.lower(): u.location for u in self._users}
+
+    def sku_counts(self) -> dict[str, tuple[int, int]]:
+        """skuPartNumber -> (enabled, consumed)."""
+        with self._lock:
+            return {s.part: (s.enabled, self._consumed(s.sku_id)) for s in self._skus.values()}
+
+    def set_sku(self, part: str, sku_id: str, enabled: int) -> None:
+        """Add or resize a SKU, as an admin buying seats by hand would."""
+        with self._lock:
+            key = sku_id.lower()
+            self._skus[key] = _Sku(part, key, enabled)
+
+    def configure(self, **kwargs: Any) -> None:
+        """Change fault settings at runtime (throttle_rate, error_rate, latency, seed, ...)."""
+        with self._lock:
+            for key, value in kwargs.items():
+                if key == "seed":
+                    self._rng.seed(value)
+                elif key in FAULT_KEYS:
+                    setattr(self, key, value)
+                else:
+                    raise TypeError(f"configure() got an unexpected keyword argument '{key}'")
+
+    def _consumed(self, sku_id: str) -> int:
+        return self._used.get(sku_id, 0)
+
+    def _roll(self, rate: float) -> bool:
+        # Draw only when the fault is enabled, so fault-free runs keep the shuffle sequence.
+        with self._lock:
+            return rate > 0 and self._rng.random() < rate
+
+    # ----- request execution -------------------------------------------------------------------
+    def serve(self, rec: Recorded, raw: bytes) -> Reply:
+        """Answer one direct HTTP request; direct writes are also logged in inner_requests."""
+        reply = self._serve(rec, raw)
+        if rec.method in ("POST", "PATCH") and rec.path.lower() != "/v1.0/$batch":
+            self._log_inner(rec, reply.status)
+        return reply
+
+    def _serve(self, rec: Recorded, raw: bytes) -> Reply:
+        auth = _header(rec.headers, "Authorization") or ""
+        scheme, _, token = auth.partition(" ")
+        if not auth:
+            return self._fail(GraphError(401, "InvalidAuthenticationToken", "Access token is empty."))
+        if scheme.lower() != "bearer" or token.strip() != self.token:
+            return self._fail(GraphError(401, "InvalidAuthenticationToken", "Access token validation failure."))
+        try:
+            rec.body = _decode_body(rec.headers, raw)
+        except GraphError as err:
+            return self._fail(err)
+        if rec.path.lower() == "/v1.0/$batch":
+            if rec.method != "POST":
+                return self._fail(GraphError(405, "BadRequest", "$batch only accepts POST."))
+            return self._batch(rec)
+        return self._execute(rec)
+
+    def _execute(self, rec: Recorded) -> Reply:
+        """Faults, then the route; shared by direct and $batch inner requests."""
+        write = rec.method in ("POST", "PATCH")
+        if self._roll(self.throttle_rate):
+            return self._fail(GraphError(429, "TooManyRequests", "Too many requests."), retry=True)
+        if self._roll(self.error_rate):
+            return self._unavailable(rec.method)
+        try:
+            reply = self._route(rec)
+        except GraphError as err:
+            return self._fail(err)
+        if write and reply.status < 300 and self._roll(self.lost_rate):
+            return self._unavailable("GET")  # applied, but the caller only sees a timeout
+        return reply
+
+    def _unavailable(self, method: str) -> Reply:
+        if method == "GET":
+            return self._fail(GraphError(504, "gatewayTimeout", "The gateway did not receive a timely response."))
+        return self._fail(GraphError(503, "serviceNotAvailable", "Service is unavailable."), retry=True)
+
+    def _fail(self, err: GraphError, retry: bool = False) -> Reply:
+        headers = {"Retry-After": str(self.retry_after)} if retry and self.retry_after is not None else {}
+        if err.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="", error="invalid_token"'
+        return Reply(err.status, _error_body(err.code, err.message), headers)
+
+    def _log_inner(self, rec: Recorded, status: int) -> None:
+        rec_copy = Recorded(rec.method, rec.path, rec.query, rec.headers, rec.body, status)
+        with self._lock:
+            self.inner_requests.append(rec_copy)
+
+    def _route(self, rec: Recorded) -> Reply:
+        parts = rec.path.split("/")[1:]  # already percent-decoded when recorded
+        if not parts or parts[0] != "v1.0":
+            raise GraphError(404, "BadRequest", f"Invalid version: {parts[0] if parts else ''}")
+        rest, lowered = parts[1:], [p.lower() for p in parts[1:]]
+        routes: list[tuple[bool, dict[str, Callable[[], Reply]]]] = [
+            (lowered == ["subscribedskus"], {"GET": lambda: self._get_skus(rec)}),
+            (lowered == ["organization"], {"GET": self._get_org}),
+            (lowered == ["users"], {"GET": lambda: self._list_users(rec)}),
+            (len(rest) == 2 and lowered[0] == "users", {"GET": lambda: self._get_user(rec, rest[1]),
+                                                        "PATCH": lambda: self._patch_user(rec, rest[1])}),
+            (len(rest) == 3 and lowered[0] == "users" and lowered[2] == "assignlicense",
+             {"POST": lambda: self._assign(rec, rest[1])}),
+        ]
+        for matched, methods in routes:
+            if matched:
+                if rec.method not in methods:
+                    raise GraphError(405, "Request_BadRequest", f"The HTTP method '{rec.method}' is not allowed.")
+                return methods[rec.method]()
+        raise GraphError(404, "Request_ResourceNotFound" if lowered[:1] == ["users"] else "BadRequest",
+                         f"Resource not found for the segment '{'/'.join(rest)}'.")
+
+    # ----- handlers ----------------------------------------------------------------------------
+    def _context(self, what: str) -> str:
+        return f"{self._base or 'https://graph.microsoft.com/v1.0'}/$metadata#{what}"
+
+    def _sku_json(self, s: _Sku) -> dict[str, Any]:
+        return {"id": f"{self.tenant_id}_{s.sku_id}", "skuId": s.sku_id, "skuPartNumber": s.part,
+                "appliesTo": "User", "capabilityStatus": "Enabled", "consumedUnits": self._consumed(s.sku_id),
+                "prepaidUnits": {"enabled": s.enabled, "suspended": 0, "warning": 0, "lockedOut": 0},
+                "servicePlans": []}
+
+    def _get_skus(self, rec: Recorded) -> Reply:
+        _check_options(rec.query, {"$select"})
+        props = _select(rec.query, SKU_PROPS, "subscribedSku") or SKU_PROPS
+        with self._lock:
+            value = [{p: self._sku_json(s)[p] for p in props} for s in self._skus.values()]
+        return Reply(200, {"@odata.context": self._context("subscribedSkus"), "value": value})
+
+    def _get_org(self) -> Reply:
+        org = {"id": self.tenant_id, "displayName": self.display_name}
+        return Reply(200, {"@odata.context": self._context("organization"), "value": [org]})
+
+    def _user_json(self, u: _User, props: tuple[str, ...]) -> dict[str, Any]:
+        full = {"id": u.id, "userPrincipalName": u.upn, "displayName": u.upn.split("@")[0].title(),
+                "usageLocation": u.location,
+                "assignedLicenses": [{"skuId": s, "disabledPlans": list(d)} for s, d in u.licenses.items()]}
+        return {p: full[p] for p in props}
+
+    def _find(self, key: str) -> _User:
+        with self._lock:
+            found = self._by_key.get(key.lower())
+            if found is not None:
+                return found
+        raise GraphError(404, "Request_ResourceNotFound", f"Resource '{key}' does not exist or one of its "
+                         "queried reference-property objects are not present.")
+
+    def _page_size(self, query: dict[str, list[str]]) -> int:
+        raw = _single(query, "$top")
+        if raw is None:
+            return self.default_page
+        if not raw.strip().isdigit() or not 1 <= int(raw) <= 999:
+            raise GraphError(400, "Request_UnsupportedQuery",
+                             f"Invalid page size specified: '{raw}'. Must be between 1 and 999 inclusive.")
+        return int(raw)
+
+    def _list_users(self, rec: Recorded) -> Reply:
+        _check_options(rec.query, {"$select", "$top", "$skiptoken"})
+        props = _select(rec.query, USER_PROPS, "user") or DEFAULT_USER_PROPS
+        top, offset = self._page_size(rec.query), _decode_token(_single(rec.query, "$skiptoken"))
+        with self._lock:  # users are never created or deleted, so offsets give stable pages
+            page = [self._user_json(u, props) for u in self._users[offset:offset + top]]
+            more = offset + top < len(self._users)
+        ctx = "users" if props is DEFAULT_USER_PROPS else f"users({','.join(props)})"
+        body: dict[str, Any] = {"@odata.context": self._context(ctx), "value": page}
+        if more:
+            keep = [(k, v) for k in ("$select", "$top") if (v := _single(rec.query, k)) is not None]
+            keep.append(("$skiptoken", _encode_token(offset + top)))
+            body["@odata.nextLink"] = f"{self._base}/users?" + "&".join(f"{k}={quote(v, safe=',')}" for k, v in keep)
+        return Reply(200, body)
+
+    def _get_user(self, rec: Recorded, key: str) -> Reply:
+        _check_options(rec.query, {"$select"})
+        props = _select(rec.query, USER_PROPS, "user") or DEFAULT_USER_PROPS
+        user = self._find(key)
+        with self._lock:
+            return Reply(200, {"@odata.context": self._context("users/$entity"), **self._user_json(user, props)})
+
+    def _patch_user(self, rec: Recorded, key: str) -> Reply:
+        user, body = self._find(key), _json_object(rec.body)
+        for name in body:
+            if name != "usageLocation":
+                raise _bad(f"Property '{name}' is not supported by fakegraph's user PATCH (only usageLocation).")
+        loc = body.get("usageLocation")
+        if not isinstance(loc, str) or not re.fullmatch(r"[A-Z]{2}", loc) or loc not in ISO_3166_ALPHA2:
+            raise _bad(f"Invalid value specified for property 'usageLocation' of resource 'User': {loc!r}.")
+        with self._lock:
+            user.location = loc
+        return Reply(204)
+
+    def _assign(self, rec: Recorded, key: str) -> Reply:
+        user = self._find(key)
+        adds, removes = _parse_assign(rec.body)
+        with self._lock:  # validate and apply as one step: all-or-nothing against concurrent calls
+            final = self._check_assign(user, adds, removes)
+            for sku_id in set(final) - set(user.licenses):
+                self._used[sku_id] = self._used.get(sku_id, 0) + 1
+            for sku_id in set(user.licenses) - set(final):
+                self._used[sku_id] -= 1
+            user.licenses = final
+            data = self._user_json(user, ("id", "userPrincipalName", "assignedLicenses"))
+        return Reply(200, {"@odata.context": self._context("users/$entity"), **data})
+
+    def _check_assign(self, user: _User, adds: dict[str, list[str]], removes: list[str]) -> dict[str, list[str]]:
+        if adds and not user.location:
+            raise _bad("License assignment cannot be done for user with invalid usage location.")
+        for sku_id in [*adds, *removes]:
+            if sku_id not in self._skus:
+                raise _bad(f"License {sku_id} does not correspond to a valid company License.")
+        for sku_id in removes:
+            if sku_id not in user.licenses:
+                raise _bad("User does not have a corresponding license.")
+        if set(adds) & set(removes):
+            raise _bad("The same license cannot be both added and removed in one request.")
+        for sku_id in adds:
+            if sku_id not in user.licenses and self._consumed(sku_id) + 1 > self._skus[sku_id].enabled:
+                raise _bad(f"Subscription with SKU {sku_id} does not have any available licenses.")
+        final = {s: d for s, d in user.licenses.items() if s not in removes}
+        final.update(adds)  # re-adding a held license only updates its disabledPlans
+        message = self.rules({self._skus[s].part for s in final}) if self.rules else None
+        if message:
+            raise _bad(message)
+        return final
+
+    # ----- $batch ------------------------------------------------------------------------------
+    def _batch(self, rec: Recorded) -> Reply:
+        if self._roll(self.batch_throttle_rate):
+            return self._fail(GraphError(429, "TooManyRequests", "Too many requests."), retry=True)
+        try:
+            order = self._batch_order(_parse_batch(rec.body))
+        except GraphError as err:
+            return self._fail(err)
+        done: dict[str, int] = {}
+        responses = []
+        for item in order:
+            reply = self._inner(item, done)
+            done[item["id"]] = reply.status
+            entry: dict[str, Any] = {"id": item["id"], "status": reply.status, "headers": dict(reply.headers)}
+            if reply.body is not None:  # a 204 carries neither body nor Content-Type
+                entry["body"] = reply.body
+                entry["headers"]["Content-Type"] = "application/json"
+            responses.append(entry)
+        with self._lock:
+            self._rng.shuffle(responses)  # real Graph gives no order guarantee; clients must match by id
+        return Reply(200, {"responses": responses})
+
+    def _batch_order(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A random topological order: independent requests run in any order, dependents after."""
+        pending, order, seen = list(items), [], set[str]()
+        while pending:
+            ready = [i for i in pending if set(i.get("dependsOn", [])) <= seen]
+            if not ready:  # everything left waits on something else left: a cycle
+                raise GraphError(400, "BadRequest", "The dependsOn graph of the batch has a cycle.")
+            with self._lock:
+                pick = self._rng.choice(ready)
+            pending.remove(pick)
+            order.append(pick)
+            seen.add(pick["id"])
+        return order
+
+    def _inner(self, item: dict[str, Any], done: dict[str, int]) -> Reply:
+        headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
+        split = urlsplit(item["url"])
+        rec = Recorded(item["method"].upper(), "/v1.0" + unquote(split.path),
+                       parse_qs(split.query, keep_blank_values=True), headers, item.get("body"))
+        if any(done[d] >= 400 for d in item.get("dependsOn", [])):
+            reply = self._fail(GraphError(424, "FailedDependency", "A dependent request failed."))
+        elif "body" in item and not _header(headers, "Content-Type"):
+            reply = self._fail(GraphError(400, "BadRequest", "Content-Type header is required"))
+        elif not item["url"].startswith("/"):
+            reply = self._fail(GraphError(400, "BadRequest", "Invalid request URL: it must start with '/'."))
+        else:
+            reply = self._execute(rec)
+        self._log_inner(rec, reply.status)
+        return reply
+
+
+def _encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str | None) -> int:
+    if token is None:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["o"]
+        if isinstance(offset, int) and offset >= 0:
+            return offset
+    except (ValueError, KeyError, TypeError):
+        pass
+    raise _bad("The specified page token value has expired or is invalid.")
+
+
+def _decode_body(headers: dict[str, str], raw: bytes) -> Any:
+    if not raw:
+        return None
+    if "json" not in (_header(headers, "Content-Type") or "").lower():
+        raise GraphError(400, "BadRequest", "Content-Type header is required")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise _bad("Unable to read JSON request payload. Please ensure Content-Type header is set and payload "
+                   "is of valid JSON format.", "BadRequest") from None
+
+
+def _json_object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise _bad("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is "
+                   "of valid JSON format.")
+    return body
+
+
+def _parse_assign(raw: Any) -> tuple[dict[str, list[str]], list[str]]:
+    """Validate an assignLicense body; returns ({skuId: disabledPlans}, [skuId to remove])."""
+    body = _json_object(raw)
+    for name in body:
+        if name not in ("addLicenses", "removeLicenses"):
+            raise _bad(f"The parameter '{name}' in the request payload is not a valid parameter for the "
+                       "operation 'assignLicense'.")
+    missing = [n for n in ("addLicenses", "removeLicenses") if not isinstance(body.get(n), list)]
+    if missing:
+        raise _bad("One or more parameters of the function import 'assignLicense' are missing from the request "
+                   f"payload. The missing parameters are: {', '.join(missing)}.")
+    adds: dict[str, list[str]] = {}
+    for item in body["addLicenses"]:
+        if not isinstance(item, dict) or "skuId" not in item or set(item) - {"skuId", "disabledPlans"}:
+            raise _bad("Each addLicenses item must be an assignedLicense object with a skuId.")
+        plans = item.get("disabledPlans") or []
+        if not isinstance(plans, list):
+            raise _bad("disabledPlans must be a collection of GUIDs.")
+        adds[_guid(item["skuId"])] = [_guid(p) for p in plans]
+    return adds, [_guid(s) for s in body["removeLicenses"]]
+
+
+def _parse_batch(raw: Any) -> list[dict[str, Any]]:
+    """Validate the $batch envelope; envelope faults fail the whole batch with 400."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("requests"), list) or not raw["requests"]:
+        raise GraphError(400, "BadRequest", "Invalid batch payload format.")
+    items: list[dict[str, Any]] = raw["requests"]
+    if len(items) > MAX_BATCH:
+        raise GraphError(400, "BadRequest", f"Number of requests in batch exceeds the limit of {MAX_BATCH}.")
+    for item in items:
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("id", "method", "url")):
+            raise GraphError(400, "BadRequest", "Each batch request needs string id, method and url.")
+    ids = [i["id"] for i in items]
+    if len(set(ids)) != len(ids):
+        raise GraphError(400, "BadRequest", "Batch request ids must be unique.")
+    for item in items:
+        deps = item.get("dependsOn", [])
+        if not isinstance(deps, list) or not set(deps) <= set(ids) or item["id"] in deps:
+            raise GraphError(400, "BadRequest", f"Request {item['id']} has an invalid dependsOn.")
+    return items
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Turns HTTP into Recorded requests and Replies into HTTP; keep-alive friendly."""
+
+    protocol_version = "HTTP/1.1"
+    fake: FakeGraph
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature is inherited
+        """Stay quiet: test output should not fill with access logs."""
+
+    def _read_body(self) -> bytes:
+        # Always drain the body, even for requests we reject, or the kept-alive stream desyncs.
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            data = b""
+            while (size := int(self.rfile.readline().strip() or b"0", 16)) > 0:
+                data += self.rfile.read(size)
+                self.rfile.readline()
+            self.rfile.readline()
+            return data
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _handle(self) -> None:
+        fake = self.fake
+        with fake._lock:
+            fake._in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake._in_flight)
+        try:
+            self._answer(fake)
+        finally:
+            with fake._lock:
+                fake._in_flight -= 1
+
+    def _answer(self, fake: FakeGraph) -> None:
+        raw = self._read_body()
+        split = urlsplit(self.path)
+        rec = Recorded(self.command, unquote(split.path), parse_qs(split.query, keep_blank_values=True),
+                       dict(self.headers.items()), None)
+        with fake._lock:
+            fake.requests.append(rec)
+        if fake.latency:
+            time.sleep(fake.latency)
+        try:
+            reply = fake.serve(rec, raw)
+        except Exception as exc:  # a bug in the fake must still answer, not hang the client
+            reply = Reply(500, _error_body("InternalServerError", f"fakegraph: {exc!r}"))
+        rec.status = reply.status
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        ids = {"request-id": str(uuid.uuid4()),
+               "client-request-id": self.headers.get("client-request-id") or str(uuid.uuid4())}
+        if isinstance(reply.body, dict) and "error" in reply.body:  # the body and headers tell one story
+            reply.body["error"]["innerError"].update(ids)
+        data = b"" if reply.body is None else json.dumps(reply.body).encode()
+        self.send_response(reply.status)
+        if reply.body is not None:
+            self.send_header("Content-Type", "application/json;odata.metadata=minimal;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in {**ids, **reply.headers}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+
+def from_snapshot(path: str | Path, tenant_id: str | None = None, **kwargs: Any) -> FakeGraph:
+    """A FakeGraph holding a project TenantSnapshot's subscriptions and users."""
+    import yaml  # only this helper needs PyYAML; the server itself is standard library
+
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    state, meta = doc["state"], doc.get("metadata", {})
+    seats: dict[str, int] = {}
+    for sub in state.get("subscriptions") or []:
+        part = catalog.canonical(sub["sku"])
+        seats[part] = seats.get(part, 0) + int(sub["seats"])
+    credits = state.get("communicationsCredits") or {}
+    if credits.get("funds") or (credits.get("autoRecharge") or {}).get("enabled"):
+        seats.setdefault(catalog.CREDITS_SKU, 10000)  # funding credits makes many MCOPSTNC licenses available
+    users = []
+    for u in state.get("users") or []:
+        parts = [catalog.canonical(p) for p in u.get("licenses") or []]
+        for part in parts:  # a self-contradicting snapshot still loads: one seat per holder
+            seats.setdefault(part, sum(1 for v in state["users"] if part in (v.get("licenses") or [])))
+        users.append({"userPrincipalName": u["upn"], "usageLocation": u.get("usageLocation"), "licenses": parts})
+    tenant = tenant_id or meta.get("tenantId") or str(uuid.uuid5(uuid.NAMESPACE_DNS, meta.get("name", "tenant")))
+    skus = [(part, _sku_id(part), n) for part, n in seats.items()]
+    kwargs.setdefault("display_name", meta.get("name", "Fake Tenant"))
+    return FakeGraph(tenant_id=tenant, skus=skus, users=users, **kwargs)
+
+
+def _sku_id(part: str) -> str:
+    entry = catalog.lookup(part)  # the catalog has MCOPSTNC as 47794cd0-f0e5-45c5-9033-2eb6b5fc84e0
+    return entry.sku_id if entry else str(uuid.uuid5(uuid.NAMESPACE_URL, f"sku:{part}"))
