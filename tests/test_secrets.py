@@ -1,9 +1,10 @@
 """Secrets in the environment never reach an output, a saved file or the tenant database.
 
-tenantctl reads none of these variables today; this test keeps it that way. Recognisable canary
-values are planted in the environment of every CLI run (client secret, certificate password, a
-Graph token, and a federated token file whose content is a canary), then the whole product
-surface is run against the local provider. Every stdout and stderr, and every byte of every file
+Recognisable canary values are planted in the environment of every CLI run (client secret,
+certificate password, a Graph token, and a federated token file whose content is a canary), then
+the whole product surface is run against the local provider and the graph provider (a fake Graph
+service that accepts exactly the canary token; then a refused token; then sign-ins with the
+federated token file and the client secret, which fail without a network). Every stdout and stderr, and every byte of every file
 left under the working directory (plans, Markdown parts, the SQLite databases and any -wal/-shm
 files), is searched for each canary: raw, in either case, hex- and base64-encoded.
 """
@@ -15,6 +16,8 @@ import json
 import shutil
 import sys
 from pathlib import Path
+
+from typing import Any
 
 import pytest
 
@@ -60,6 +63,27 @@ def _scan_files(root: Path) -> tuple[list[str], list[Path]]:
     files = sorted(p for p in root.rglob("*") if p.is_file())
     leaks = [leak for p in files for leak in _leaks(f"file {p.relative_to(root)}", p.read_bytes())]
     return leaks, files
+
+
+def _graph_runs(run: Any, spec: str, env: dict[str, str]) -> None:
+    """The graph provider signed in with each canary: used, refused, and failing to sign in."""
+    from fakegraph import from_snapshot
+
+    with from_snapshot(EXAMPLES / "contoso.snapshot.yaml", token=env["TENANTCTL_GRAPH_TOKEN"]) as fake:
+        graph = {"TENANTCTL_GRAPH_URL": fake.base_url}
+        run("plan", spec, "--provider", "graph", "--out", "out/graph.plan.json", **graph)
+        run("apply", spec, "--provider", "graph", "--auto-approve", "--allow-destroy", expect=(3,), **graph)
+        run("drift", spec, "--provider", "graph", "--format", "junit", expect=(0, 2), **graph)
+        run("history", "--provider", "graph", "--name", "contoso")
+        refused = run("plan", spec, "--provider", "graph", expect=(1,), TENANTCTL_GRAPH_TOKEN="CANARYgraphTOKEN-x",
+                      **graph)
+        assert "rejected the token" in refused.err
+        # Without TENANTCTL_GRAPH_TOKEN: the federated token file, then the client secret. With no
+        # network the sign-in fails, and says so without the secret.
+        for drop in ({}, {"AZURE_FEDERATED_TOKEN_FILE": ""}):
+            failed = run("plan", spec, "--provider", "graph", expect=(1,), TENANTCTL_GRAPH_TOKEN="",
+                         AZURE_CLIENT_ID="00000000-0000-0000-0000-00000000c11e", **drop, **graph)
+            assert "sign" in failed.err.lower(), failed.err
 
 
 @pytest.fixture
@@ -162,6 +186,7 @@ def test_no_secret_reaches_any_output_or_file(cli, workdir: Path, env: dict[str,
     run("drift", specs[0], "--format", "junit")
     run("export", "--name", "contoso")
     run("snapshot", "dump", "--name", "northwind")
+    _graph_runs(run, specs[0], env)
 
     # Control in this very workdir: a planted canary is found, named by its file; then it goes.
     control = workdir / ".tenantctl" / "control-canary.bin"

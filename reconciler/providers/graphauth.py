@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import threading
 import time
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ..errors import PermanentProviderError, TransientProviderError
+from ..errors import PermanentProviderError
 
 ENV_HELP = ("set TENANTCTL_GRAPH_TOKEN, or AZURE_CLIENT_ID with one of AZURE_FEDERATED_TOKEN_FILE, "
             "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_CLIENT_SECRET, or run `az login` (see the README, "
@@ -80,7 +81,10 @@ class CredentialToken:
                 raise PermanentProviderError(f"could not sign in to Microsoft Entra ID with {self.method}: "
                                              f"{_first_line(exc)}", ENV_HELP, code="sign_in_failed") from None
             except AzureError as exc:
-                raise TransientProviderError(f"signing in with {self.method} failed: {_first_line(exc)}") from None
+                # azure-core has already retried; minutes more of it would only hide the cause.
+                raise PermanentProviderError(f"could not reach Microsoft Entra ID to sign in with {self.method}: "
+                                             f"{_first_line(exc)}", "check the network, a proxy, or "
+                                             "AZURE_AUTHORITY_HOST", code="sign_in_failed") from None
             token: str = got.token
             self._cached = (token, float(got.expires_on))
             return token
@@ -101,6 +105,9 @@ def token_source(expected_tenant: str | None, base_url: str,
 def choose_credential(env: dict[str, str]) -> tuple[str, Callable[[str], Any]]:
     """(description, factory taking the tenant id) for the credential the AZURE_* variables describe."""
     import azure.identity as identity
+
+    # azure-identity logs each failed attempt as a warning on stderr; tenantctl reports it once.
+    logging.getLogger("azure").setLevel(logging.CRITICAL)
 
     client_id = env.get("AZURE_CLIENT_ID")
     wants_app = any(env.get(k) for k in ("AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_CERTIFICATE_PATH",
