@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from reconciler import catalog
 from reconciler.apply import apply_plan
+from reconciler.errors import ProviderError
+from reconciler.providers.base import UserWrite, WriteResult
 from reconciler.catalog import CREDITS_SKU
 from reconciler.model import AutoRecharge, CreditsState, FundLot, SubscriptionState, TenantState, UserState
 from reconciler.plan import compute_plan
@@ -164,6 +166,55 @@ def test_apply_then_plan_is_empty(data: st.DataObject) -> None:
         again = compute_plan(spec, after)
         assert again.actions == (), [a.address for a in again.actions]
         provider.close()
+
+
+class WavesOnLocal:
+    """The local provider driven as Graph is: apply in waves, one write per user per wave.
+
+    Each write runs adds before removes, prerequisites first, as one assignLicense applies them
+    together; the local provider checks every rule at each step, so an ordering the waves get
+    wrong fails here.
+    """
+
+    def __init__(self, local: LocalProvider) -> None:
+        self.local = local
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.local, name)
+
+    def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:
+        out = []
+        for w in writes:
+            try:
+                changed = bool(w.location) and self.local.set_usage_location(w.upn, w.location or "")
+                for sku in sorted(w.add, key=catalog.tier):
+                    changed = self.local.assign_license(w.upn, sku) or changed
+                for sku in sorted(w.remove, key=catalog.tier, reverse=True):
+                    changed = self.local.remove_license(w.upn, sku) or changed
+                out.append(WriteResult(changed))
+            except ProviderError as exc:
+                out.append(WriteResult(error=exc))
+        return out
+
+
+@PROFILE
+@given(data=st.data())
+def test_apply_in_waves_ends_where_sequential_apply_ends(data: st.DataObject) -> None:
+    state = data.draw(states())
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = load_spec(write(Path(tmp), data.draw(specs_for(state))))
+        plan = compute_plan(spec, state)
+        assume(not plan.has_errors)
+        ends = []
+        for name, wrap in (("sequential", lambda p: p), ("waves", WavesOnLocal)):
+            provider = LocalProvider(Path(tmp) / f"{name}.db", TODAY)
+            provider.replace_state(state)
+            result = apply_plan(plan, wrap(provider), sleep=lambda _: None)
+            assert result.ok, (name, [(o.action.address, o.message) for o in result.outcomes if o.status != "done"])
+            ends.append(provider.read_state())
+            provider.close()
+        assert ends[0] == ends[1]
+        check_invariants(ends[1])
 
 
 @PROFILE
