@@ -109,10 +109,21 @@ def _write_users(actions: list[Action], provider: BatchProvider, journal: Journa
     except ProviderError as exc:  # the whole call failed (sign-in, permissions): every write failed
         results = [WriteResult(error=exc)] * len(keys)
     by_user = dict(zip(keys, results))
+    located: dict[str, Outcome] = {}  # a user's failed location: their license actions did not run
+    counted: set[str] = set()  # a write's retries are reported once, on the user's first action
     for action in actions:
-        r = by_user[user_of(action) or ""]
-        if r.error is not None:
-            finish(Outcome(action, "failed", str(r.error), r.retries))
+        key = user_of(action) or ""
+        r = by_user[key]
+        retries = 0 if key in counted else r.retries
+        counted.add(key)
+        is_location = action.type == "set_usage_location"
+        if r.error is None or (is_location and r.part == "licenses"):
+            finish(Outcome(action, "done" if r.changed or is_location else "unchanged",
+                           "" if r.changed or is_location else "already so", retries))
+        elif not is_location and r.part == "location" and key in located:
+            finish(not_attempted(action, located[key]))
         else:
-            finish(Outcome(action, "done" if r.changed else "unchanged", "" if r.changed else "already so",
-                           r.retries))
+            outcome = Outcome(action, "failed", str(r.error), retries)
+            if is_location:
+                located[key] = outcome
+            finish(outcome)

@@ -17,7 +17,7 @@ Order (each phase sorted by a stable key):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -108,11 +108,21 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
         # A decrease that a swap makes possible waits for the swap's removal.
         b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True, removal_ids[sku])
     actions = manual.mark(tuple(b.actions), state.manual)
-    cost = estimate(actions, state, spec.prices, spec.managed_skus)
+    cost = estimate(actions, _priced_as_declared(spec, state), spec.prices, spec.managed_skus)
     checks = guardrails.check(spec.guardrails, actions, cost, overrides)
     _guardrail_diagnostics(checks, b)
     return Plan(tenant=spec.name, spec_digest=spec_digest(spec), state_digest=state_digest(state),
                 actions=actions, diagnostics=tuple(b.diagnostics), cost=cost, guardrails=checks)
+
+
+def _priced_as_declared(spec: TenantSpec, state: TenantState) -> TenantState:
+    """The state to price: a term the provider cannot read is taken to be the one the spec declares."""
+    if TERMS not in state.unknown:
+        return state
+    subs = {sku: replace(live, term=spec.subscriptions[sku].term,
+                         billing_frequency=spec.subscriptions[sku].billing_frequency)
+            if sku in spec.subscriptions else live for sku, live in state.subscriptions.items()}
+    return replace(state, subscriptions=subs)
 
 
 def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: Builder) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import UsageError
 from .base import Provider
@@ -64,6 +65,10 @@ def open_provider(url: str, tenant: str | None = None, tenant_id: str | None = N
 def graph_client(tenant_id: str | None) -> tuple[GraphClient, TokenSource]:
     """A Graph client for TENANTCTL_GRAPH_URL (default the global cloud), signed in from the environment."""
     base = os.environ.get("TENANTCTL_GRAPH_URL") or DEFAULT_URL
+    where = urlsplit(base)
+    if where.scheme != "https" and not (where.scheme == "http" and where.hostname in ("127.0.0.1", "localhost", "::1")):
+        # The bearer token must not cross a network in clear text; plain http is for a local test service.
+        raise UsageError(f"TENANTCTL_GRAPH_URL={base!r} must be an https:// URL (http:// only for localhost)")
     raw = os.environ.get("TENANTCTL_GRAPH_CONCURRENCY", str(DEFAULT_CONCURRENCY))
     if not raw.isdigit() or not 1 <= int(raw) <= 16:
         raise UsageError(f"TENANTCTL_GRAPH_CONCURRENCY={raw!r} must be a whole number from 1 to 16")

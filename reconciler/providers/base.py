@@ -85,6 +85,7 @@ class WriteResult:
     changed: bool = False
     error: ProviderError | None = None
     retries: int = 0
+    part: str = ""  # with an error: "location" (nothing was done) or "licenses" (the location was set)
 
 
 @runtime_checkable

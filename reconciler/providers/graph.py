@@ -64,6 +64,12 @@ class GraphProvider:
             client, tokens = self._factory()
             if tokens.tenant_id is None and self.expected_tenant_id:
                 tokens.tenant_id = _organization_id(client)
+                if tokens.tenant_id is None:  # fail closed: never touch a tenant we cannot name
+                    client.close()
+                    raise PermanentProviderError(f"cannot tell which tenant the token from {tokens.method} is for "
+                                                 "(it names none, and GET /organization failed)",
+                                                 "use a Microsoft Graph access token (a JWT with a tid claim), or "
+                                                 "grant Organization.Read.All", code="tenant_unknown")
             check_tenant(tokens, self.expected_tenant_id)
             self._client, self._tenant_id = client, tokens.tenant_id
         return self._client
@@ -100,85 +106,91 @@ class GraphProvider:
                            unknown=frozenset(unknown), manual=NO_API)
 
     def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:
-        """Usage locations, then one assignLicense per user, batched; ambiguous writes are read back first."""
+        """Usage locations, then one assignLicense per user, batched.
+
+        A write whose outcome is unknown (5xx, timeout) is read back before anything more is sent
+        for that user, and only what is still missing goes again: a removal that happened is never
+        repeated (Graph would refuse it as a license the user does not hold).
+        """
         if not self._sku_ids:
             self.read_state()  # skuIds come from the tenant itself
-        pending = dict(enumerate(writes))
+        current = dict(enumerate(writes))  # what is still to do, per write
+        send, verify = set(current), set()
         results: dict[int, WriteResult] = {}
         retries: dict[int, int] = {}
         for round_ in range(self.client.retry.attempts):
-            if not pending:
+            if send:
+                verify |= self._round({i: current[i] for i in sorted(send)}, results, retries)
+            send, verify = self._read_back(verify, current, results, retries) if verify else (set(), set())
+            if not send and not verify:
                 break
-            unsure = self._round(pending, results, retries)
-            pending = self._still_needed(unsure, pending, results, retries) if unsure else {}
-            if pending:
-                self.client.sleep(self.client.retry.delay(round_, None))
-        for i, w in pending.items():
-            results[i] = WriteResult(error=TransientProviderError(f"{w.upn}: Microsoft Graph did not confirm the "
-                                                                  "change; gave up"), retries=retries.get(i, 0))
+            self.client.sleep(self.client.retry.delay(round_, None))
+        for i in send | verify:
+            results[i] = WriteResult(error=TransientProviderError(f"{current[i].upn}: Microsoft Graph did not confirm "
+                                                                  "the change; run apply again"),
+                                     retries=retries.get(i, 0), part="location" if current[i].location else "licenses")
         return [results[i] for i in range(len(writes))]
 
     def _round(self, pending: dict[int, UserWrite], results: dict[int, WriteResult],
-               retries: dict[int, int]) -> list[int]:
+               retries: dict[int, int]) -> set[int]:
         """Send every pending write once; returns the writes whose outcome is unknown."""
-        unsure: list[int] = []
-        located = {i for i, w in pending.items() if w.location is None}
+        unsure: set[int] = set()
         answers = self.client.batch([SubRequest(f"l{i}", "PATCH", f"/users/{self._id(w.upn)}",
                                                 {"usageLocation": w.location})
                                      for i, w in pending.items() if w.location is not None])
-        for i, w in pending.items():
-            if w.location is not None:
-                self._settle(i, w, answers[f"l{i}"], located, unsure, results, retries)
+        located = [i for i, w in pending.items() if w.location is None or
+                   self._settle(i, w, answers[f"l{i}"], "location", unsure, results, retries)]
         bodies: dict[int, dict[str, Any]] = {}
-        for i in sorted(located):
+        for i in located:
             try:
                 bodies[i] = self._license_body(pending[i])
             except PermanentProviderError as exc:
-                results[i] = WriteResult(error=exc, retries=retries.get(i, 0))
+                results[i] = WriteResult(error=exc, retries=retries.get(i, 0), part="licenses")
         answers = self.client.batch([SubRequest(f"a{i}", "POST", f"/users/{self._id(pending[i].upn)}/assignLicense",
                                                 body) for i, body in bodies.items() if pending[i].add or pending[i].remove])
         for i in bodies:
             w = pending[i]
-            if not (w.add or w.remove):
+            if not (w.add or w.remove) or self._settle(i, w, answers[f"a{i}"], "licenses", unsure, results, retries):
                 results[i] = WriteResult(changed=True, retries=retries.get(i, 0))
-            else:
-                done: set[int] = set()
-                self._settle(i, w, answers[f"a{i}"], done, unsure, results, retries)
-                if i in done:
-                    results[i] = WriteResult(changed=True, retries=retries.get(i, 0))
         return unsure
 
-    def _settle(self, i: int, w: UserWrite, answer: SubResponse, ok: set[int], unsure: list[int],
-                results: dict[int, WriteResult], retries: dict[int, int]) -> None:
+    def _settle(self, i: int, w: UserWrite, answer: SubResponse, part: str, unsure: set[int],
+                results: dict[int, WriteResult], retries: dict[int, int]) -> bool:
+        """True when the request succeeded; else note the write as unsure or failed."""
         retries[i] = retries.get(i, 0) + answer.retries
-        if answer.status < 300 and answer.status != AMBIGUOUS:
-            ok.add(i)
-        elif answer.status == AMBIGUOUS:
-            unsure.append(i)
-        else:
-            results[i] = WriteResult(error=user_error(w, answer), retries=retries[i])
+        if answer.status == AMBIGUOUS:
+            unsure.add(i)
+        elif answer.status >= 300:
+            results[i] = WriteResult(error=user_error(w, answer), retries=retries[i], part=part)
+        return answer.status != AMBIGUOUS and answer.status < 300
 
-    def _still_needed(self, unsure: list[int], pending: dict[int, UserWrite], results: dict[int, WriteResult],
-                      retries: dict[int, int]) -> dict[int, UserWrite]:
-        """Read back the users whose writes may or may not have happened; what is left goes again."""
-        answers = self.client.batch([SubRequest(f"r{i}", "GET", f"/users/{self._id(pending[i].upn)}"
-                                                f"?$select={USER_FIELDS}") for i in unsure])
-        again: dict[int, UserWrite] = {}
-        for i in unsure:
-            w, answer = pending[i], answers[f"r{i}"]
+    def _read_back(self, verify: set[int], current: dict[int, UserWrite], results: dict[int, WriteResult],
+                   retries: dict[int, int]) -> tuple[set[int], set[int]]:
+        """Read the users whose writes may or may not have happened: (still to send, still to read)."""
+        answers = self.client.batch([SubRequest(f"r{i}", "GET", f"/users/{self._id(current[i].upn)}"
+                                                f"?$select={USER_FIELDS}") for i in sorted(verify)])
+        send: set[int] = set()
+        unread: set[int] = set()
+        for i in sorted(verify):
+            w, answer = current[i], answers[f"r{i}"]
             retries[i] = retries.get(i, 0) + 1
             if answer.status >= 300 or answer.status == AMBIGUOUS:
-                again[i] = w
+                unread.add(i)  # read again next round; never re-send on a guess
                 continue
-            held = {a["skuId"] for a in answer.body.get("assignedLicenses") or []}
-            left = UserWrite(w.upn, w.location if w.location and answer.body.get("usageLocation") != w.location
-                             else None, tuple(s for s in w.add if self._sku_id(s) not in held),
-                             tuple(s for s in w.remove if self._sku_id(s) in held))
+            held = {a.get("skuId") for a in answer.body.get("assignedLicenses") or []}
+            try:
+                left = UserWrite(w.upn, w.location if w.location and answer.body.get("usageLocation") != w.location
+                                 else None, tuple(s for s in w.add if self._sku_id(s) not in held),
+                                 tuple(s for s in w.remove if self._sku_id(s) in held))
+            except PermanentProviderError as exc:
+                results[i] = WriteResult(error=exc, retries=retries[i], part="licenses")
+                continue
             if left.location is None and not left.add and not left.remove:
                 results[i] = WriteResult(changed=True, retries=retries[i])
             else:
-                again[i] = left
-        return again
+                current[i] = left
+                send.add(i)
+        return send, unread
 
     def _license_body(self, w: UserWrite) -> dict[str, Any]:
         # Both arrays, always: an omitted one has been seen to give 400.
@@ -247,6 +259,10 @@ def user_error(w: UserWrite, answer: SubResponse) -> ProviderError:
     if "available licenses" in lowered:
         return PermanentProviderError(f"no free seat for {w.upn}: {message}", "raise the subscription's seats in the "
                                       "admin center (and the spec) or free a license", code="no_available_licenses")
+    if answer.status in (401, 403):
+        return PermanentProviderError(f"{w.upn}: Microsoft Graph refused access ({answer.status} {code}: {message})",
+                                      "check the permissions in the README ('Connect a real tenant') and the token",
+                                      code="forbidden")
     if answer.status == 404:
         return PermanentProviderError(f"{w.upn} does not exist in the tenant", "create the user or remove it from "
                                       "the spec", code="user_not_found")
@@ -258,8 +274,12 @@ def _organization_id(client: GraphClient) -> str | None:
     """The tenant id from GET /organization, for a token that does not say (an opaque token)."""
     try:
         orgs = client.get("/organization?$select=id").get("value") or []
-    except ProviderError:
+    except TransientProviderError:
         return None
+    except PermanentProviderError as exc:
+        if exc.code == "forbidden":  # no Organization.Read.All: the caller refuses, naming the way out
+            return None
+        raise  # a rejected token says so itself
     return str(orgs[0]["id"]) if orgs else None
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -116,11 +117,16 @@ class GraphClient:
     def paged(self, path: str) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following @odata.nextLink until there is none."""
         page = self.get(path)
+        origin = urlsplit(self.base_url)
         while True:
             yield from page.get("value", [])
             link = page.get("@odata.nextLink")
             if not link:
                 return
+            # The bearer token goes wherever the link points: only ever to the same Graph endpoint.
+            if (urlsplit(link).scheme, urlsplit(link).netloc) != (origin.scheme, origin.netloc):
+                raise PermanentProviderError(f"Microsoft Graph sent a next-page link to another host "
+                                             f"({urlsplit(link).netloc}); refusing to send the token there")
             page = self.get(link)
 
     def batch(self, requests_: list[SubRequest]) -> dict[str, SubResponse]:
@@ -130,56 +136,71 @@ class GraphClient:
         their answer is the last 429). GETs that fail with 5xx are re-sent too; writes are not.
         """
         answers: dict[str, SubResponse] = {}
+        tries: dict[str, int] = {}
         pending = list(requests_)
         attempt, waited = 0, 0.0
         while pending:
             chunks = [pending[i:i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
             got: dict[str, tuple[SubResponse, float | None]] = {}
-            for part in self._pool.map(self._send_batch, chunks):
+            for part in self._pool.map(self._send_batch, chunks):  # _send_batch never raises
                 got.update(part)
-            pending, delay = [], 0.0
-            for req in (r for chunk in chunks for r in chunk):
+            retry, delay = [], 0.0
+            for req in pending:
                 answer, retry_after = got[req.id]
-                answer.retries = attempt
-                again = answer.status == 429 or (req.method == "GET" and answer.status == AMBIGUOUS)
-                if again:
-                    pending.append(req)
+                answer.retries = tries.get(req.id, 0)
+                if answer.status == 429 or (req.method == "GET" and answer.status == AMBIGUOUS):
+                    retry.append(req)
+                    tries[req.id] = tries.get(req.id, 0) + 1
                     delay = max(delay, self.retry.delay(attempt, retry_after))
                 answers[req.id] = answer
+            if len(retry) < len(pending):
+                # Progress: the budget bounds time without any answer, not a long tenant's whole apply
+                # (identity writes are limited to about 3,000 per 150 s; 20,000 of them take minutes).
+                attempt, waited = 0, 0.0
+            pending = retry
             if pending:
                 if attempt + 1 >= self.retry.attempts or waited + delay > self.retry.budget:
-                    break  # the last answers (429s) stand; the provider reports them as transient failures
+                    break  # the last answers (429s) stand; the provider reports them as still throttled
                 self.sleep(delay)
                 waited, attempt = waited + delay, attempt + 1
         return answers
 
     def _send_batch(self, chunk: list[SubRequest]) -> dict[str, tuple[SubResponse, float | None]]:
-        """One $batch call; a whole-batch 429 is retried here, a transport failure makes every write ambiguous."""
-        body = {"requests": [r.to_dict() for r in chunk]}
-        attempt = 0
-        while True:
+        """One $batch call, answered per request; it never raises, so other chunks' results are kept.
+
+        A whole-batch 429 answers every request 429 (nothing ran; batch() re-sends them within its
+        budget); a transport failure or a 5xx leaves every write ambiguous; a refusal (401, 403,
+        400) is every request's permanent answer.
+        """
+        def every(answer: SubResponse, retry_after: float | None = None) -> dict[str, tuple[SubResponse, float | None]]:
+            return {r.id: (SubResponse(answer.status, answer.body), retry_after) for r in chunk}
+
+        try:
+            response = self._send("POST", self.base_url + "/$batch", {"requests": [r.to_dict() for r in chunk]})
+        except TransientProviderError as exc:
+            return every(SubResponse(AMBIGUOUS, _error_body("transport", exc.message)), exc.retry_after)
+        except PermanentProviderError as exc:  # no token (expired, sign-in failed)
+            return every(SubResponse(401, _error_body(exc.code, str(exc))))
+        status = response.status_code
+        if status == 429:
+            return every(SubResponse(429, _json(response)), _retry_after(response.headers))
+        if status >= 500:
+            return every(SubResponse(AMBIGUOUS, _json(response)), _retry_after(response.headers))
+        if status >= 300:
+            return every(SubResponse(status, _json(response)))
+        answers = {}
+        for item in _json(response).get("responses", []):
             try:
-                response = self._send("POST", self.base_url + "/$batch", body)
-            except TransientProviderError as exc:
-                return {r.id: (SubResponse(AMBIGUOUS, {"error": {"code": "transport", "message": exc.message}}),
-                               exc.retry_after) for r in chunk}
-            if response.status_code == 429 and attempt + 1 < self.retry.attempts:
-                self.sleep(self.retry.delay(attempt, _retry_after(response.headers)))
-                attempt += 1
-                continue
-            if response.status_code >= 500 or response.status_code == 429:
-                return {r.id: (SubResponse(AMBIGUOUS, _json(response)), _retry_after(response.headers))
-                        for r in chunk}
-            outer = self._checked(response)
-            answers = {}
-            for item in outer.get("responses", []):
-                status = int(item.get("status", AMBIGUOUS))
-                if status >= 500 or status == 408:
-                    status = AMBIGUOUS  # a write may have happened before the failure
-                answers[str(item.get("id"))] = (SubResponse(status, item.get("body") or {}),
-                                                _retry_after(item.get("headers") or {}))
-            missing = SubResponse(AMBIGUOUS, {"error": {"code": "missing", "message": "no answer in the batch"}})
-            return {r.id: answers.get(r.id, (missing, None)) for r in chunk}
+                inner = int(item.get("status", AMBIGUOUS))
+            except (TypeError, ValueError):
+                inner = AMBIGUOUS
+            if inner >= 500 or inner == 408:
+                inner = AMBIGUOUS  # a write may have happened before the failure
+            body = item.get("body")
+            answers[str(item.get("id"))] = (SubResponse(inner, body if isinstance(body, dict) else {}),
+                                            _retry_after(item.get("headers") or {}))
+        missing = SubResponse(AMBIGUOUS, _error_body("missing", "no answer in the batch"))
+        return {r.id: answers.get(r.id, (missing, None)) for r in chunk}
 
     def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:
         """One HTTP request with the bearer token; a 401 gets one fresh token and one more try."""
@@ -214,6 +235,10 @@ class GraphClient:
                                          "LicenseAssignment.ReadWrite.All and User.ReadWrite.All to apply",
                                          code="forbidden")
         raise PermanentProviderError(f"Microsoft Graph answered {status} {code}: {message}", code=code or "rejected")
+
+
+def _error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
