@@ -59,6 +59,9 @@ class DriftReport:
 def drift_report(plan: Plan, spec: TenantSpec, state: TenantState) -> DriftReport:
     """The drift between `spec` and `state`, given the plan that would reconcile them."""
     items = tuple(DriftItem(a.address, a.type, a.after, a.before) for a in plan.actions)
+    # A license a group grants against the spec is drift no action can fix: reported, not planned.
+    items += tuple(DriftItem(d.address, d.code, None, {"sku": d.address.rsplit("/", 1)[1], "via": "group"})
+                   for d in plan.diagnostics if d.code == "license_from_group")
     # `not_readable` diagnostics say what `unknown` lists; the report says it once.
     diagnostics = tuple(d for d in plan.diagnostics if d.code != "not_readable")
     return DriftReport(tenant=plan.tenant, items=items, diagnostics=diagnostics,

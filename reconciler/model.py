@@ -220,6 +220,8 @@ class UserState:
     upn: str
     usage_location: str | None
     licenses: frozenset[str]
+    # Held only through a group (group-based licensing): tenantctl cannot remove these from the user.
+    inherited: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,12 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[User
                    f"user/{want.upn}")
             continue
         target = (live.licenses - managed) | (want.licenses if want else frozenset())
+        for sku in sorted((live.licenses - target) & live.inherited):
+            # A group grants it: removing the direct assignment would be refused or change nothing.
+            b.diag("warning", "license_from_group", f"'{live.upn}' holds {sku} through a group, so tenantctl "
+                   "cannot take it away; remove the user from the licensing group, or list the license in the "
+                   "spec", f"user/{live.upn}/{sku}")
+            target |= {sku}
         location = want.usage_location if want and want.usage_location != live.usage_location else None
         if target == live.licenses and location is None:
             continue

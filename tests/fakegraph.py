@@ -25,7 +25,9 @@ from reconciler import catalog
 from reconciler.countries import ISO_3166_ALPHA2
 
 MAX_BATCH = 20
-USER_PROPS = ("id", "userPrincipalName", "displayName", "usageLocation", "assignedLicenses")
+USER_PROPS = ("id", "userPrincipalName", "displayName", "usageLocation", "assignedLicenses",
+              "licenseAssignmentStates")
+GROUP_ID = "9a1c7f52-0d3e-4b8a-a6f1-2c5e8d7b4a90"  # the one licensing group of the fake tenant
 DEFAULT_USER_PROPS = ("id", "userPrincipalName", "displayName")
 SKU_PROPS = ("id", "skuId", "skuPartNumber", "appliesTo", "capabilityStatus", "consumedUnits",
              "prepaidUnits", "servicePlans")
@@ -85,7 +87,8 @@ class _User:
     id: str
     upn: str
     location: str | None
-    licenses: dict[str, list[str]]  # skuId -> disabledPlans, in assignment order
+    licenses: dict[str, list[str]]  # skuId -> disabledPlans, in assignment order (direct assignments)
+    groups: set[str] = field(default_factory=set)  # skuIds inherited from a group (group-based licensing)
 
 
 def _error_body(code: str, message: str) -> dict[str, Any]:
@@ -161,7 +164,7 @@ class FakeGraph:
             self._by_key[u.id.lower()] = self._by_key[u.upn.lower()] = u
         self._used: dict[str, int] = {}
         for u in self._users:
-            for sku_id in u.licenses:
+            for sku_id in set(u.licenses) | u.groups:
                 self._used[sku_id] = self._used.get(sku_id, 0) + 1
         self.requests: list[Recorded] = []
         self.inner_requests: list[Recorded] = []
@@ -172,12 +175,13 @@ class FakeGraph:
 
     def _make_user(self, raw: dict[str, Any]) -> _User:
         by_part = {s.part: s.sku_id for s in self._skus.values()}
-        unknown = [p for p in raw.get("licenses", []) if p not in by_part]
+        unknown = [p for p in [*raw.get("licenses", []), *raw.get("groupLicenses", [])] if p not in by_part]
         if unknown:
             raise ValueError(f"user {raw['userPrincipalName']} holds SKUs the tenant lacks: {unknown}")
         uid = raw.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, raw["userPrincipalName"].lower()))
         return _User(uid, raw["userPrincipalName"], raw.get("usageLocation"),
-                     {by_part[p]: [] for p in raw.get("licenses", [])})
+                     {by_part[p]: [] for p in raw.get("licenses", [])},
+                     {by_part[p] for p in raw.get("groupLicenses", [])})
 
     # ----- lifecycle -------------------------------------------------------------------------
     def start(self) -> str:
@@ -215,7 +219,7 @@ class FakeGraph:
     def licenses(self) -> dict[str, set[str]]:
         """upn (lower-case) -> skuPartNumbers held."""
         with self._lock:
-            return {u.upn.lower(): {self._skus[s].part for s in u.licenses} for u in self._users}
+            return {u.upn.lower(): {self._skus[s].part for s in set(u.licenses) | u.groups} for u in self._users}
 
     def locations(self) -> dict[str, str | None]:
         """upn (lower-case) -> usageLocation."""
@@ -354,7 +358,13 @@ class FakeGraph:
     def _user_json(self, u: _User, props: tuple[str, ...]) -> dict[str, Any]:
         full = {"id": u.id, "userPrincipalName": u.upn, "displayName": u.upn.split("@")[0].title(),
                 "usageLocation": u.location,
-                "assignedLicenses": [{"skuId": s, "disabledPlans": list(d)} for s, d in u.licenses.items()]}
+                "assignedLicenses": [{"skuId": s, "disabledPlans": list(d)} for s, d in u.licenses.items()]
+                + [{"skuId": s, "disabledPlans": []} for s in sorted(u.groups - set(u.licenses))],
+                "licenseAssignmentStates": [
+                    {"skuId": s, "assignedByGroup": None, "disabledPlans": list(d), "state": "Active", "error": "None"}
+                    for s, d in u.licenses.items()]
+                + [{"skuId": s, "assignedByGroup": GROUP_ID, "disabledPlans": [], "state": "Active", "error": "None"}
+                   for s in sorted(u.groups)]}
         return {p: full[p] for p in props}
 
     def _find(self, key: str) -> _User:
@@ -413,9 +423,10 @@ class FakeGraph:
         adds, removes = _parse_assign(rec.body)
         with self._lock:  # validate and apply as one step: all-or-nothing against concurrent calls
             final = self._check_assign(user, adds, removes)
-            for sku_id in set(final) - set(user.licenses):
+            held_before, held_after = set(user.licenses) | user.groups, set(final) | user.groups
+            for sku_id in held_after - held_before:
                 self._used[sku_id] = self._used.get(sku_id, 0) + 1
-            for sku_id in set(user.licenses) - set(final):
+            for sku_id in held_before - held_after:
                 self._used[sku_id] -= 1
             user.licenses = final
             data = self._user_json(user, ("id", "userPrincipalName", "assignedLicenses"))
@@ -428,16 +439,20 @@ class FakeGraph:
             if sku_id not in self._skus:
                 raise _bad(f"License {sku_id} does not correspond to a valid company License.")
         for sku_id in removes:
+            if sku_id not in user.licenses and sku_id in user.groups:
+                raise _bad("User license is inherited from a group membership and it cannot be removed directly "
+                           "from the user.")
             if sku_id not in user.licenses:
                 raise _bad("User does not have a corresponding license.")
         if set(adds) & set(removes):
             raise _bad("The same license cannot be both added and removed in one request.")
         for sku_id in adds:
-            if sku_id not in user.licenses and self._consumed(sku_id) + 1 > self._skus[sku_id].enabled:
+            if sku_id not in user.licenses and sku_id not in user.groups and \
+                    self._consumed(sku_id) + 1 > self._skus[sku_id].enabled:
                 raise _bad(f"Subscription with SKU {sku_id} does not have any available licenses.")
         final = {s: d for s, d in user.licenses.items() if s not in removes}
         final.update(adds)  # re-adding a held license only updates its disabledPlans
-        message = self.rules({self._skus[s].part for s in final}) if self.rules else None
+        message = self.rules({self._skus[s].part for s in [*final, *user.groups]}) if self.rules else None
         if message:
             raise _bad(message)
         return final

@@ -106,7 +106,8 @@ def test_requests_have_graphs_documented_shapes(cli, graph_tenant, workdir: Path
     listed = [r for r in g.fake.requests if r.method == "GET" and r.path.endswith("/users")]
     assert listed and all(r.query.get("$top") == ["999"] for r in listed)
     assert all(set(r.query["$select"][0].split(",")) == {"id", "userPrincipalName", "usageLocation",
-                                                         "assignedLicenses"} for r in listed)
+                                                         "assignedLicenses", "licenseAssignmentStates"}
+               for r in listed)
     batches = [r for r in g.fake.requests if r.path.endswith("/$batch")]
     assert batches, "writes go through $batch"
     for b in batches:
@@ -261,3 +262,28 @@ def test_secret_without_client_id_and_tenant_conflicts_are_clear() -> None:
     source = token_source("t", "https://graph.microsoft.us/v1.0", {"AZURE_CLIENT_ID": "c",
                                                                    "AZURE_CLIENT_SECRET": "s"})
     assert source._scope == "https://graph.microsoft.us/.default"  # type: ignore[attr-defined]
+
+
+def test_group_licenses_are_never_removed_but_reported(cli, graph_tenant, workdir: Path) -> None:
+    mcoev, pstn = catalog.lookup("MCOEV"), catalog.lookup("MCOPSTN1")
+    g = graph_tenant(None, skus=[("MCOEV", mcoev.sku_id, 10), ("MCOPSTN1", pstn.sku_id, 10)], users=[
+        {"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": ["MCOEV"],
+         "groupLicenses": ["MCOPSTN1"]},
+        {"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": ["MCOEV", "MCOPSTN1"]}])
+    spec = workdir / "x.yaml"
+    spec.write_text(yaml.safe_dump({
+        "apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": {"name": "x", "tenantId": g.tenant_id},
+        "spec": {"agreement": "EA", "subscriptions": [{"sku": "MCOEV", "seats": 10}, {"sku": "MCOPSTN1", "seats": 10}],
+                 "users": [{"upn": u, "usageLocation": "US", "licenses": ["MCOEV"]}
+                           for u in ("a@x.example", "b@x.example")]}}))
+    plan = json.loads(cli("plan", spec, "--provider", "graph", "--format", "json", env=g.env).out)
+    assert [a["address"] for a in plan["actions"] if a["type"] == "remove_license"] == ["user/b@x.example/MCOPSTN1"]
+    assert any(d["code"] == "license_from_group" and d["address"] == "user/a@x.example/MCOPSTN1"
+               for d in plan["diagnostics"])
+    applied = cli("apply", spec, "--provider", "graph", "--auto-approve", "--allow-destroy", env=g.env)
+    assert applied.code == 0, applied.out + applied.err
+    assert g.fake.licenses() == {"a@x.example": {"MCOEV", "MCOPSTN1"}, "b@x.example": {"MCOEV"}}
+    drift = cli("drift", spec, "--provider", "graph", "--format", "json", env=g.env)
+    report = json.loads(drift.out)
+    assert drift.code == 2 and [(i["address"], i["kind"]) for i in report["items"]] == [
+        ("user/a@x.example/MCOPSTN1", "license_from_group")]

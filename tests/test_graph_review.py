@@ -1,6 +1,6 @@
 """Review tests: each one demonstrated a defect (since fixed) in the graph provider, its HTTP client or the wave apply.
 
-Every test fails on the code under review because of the bug it is named after, and passes once the
+Every test failed on the code under review because of the bug it is named after, and passes now the
 bug is fixed (the assertions accept any reasonable fix, not one particular implementation).
 """
 

@@ -27,7 +27,7 @@ from .graphauth import TokenSource, check_tenant
 from .graphhttp import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
-USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses"
+USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
 NO_API = frozenset({"purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go", "set_auto_recharge",
                     "add_funds"})
 
@@ -99,7 +99,7 @@ class GraphProvider:
             upn = u["userPrincipalName"]
             self._user_ids[upn.lower()] = u["id"]
             held = frozenset(parts.get(a["skuId"], a["skuId"]) for a in u.get("assignedLicenses") or [])
-            users[upn.lower()] = UserState(upn, u.get("usageLocation") or None, held)
+            users[upn.lower()] = UserState(upn, u.get("usageLocation") or None, held, _inherited(u, parts))
         unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO} | ({AUTO_RECHARGE, BALANCE} if credits else set())
         return TenantState(name=self.tenant or "", agreement="", today=self.today, tenant_id=self._tenant_id,
                            currency="", subscriptions=subscriptions, credits=credits, users=users,
@@ -268,6 +268,15 @@ def user_error(w: UserWrite, answer: SubResponse) -> ProviderError:
                                       "the spec", code="user_not_found")
     return PermanentProviderError(f"{w.upn}: Microsoft Graph refused the change ({answer.status} {code}: {message})",
                                   code=code or "rejected")
+
+
+def _inherited(user: dict[str, Any], parts: dict[str, str]) -> frozenset[str]:
+    """SKUs the user holds only through groups: a direct removal would be refused (or change nothing)."""
+    by_group: set[str] = set()
+    for state in user.get("licenseAssignmentStates") or []:
+        if state.get("assignedByGroup"):
+            by_group.add(parts.get(state.get("skuId", ""), state.get("skuId", "")))
+    return frozenset(by_group)
 
 
 def _organization_id(client: GraphClient) -> str | None:
