@@ -59,9 +59,9 @@ def _targets(target: str, settings: Settings, override: str | None) -> tuple[lis
     if not Path(target).is_dir():
         return [target], False
     url = override or settings.provider  # the global option also reads TENANTCTL_PROVIDER
-    if url and url.startswith("local:") and "{name}" not in url:
+    if url and url.startswith(("local:", "graph:")) and "{name}" not in url:
         raise UsageError(f"with a folder of tenants, the provider URL must contain {{name}} (one tenant each), "
-                         f"such as local:state/{{name}}.db; got {url!r}")
+                         f"such as local:state/{{name}}.db or graph (a ledger per tenant); got {url!r}")
     return fleet.spec_files(target), True
 
 

@@ -27,6 +27,8 @@ ENV_HELP = ("set TENANTCTL_GRAPH_TOKEN, or AZURE_CLIENT_ID with one of AZURE_FED
             "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_CLIENT_SECRET, or run `az login` (see the README, "
             "'Connect a real tenant')")
 REFRESH_MARGIN = 300  # seconds before expiry at which a cached token is renewed
+MICROSOFT_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
+                                   "login.partner.microsoftonline.cn"})
 
 
 class TokenSource(Protocol):
@@ -115,19 +117,26 @@ def choose_credential(env: dict[str, str]) -> tuple[str, Callable[[str], Any]]:
     if wants_app and not client_id:
         raise PermanentProviderError("AZURE_CLIENT_ID is not set", "set it to the application (client) id of the "
                                      "app registration tenantctl signs in as", code="sign_in_failed")
+    extra: dict[str, Any] = {}
+    if env.get("AZURE_AUTHORITY_HOST"):
+        extra["authority"] = env["AZURE_AUTHORITY_HOST"]
+        if urlsplit(env["AZURE_AUTHORITY_HOST"]).hostname not in MICROSOFT_AUTHORITIES:
+            # A private cloud's authority (Azure Stack Hub) publishes no instance metadata to check against.
+            extra["disable_instance_discovery"] = True
     if env.get("AZURE_FEDERATED_TOKEN_FILE"):
         path = env["AZURE_FEDERATED_TOKEN_FILE"]
         return ("workload identity federation (AZURE_FEDERATED_TOKEN_FILE)",
-                lambda t: identity.WorkloadIdentityCredential(tenant_id=t, client_id=client_id, token_file_path=path))
+                lambda t: identity.WorkloadIdentityCredential(tenant_id=t, client_id=client_id, token_file_path=path,
+                                                              **extra))
     if env.get("AZURE_CLIENT_CERTIFICATE_PATH"):
         cert, password = env["AZURE_CLIENT_CERTIFICATE_PATH"], env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD")
         return ("a certificate (AZURE_CLIENT_CERTIFICATE_PATH)",
                 lambda t: identity.CertificateCredential(t, client_id or "", certificate_path=cert,
-                                                         password=password))
+                                                         password=password, **extra))
     if env.get("AZURE_CLIENT_SECRET"):
         secret = env["AZURE_CLIENT_SECRET"]
         return ("a client secret (AZURE_CLIENT_SECRET)",
-                lambda t: identity.ClientSecretCredential(t, client_id or "", secret))
+                lambda t: identity.ClientSecretCredential(t, client_id or "", secret, **extra))
     return "the Azure CLI (`az login`)", lambda t: identity.AzureCliCredential(tenant_id=t)
 
 
