@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
+from .batches import apply_in_waves
 from .errors import PermanentProviderError, ProviderError, TransientProviderError
 from .model import AutoRecharge, money
-from .batches import apply_in_waves
-from .plan import Action, Plan
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
+from .plan import Action, Plan
 from .providers.base import BatchProvider, Provider
 from .testhooks import crash_point, current_action
 
