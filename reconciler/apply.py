@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
@@ -25,22 +24,13 @@ from .model import AutoRecharge, money
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
 from .plan import Action, Plan
 from .providers.base import BatchProvider, Provider
+from .retry import RetryPolicy
 from .testhooks import crash_point, current_action
 
 __all__ = ["ApplyResult", "Outcome", "RetryPolicy", "apply_plan", "with_retries"]
 
 T = TypeVar("T")
 KEYED_ACTIONS = frozenset({"purchase_subscription", "add_funds"})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff, honouring Retry-After, within a total time budget per action."""
-
-    attempts: int = 12
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    budget: float = 300.0
 
 
 def idempotency_key(plan: Plan, action: Action) -> str:
@@ -140,8 +130,7 @@ def with_retries(call: Callable[[], T], policy: RetryPolicy = RetryPolicy(),
         try:
             return call()
         except TransientProviderError as exc:
-            delay = exc.retry_after if exc.retry_after is not None else min(
-                policy.max_delay, policy.base_delay * 2 ** retries)
+            delay = policy.delay(retries, exc.retry_after)
             if retries + 1 >= policy.attempts or waited + delay > policy.budget:
                 raise TransientProviderError(f"{exc.message}; gave up after {retries + 1} attempts",
                                              exc.retry_after) from None

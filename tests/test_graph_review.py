@@ -24,7 +24,8 @@ from reconciler.plan import Plan, compute_plan
 from reconciler.providers.base import UserWrite, WriteResult
 from reconciler.providers.graph import GraphProvider
 from reconciler.providers.graphauth import StaticToken
-from reconciler.providers.graphhttp import GraphClient, Retry, SubRequest
+from reconciler.providers.graphhttp import GraphClient, SubRequest
+from reconciler.retry import RetryPolicy as Retry
 
 MCOEV = catalog.lookup("MCOEV").sku_id  # type: ignore[union-attr]
 OTHER_TENANT = "11111111-2222-3333-4444-555555555555"

@@ -147,6 +147,18 @@ def check_invariants(state: TenantState) -> None:
         assert state.credits.balance(state.today) == expected
 
 
+def applied(plan: Any, state: TenantState, db: Path, wrap: Any = lambda p: p) -> TenantState:
+    """`state` in a fresh local tenant at `db`, `plan` applied through `wrap(provider)`: the state after."""
+    provider = LocalProvider(db, TODAY)
+    try:
+        provider.replace_state(state)
+        result = apply_plan(plan, wrap(provider), sleep=lambda _: None)
+        assert result.ok, (db.stem, [(o.action.address, o.message) for o in result.outcomes if o.status != "done"])
+        return provider.read_state()
+    finally:
+        provider.close()
+
+
 @PROFILE
 @given(data=st.data())
 def test_apply_then_plan_is_empty(data: st.DataObject) -> None:
@@ -157,15 +169,10 @@ def test_apply_then_plan_is_empty(data: st.DataObject) -> None:
         # A spec that takes away a prerequisite a license outside the spec still needs is refused,
         # correctly; convergence is asserted for the plans that may be applied.
         assume(not plan.has_errors)
-        provider = LocalProvider(Path(tmp) / "t.db", TODAY)
-        provider.replace_state(state)
-        result = apply_plan(plan, provider, sleep=lambda _: None)
-        assert result.ok, [(o.action.address, o.message) for o in result.outcomes if o.status != "done"]
-        after = provider.read_state()
+        after = applied(plan, state, Path(tmp) / "t.db")
         check_invariants(after)
         again = compute_plan(spec, after)
         assert again.actions == (), [a.address for a in again.actions]
-        provider.close()
 
 
 class WavesOnLocal:
@@ -205,14 +212,8 @@ def test_apply_in_waves_ends_where_sequential_apply_ends(data: st.DataObject) ->
         spec = load_spec(write(Path(tmp), data.draw(specs_for(state))))
         plan = compute_plan(spec, state)
         assume(not plan.has_errors)
-        ends = []
-        for name, wrap in (("sequential", lambda p: p), ("waves", WavesOnLocal)):
-            provider = LocalProvider(Path(tmp) / f"{name}.db", TODAY)
-            provider.replace_state(state)
-            result = apply_plan(plan, wrap(provider), sleep=lambda _: None)
-            assert result.ok, (name, [(o.action.address, o.message) for o in result.outcomes if o.status != "done"])
-            ends.append(provider.read_state())
-            provider.close()
+        ends = [applied(plan, state, Path(tmp) / "sequential.db"),
+                applied(plan, state, Path(tmp) / "waves.db", WavesOnLocal)]
         assert ends[0] == ends[1]
         check_invariants(ends[1])
 

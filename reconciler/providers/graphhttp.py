@@ -22,25 +22,12 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..errors import PermanentProviderError, TransientProviderError
+from ..retry import RetryPolicy
 from .graphauth import TokenSource
 
 BATCH_LIMIT = 20  # Graph's maximum number of requests in one $batch
 TIMEOUT = (10, 60)  # connect, read (seconds)
 AMBIGUOUS = 0  # status of a write whose outcome is unknown (5xx, timeout, lost connection)
-
-
-@dataclass(frozen=True)
-class Retry:
-    """Backoff for throttled and failed requests, within a total time budget."""
-
-    attempts: int = 12
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    budget: float = 300.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Retry-After when Graph gave one, else exponential backoff."""
-        return retry_after if retry_after is not None else min(self.max_delay, self.base_delay * 2 ** attempt)
 
 
 @dataclass
@@ -81,7 +68,7 @@ class SubResponse:
 class GraphClient:
     """A pooled, thread-safe client for one Graph endpoint."""
 
-    def __init__(self, base_url: str, tokens: TokenSource, concurrency: int = 4, retry: Retry = Retry(),
+    def __init__(self, base_url: str, tokens: TokenSource, concurrency: int = 4, retry: RetryPolicy = RetryPolicy(),
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens

@@ -42,15 +42,22 @@ CREATE TABLE IF NOT EXISTS user_licenses (
     PRIMARY KEY (upn_key, sku)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses (sku);
 CREATE TABLE IF NOT EXISTS purchases (idempotency_key TEXT PRIMARY KEY, sku TEXT NOT NULL);
--- How many users hold each SKU, kept by triggers: counting holders at every assignment made a
--- 100,000-user apply quadratic (137 s). Rebuilt on open, so a file from an older tenantctl is right too.
+"""
+
+# How many users hold each SKU, kept by triggers: counting holders at every assignment made a
+# 100,000-user apply quadratic (137 s). Created and filled in one transaction the first time a file
+# is opened by this version; from then on the triggers, stored in the file, keep it right.
+_COUNTS = """
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS consumed (sku TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS consumed_add AFTER INSERT ON user_licenses BEGIN
     INSERT INTO consumed VALUES (NEW.sku, 1) ON CONFLICT (sku) DO UPDATE SET n = n + 1; END;
 CREATE TRIGGER IF NOT EXISTS consumed_remove AFTER DELETE ON user_licenses BEGIN
     UPDATE consumed SET n = n - 1 WHERE sku = OLD.sku; END;
+DELETE FROM consumed;
+INSERT INTO consumed SELECT sku, COUNT(*) FROM user_licenses GROUP BY sku;
+COMMIT;
 """
-
 
 class NoTenantError(ProviderError):
     """The database holds no tenant yet."""
@@ -70,8 +77,8 @@ class LocalProvider:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
-        self.db.executescript("BEGIN IMMEDIATE; DELETE FROM consumed; INSERT INTO consumed "
-                              "SELECT sku, COUNT(*) FROM user_licenses GROUP BY sku; COMMIT;")
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consumed_remove'").fetchone() is None:
+            self.db.executescript(_COUNTS)
 
     @property
     def address(self) -> str:
@@ -121,7 +128,7 @@ class LocalProvider:
             licenses[key].add(sku)
         users = {key: UserState(upn=upn, usage_location=loc, licenses=frozenset(licenses.get(key, ())))
                  for key, upn, loc in self.db.execute("SELECT upn_key, upn, usage_location FROM users")}
-        consumed = dict(self.db.execute("SELECT sku, COUNT(*) FROM user_licenses GROUP BY sku").fetchall())
+        consumed = dict(self.db.execute("SELECT sku, n FROM consumed").fetchall())
         subscriptions = {
             sku: SubscriptionState(sku=sku, seats=seats, term=term, billing_frequency=freq,
                                    pay_as_you_go=bool(payg), consumed=consumed.get(sku, 0))
