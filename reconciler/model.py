@@ -85,7 +85,8 @@ class UserSpec:
     upn: str
     usage_location: str | None
     licenses: frozenset[str]
-    index: int  # position in spec.users, to point errors at it
+    index: int  # position among the spec's users (rosters read in place), to keep their order
+    origin: str = field(default="", compare=False)  # where it is written, for messages: spec.users[3], or rosters/staff.csv:14
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from .digest import spec_digest, state_digest
 from .guardrails import GuardrailCheck
 from .licenses import (AssignContext, Seats, UserChange, assign_after_swaps, assignments, check_swap_cycles,
                        removals, split_removals)
-
+from .longlived import long_lived
 from .model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, TERMS, AutoRecharge, TenantSpec,
                     TenantState, money_out)
 
@@ -82,6 +82,7 @@ class Plan:
         return out
 
 
+@long_lived
 def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str] = frozenset()) -> Plan:
     """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
 
@@ -157,10 +158,12 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[User
         want = spec.users.get(key)
         if live is None:
             assert want is not None
-            b.diag("error", "user_not_found", f"user '{want.upn}' (spec.users[{want.index}]) does not exist in the "
-                   "tenant; tenantctl does not create users: create it first or remove it from the spec",
-                   f"user/{want.upn}")
+            where = want.origin or f"spec.users[{want.index}]"
+            b.diag("error", "user_not_found", f"user '{want.upn}' ({where}) does not exist in the tenant; "
+                   "tenantctl does not create users: create it first or remove it from the spec", f"user/{want.upn}")
             continue
+        if want is not None and want.licenses == live.licenses and want.usage_location in (None, live.usage_location):
+            continue  # the common case at scale, decided without building sets (spec licenses are all managed)
         target = (live.licenses - managed) | (want.licenses if want else frozenset())
         for sku in sorted((live.licenses - target) & live.inherited):
             # A group grants it: removing the direct assignment would be refused or change nothing.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -21,6 +22,7 @@ _FIELD_HINTS = {
     "tenantId": "expected a GUID such as 2f1c0b5e-1234-4cde-8f00-0123456789ab",
     "currency": "expected a three-letter ISO 4217 code in capitals, such as USD",
     "purchased": "expected a date as YYYY-MM-DD",
+    "file": "expected a roster file ending in .csv, .json, .yaml or .yml, relative to the spec",
 }
 _TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "a string",
                "boolean": "true or false", "array": "a list", "object": "a mapping"}
@@ -40,8 +42,29 @@ def _validator(kind: str) -> Draft202012Validator:
 
 def validate(doc: Document, kind: str) -> list[Problem]:
     """Every schema violation in `doc`, one located problem per place."""
+    data, users = doc.data, None
+    if kind == "tenant" and isinstance(data, dict) and isinstance(data.get("spec"), dict) \
+            and isinstance(data["spec"].get("users"), list):
+        # Users are checked on their own (the fast path below); the rest of the document as usual.
+        users = data["spec"]["users"]
+        data = {**data, "spec": {**data["spec"], "users": []}}
+    errors = list(_validator(kind).iter_errors(data))
+    if users is not None:
+        errors += _user_errors(users, ("spec", "users"), kind)
+    return _problems(doc, errors)
+
+
+def validate_users(doc: Document, users: list[Any]) -> list[Problem]:
+    """Every schema violation in a roster: a list of users (no nested roster files)."""
+    nested = [doc.problem((i, "file"), "a roster cannot name other rosters", "list every roster in the spec's "
+                          "users", key=True) for i, user in enumerate(users) if isinstance(user, dict) and "file" in user]
+    if nested:
+        return nested
+    return _problems(doc, _user_errors(users, (), "user"))
+
+
+def _problems(doc: Document, errors: list[SchemaError]) -> list[Problem]:
     problems: dict[tuple[Any, ...], Problem] = {}
-    errors = list(_validator(kind).iter_errors(doc.data))
     misspelt = {(tuple(e.absolute_path), k) for e in errors if e.validator == "additionalProperties"
                 and isinstance(e.instance, dict) for k in e.instance}
     for error in errors:
@@ -52,6 +75,60 @@ def validate(doc: Document, kind: str) -> list[Problem]:
             # jsonschema can report one place several times; keep the first, most specific.
             problems.setdefault(key, problem)
     return list(problems.values())
+
+
+def _user_errors(users: list[Any], prefix: tuple[str | int, ...], kind: str) -> list[SchemaError]:
+    """Schema errors of each user, paths prefixed; items that pass the fast check skip jsonschema.
+
+    jsonschema took 3 of the 6 s of a 100,000-user plan. Nearly every user is a plain mapping with
+    well-formed fields, which `_plain_user` recognises in a fraction of the time; it never accepts
+    what the schema refuses (a property test holds it to that), and anything it does not accept goes
+    through jsonschema, so messages stay exactly the schema's.
+    """
+    item = _item_validator(kind)
+    out = []
+    for i, user in enumerate(users):
+        if _plain_user(user):
+            continue
+        for error in item.iter_errors(user):
+            error.path.extendleft(reversed((*prefix, i)))
+            out.append(error)
+    return out
+
+
+@cache
+def _item_validator(kind: str) -> Any:
+    """A validator for one item of spec.users ("tenant": users or roster files) or of a roster ("user")."""
+    users = schema("tenant")["properties"]["spec"]["properties"]["users"]["items"]
+    item = users if kind == "tenant" else schema("tenant")["$defs"]["user"]
+    return _validator("tenant").evolve(schema={**item, "$defs": schema("tenant")["$defs"]})
+
+
+_USER = schema("tenant")["$defs"]["user"]["properties"]
+_UPN = re.compile(_USER["upn"]["pattern"])
+_UPN_MAX = _USER["upn"]["maxLength"]
+_LOCATION = re.compile(_USER["usageLocation"]["pattern"])
+_USER_FIELDS = frozenset(_USER)
+
+
+def _plain_user(user: Any) -> bool:
+    """True only for a user the schema accepts: the common shape, checked without jsonschema."""
+    if type(user) is not dict or not user.keys() <= _USER_FIELDS:
+        return False
+    upn = user.get("upn")
+    if type(upn) is not str or len(upn) > _UPN_MAX or _UPN.search(upn) is None:
+        return False
+    if "usageLocation" in user:
+        location = user["usageLocation"]
+        if type(location) is not str or _LOCATION.search(location) is None:
+            return False
+    if "profile" in user and type(user["profile"]) is not str:
+        return False
+    if "licenses" in user:
+        licenses = user["licenses"]
+        if type(licenses) is not list or not all(type(sku) is str and sku for sku in licenses):
+            return False
+    return True
 
 
 def _missing_field(error: SchemaError) -> str:

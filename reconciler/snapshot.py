@@ -20,6 +20,7 @@ from .errors import Problem, ValidationError
 from .model import (AutoRecharge, CreditsState, FundLot, SubscriptionState, TenantState, UserState,
                     money, money_out)
 from .schema import validate
+from .longlived import long_lived
 from .yamlload import Document, load_file
 
 
@@ -28,6 +29,7 @@ def load_snapshot(path: str | Path, today: date) -> TenantState:
     return snapshot_from_document(load_file(path), today)
 
 
+@long_lived
 def snapshot_from_document(doc: Document, today: date) -> TenantState:
     """Build a TenantState from parsed YAML, or raise ValidationError."""
     if not isinstance(doc.data, dict):

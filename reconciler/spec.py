@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import catalog
+from . import catalog, roster
 from .catalog import CREDITS_SKU
 from .countries import ISO_3166_ALPHA2
 from .errors import Problem, ValidationError
+from .longlived import long_lived
 from .model import AutoRecharge, CreditsSpec, Guardrails, Subscription, TenantSpec, UserSpec, money
 from .prices import price_list
-from .schema import validate
-from .yamlload import Document, load_file
+from .schema import validate, validate_users
+from .yamlload import Document, load_file, render_path
 
 Path_ = tuple[str | int, ...]
 
@@ -29,6 +30,7 @@ def load_spec(path: str | Path) -> TenantSpec:
     return spec_from_document(doc)
 
 
+@long_lived
 def spec_from_document(doc: Document) -> TenantSpec:
     """Build a TenantSpec from parsed YAML, or raise ValidationError."""
     if not isinstance(doc.data, dict):
@@ -39,25 +41,78 @@ def spec_from_document(doc: Document) -> TenantSpec:
     problems = validate(doc, "tenant")
     if problems:
         raise ValidationError(problems)
-    checker = _RuleChecker(doc)
+    entries = _user_entries(doc)
+    checker = _RuleChecker(doc, entries)
     spec = checker.build()
     if checker.problems:
         raise ValidationError(checker.problems)
     return spec
 
 
+class _Entry(NamedTuple):
+    """One user as written: inline in the spec or a roster's row, with where to point errors."""
+
+    doc: Document
+    where: Path_
+    raw: dict[str, Any]
+    origin: str  # spec.users[3], or rosters/staff.csv:14
+
+
+def _user_entries(doc: Document) -> list[_Entry]:
+    """spec.users with roster files read in place, each schema-checked; ValidationError lists all problems."""
+    entries: list[_Entry] = []
+    problems: list[Problem] = []
+    read: dict[Path, int] = {}  # roster -> where it was listed first
+    for i, raw in enumerate(doc.data["spec"].get("users") or []):
+        where: Path_ = ("spec", "users", i)
+        if "file" not in raw:
+            entries.append(_Entry(doc, where, raw, render_path(where)))
+            continue
+        found, trouble = _roster(doc, where, raw["file"], read)
+        entries += found
+        problems += trouble
+    if problems:
+        raise ValidationError(problems)
+    return entries
+
+
+def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tuple[list[_Entry], list[Problem]]:
+    """The users of the roster `ref`, listed in `doc` at `where`, or the problems that stop them."""
+    try:
+        path, name = roster.resolve(doc.path, ref)
+    except ValueError as exc:
+        return [], [doc.problem(where + ("file",), str(exc))]
+    if not path.is_file():
+        return [], [doc.problem(where + ("file",), f"roster '{ref}' not found",
+                                f"looked for {name}; paths are relative to the spec's folder")]
+    if path in read:
+        return [], [doc.problem(where + ("file",), f"roster '{ref}' is listed twice",
+                                f"already read as spec.users[{read[path]}]")]
+    read[path] = int(where[-1])
+    try:
+        found = roster.load_roster(path, name)
+    except ValidationError as exc:
+        return [], exc.problems
+    problems = found.problems + validate_users(found.doc, found.doc.data)
+    if problems:
+        return [], problems
+    return [_Entry(found.doc, (j,), row, f"{name}:{line}")
+            for j, (row, line) in enumerate(zip(found.doc.data, found.lines))], []
+
+
 class _RuleChecker:
     """Business rules over a schema-valid document; builds the spec while collecting problems."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, entries: list[_Entry]) -> None:
         self.doc = doc
+        self.entries = entries
         self.problems: list[Problem] = []
         self.raw: dict[str, Any] = doc.data["spec"]
         self.agreement: str = self.raw["agreement"]
         self.presumed: set[str] = set()  # SKUs a misspelt subscription was probably meant to be
 
-    def fail(self, where: Path_, message: str, hint: str = "", key: bool = False) -> None:
-        self.problems.append(self.doc.problem(where, message, hint, key=key))
+    def fail(self, where: Path_, message: str, hint: str = "", key: bool = False, doc: Document | None = None) -> None:
+        self.problems.append((doc or self.doc).problem(where, message, hint, key=key))
 
     def build(self) -> TenantSpec:
         subscriptions = self._subscriptions()
@@ -94,13 +149,13 @@ class _RuleChecker:
             max_seats_per_subscription=raw.get("maxSeatsPerSubscription"),
             max_funds_per_apply=money(raw["maxFundsPerApply"]) if "maxFundsPerApply" in raw else None)
 
-    def _known_sku(self, where: Path_, name: str) -> str | None:
+    def _known_sku(self, where: Path_, name: str, doc: Document | None = None) -> str | None:
         """The canonical skuPartNumber, or None after reporting an unknown one."""
         if catalog.lookup(name) is not None:
             return catalog.canonical(name)
         near = catalog.suggest(name)
         self.fail(where, f"unknown SKU '{name}'", f"did you mean '{near}'?" if near else
-                  "see `tenantctl catalog` for the SKUs tenantctl manages")
+                  "see `tenantctl catalog` for the SKUs tenantctl manages", doc=doc)
         return None
 
     def _subscriptions(self) -> dict[str, Subscription]:
@@ -171,33 +226,33 @@ class _RuleChecker:
             out[name] = self._license_list(("spec", "licenseProfiles", name), skus, managed)
         return out
 
-    def _license_list(self, where: Path_, names: list[str], managed: set[str]) -> frozenset[str]:
+    def _license_list(self, where: Path_, names: list[str], managed: set[str],
+                      doc: Document | None = None) -> frozenset[str]:
         seen: set[str] = set()
         for j, name in enumerate(names):
-            sku = self._known_sku(where + (j,), name)
+            sku = self._known_sku(where + (j,), name, doc)
             if sku is None:
                 continue
             if sku in seen:
-                self.fail(where + (j,), f"'{name}' is listed twice")
+                self.fail(where + (j,), f"'{name}' is listed twice", doc=doc)
             elif sku not in managed and sku not in self.presumed:
                 hint = ("declare spec.communicationsCredits" if sku == CREDITS_SKU
                         else "add it to spec.subscriptions with a seat count")
-                self.fail(where + (j,), f"{sku} is not a declared subscription", hint)
+                self.fail(where + (j,), f"{sku} is not a declared subscription", hint, doc=doc)
             seen.add(sku)
         return frozenset(seen)
 
     def _users(self, managed: set[str], profiles: dict[str, frozenset[str]]) -> dict[str, UserSpec]:
         out: dict[str, UserSpec] = {}
-        for i, raw in enumerate(self.raw.get("users") or []):
-            where: Path_ = ("spec", "users", i)
+        for i, entry in enumerate(self.entries):
+            where, raw, doc = entry.where, entry.raw, entry.doc
             upn: str = raw["upn"]
             key = upn.lower()
             if key in out:
-                first = out[key].index
-                self.fail(where + ("upn",), f"duplicate user '{upn}'", f"already listed as spec.users[{first}]; "
-                          "UPNs are compared case-insensitively")
+                self.fail(where + ("upn",), f"duplicate user '{upn}'", f"already listed at {out[key].origin}; "
+                          "UPNs are compared case-insensitively", doc=doc)
                 continue
-            licenses = set(self._license_list(where + ("licenses",), raw.get("licenses") or [], managed))
+            licenses = set(self._license_list(where + ("licenses",), raw.get("licenses") or [], managed, doc))
             profile = raw.get("profile")
             if profile is not None:
                 if profile in profiles:
@@ -205,25 +260,28 @@ class _RuleChecker:
                 else:
                     near = [p for p in profiles if p.lower() == profile.lower()] or sorted(profiles)[:5]
                     self.fail(where + ("profile",), f"unknown license profile '{profile}'",
-                              f"defined profiles: {', '.join(near)}" if near else "define it in spec.licenseProfiles")
+                              f"defined profiles: {', '.join(near)}" if near else "define it in spec.licenseProfiles",
+                              doc=doc)
             location = raw.get("usageLocation")
             if location is not None and location not in ISO_3166_ALPHA2:
                 self.fail(where + ("usageLocation",), f"'{location}' is not an ISO 3166-1 country code",
-                          "use the two-letter code, such as US, GB, DE, NO")
+                          "use the two-letter code, such as US, GB, DE, NO", doc=doc)
             if licenses and location is None:
                 self.fail(where + ("usageLocation",), f"user '{upn}' is given licenses but no usageLocation",
-                          "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation")
-            self._prerequisites(where, upn, frozenset(licenses))
-            out[key] = UserSpec(upn=upn, usage_location=location, licenses=frozenset(licenses), index=i)
+                          "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
+                          doc=doc)
+            self._prerequisites(where, upn, frozenset(licenses), doc)
+            out[key] = UserSpec(upn=upn, usage_location=location, licenses=frozenset(licenses), index=i,
+                                origin=entry.origin)
         return out
 
-    def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str]) -> None:
+    def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
         for sku in sorted(licenses):
             missing = catalog.missing_prerequisite(sku, licenses)
             if missing:
                 options = ", ".join(catalog.providers_of(missing))
                 self.fail(where + ("licenses",), f"{sku} for '{upn}' needs {catalog.describe_caps(missing)} "
-                          "on the same user", f"also assign one of: {options}")
+                          "on the same user", f"also assign one of: {options}", doc=doc)
 
     def _skus_need(self, subscriptions: dict[str, Subscription], credits: CreditsSpec | None) -> None:
         for i, raw in enumerate(self.raw.get("subscriptions") or []):

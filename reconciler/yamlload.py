@@ -14,11 +14,12 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from .errors import Problem, ValidationError
+from .longlived import long_lived
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -52,19 +53,30 @@ for _tag, _regexp, _first in (
     _StrictLoader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
 
 
+Where = tuple[str | int, ...]
+
+
 @dataclass
 class Document:
-    """Parsed YAML: plain data plus the node tree to locate any path in it."""
+    """Parsed input: plain data plus a way to locate any path in it.
+
+    A YAML file keeps its node tree (`root`); other formats (JSON and CSV rosters) bring their
+    own `locator`, and may name fields their own way (`field_name`).
+    """
 
     path: str
     data: Any
     root: yaml.Node | None
+    locator: Callable[[Where, bool], tuple[int, int]] | None = None
+    field_name: Callable[[Where], str] | None = None
 
-    def locate(self, where: tuple[str | int, ...], key: bool = False) -> tuple[int, int]:
+    def locate(self, where: Where, key: bool = False) -> tuple[int, int]:
         """(line, col), 1-based, of the node at `where`; of its key when `key` is true.
 
         Walks as deep as the path exists, so a missing field points at its parent.
         """
+        if self.locator is not None:
+            return self.locator(where, key)
         node = self.root
         if node is None:
             return (1, 1)
@@ -81,7 +93,8 @@ class Document:
                 key: bool = False) -> Problem:
         """A Problem located at `where` in this document."""
         line, col = self.locate(where, key=key)
-        return Problem(self.path, line, col, render_path(where), message, hint)
+        field = self.field_name(where) if self.field_name else render_path(where)
+        return Problem(self.path, line, col, field, message, hint)
 
 
 def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
@@ -104,26 +117,31 @@ def render_path(where: tuple[str | int, ...]) -> str:
 
 def load_file(path: str | Path) -> Document:
     """Read and parse one YAML file; raise ValidationError with a location on any problem."""
-    name = str(path)
+    raw, total = read_bytes(path)
+    return load_bytes(raw, str(path), total)
+
+
+def read_bytes(path: str | Path) -> tuple[bytes, int]:
+    """At most MAX_BYTES + 1 bytes of a file, and its size; a located error if it cannot be read."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)  # never read a huge file whole just to refuse it
             total = Path(path).stat().st_size
     except OSError as exc:
-        raise ValidationError([Problem(name, 0, 0, "", f"cannot read file: {exc.strerror or exc}")]) from None
-    return load_bytes(raw, name, total)
+        raise ValidationError([Problem(str(path), 0, 0, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    return raw, total
 
 
-def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
-    """Parse YAML bytes named `name` (used in messages); `total` is the file size when `raw` is a prefix."""
+def decode(raw: bytes, name: str, total: int | None = None) -> str:
+    """UTF-8 text of an input file (without a byte-order mark), or a located error: too big, not UTF-8."""
     if len(raw) > MAX_BYTES:
         line = raw.count(b"\n", 0, MAX_BYTES) + 1
         col = MAX_BYTES - raw.rfind(b"\n", 0, MAX_BYTES)
         size = (total or len(raw)) / (1024 * 1024)
         raise ValidationError([Problem(name, line, col, "", f"the file passes the {MAX_BYTES // (1024 * 1024)} MiB "
                                        f"limit here (it is {size:.1f} MiB)",
-                                       "a spec this large is almost certainly not what you meant to load; "
-                                       "split it into one file per tenant")])
+                                       "a file this large is almost certainly not what you meant to load; "
+                                       "split it (one file per tenant, or several rosters)")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -132,8 +150,13 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
         col = len(raw[line_start:exc.start].decode("utf-8", errors="replace")) + 1  # characters, not bytes
         raise ValidationError([Problem(name, line, col, "", "file is not valid UTF-8",
                                        f"byte 0x{raw[exc.start]:02x}; save the file as UTF-8")]) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+@long_lived
+def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
+    """Parse YAML bytes named `name` (used in messages); `total` is the file size when `raw` is a prefix."""
+    text = decode(raw, name, total)
     try:
         nodes = list(yaml.compose_all(text, Loader=_StrictLoader))
     except yaml.MarkedYAMLError as exc:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from .. import catalog
 from ..catalog import CREDITS_SKU
 from ..errors import PermanentProviderError, ProviderError, TransientProviderError
+from ..longlived import long_lived
 from ..model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, TERMS, AutoRecharge, CreditsState,
                      SubscriptionState, TenantState, UserState)
 from .base import UserWrite, WriteResult
@@ -79,6 +80,7 @@ class GraphProvider:
         if self._client is not None:
             self._client.close()
 
+    @long_lived
     def read_state(self) -> TenantState:
         """Subscriptions and users as Graph sees them; billing fields are unknown."""
         client = self.client
