@@ -101,8 +101,7 @@ def _write_users(actions: list[Action], provider: BatchProvider, journal: Journa
                  finish: Callable[[Outcome], None]) -> None:
     writes = writes_of(actions)
     if journal is not None:
-        for action in actions:
-            journal.intent(action, None)
+        journal.intents(actions)
     keys = list(writes)
     try:
         results = provider.write_users([writes[k] for k in keys])

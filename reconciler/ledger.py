@@ -1,12 +1,14 @@
 """The ledger of applies: one lock per tenant, a journal of every action, and the history.
 
 Kept in SQLite: for the local provider, in the tenant's own database file; for providers with no
-database of their own, in a ledger file beside the run. Writes are committed one by one, so a
-process killed at any instant leaves a journal that says which action was in flight.
+database of their own, in a ledger file beside the run. Writes are committed as they are made,
+so a process killed at any instant leaves a journal that says which action was in flight.
 
 Journal protocol, per action: `intent` (committed before the provider is called), then the
-outcome (done, unchanged, failed, skipped). An intent with no outcome means the process died
-while that action ran: the next apply re-reads the tenant and plans again, and the provider's
+outcome (done, unchanged, failed, skipped). An outcome is committed together with the next
+write (the next action's intent, or the end of the run): one commit per action instead of two,
+and still before the provider is called again. An intent with no outcome means the process died
+while that action ran, or just after it: the next apply re-reads the tenant and plans again, and the provider's
 idempotent writes (absolute seat counts, existence checks, idempotency keys on funds and
 purchases) make sure nothing is bought twice.
 """
@@ -30,6 +32,11 @@ from .errors import TenantctlError
 if TYPE_CHECKING:
     from .apply import Outcome
     from .plan import Action
+
+_INTENT = "INSERT OR REPLACE INTO ledger_journal VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)"
+_OUTCOME = ("INSERT INTO ledger_journal VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (run_id, action_id) DO UPDATE SET outcome = excluded.outcome, "
+            "message = excluded.message, retries = excluded.retries, outcome_at = excluded.outcome_at")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_lock (
@@ -124,14 +131,35 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._outcomes: list[tuple[Any, ...]] = []  # recorded, committed with the next write
 
     def close(self) -> None:
-        """Close the database."""
+        """Write what is pending and close the database."""
+        self._flush()
         self.db.close()
 
     def _write(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        # One statement, one committed transaction: the journal survives a SIGKILL right after.
-        return self.db.execute(sql, args)
+        # One committed transaction: the journal survives a SIGKILL right after.
+        if not self._outcomes:
+            return self.db.execute(sql, args)
+        return self._transaction(lambda: self.db.execute(sql, args))
+
+    def _transaction(self, work: Callable[[], sqlite3.Cursor]) -> sqlite3.Cursor:
+        """`work` and the pending outcomes, committed together."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(_OUTCOME, self._outcomes)
+            cursor = work()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        self._outcomes.clear()
+        return cursor
+
+    def _flush(self) -> None:
+        if self._outcomes:
+            self._transaction(lambda: self.db.execute("SELECT 1"))  # the pending outcomes alone
 
     # ---- the lock ----------------------------------------------------------------------------
 
@@ -182,16 +210,22 @@ class Ledger:
 
     def intent(self, run_id: str, action_id: int, type_: str, address: str, key: str | None) -> None:
         """Record that an action is about to be attempted."""
-        self._write("INSERT OR REPLACE INTO ledger_journal VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)",
-                    (run_id, action_id, type_, address, key, now()))
+        self._write(_INTENT, (run_id, action_id, type_, address, key, now()))
+
+    def intents(self, run_id: str, actions: list[tuple[int, str, str, str | None]]) -> None:
+        """Record that several actions (id, type, address, key) are about to be attempted: one commit."""
+        stamp = now()
+        self._transaction(lambda: self.db.executemany(_INTENT, [(run_id, *a[:3], a[3], stamp) for a in actions]))
 
     def outcome(self, run_id: str, action_id: int, type_: str, address: str, status: str, message: str,
                 retries: int) -> None:
-        """Record how an action ended (skipped actions get a row here without an intent)."""
-        self._write("INSERT INTO ledger_journal VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (run_id, action_id) DO UPDATE SET outcome = excluded.outcome, "
-                    "message = excluded.message, retries = excluded.retries, outcome_at = excluded.outcome_at",
-                    (run_id, action_id, type_, address, now(), status, message, retries, now()))
+        """Record how an action ended (skipped actions get a row here without an intent).
+
+        Committed with the next write, so thousands of skipped actions cost one commit."""
+        stamp = now()
+        self._outcomes.append((run_id, action_id, type_, address, stamp, status, message, retries, stamp))
+        if len(self._outcomes) >= 1000:
+            self._flush()
 
     def finish(self, run_id: str, status: str, summary: str) -> None:
         """Close a run."""
@@ -214,6 +248,7 @@ class Ledger:
 
     def runs(self, limit: int | None = None, status: str | None = None) -> list[RunRecord]:
         """Past runs, newest first."""
+        self._flush()
         sql = "SELECT * FROM ledger_runs" + (" WHERE status = ?" if status else "") + " ORDER BY started DESC, rowid DESC"
         args: tuple[Any, ...] = (status,) if status else ()
         if limit is not None:
@@ -223,6 +258,7 @@ class Ledger:
 
     def actions(self, run_id: str) -> list[dict[str, Any]]:
         """The journal of one run, in action order."""
+        self._flush()
         cols = ("action_id", "type", "address", "idempotency_key", "intent_at", "outcome", "message", "retries",
                 "outcome_at")
         rows = self.db.execute(f"SELECT {', '.join(cols)} FROM ledger_journal WHERE run_id = ? "  # noqa: S608
@@ -251,6 +287,10 @@ class RunJournal:
     def intent(self, action: Action, key: str | None) -> None:
         """Before the provider is called."""
         self.ledger.intent(self.run_id, action.id, action.type, action.address, key)
+
+    def intents(self, actions: list[Action]) -> None:
+        """Before one provider call that performs all of `actions` (none of them keyed)."""
+        self.ledger.intents(self.run_id, [(a.id, a.type, a.address, None) for a in actions])
 
     def outcome(self, outcome: Outcome) -> None:
         """After the action ended or was skipped."""

@@ -52,6 +52,9 @@ class Journal(Protocol):
     def intent(self, action: Action, key: str | None) -> None:
         """Before the provider is called."""
 
+    def intents(self, actions: list[Action]) -> None:
+        """Before one provider call that performs all of `actions`; recorded at once."""
+
     def outcome(self, outcome: Outcome) -> None:
         """After the action ended (or was skipped)."""
 

@@ -1,7 +1,7 @@
 """Never buy twice, never lose a change: the lock, crash-safe apply, history, and faults.
 
 The crash test kills an apply with SIGKILL at every action, at three points each (journal intent
-written, inside the provider's write before it commits, outcome written), then recovers the way a
+recorded, inside the provider's write before it commits, outcome recorded), then recovers the way a
 user would (the stale lock is reported, `force-unlock`, apply again) and checks that the tenant
 ends exactly as a clean apply leaves it: the same seats and licenses, one purchase, one funding.
 The runs are forked from this process (a real process that really dies), which keeps 48 crashes
