@@ -1,4 +1,5 @@
-"""Generated tenants for the benchmarks: a snapshot and three specs (no change, 1 % changed, all changed).
+"""Generated tenants for the benchmarks: a snapshot and three specs (no change, 1 % changed, all changed),
+each also with its users in a CSV roster and in a JSON roster.
 
 The mix is a calling-enabled enterprise: 30 % Microsoft 365 E5, 70 % E3 of whom some have Teams
 Phone Standard, a quarter of Teams Phone holders on a Domestic Calling Plan, and Communications
@@ -8,6 +9,7 @@ generating 100,000 users takes a moment, not a minute.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 SKUS = ("SPE_E5", "SPE_E3", "MCOEV", "MCOPSTN1", "MCOPSTNC")
@@ -56,7 +58,24 @@ def write_tenant(folder: Path, n: int) -> dict[str, Path]:
     head = ["apiVersion: tenantctl/v1", "kind: Tenant", "metadata: {name: bench}", "spec:", "  agreement: EA",
             "  subscriptions:", *subs, "  communicationsCredits: {minimumBalance: 100}", "  users:"]
     for label, every in (("none", 0), ("one_percent", 100), ("all", 1)):
-        users = [_user(i, changed(licenses(i)) if every and i % every == 0 else licenses(i)) for i in range(n)]
+        held = [changed(licenses(i)) if every and i % every == 0 else licenses(i) for i in range(n)]
         paths[label] = folder / f"bench-{label}.yaml"
-        paths[label].write_text("\n".join(head + users) + "\n")
+        paths[label].write_text("\n".join(head + [_user(i, h) for i, h in enumerate(held)]) + "\n")
+        # The same users as rosters the spec names (`- file:`), in CSV and in JSON.
+        for fmt in ("csv", "json"):
+            roster = folder / f"bench-{label}.{fmt}"
+            roster.write_text(_csv(held) if fmt == "csv" else _json(held))
+            paths[f"{label}_{fmt}"] = folder / f"bench-{label}-{fmt}.yaml"
+            paths[f"{label}_{fmt}"].write_text("\n".join(head + [f"    - file: {roster.name}"]) + "\n")
     return paths
+
+
+def _csv(held: list[list[str]]) -> str:
+    rows = ["upn,usageLocation,licenses"] + [f"user{i:06d}@bench.example,US,{';'.join(h)}" for i, h in enumerate(held)]
+    return "\n".join(rows) + "\n"
+
+
+def _json(held: list[list[str]]) -> str:
+    rows = [json.dumps({"upn": f"user{i:06d}@bench.example", "usageLocation": "US", "licenses": h})
+            for i, h in enumerate(held)]
+    return "[\n" + ",\n".join(rows) + "\n]\n"

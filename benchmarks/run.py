@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from generate import write_tenant  # noqa: E402  (benchmarks/generate.py)
+from hotspots import profile, spy  # noqa: E402  (benchmarks/hotspots.py)
 
 TODAY = "2026-11-21"
 
@@ -50,39 +51,72 @@ def timed(args: list[str], env: dict[str, str] | None = None, expect: tuple[int,
     return seconds, usage.ru_maxrss // 1024
 
 
-def measure(name: str, runs: list[tuple[float, int]]) -> dict[str, Any]:
+def measure(name: str, runs: list[tuple[float, int]], form: str = "") -> dict[str, Any]:
     """Median time and the largest peak memory of repeated runs."""
     times = [t for t, _ in runs]
-    return {"name": name, "median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
-            "peak_mib": max(m for _, m in runs)}
+    return {"name": name, "spec": form, "median_s": round(statistics.median(times), 3),
+            "runs_s": [round(t, 3) for t in times], "peak_mib": max(m for _, m in runs)}
 
 
-def bench_size(n: int, repeat: int, work: Path) -> list[dict[str, Any]]:
-    """Parse, plan (no change, 1 %, every user) and apply on the local provider for one tenant size."""
+FORMATS = {"": "inline YAML", "_csv": "CSV roster", "_json": "JSON roster"}
+
+
+def bench_size(n: int, repeat: int, work: Path, profiles: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Parse, plan (no change, 1 %, every user) and apply on the local provider for one tenant size.
+
+    Each spec is measured with its users inline and in a CSV roster (validate and the no-change plan
+    also in a JSON roster); a plan's ratio is to the parse + validate floor of the same spec form.
+    """
     paths = write_tenant(work, n)
     loaded = work / "loaded.db"
     timed(["snapshot", "load", str(paths["snapshot"]), "--provider", f"local:{loaded}"])
     out = []
-    out.append(measure("parse + validate spec", [timed(["validate", str(paths["none"])]) for _ in range(repeat)]))
+    floors = {}
+    for suffix, form in FORMATS.items():
+        floor = measure("parse + validate spec", [timed(["validate", str(paths[f"none{suffix}"])])
+                                                  for _ in range(repeat)], form)
+        floors[form] = floor["median_s"]
+        out.append(floor)
     for label in ("none", "one_percent", "all"):
-        runs = [timed(["plan", str(paths[label]), "--provider", f"local:{loaded}"]) for _ in range(repeat)]
-        out.append(measure(f"plan, {label.replace('_', ' ')} changed".replace("none changed", "no change"), runs))
+        for suffix, form in FORMATS.items():
+            if suffix == "_json" and label != "none":
+                continue
+            args = ["plan", str(paths[label + suffix]), "--provider", f"local:{loaded}"]
+            name = f"plan, {label.replace('_', ' ')} changed".replace("none changed", "no change")
+            item = measure(name, [timed(args) for _ in range(repeat)], form)
+            item["ratio_to_floor"] = round(item["median_s"] / floors[form], 2)
+            out.append(item)
+            if profiles is not None and label == "none" and suffix in ("", "_csv"):
+                profiles[f"{n:,} users: plan, no change ({form})"] = profile(args, _env())
     runs, replans = [], []
+    apply_args = ["apply", str(paths["all"]), "--auto-approve", "--allow-destroy"]
+    db = work / "apply.db"
     for _ in range(repeat):
-        db = work / "apply.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        shutil.copy(loaded, db)
-        runs.append(timed(["apply", str(paths["all"]), "--auto-approve", "--allow-destroy", "--provider", f"local:{db}"]))
+        _fresh_copy(loaded, db)
+        runs.append(timed([*apply_args, "--provider", f"local:{db}"]))
         replans.append(timed(["plan", str(paths["all"]), "--provider", f"local:{db}", "--detailed-exitcode"]))
-    out.append(measure("apply, every user changed (local)", runs))
-    out.append(measure("re-plan after that apply (no change)", replans))
+    out.append(measure("apply, every user changed (local)", runs, FORMATS[""]))
+    out.append(measure("re-plan after that apply (no change)", replans, FORMATS[""]))
+    if profiles is not None:
+        _fresh_copy(loaded, db)
+        profiles[f"{n:,} users: apply, every user changed (local)"] = profile([*apply_args, "--provider",
+                                                                               f"local:{db}"], _env())
     for item in out:
         item["users"] = n
     return out
 
 
-def bench_graph(users: int, latency: float, work: Path) -> dict[str, Any]:
+def _fresh_copy(source: Path, db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(source, db)
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {"TENANTCTL_TODAY": TODAY, "NO_COLOR": "1", **(extra or {})}
+
+
+def bench_graph(users: int, latency: float, work: Path, profiles: dict[str, Any] | None = None) -> dict[str, Any]:
     """Apply `users` license changes through the fake Graph service with a fixed latency per request."""
     from fakegraph import FakeGraph
 
@@ -103,34 +137,77 @@ def bench_graph(users: int, latency: float, work: Path) -> dict[str, Any]:
     fake = FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people,
                      skus=[("SPE_E3", e3.sku_id, users), ("MCOEV", mcoev.sku_id, users)])
     url = fake.start()
+    concurrency = 4
+    args = ["apply", str(spec), "--provider", f"graph:{work / 'graph-ledger.db'}", "--auto-approve"]
+    env = {"TENANTCTL_GRAPH_URL": url, "TENANTCTL_GRAPH_TOKEN": token, "TENANTCTL_GRAPH_CONCURRENCY": str(concurrency)}
     try:
-        concurrency = 4
-        seconds, peak = timed(["apply", str(spec), "--provider", f"graph:{work / 'graph-ledger.db'}", "--auto-approve"],
-                              env={"TENANTCTL_GRAPH_URL": url, "TENANTCTL_GRAPH_TOKEN": token,
-                                   "TENANTCTL_GRAPH_CONCURRENCY": str(concurrency)})
+        seconds, peak = timed(args, env=env)
         requests = len(fake.requests)
         batches = sum(1 for r in fake.requests if r.path.endswith("/$batch"))
+        if profiles is not None:  # again, from the start: the same users, back to E3 alone
+            fake.stop()
+            fake = FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people,
+                             skus=[("SPE_E3", e3.sku_id, users), ("MCOEV", mcoev.sku_id, users)])
+            env["TENANTCTL_GRAPH_URL"] = fake.start()
+            profiles[f"{users:,} users: apply through the fake Graph service"] = profile(args, _env(env))
     finally:
         fake.stop()
     floor = requests * latency / concurrency
     return {"name": f"apply, {users} license changes (fake Graph, {latency * 1000:.0f} ms per request)",
-            "users": users, "median_s": round(seconds, 3), "runs_s": [round(seconds, 3)], "peak_mib": peak,
+            "spec": FORMATS[""], "users": users, "median_s": round(seconds, 3), "runs_s": [round(seconds, 3)], "peak_mib": peak,
             "requests": requests, "batches": batches, "request_bound": math.floor(1.05 * math.ceil(users / 20)),
             "time_floor_s": round(floor, 3), "time_bound_s": round(1.25 * floor, 3), "concurrency": concurrency}
 
 
 def markdown(result: dict[str, Any]) -> str:
-    """The short table the README quotes."""
+    """The short table the README quotes, and the profiles' top entries."""
     lines = [f"Benchmarks of {result['date']} on {result['machine']} (median of {result['repeat']} runs; "
-             "peak RSS of the tenantctl process)", "",
-             "| users | measurement | median | peak memory | note |", "|---:|---|---:|---:|---|"]
+             "peak RSS of the tenantctl process; a plan's ratio is to the parse + validate floor of the same "
+             "spec form)", "",
+             "| users | measurement | users written | median | ratio | peak memory | note |",
+             "|---:|---|---|---:|---:|---:|---|"]
     for m in result["measurements"]:
         note = ""
         if "requests" in m:
             note = (f"{m['requests']} requests (bound {m['request_bound']}); bound on time "
                     f"{m['time_bound_s']:.1f} s")
-        lines.append(f"| {m['users']:,} | {m['name']} | {m['median_s']:.2f} s | {m['peak_mib']} MiB | {note} |")
+        ratio = f"{m['ratio_to_floor']:.2f}x" if "ratio_to_floor" in m else ""
+        lines.append(f"| {m['users']:,} | {m['name']} | {m['spec']} | {m['median_s']:.2f} s | {ratio} | "
+                     f"{m['peak_mib']} MiB | {note} |")
+    lines += ["", "Targets (issue 6; 2 cores, 100,000 users):", "", "| target | measured | status |", "|---|---:|---|"]
+    lines += [f"| {target} | {measured} | {status} |" for target, measured, status in targets(result)]
+    for name, views in result.get("profiles", {}).items():
+        lines += ["", f"Profile (py-spy), {name}: share of samples", "",
+                  "| own time | function | | inclusive | tenantctl function |", "|---:|---|---|---:|---|"]
+        for own, incl in zip(views["self"][:8], views["inclusive"][:8]):
+            lines.append(f"| {own['share']:.1%} | `{own['function']}` | | {incl['share']:.1%} | "
+                         f"`{incl['function']}` |")
     return "\n".join(lines) + "\n"
+
+
+def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(target, measured, met or missed by how much) for the largest tenant and the Graph run."""
+    def verdict(value: float, bound: float) -> str:
+        return "met" if value <= bound else f"missed by {value / bound:.2f}x"
+    out = []
+    largest = max((m["users"] for m in result["measurements"] if "requests" not in m), default=0)
+    for m in result["measurements"]:
+        if m["users"] != largest or "requests" in m:
+            continue
+        if m["name"] in ("plan, no change", "plan, one percent changed"):
+            out.append((f"{m['name']} ({m['spec']}) under 5 s", f"{m['median_s']:.2f} s", verdict(m["median_s"], 5)))
+            out.append((f"{m['name']} ({m['spec']}) at most 1.5x the floor", f"{m['ratio_to_floor']:.2f}x",
+                        verdict(m["ratio_to_floor"], 1.5)))
+        elif m["name"].startswith("apply"):
+            out.append(("apply of every user (local) under 15 s", f"{m['median_s']:.2f} s", verdict(m["median_s"], 15)))
+            out.append(("its peak memory under 1 GiB", f"{m['peak_mib']} MiB", verdict(m["peak_mib"], 1024)))
+    for m in result["measurements"]:
+        if "requests" in m:
+            out.append((f"Graph requests at most {m['request_bound']}", str(m["requests"]),
+                        verdict(m["requests"], m["request_bound"])))
+            out.append((f"Graph time at most {m['time_bound_s']:.1f} s", f"{m['median_s']:.2f} s",
+                        verdict(m["median_s"], m["time_bound_s"])))
+    return out
 
 
 def main() -> None:
@@ -140,19 +217,30 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--graph-users", type=int, default=20000)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profiles of the largest size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--render", type=Path, metavar="JSON", help="only write the Markdown of a saved result")
     args = parser.parse_args()
+    if args.render:
+        args.render.with_suffix(".md").write_text(markdown(json.loads(args.render.read_text())))
+        return
     measurements = []
+    profiles: dict[str, Any] | None = None if args.no_profile else {}
+    if profiles is not None and spy() is None:
+        print("py-spy is not installed (pip install py-spy): no profiles", file=sys.stderr)
+        profiles = None
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (int(s) for s in args.sizes.split(",") if s):
+        for n in sizes:
             print(f"{n} users ...", file=sys.stderr, flush=True)
-            measurements += bench_size(n, args.repeat, Path(tmp) / str(n))
+            measurements += bench_size(n, args.repeat, Path(tmp) / str(n), profiles if n == max(sizes) else None)
         if args.graph_users:
             print(f"fake Graph, {args.graph_users} changes ...", file=sys.stderr, flush=True)
             (Path(tmp) / "graph").mkdir()
-            measurements.append(bench_graph(args.graph_users, args.latency, Path(tmp) / "graph"))
+            measurements.append(bench_graph(args.graph_users, args.latency, Path(tmp) / "graph", profiles))
     result = {"date": date.today().isoformat(), "machine": f"{os.cpu_count()} cores, {platform.python_version()}, "
-              f"{platform.machine()}", "repeat": args.repeat, "measurements": measurements}
+              f"{platform.machine()}", "repeat": args.repeat, "measurements": measurements,
+              "profiles": profiles or {}}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / result["date"]
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")

@@ -591,6 +591,9 @@ class _Handler(BaseHTTPRequestHandler):
     """Turns HTTP into Recorded requests and Replies into HTTP; keep-alive friendly."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body are written separately; without TCP_NODELAY, Nagle holds the body back until
+    # the client's delayed ACK (40 ms) arrives: a stall per response that real Graph does not have.
+    disable_nagle_algorithm = True
     fake: FakeGraph
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature is inherited
@@ -623,15 +626,20 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         rec = Recorded(self.command, unquote(split.path), parse_qs(split.query, keep_blank_values=True),
                        dict(self.headers.items()), None)
+        arrived = time.monotonic()
         with fake._lock:
             fake.requests.append(rec)
         if fake.latency:
-            time.sleep(fake.latency)
+            time.sleep(fake.latency / 2)
         try:
             reply = fake.serve(rec, raw)
         except Exception as exc:  # a bug in the fake must still answer, not hang the client
             reply = Reply(500, _error_body("InternalServerError", f"fakegraph: {exc!r}"))
         rec.status = reply.status
+        if fake.latency:
+            # A fixed latency: the answer leaves `latency` after the request arrived, however long the
+            # fake itself took (it is slower than Graph; its own time is not the client's to pay).
+            time.sleep(max(0.0, arrived + fake.latency - time.monotonic()))
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
