@@ -69,6 +69,13 @@ def test_a_roster_plans_exactly_like_the_inline_users(cli: Any, workdir: Path, s
     assert again.code == 0 and "No changes" in again.out
 
 
+def test_the_shipped_roster_example_plans_like_its_inline_twin(cli: Any) -> None:
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "--provider", "local:t.db").code == 0
+    inline = cli("plan", SPECS / "contoso.yaml", "--provider", "local:t.db", "--format", "json")
+    rostered = cli("plan", EXAMPLES / "rosters" / "contoso.yaml", "--provider", "local:t.db", "--format", "json")
+    assert rostered.code == 0 and rostered.out == inline.out, rostered.err
+
+
 def test_a_user_missing_from_the_tenant_is_named_by_its_roster_line(cli: Any, workdir: Path) -> None:
     spec = split_spec("contoso", workdir, "csv")
     with open(workdir / "rosters" / "people.csv", "a", encoding="utf-8") as handle:
