@@ -27,9 +27,12 @@ def long_lived(build: Callable[P, R]) -> Callable[P, R]:
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:
         _enter()
         try:
-            return build(*args, **kwargs)
-        finally:
-            _leave()
+            built = build(*args, **kwargs)
+        except BaseException:
+            _leave(keep=False)  # what a failed build made is garbage: leave it to the collector
+            raise
+        _leave(keep=True)
+        return built
     return paused
 
 
@@ -42,11 +45,12 @@ def _enter() -> None:
         _depth += 1
 
 
-def _leave() -> None:
+def _leave(keep: bool) -> None:
     global _depth
     with _lock:
         _depth -= 1
         if _depth == 0:
-            gc.freeze()
+            if keep:
+                gc.freeze()
             if _resume:
                 gc.enable()

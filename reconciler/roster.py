@@ -15,21 +15,19 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import json
 import re
 from dataclasses import dataclass, field
-from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import Problem, ValidationError
+from .jsonroster import json_users
 from .longlived import long_lived
 from .yamlload import Document, Where, decode, load_bytes, read_bytes, render_path
 
 COLUMNS = ("upn", "usageLocation", "licenses", "profile")
 SUFFIXES = (".csv", ".json", ".yaml", ".yml")
 _LICENSE_SPLIT = re.compile(r"[;,\s]+")
-_WS = re.compile(r"[ \t\n\r]*")
 
 
 def resolve(spec_path: str, ref: str) -> tuple[Path, str]:
@@ -41,10 +39,13 @@ def resolve(spec_path: str, ref: str) -> tuple[Path, str]:
     folder = Path(spec_path).parent
     if Path(ref).is_absolute():
         raise ValueError("a roster path must be relative to the spec's folder")
-    base = folder.resolve()
-    target = (base / ref).resolve()
+    try:
+        base = folder.resolve()
+        target = (base / ref).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long
+        raise ValueError(f"cannot follow '{ref}': {getattr(exc, 'strerror', None) or exc}") from None
     if not target.is_relative_to(base):
-        raise ValueError(f"'{ref}' leaves the spec's folder; keep rosters beside the spec or in a folder below it")
+        raise ValueError(f"'{ref}' leaves the spec's folder; keep rosters in the spec's folder or one below it")
     name = str(folder / ref) if str(folder) != "." else ref
     return target, name
 
@@ -62,7 +63,7 @@ class Roster:
 @long_lived
 def load_roster(path: Path, name: str) -> Roster:
     """The roster at `path`; ValidationError if it cannot be read as a list of users at all."""
-    raw, total = read_bytes(path)
+    raw, total = read_bytes(path, name)
     text = decode(raw, name, total)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -70,7 +71,8 @@ def load_roster(path: Path, name: str) -> Roster:
     if not text.strip():
         raise ValidationError([Problem(name, 1, 1, "", "roster is empty", "write a list of users, or [] for none")])
     if suffix == ".json":
-        return _json(text, name)
+        users, lines, locate = json_users(text, name)
+        return Roster(Document(name, users, None, locate, render_path), lines)
     doc = load_bytes(raw, name, total)
     if not isinstance(doc.data, list):
         raise ValidationError([doc.problem((), "expected a list of users", "each item as in spec.users: "
@@ -83,60 +85,73 @@ def load_roster(path: Path, name: str) -> Roster:
 
 
 def _csv(text: str, name: str) -> Roster:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # The csv module ends lines at \r, \n or \r\n; so do the line numbers, once all are \n.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     lines = text.split("\n")
     header: list[str | None] = []
     header_line = 0
     rows: list[dict[str, Any]] = []
-    starts: list[int] = []
+    spans: list[tuple[int, int]] = []  # each row's first and last line (a quoted cell may span lines)
     problems: list[Problem] = []
     previous = 0
     try:
         for record in reader:
-            line, previous = previous + 1, reader.line_num
+            first, previous = previous + 1, reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
             if not header_line:
-                header_line = line
-                header = _header(record, name, line, lines[line - 1], problems)
+                header_line = first
+                header = _header(record, name, first, _record(lines, first, previous), problems)
                 continue
             if len(record) > len(header):
-                cells = _cell_starts(lines[line - 1])
-                problems.append(Problem(name, line, cells[min(len(header), len(cells) - 1)] + 1, "",
+                body = _record(lines, first, previous)
+                cells = _cell_starts(body)
+                problems.append(Problem(name, *_position(body, first, cells[len(header)]), "",
                                         f"this row has {len(record)} cells but the header names {len(header)} "
                                         "columns", "separate licenses with ; (SPE_E5;MCOEV), or quote a cell "
                                         "that holds commas"))
             rows.append(_row(header, record))
-            starts.append(line)
+            spans.append((first, previous))
     except csv.Error as exc:
-        problems.append(Problem(name, reader.line_num, 1, "", f"malformed CSV: {exc}"))
-    if not header_line:
+        problems.append(Problem(name, reader.line_num, 1, "", f"malformed CSV: {exc}",
+                                "a quoted cell must end with a quote followed by a comma or the line's end"))
+    if not header_line and not problems:
         problems.append(Problem(name, 1, 1, "", "roster is empty", "the first line names the columns: "
                                 + ",".join(COLUMNS)))
-    if not header_line or "upn" not in header or None in header:
+    if problems and (not header_line or "upn" not in header or None in header):
         raise ValidationError(problems)  # without the columns, no row can be read
     columns = list(header)
 
     def locate(where: Where, key: bool) -> tuple[int, int]:
-        if not where or not isinstance(where[0], int) or not 0 <= where[0] < len(starts):
+        if not where or not isinstance(where[0], int) or not 0 <= where[0] < len(spans):
             return (header_line, 1)
-        line = starts[where[0]]
+        first, last = spans[where[0]]
         if len(where) < 2 or where[1] not in columns:
-            return (line, 1)
-        text_line = lines[line - 1]
-        cells = _cell_starts(text_line)
+            return (first, 1)
+        body = _record(lines, first, last)
+        cells = _cell_starts(body) + [len(body) + 1]
         index = columns.index(str(where[1]))
-        col = cells[index] if index < len(cells) else len(text_line)
+        start = cells[index] if index < len(cells) - 1 else len(body)
         if len(where) > 2 and isinstance(where[2], int):
-            end = cells[index + 1] - 1 if index + 1 < len(cells) else len(text_line)
-            tokens = list(re.finditer(r"[^;,\s\"]+", text_line[col:end]))
+            tokens = list(re.finditer(r"[^;,\s\"]+", body[start:cells[index + 1] - 1]))
             if where[2] < len(tokens):
-                col += tokens[where[2]].start()
-        return (line, col + 1)
+                start += tokens[where[2]].start()
+        return _position(body, first, start)
 
     def field_name(where: Where) -> str:
         return str(where[1]) if len(where) > 1 else ""
-    return Roster(Document(name, rows, None, locate, field_name), starts, problems)
+    return Roster(Document(name, rows, None, locate, field_name), [first for first, _ in spans], problems)
+
+
+def _record(lines: list[str], first: int, last: int) -> str:
+    """The text of a CSV record that runs from line `first` to line `last`."""
+    return "\n".join(lines[first - 1:last])
+
+
+def _position(body: str, first: int, offset: int) -> tuple[int, int]:
+    """(line, col) of `offset` in a record's text that starts on line `first`."""
+    return first + body.count("\n", 0, offset), offset - body.rfind("\n", 0, offset)
 
 
 def _header(record: list[str], name: str, line: int, text: str, problems: list[Problem]) -> list[str | None]:
@@ -154,7 +169,9 @@ def _header(record: list[str], name: str, line: int, text: str, problems: list[P
         if column is None:
             near = difflib.get_close_matches(cell.strip(), COLUMNS, n=1, cutoff=0.5)
             hint = f"did you mean '{near[0]}'?" if near else "columns: " + ",".join(COLUMNS)
-            problems.append(Problem(name, line, col, "", f"unknown column '{cell.strip()}'", hint))
+            what = f"unknown column '{cell.strip()}'" if cell.strip() else f"column {k + 1} of the header has no name"
+            problems.append(Problem(name, line, col, "", what, hint if cell.strip() else
+                                    "name it, or remove the trailing comma"))
         elif column in out:
             problems.append(Problem(name, line, col, "", f"column '{column}' appears twice"))
         out.append(column)
@@ -175,143 +192,22 @@ def _row(header: list[str | None], record: list[str]) -> dict[str, Any]:
     return user
 
 
-def _cell_starts(line: str) -> list[int]:
-    """Offsets where each cell of one CSV line starts (commas inside quotes do not count)."""
-    starts, quoted = [0], False
-    for pos, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
+def _cell_starts(text: str) -> list[int]:
+    """Offsets where each cell of a CSV record starts, read as the csv module reads it: a quote
+    opens a quoted cell only as the cell's first character, and "" inside one is a quote."""
+    starts, quoted, at_start, pos = [0], False, True, 0
+    while pos < len(text):
+        char = text[pos]
+        if quoted:
+            if char == '"' and text[pos + 1:pos + 2] == '"':
+                pos += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"' and at_start:
+            quoted = True
+        elif char == ",":
             starts.append(pos + 1)
+            at_start, pos = True, pos + 1
+            continue
+        at_start, pos = False, pos + 1
     return starts
-
-
-# ---- JSON ----------------------------------------------------------------------------------------
-
-
-def _json(text: str, name: str) -> Roster:
-    """Parse element by element, so each user's offset is known without a second pass."""
-    duplicated = False
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal duplicated
-        out = dict(items)
-        duplicated = duplicated or len(out) < len(items)
-        return out
-    decoder = json.JSONDecoder(object_pairs_hook=pairs)
-    offsets: list[int] = []
-    users: list[Any] = []
-    try:
-        pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
-        if text[pos] != "[":
-            decoder.raw_decode(text, pos)  # malformed JSON is reported as such first
-            raise ValidationError([_at(name, text, pos, "expected a list of users", 'a roster holds a list: '
-                                       '[{"upn": "ada@contoso.com", "usageLocation": "GB", "licenses": [...]}]')])
-        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-        while text[pos] != "]":
-            offsets.append(pos)
-            user, pos = decoder.raw_decode(text, pos)
-            users.append(user)
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            if text[pos] == ",":
-                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-            elif text[pos] != "]":
-                raise json.JSONDecodeError("expected ',' or ']'", text, pos)
-        if text[pos + 1:].strip():
-            raise json.JSONDecodeError("extra data after the list", text, _WS.match(text, pos + 1).end())  # type: ignore[union-attr]
-    except json.JSONDecodeError as exc:
-        raise ValidationError([Problem(name, exc.lineno, exc.colno, "", f"malformed JSON: {exc.msg}")]) from None
-    except IndexError:
-        raise ValidationError([_at(name, text, len(text), "malformed JSON: the list is not closed")]) from None
-    except RecursionError:
-        raise ValidationError([Problem(name, 1, 1, "", "malformed JSON: nested too deeply")]) from None
-    starts = _lines_of(text, offsets)
-    if duplicated:
-        raise ValidationError(_duplicates(text, name, offsets))
-
-    def locate(where: Where, key: bool) -> tuple[int, int]:
-        if not where or not isinstance(where[0], int) or not 0 <= where[0] < len(offsets):
-            return _line_col(text, 0)
-        found = _find(text, offsets[where[0]], where[1:], key)
-        return _line_col(text, found)
-    return Roster(Document(name, users, None, locate, render_path), starts)
-
-
-def _find(text: str, pos: int, where: Where, key: bool) -> int:
-    """Offset of the value at `where` inside the JSON value at `pos` (of its key when `key`), as deep
-    as the path exists. Only called to report an error, and only within one user."""
-    found = pos
-    for n, step in enumerate(where):
-        hit = _child_at(text, pos, step)
-        if hit is None:
-            break
-        key_pos, pos = hit
-        found = key_pos if key and n == len(where) - 1 and key_pos is not None else pos
-    return found
-
-
-def _child_at(text: str, pos: int, step: str | int) -> tuple[int | None, int] | None:
-    """(key offset, value offset) of child `step` of the object or array at `pos`."""
-    for key_pos, name, value_pos, _ in _children(text, pos):
-        if name == step:
-            return key_pos, value_pos
-    return None
-
-
-def _children(text: str, pos: int) -> Iterator[tuple[int | None, str | int, int, int]]:
-    """(key offset or None, key or index, value offset, value end) of each child of a container."""
-    opener = text[pos]
-    if opener not in "[{":
-        return
-    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-    index = 0
-    skip = json.JSONDecoder()
-    while text[pos] not in "]}":
-        key_pos: int | None = None
-        name: str | int = index
-        if opener == "{":
-            key_pos = pos
-            name, pos = scanstring(text, pos + 1)
-            pos = _WS.match(text, _WS.match(text, pos).end() + 1).end()  # type: ignore[union-attr]
-        _, end = skip.raw_decode(text, pos)
-        yield key_pos, name, pos, end
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-        if text[pos] == ",":
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-        index += 1
-
-
-def _duplicates(text: str, name: str, offsets: list[int]) -> list[Problem]:
-    problems = []
-    for i, offset in enumerate(offsets):
-        stack: list[tuple[int, Where]] = [(offset, (i,))]
-        while stack:
-            pos, path = stack.pop()
-            seen: set[Any] = set()
-            for key_pos, key, value_pos, _ in _children(text, pos):
-                if key_pos is not None and key in seen:
-                    line, col = _line_col(text, key_pos)
-                    problems.append(Problem(name, line, col, render_path(path + (key,)), f"duplicate key '{key}'",
-                                            "JSON keeps only the last one, which would silently change what is "
-                                            "applied; remove one"))
-                seen.add(key)
-                stack.append((value_pos, path + (key,)))
-    return problems
-
-
-def _lines_of(text: str, offsets: list[int]) -> list[int]:
-    lines, line, last = [], 1, 0
-    for offset in offsets:
-        line += text.count("\n", last, offset)
-        last = offset
-        lines.append(line)
-    return lines
-
-
-def _line_col(text: str, pos: int) -> tuple[int, int]:
-    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
-
-
-def _at(name: str, text: str, pos: int, message: str, hint: str = "") -> Problem:
-    line, col = _line_col(text, pos)
-    return Problem(name, line, col, "", message, hint)

@@ -83,7 +83,8 @@ def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tup
     except ValueError as exc:
         return [], [doc.problem(where + ("file",), str(exc))]
     if not path.is_file():
-        return [], [doc.problem(where + ("file",), f"roster '{ref}' not found",
+        what = "is not a file" if path.exists() else "not found"
+        return [], [doc.problem(where + ("file",), f"roster '{ref}' {what}",
                                 f"looked for {name}; paths are relative to the spec's folder")]
     if path in read:
         return [], [doc.problem(where + ("file",), f"roster '{ref}' is listed twice",

@@ -11,7 +11,9 @@ Stricter than yaml.safe_load on purpose, because a silently misread spec changes
 from __future__ import annotations
 
 import math
+import operator
 import re
+from itertools import accumulate, count
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +27,10 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_NODES = 2_000_000  # expanded nodes; a 100,000-user spec is about 1 million
 MAX_BYTES = 32 * 1024 * 1024  # a 100,000-user spec is about 10 MB
+MAX_DEPTH = 100  # nesting; a spec is about six levels deep
+_BRACKETS = re.compile(r"[\[\]{}]")
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_WEIGHTS = bytes.maketrans(b"[{]}", bytes([2, 2, 0, 0]))
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -121,14 +127,15 @@ def load_file(path: str | Path) -> Document:
     return load_bytes(raw, str(path), total)
 
 
-def read_bytes(path: str | Path) -> tuple[bytes, int]:
-    """At most MAX_BYTES + 1 bytes of a file, and its size; a located error if it cannot be read."""
+def read_bytes(path: str | Path, name: str | None = None) -> tuple[bytes, int]:
+    """At most MAX_BYTES + 1 bytes of a file, and its size; an error naming `name` if it cannot be read."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)  # never read a huge file whole just to refuse it
             total = Path(path).stat().st_size
     except OSError as exc:
-        raise ValidationError([Problem(str(path), 0, 0, "", f"cannot read file: {exc.strerror or exc}")]) from None
+        raise ValidationError([Problem(name or str(path), 0, 0, "", f"cannot read file: {exc.strerror or exc}")]) \
+            from None
     return raw, total
 
 
@@ -157,12 +164,19 @@ def decode(raw: bytes, name: str, total: int | None = None) -> str:
 def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
     """Parse YAML bytes named `name` (used in messages); `total` is the file size when `raw` is a prefix."""
     text = decode(raw, name, total)
+    deep = _too_deep(raw, text)
+    if deep is not None:
+        line, col = text.count("\n", 0, deep) + 1, deep - text.rfind("\n", 0, deep)
+        raise ValidationError([Problem(name, line, col, "", f"nested more than {MAX_DEPTH} levels deep",
+                                       "a spec is a few levels deep; this looks like a generated or hostile file")])
     try:
         nodes = list(yaml.compose_all(text, Loader=_StrictLoader))
     except yaml.MarkedYAMLError as exc:
         raise ValidationError([_syntax_problem(name, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise ValidationError([Problem(name, 0, 0, "", f"malformed YAML: {exc}")]) from None
+    except RecursionError:  # block nesting, which the bracket count below does not see
+        raise ValidationError([Problem(name, 0, 0, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
     while len(nodes) > 1 and _is_empty(nodes[-1]):
         nodes.pop()  # a trailing `---` opens no real document
     if not nodes or _is_empty(nodes[0]):
@@ -174,10 +188,32 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
                                        "file holds several YAML documents; one per file",
                                        "put each tenant in its own file")])
     converter = _Converter(name)
-    data = converter.convert(nodes[0])
+    try:
+        data = converter.convert(nodes[0])
+    except RecursionError:
+        raise ValidationError([Problem(name, 0, 0, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
     if converter.found:
         raise ValidationError(converter.problems(nodes[0]))
     return Document(name, data, nodes[0])
+
+
+def _too_deep(raw: bytes, text: str) -> int | None:
+    """Where flow collections ([ and {) nest deeper than MAX_DEPTH in `text`, if they do.
+
+    libyaml's composer recurses in C: a few hundred thousand [ in a row overflow the stack and kill
+    the process before any error can be reported. Counting brackets (in comments and strings too) is
+    rough, but a real spec is a few levels deep, far below the limit. The count runs in C over the
+    bytes (25 ms for 100,000 users); only a file that fails it is scanned again for the place.
+    """
+    brackets = raw.translate(None, _NOT_BRACKETS).translate(_WEIGHTS)  # [ and { weigh 2, ] and } 0
+    if max(map(operator.sub, accumulate(brackets), count(1)), default=0) <= MAX_DEPTH:  # opened - closed
+        return None
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            return match.start()
+    return None
 
 
 def _is_empty(node: yaml.Node | None) -> bool:

@@ -150,6 +150,22 @@ BAD = [
         ("not valid UTF-8", "0xf8")),
     Bad("csv_missing_prerequisite", "csv", HEAD + "ada@contoso.com,GB,MCOPSTN1,\n", "roster", 2, 20, "licenses",
         ("MCOPSTN1 for 'ada@contoso.com' needs",)),
+    Bad("csv_lone_cr_line_ends", "csv", "upn,usageLocation\rada@contoso.com,GBR\r", "roster", 2, 17, "usageLocation",
+        ("'GBR' is not valid",)),
+    Bad("csv_cell_over_two_lines", "csv", HEAD + 'ada@contoso.com,GB,"ENTERPRISEPREMIUM\nBOGUS",\n', "roster", 3, 1,
+        "licenses", ("unknown SKU 'BOGUS'",)),
+    Bad("csv_quote_inside_a_cell", "csv", HEAD + 'o"brien@contoso.com,XX,,\n', "roster", 2, 21, "usageLocation",
+        ("'XX' is not an ISO 3166-1 country code",)),
+    Bad("csv_unnamed_column", "csv", "upn,usageLocation,licenses,profile,\n", "roster", 1, 36, "",
+        ("column 5 of the header has no name",)),
+    Bad("csv_unclosed_quote", "csv", HEAD + 'ada@contoso.com,GB,"ENTERPRISEPREMIUM\n', "roster", 2, 1, "",
+        ("malformed CSV", "unexpected end of data")),
+    Bad("json_trailing_comma", "json", '[{"upn": "ada@contoso.com"},]', "roster", 1, 29, "", ("trailing comma",)),
+    Bad("json_huge_number", "json", '[{"upn": ' + "1" * 5000 + "}]", "roster", 1, 2, "", ("Exceeds the limit",)),
+    Bad("json_unpaired_surrogate", "json", '[{"upn": "\\ud800da@contoso.com"}]', "roster", 1, 1, "[0]",
+        ("half a character",)),
+    Bad("yaml_too_deep", "yaml", "- upn: ada@contoso.com\n  licenses: " + "[" * 200 + "]" * 200 + "\n", "roster", 2,
+        113, "", ("nested more than 100 levels",)),
     Bad("json_malformed", "json", '[\n  {"upn": "ada@contoso.com" "usageLocation": "GB"}\n]', "roster", 2, 29, "",
         ("malformed JSON",)),
     Bad("json_not_a_list", "json", '{"users": []}', "roster", 1, 1, "", ("expected a list of users",)),
@@ -204,6 +220,22 @@ def test_a_bad_roster_gets_one_located_error(workdir: Path, case: Bad) -> None:
     assert problem.field == case.field, problem.render()
     for fragment in case.fragments:
         assert fragment in problem.render(), problem.render()
+
+
+@pytest.mark.parametrize("make", ["loop", "folder"])
+def test_a_roster_path_that_is_no_file_is_reported_in_the_spec(workdir: Path, make: str) -> None:
+    spec = split_spec("contoso", workdir, "csv")
+    roster = workdir / "rosters" / "people.csv"
+    roster.unlink()
+    if make == "loop":
+        roster.symlink_to("people.csv")
+    else:
+        roster.mkdir()
+    with pytest.raises(ValidationError) as caught:
+        load_spec(spec)
+    [problem] = caught.value.problems
+    assert problem.file == str(spec) and problem.field == "spec.users[1].file", problem.render()
+    assert ("cannot follow" if make == "loop" else "is not a file") in problem.message
 
 
 def test_a_bad_roster_through_the_cli_applies_nothing(cli: Any, workdir: Path) -> None:

@@ -129,11 +129,11 @@ class LocalProvider:
         sets: dict[str | None, frozenset[str]] = {None: frozenset()}
         users = {}
         for key, upn, loc, joined in self.db.execute(
-                "SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(sku, ' ') FROM "
+                "SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(sku, char(31)) FROM "
                 "(SELECT sku FROM user_licenses l WHERE l.upn_key = u.upn_key ORDER BY sku)) FROM users u"):
             held = sets.get(joined)
             if held is None:
-                held = sets[joined] = frozenset(joined.split(" "))
+                held = sets[joined] = frozenset(joined.split("\x1f"))  # unit separator: never in a SKU
             users[key] = UserState(upn=upn, usage_location=loc, licenses=held)
         consumed = dict(self.db.execute("SELECT sku, n FROM consumed").fetchall())
         subscriptions = {
