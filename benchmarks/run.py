@@ -134,8 +134,10 @@ def bench_graph(users: int, latency: float, work: Path, profiles: dict[str, Any]
     lines += [f"    - {{upn: {p['userPrincipalName']}, usageLocation: US, licenses: [MCOEV]}}" for p in people]
     spec.write_text("\n".join(lines) + "\n")
     token = fake_jwt(tenant)
-    fake = FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people,
-                     skus=[("SPE_E3", e3.sku_id, users), ("MCOEV", mcoev.sku_id, users)])
+    def new_fake() -> FakeGraph:
+        return FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people,
+                         skus=[("SPE_E3", e3.sku_id, users), ("MCOEV", mcoev.sku_id, users)])
+    fake = new_fake()
     url = fake.start()
     concurrency = 4
     args = ["apply", str(spec), "--provider", f"graph:{work / 'graph-ledger.db'}", "--auto-approve"]
@@ -146,8 +148,7 @@ def bench_graph(users: int, latency: float, work: Path, profiles: dict[str, Any]
         batches = sum(1 for r in fake.requests if r.path.endswith("/$batch"))
         if profiles is not None:  # again, from the start: the same users, back to E3 alone
             fake.stop()
-            fake = FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people,
-                             skus=[("SPE_E3", e3.sku_id, users), ("MCOEV", mcoev.sku_id, users)])
+            fake = new_fake()
             env["TENANTCTL_GRAPH_URL"] = fake.start()
             profiles[f"{users:,} users: apply through the fake Graph service"] = profile(args, _env(env))
     finally:

@@ -11,7 +11,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from .errors import Problem, ValidationError
-from .yamlload import Where, render_path
+from .yamlload import Where, line_col, render_path
 
 _WS = re.compile(r"[ \t\n\r]*")
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # JSON's escape for half of a surrogate pair
@@ -72,9 +72,9 @@ def json_users(text: str, name: str) -> tuple[list[Any], list[int], Callable[[Wh
 
     def locate(where: Where, key: bool) -> tuple[int, int]:
         if not where or not isinstance(where[0], int) or not 0 <= where[0] < len(offsets):
-            return _line_col(text, 0)
+            return line_col(text, 0)
         found = _find(text, offsets[where[0]], where[1:], key)
-        return _line_col(text, found)
+        return line_col(text, found)
     return users, starts, locate
 
 
@@ -139,7 +139,7 @@ def _duplicates(text: str, name: str, offsets: list[int]) -> list[Problem]:
             seen: set[Any] = set()
             for key_pos, key, value_pos, _ in _children(text, pos):
                 if key_pos is not None and key in seen:
-                    line, col = _line_col(text, key_pos)
+                    line, col = line_col(text, key_pos)
                     problems.append(Problem(name, line, col, render_path(path + (key,)), f"duplicate key '{key}'",
                                             "JSON keeps only the last one, which would silently change what is "
                                             "applied; remove one"))
@@ -157,10 +157,6 @@ def _lines_of(text: str, offsets: list[int]) -> list[int]:
     return lines
 
 
-def _line_col(text: str, pos: int) -> tuple[int, int]:
-    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
-
-
 def _at(name: str, text: str, pos: int, message: str, hint: str = "") -> Problem:
-    line, col = _line_col(text, pos)
+    line, col = line_col(text, pos)
     return Problem(name, line, col, "", message, hint)

@@ -23,10 +23,9 @@ from typing import Any
 from .errors import Problem, ValidationError
 from .jsonroster import json_users
 from .longlived import long_lived
-from .yamlload import Document, Where, decode, load_bytes, read_bytes, render_path
+from .yamlload import Document, Where, decode, line_col, load_bytes, read_bytes, render_path
 
 COLUMNS = ("upn", "usageLocation", "licenses", "profile")
-SUFFIXES = (".csv", ".json", ".yaml", ".yml")
 _LICENSE_SPLIT = re.compile(r"[;,\s]+")
 
 
@@ -151,7 +150,8 @@ def _record(lines: list[str], first: int, last: int) -> str:
 
 def _position(body: str, first: int, offset: int) -> tuple[int, int]:
     """(line, col) of `offset` in a record's text that starts on line `first`."""
-    return first + body.count("\n", 0, offset), offset - body.rfind("\n", 0, offset)
+    line, col = line_col(body, offset)
+    return first + line - 1, col
 
 
 def _header(record: list[str], name: str, line: int, text: str, problems: list[Problem]) -> list[str | None]:

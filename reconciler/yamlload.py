@@ -166,7 +166,7 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
     text = decode(raw, name, total)
     deep = _too_deep(raw, text)
     if deep is not None:
-        line, col = text.count("\n", 0, deep) + 1, deep - text.rfind("\n", 0, deep)
+        line, col = line_col(text, deep)
         raise ValidationError([Problem(name, line, col, "", f"nested more than {MAX_DEPTH} levels deep",
                                        "a spec is a few levels deep; this looks like a generated or hostile file")])
     try:
@@ -195,6 +195,11 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
     if converter.found:
         raise ValidationError(converter.problems(nodes[0]))
     return Document(name, data, nodes[0])
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """(line, col), 1-based, of a character offset in `text`."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _too_deep(raw: bytes, text: str) -> int | None:
