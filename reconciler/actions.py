@@ -8,8 +8,8 @@ from typing import Any
 FORMAT_VERSION = "1"
 
 ACTION_TYPES = ("purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go", "set_auto_recharge",
-                "add_funds", "set_usage_location", "assign_license", "remove_license")
-MONEY_ACTIONS = frozenset({"purchase_subscription", "set_seats", "add_funds"})
+                "add_funds", "set_usage_location", "assign_license", "remove_license", "schedule_seats")
+MONEY_ACTIONS = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "add_funds"})
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,9 @@ class Builder:
 
     def diag(self, severity: str, code: str, message: str, address: str = "") -> None:
         self.diagnostics.append(Diagnostic(severity, code, message, address))
+
+    def not_readable(self, address: str, field: str, wanted: str) -> None:
+        """Say that a managed value is not compared because the provider cannot read it (never drift)."""
+        self.diag("info", "not_readable", f"{address}: {field} cannot be read through this provider, so it is not "
+                  f"compared (the spec wants {wanted}); check it in the Microsoft 365 admin center under Billing > "
+                  "Your products", address)

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from .batches import apply_in_waves
 from .errors import PermanentProviderError, ProviderError, TransientProviderError
-from .model import AutoRecharge, money
+from .model import AutoRecharge
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
 from .plan import Action, Plan
 from .providers.base import BatchProvider, Provider
@@ -48,14 +48,14 @@ def execute(action: Action, provider: Provider, plan: Plan) -> bool:
                                               idempotency_key(plan, action))
     if kind == "set_seats":
         return provider.set_seats(parts[1], after["seats"])
+    if kind == "schedule_seats":
+        return provider.schedule_seats(parts[1], after["seats"])
     if kind == "set_term":
         return provider.set_term(parts[1], after["term"], after["billingFrequency"])
     if kind == "set_pay_as_you_go":
         return provider.set_pay_as_you_go(parts[1], after["payAsYouGo"])
     if kind == "set_auto_recharge":
-        return provider.set_auto_recharge(AutoRecharge(
-            enabled=after["enabled"], trigger_below=money(after["triggerBelow"]) if "triggerBelow" in after else None,
-            amount=money(after["amount"]) if "amount" in after else None))
+        return provider.set_auto_recharge(AutoRecharge.from_dict(after))
     if kind == "add_funds":
         return provider.add_funds(Decimal(str(after["amount"])), idempotency_key(plan, action))
     if kind == "set_usage_location":

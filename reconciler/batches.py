@@ -32,7 +32,10 @@ def next_wave(pending: list[Action], done: set[int]) -> tuple[list[Action], list
     in_wave: dict[int, str | None] = {}
     for action in pending:  # plan order is topological: dependencies come first
         user = user_of(action)
-        if all(d in done or (d in in_wave and user is not None and in_wave[d] == user) for d in action.depends_on):
+        # A write sets the location before its license call, so a move that waits for the user's
+        # own removal (a license sold only where they are leaving) goes in a later wave.
+        merges = user is not None and action.type != "set_usage_location"
+        if all(d in done or (merges and d in in_wave and in_wave[d] == user) for d in action.depends_on):
             wave.append(action)
             in_wave[action.id] = user
         else:

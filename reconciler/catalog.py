@@ -31,10 +31,21 @@ class Sku:
     requires_any: frozenset[str] = frozenset()  # empty: no prerequisite
     pay_as_you_go: bool = False  # tagged "PAY-AS-YOU-GO AVAILABLE"
     agreements: frozenset[str] | None = None  # None: any agreement
-    needs_credits: bool = False
+    needs_credits: bool = False  # used only with Communications Credits set up (any agreement)
+    # No included minutes: prepaid agreements pay every minute from credits; MCA and NCE pay them
+    # after use, through the pay-as-you-go (overage) option.
+    minutes_billed: bool = False
+    countries: frozenset[str] | None = None  # usage locations it may be assigned in; None: anywhere
 
 
 _AGREEMENTS_EA = frozenset({"EA"})
+# Agreements whose calls are paid from a prepaid Communications Credits balance; MCA and NCE are
+# billed after use instead (docs/rules.md).
+PREPAID_CREDITS = frozenset({"EA", "MOSA"})
+# "Pay-As-You-Go Calling Plan Zone 1: for users in the United States and Puerto Rico, United
+# Kingdom, and Canada" (Microsoft Teams Calling Plans).
+_ZONE_1 = frozenset({"US", "PR", "GB", "CA"})
+_SUITE_WITH_CALLING = frozenset({TEAMS_PHONE, CALLING_PLAN, AUDIO_CONFERENCING})
 
 _SKUS = (
     Sku("ENTERPRISEPREMIUM", "c7df2760-2c81-4ef7-b578-5b5392b571df", "Office 365 E5",
@@ -59,7 +70,19 @@ _SKUS = (
         provides=frozenset({CALLING_PLAN}), requires_any=frozenset({TEAMS_PHONE}), pay_as_you_go=True),
     Sku("Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)",
         "9b196e97-5830-4c2e-adc2-1e10ebf5dee5", "Teams Calling Plan pay-as-you-go (zone 1, US)",
-        provides=frozenset({CALLING_PLAN}), requires_any=frozenset({TEAMS_PHONE}), pay_as_you_go=True),
+        provides=frozenset({CALLING_PLAN}), requires_any=frozenset({TEAMS_PHONE}), pay_as_you_go=True,
+        minutes_billed=True, countries=_ZONE_1),
+    # Suites that include a calling plan, from Microsoft's licensing table (2025-10-29).
+    Sku("SPE_E5_CALLINGMINUTES", "a91fc4e0-65e5-4266-aa76-4037509c1626", "Microsoft 365 E5 with Calling Minutes",
+        provides=_SUITE_WITH_CALLING, pay_as_you_go=True),
+    Sku("Microsoft_365_E5_EEA_(no_Teams)_with_Calling_Minutes", "6ee4114a-9b2d-4577-9e7a-49fa43d222d3",
+        "Microsoft 365 E5 EEA (no Teams) with Calling Minutes", provides=_SUITE_WITH_CALLING, pay_as_you_go=True),
+    Sku("BUSINESS_VOICE_MED2", "a6051f20-9cbc-47d2-930d-419183bf6cf1", "Microsoft 365 Business Voice",
+        provides=_SUITE_WITH_CALLING, pay_as_you_go=True),
+    Sku("BUSINESS_VOICE_MED2_TELCO", "08d7bce8-6e16-490e-89db-1d508e5e9609", "Microsoft 365 Business Voice (US)",
+        provides=_SUITE_WITH_CALLING, pay_as_you_go=True),
+    Sku("BUSINESS_VOICE", "e5a17adf-8f0d-4b57-bc14-d331235f9307", "Microsoft 365 Business Voice (UK)",
+        provides=_SUITE_WITH_CALLING, pay_as_you_go=True),
     Sku("MCOMEETADV", "0c266dff-15dd-4b49-8397-2bb16070ed52", "Microsoft 365 Audio Conferencing",
         provides=frozenset({AUDIO_CONFERENCING})),
     Sku("MCOMEETACPEA", "df9561a4-4969-4e6a-8e73-c601b68ec077", "Audio Conferencing Pay-Per-Minute (EA)",
@@ -113,6 +136,33 @@ def missing_prerequisite(sku: str, held: frozenset[str] | set[str]) -> frozenset
     if entry.requires_any & capabilities(set(held) - {sku}):
         return frozenset()
     return entry.requires_any
+
+
+@cache
+def uses_credits(sku: str) -> bool:
+    """True for SKUs that may need Communications Credits set up first (MCOPSTNC, pay-per-minute,
+    minutes billed from credits): their assignments go after the credits in a plan."""
+    entry = CATALOG.get(sku)
+    return entry is not None and (entry.needs_credits or entry.minutes_billed)
+
+
+def needs_credits(sku: str, agreement: str) -> bool:
+    """True when `sku` works under `agreement` only with Communications Credits set up."""
+    entry = CATALOG.get(sku)
+    return entry is not None and (entry.needs_credits or (entry.minutes_billed and agreement in PREPAID_CREDITS))
+
+
+PAY_PER_MINUTE_CONFERENCING = "MCOMEETACPEA"
+
+
+def needs_credits_license(held: frozenset[str]) -> bool:
+    """True when `held` calls or dials out of meetings paid from credits but lacks MCOPSTNC.
+
+    Pay-per-minute audio conferencing users need no Communications Credits license for it (seed 001).
+    """
+    if CREDITS_SKU in held:
+        return False
+    return bool(capabilities(held - {PAY_PER_MINUTE_CONFERENCING}) & {CALLING_PLAN, AUDIO_CONFERENCING})
 
 
 def providers_of(caps: frozenset[str]) -> list[str]:

@@ -169,7 +169,7 @@ def prices_cmd(currency: str) -> int:
     for sku, price in prices.per_seat.items():
         click.echo(f"{sku:<62} {amount(price):>9}")
     factors = ", ".join(f"{term} x{factor}" for term, factor in prices.term_factors.items())
-    click.echo(f"# term factors: {factors}")
+    click.echo(f"# term factors: {factors}; an annual or 3-year term billed monthly x{prices.monthly_billing_factor}")
     return EXIT_OK
 
 

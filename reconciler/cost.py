@@ -1,7 +1,8 @@
 """What a plan costs: monthly list cost before and after, per action and in total, plus one-time funds.
 
 Pure, like the planner. Seats are what Microsoft bills, so only purchases, seat changes and term
-changes move the monthly cost; assignments use seats already paid for. Funds added to
+changes move the monthly cost (a change scheduled for the renewal from that date: `starts`);
+assignments use seats already paid for. Funds added to
 Communications Credits are a one-time charge. Turning pay-as-you-go overage on has no fixed fee
 (minutes are billed as used), so it costs 0 here and the renderers say so.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .model import PriceList, TenantState, money, money_out
+from .model import BALANCE, DEFAULT_BILLING, DEFAULT_TERM, AutoRecharge, PriceList, TenantState, money, money_out
 
 CENTS = Decimal("0.01")
 
@@ -27,6 +28,8 @@ class Change(Protocol):
     @property
     def address(self) -> str: ...
     @property
+    def before(self) -> dict[str, Any] | None: ...
+    @property
     def after(self) -> dict[str, Any] | None: ...
 
 
@@ -37,10 +40,14 @@ class ActionCost:
     action_id: int
     monthly_delta: Decimal | None
     one_time: Decimal = Decimal(0)
+    starts: str | None = None  # a change at renewal: its date, or "renewal" when the date is unknown
 
     def to_dict(self) -> dict[str, Any]:
-        """The public JSON form."""
-        return {"monthly_delta": _out(self.monthly_delta), "one_time": _out(self.one_time)}
+        """The public JSON form; `starts` only for a change that waits for the renewal."""
+        out: dict[str, Any] = {"monthly_delta": _out(self.monthly_delta), "one_time": _out(self.one_time)}
+        if self.starts is not None:
+            out["starts"] = self.starts
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class CostEstimate:
     @classmethod
     def from_dict(cls, data: dict[str, Any], per_action: dict[int, dict[str, Any]]) -> CostEstimate:
         """Read back what to_dict wrote (a saved plan)."""
-        actions = tuple(ActionCost(i, _in(c["monthly_delta"]), _in(c["one_time"]) or Decimal(0))
+        actions = tuple(ActionCost(i, _in(c["monthly_delta"]), _in(c["one_time"]) or Decimal(0), c.get("starts"))
                         for i, c in sorted(per_action.items()))
         return cls(data["currency"], data["prices_as_of"], money(data["monthly_before"]),
                    money(data["monthly_after"]), money(data["one_time"]), actions, tuple(data["unpriced"]),
@@ -96,40 +103,67 @@ def estimate(actions: tuple[Change, ...], state: TenantState, prices: PriceList,
 
     Subscriptions the spec does not manage never change, so they are left out of the totals.
     """
-    held = {sku: (s.seats, s.term) for sku, s in state.subscriptions.items() if sku in managed}
+    held = {sku: (s.seats, s.term, s.billing_frequency) for sku, s in state.subscriptions.items() if sku in managed}
     unpriced = {sku for sku in held if sku not in prices.per_seat}
     before = _total(held, prices)
     costs: list[ActionCost] = []
     one_time = Decimal(0)
+    balance = state.credits.balance(state.today) if state.credits else Decimal(0)
     for action in actions:
         sku = action.address.removeprefix("subscription/")
         after = action.after or {}
-        if action.type == "add_funds":
-            amount = money(after["amount"])
+        if action.type in ("add_funds", "set_auto_recharge"):
+            amount = _funds_bought(action, balance, BALANCE not in state.unknown)
+            balance += amount
             one_time += amount
-            costs.append(ActionCost(action.id, Decimal(0), amount))
+            if amount or action.type == "add_funds":
+                costs.append(ActionCost(action.id, Decimal(0), amount))
             continue
-        if action.type not in ("purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go"):
+        if action.type not in ("purchase_subscription", "set_seats", "schedule_seats", "set_term",
+                               "set_pay_as_you_go"):
             continue
-        old = held.get(sku, (0, after.get("term", "P1Y")))
-        new = {"purchase_subscription": (after.get("seats", 0), after.get("term", "P1Y")),
-               "set_seats": (after.get("seats", 0), old[1]),
-               "set_term": (old[0], after.get("term", old[1]))}.get(action.type, old)
+        old = held.get(sku, (0, after.get("term", DEFAULT_TERM), after.get("billingFrequency", DEFAULT_BILLING)))
+        new = {"purchase_subscription": (after.get("seats", 0), after.get("term", DEFAULT_TERM),
+                                         after.get("billingFrequency", DEFAULT_BILLING)),
+               "set_seats": (after.get("seats", 0), old[1], old[2]),
+               "schedule_seats": (after.get("seats", 0), old[1], old[2]),
+               "set_term": (old[0], after.get("term", old[1]), after.get("billingFrequency", old[2]))
+               }.get(action.type, old)
         held[sku] = new
         after_cost, before_cost = prices.monthly(sku, *new), prices.monthly(sku, *old)
+        starts = (after.get("effective") or "renewal") if action.type == "schedule_seats" else None
         if after_cost is None or before_cost is None:
             unpriced.add(sku)
-            costs.append(ActionCost(action.id, None))
+            costs.append(ActionCost(action.id, None, starts=starts))
         else:
-            costs.append(ActionCost(action.id, after_cost - before_cost))
+            costs.append(ActionCost(action.id, after_cost - before_cost, starts=starts))
     return CostEstimate(prices.currency, prices.as_of, before, _total(held, prices), one_time, tuple(costs),
                         tuple(sorted(unpriced)), tuple(sorted(prices.overrides)))
 
 
-def _total(held: dict[str, tuple[int, str]], prices: PriceList) -> Decimal:
+def _funds_bought(action: Change, balance: Decimal, balance_known: bool) -> Decimal:
+    """Credits an action buys at once: a top-up, or the recharge that turning auto-recharge on triggers.
+
+    With the balance unknown, a change that could trigger a recharge is counted as if it did, so
+    `maxFundsPerApply` fails safe.
+    """
+    after = action.after or {}
+    if action.type == "add_funds":
+        return money(after["amount"])
+    new = AutoRecharge.from_dict(after)
+    old = AutoRecharge.from_dict(action.before) if action.before else None
+    if balance_known:
+        buys = new.buys_now(old, balance)
+    else:
+        buys = new.enabled and new.trigger_below is not None and (
+            old is None or not old.enabled or old.trigger_below is None or new.trigger_below > old.trigger_below)
+    return new.amount or Decimal(0) if buys else Decimal(0)
+
+
+def _total(held: dict[str, tuple[int, str, str]], prices: PriceList) -> Decimal:
     total = Decimal(0)
-    for sku, (seats, term) in held.items():
-        cost = prices.monthly(sku, seats, term)
+    for sku, (seats, term, billing) in held.items():
+        cost = prices.monthly(sku, seats, term, billing)
         if cost is not None:
             total += cost
     return total

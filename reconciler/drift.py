@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from .model import AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, TERMS, TenantSpec, TenantState, money_out
+from .model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CANCELLATION_WINDOW_DAYS, CURRENCY, PAY_AS_YOU_GO, SCHEDULED,
+                    TERMS, TenantSpec, TenantState, money_out)
 from .plan import Diagnostic, Plan
 
 DRIFT_FORMAT_VERSION = "1"
@@ -41,6 +42,7 @@ class DriftReport:
     health: tuple[Diagnostic, ...]
     unknown: tuple[str, ...] = field(default=())
     resources: tuple[str, ...] = ()  # every managed resource compared, drifted or not
+    scheduled: tuple[dict[str, Any], ...] = ()  # changes waiting for a renewal that match the spec: not drift
 
     @property
     def drifted(self) -> bool:
@@ -51,7 +53,7 @@ class DriftReport:
         """The public JSON drift report (format_version 1)."""
         return {"format_version": DRIFT_FORMAT_VERSION, "tenant": self.tenant, "drifted": self.drifted,
                 "resources": list(self.resources), "items": [i.to_dict() for i in self.items],
-                "unknown": list(self.unknown),
+                "unknown": list(self.unknown), "scheduled": list(self.scheduled),
                 "diagnostics": [d.to_dict() for d in self.diagnostics],
                 "health": [h.to_dict() for h in self.health]}
 
@@ -62,11 +64,23 @@ def drift_report(plan: Plan, spec: TenantSpec, state: TenantState) -> DriftRepor
     # A license a group grants against the spec is drift no action can fix: reported, not planned.
     items += tuple(DriftItem(d.address, d.code, None, {"sku": d.address.rsplit("/", 1)[1], "via": "group"})
                    for d in plan.diagnostics if d.code == "license_from_group")
-    # `not_readable` diagnostics say what `unknown` lists; the report says it once.
-    diagnostics = tuple(d for d in plan.diagnostics if d.code != "not_readable")
+    # `not_readable` and `seats_scheduled` say what `unknown` and `scheduled` list; the report says it once.
+    diagnostics = tuple(d for d in plan.diagnostics if d.code not in ("not_readable", "seats_scheduled"))
     return DriftReport(tenant=plan.tenant, items=items, diagnostics=diagnostics,
                        health=tuple(health_warnings(spec, state)), unknown=unknown_fields(spec, state),
-                       resources=managed_resources(spec, items))
+                       resources=managed_resources(spec, items), scheduled=scheduled_changes(spec, state))
+
+
+def scheduled_changes(spec: TenantSpec, state: TenantState) -> tuple[dict[str, Any], ...]:
+    """Seat changes waiting for the renewal that are what the spec wants (as planned, never drift)."""
+    out = []
+    for sku in sorted(spec.subscriptions):
+        live = state.subscriptions.get(sku)
+        pending = live.scheduled if live else None
+        if live is not None and pending is not None and pending.seats == spec.subscriptions[sku].seats != live.seats:
+            out.append({"address": f"subscription/{sku}", "seats": live.seats, "scheduled": pending.seats,
+                        "effective": pending.effective.isoformat() if pending.effective else None})
+    return tuple(out)
 
 
 def unknown_fields(spec: TenantSpec, state: TenantState) -> tuple[str, ...]:
@@ -79,6 +93,9 @@ def unknown_fields(spec: TenantSpec, state: TenantState) -> tuple[str, ...]:
             out.append(f"subscription/{sku}.term")
         if PAY_AS_YOU_GO in state.unknown and spec.subscriptions[sku].pay_as_you_go is not None:
             out.append(f"subscription/{sku}.payAsYouGo")
+        if SCHEDULED in state.unknown and spec.subscriptions[sku].seats < state.subscriptions[sku].seats \
+                and spec.agreement in CANCELLATION_WINDOW_DAYS:
+            out.append(f"subscription/{sku}.scheduled")
     if spec.credits is not None and state.credits is not None:
         if spec.credits.auto_recharge is not None and AUTO_RECHARGE in state.unknown:
             out.append(AUTO_RECHARGE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from . import catalog
 from .actions import Builder
@@ -28,6 +29,9 @@ class Seats:
     action: dict[str, int] = field(default_factory=dict)  # purchase or increase to wait for
     free: dict[str, int] = field(default_factory=dict)  # seats free when assignments start
     deferred: dict[str, tuple[int, int]] = field(default_factory=dict)  # decreases after a swap
+    decreased: dict[str, int] = field(default_factory=dict)  # the set_seats that lowers seats now
+    after_credits: list[str] = field(default_factory=list)  # purchases that wait for the credits
+    scheduled: dict[str, tuple[int, int, date | None]] = field(default_factory=dict)  # at renewal: before, after, when
 
 
 def split_removals(changes: list[UserChange]) -> tuple[list[tuple[UserChange, str]], list[tuple[UserChange, str]]]:
@@ -81,6 +85,7 @@ class AssignContext:
     removal_ids: dict[str, list[int]]
     late_removals: Counter[str]  # per SKU, how many seats swaps free at the end
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    waiting_keys: set[tuple[str, str]] = field(default_factory=set)  # (user, SKU) waiting for a swap
     per_user: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -88,8 +93,11 @@ class AssignContext:
 Waiting = tuple[UserChange, str, int | None]
 
 
-def assignments(changes: list[UserChange], b: Builder, ctx: AssignContext) -> list[Waiting]:
+def assignments(changes: list[UserChange], b: Builder, ctx: AssignContext, credits_phase: bool) -> list[Waiting]:
     """Assignments, prerequisites first; returns those that must wait for a swap to free a seat.
+
+    `credits_phase` picks the SKUs that need Communications Credits (they go after the credits
+    are set up) or all the others.
 
     An assignment beyond the seats free at the start takes a seat a removal frees: the n-th such
     assignment depends on the n-th removal of that SKU, so a failed removal skips it (linear).
@@ -97,10 +105,10 @@ def assignments(changes: list[UserChange], b: Builder, ctx: AssignContext) -> li
     waits until after the swaps, and so do that user's licenses that need it.
     """
     taken: Counter[str] = Counter()
-    items = sorted(((c, sku) for c in changes for sku in c.add),
+    items = sorted(((c, sku) for c in changes for sku in c.add if catalog.uses_credits(sku) == credits_phase),
                    key=lambda item: (catalog.tier(item[1]), item[0].key, item[1]))
     waiting: list[Waiting] = []
-    waiting_keys: set[tuple[str, str]] = set()
+    waiting_keys = ctx.waiting_keys
     for c, sku in items:
         beyond = taken[sku] - ctx.seats.free.get(sku, 0)  # negative free: a decrease used those removals
         taken[sku] += 1
@@ -132,8 +140,7 @@ def _assign(c: UserChange, sku: str, seat_dep: int | None, b: Builder, ctx: Assi
         deps.append(ctx.seats.action[sku])
     if seat_dep is not None:
         deps.append(seat_dep)
-    entry = catalog.CATALOG.get(sku)
-    if entry is not None and entry.needs_credits:
+    if catalog.uses_credits(sku):
         deps.extend(ctx.credit_ids)
     deps.extend(ctx.ids[(c.key, other)] for other in _prerequisites_added(c, sku) if (c.key, other) in ctx.ids)
     action_id = b.add("assign_license", f"user/{c.upn}/{sku}", None, {"sku": sku}, False, deps)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .drift import DriftReport
-from .plan import Plan
+from .plan import Action, Plan
 from .render import amount, brief, cost_note, describe, signed, summary_line, symbol
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -127,6 +127,12 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
         blocks.append(Block((f":warning: **{len(plan.destructive)} destructive action(s):**", ""),
                             tuple(f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip()
                                   for a in plan.destructive), ("",), heading))
+    commitments = [a for a in plan.actions if a.type == "set_term"]
+    if commitments:
+        blocks.append(Block((f":warning: **{len(commitments)} commitment change(s)** (term or billing frequency; "
+                             "priced from the renewal):", ""),
+                            tuple(f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() + _priced(plan, a)
+                                  for a in commitments), ("",), heading))
     manual = [a for a in plan.actions if a.manual]
     if manual:
         steps = [f"- [ ] `{a.type}` `{a.address}` {describe(a)}: " + " ".join(
@@ -142,6 +148,12 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
                          + (" (manual)" if a.manual else ""))
         blocks.append(fold(f"All {len(plan.actions)} actions", lines, heading, fence="diff"))
     return blocks
+
+
+def _priced(plan: Plan, action: Action) -> str:
+    cost = plan.cost.for_action(action.id) if plan.cost else None
+    note = cost_note(cost) if cost else ""
+    return f" [{note}]" if note else ""
 
 
 def _cost_table(plan: Plan) -> list[str]:
@@ -173,6 +185,9 @@ def drift_blocks(report: DriftReport) -> list[Block]:
                                          for i in report.items), ("",), heading, table))
     notes = [f"- **{d.severity}** `{d.code}`: {d.message}" for d in list(report.diagnostics) + list(report.health)]
     notes += [f"- `{name}`: unknown (the provider cannot read it; not drift)" for name in report.unknown]
+    notes += [f"- `{s['address']}`: seats {s['seats']} -> {s['scheduled']} at the renewal "
+              f"({s['effective'] or 'date unknown'}), scheduled as the spec wants (not drift)"
+              for s in report.scheduled]
     if notes:
         blocks.append(Block((), tuple(notes), ("",), heading))
     return blocks

@@ -7,8 +7,8 @@ Money is Decimal: funds and balances are summed and compared, and 0.1 + 0.2 must
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,14 @@ AGREEMENTS = ("MCA", "NCE", "EA", "MOSA")
 AGREEMENT, CURRENCY = "tenant.agreement", "tenant.currency"
 TERMS, PAY_AS_YOU_GO = "subscriptions.term", "subscriptions.payAsYouGo"
 AUTO_RECHARGE, BALANCE = "communicationsCredits.autoRecharge", "communicationsCredits.balance"
-UNKNOWABLE = (AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, AUTO_RECHARGE, BALANCE)
-BILLING_WRITE_ROLES = frozenset({"BillingAccountOwner", "BillingAccountContributor"})
+# A seat change scheduled for the renewal (and which seats are still refundable): Graph reads neither.
+SCHEDULED = "subscriptions.scheduled"
+UNKNOWABLE = (AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, AUTO_RECHARGE, BALANCE, SCHEDULED)
+BILLING_ROLES = "tenant.billingRoles"  # roles of the identity that applies; unknown: not checked before apply
+# Agreements whose seat decreases are refunded only within days of the seats being added; later
+# decreases take effect at renewal (docs/rules.md).
+CANCELLATION_WINDOW_DAYS = {"NCE": 7, "MCA": 7}
+TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 
 
 def money(value: Any) -> Decimal:
@@ -41,15 +47,25 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# What a purchase commits to when the spec leaves term or billing frequency out (shown in the plan).
+DEFAULT_TERM, DEFAULT_BILLING = "P1Y", "monthly"
+
+
 @dataclass(frozen=True)
 class Subscription:
-    """A subscription as declared or observed. `pay_as_you_go` None means "not managed"."""
+    """A subscription as declared. None means "not managed" (term, billing frequency, pay-as-you-go):
+    a commitment is never changed because the spec left it out."""
 
     sku: str
     seats: int
-    term: str = "P1Y"
-    billing_frequency: str = "monthly"
+    term: str | None = None
+    billing_frequency: str | None = None
     pay_as_you_go: bool | None = None
+
+    @property
+    def purchase_term(self) -> tuple[str, str]:
+        """Term and billing frequency to buy with: the declared ones, else the documented defaults."""
+        return self.term or DEFAULT_TERM, self.billing_frequency or DEFAULT_BILLING
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,25 @@ class AutoRecharge:
     enabled: bool
     trigger_below: Decimal | None = None
     amount: Decimal | None = None
+
+    def buys_now(self, before: AutoRecharge | None, balance: Decimal) -> bool:
+        """True when switching from `before` to these settings buys `amount` at once.
+
+        The tenant recharges when the balance is below the trigger, so turning auto-recharge on
+        (or raising the trigger) over a balance already below it is a purchase. A balance that
+        was already below an enabled trigger has had its recharge (or its failure): no new one.
+        """
+        if not self.enabled or self.trigger_below is None or self.amount is None or balance >= self.trigger_below:
+            return False
+        return not (before is not None and before.enabled and before.trigger_below is not None
+                    and balance < before.trigger_below)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AutoRecharge:
+        """Read the YAML/JSON form (a spec, a snapshot, a plan action)."""
+        return cls(enabled=data["enabled"],
+                   trigger_below=money(data["triggerBelow"]) if data.get("triggerBelow") is not None else None,
+                   amount=money(data["amount"]) if data.get("amount") is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML/JSON form."""
@@ -98,14 +133,23 @@ class PriceList:
     source: str = ""
     per_seat: dict[str, Decimal] = field(default_factory=dict)
     term_factors: dict[str, Decimal] = field(default_factory=dict)
+    # Paying a multi-month term month by month costs more than paying it up front (docs/rules.md).
+    monthly_billing_factor: Decimal = Decimal(1)
     overrides: frozenset[str] = frozenset()
 
-    def monthly(self, sku: str, seats: int, term: str) -> Decimal | None:
-        """What `seats` seats of `sku` on `term` cost per month, or None when the SKU has no price."""
+    def factor(self, term: str, billing_frequency: str) -> Decimal:
+        """The price multiplier of a term and billing frequency against an annual term paid up front."""
+        factor = self.term_factors.get(term, Decimal(1))
+        if term != "P1M" and billing_frequency == "monthly":
+            factor *= self.monthly_billing_factor
+        return factor
+
+    def monthly(self, sku: str, seats: int, term: str, billing_frequency: str) -> Decimal | None:
+        """What `seats` seats of `sku` cost per month on `term` billed so, or None when the SKU has no price."""
         price = self.per_seat.get(sku)
         if price is None:
             return None
-        return price * seats * self.term_factors.get(term, Decimal(1))
+        return price * seats * self.factor(term, billing_frequency)
 
     def spec_overrides(self) -> dict[str, Decimal]:
         """The prices the spec declared (part of what the spec means)."""
@@ -198,8 +242,28 @@ class CreditsState:
 
 
 @dataclass(frozen=True)
+class RefundableSeats:
+    """Seats still inside their cancellation window: they may be removed, with a refund, until `until`."""
+
+    seats: int
+    until: date
+
+
+@dataclass(frozen=True)
+class ScheduledSeats:
+    """A seat count that takes effect at renewal (`effective`; None when the renewal date is unknown)."""
+
+    seats: int
+    effective: date | None
+
+
+@dataclass(frozen=True)
 class SubscriptionState:
-    """An observed subscription; `consumed` is how many users hold its SKU."""
+    """An observed subscription; `consumed` is how many users hold its SKU.
+
+    `term_end` is the renewal date, `refundable` the seats that may still be removed now (None
+    for both: unknown), `scheduled` a seat change waiting for the renewal.
+    """
 
     sku: str
     seats: int
@@ -207,11 +271,31 @@ class SubscriptionState:
     billing_frequency: str = "monthly"
     pay_as_you_go: bool = False
     consumed: int = 0
+    term_end: date | None = None
+    refundable: tuple[RefundableSeats, ...] | None = None
+    scheduled: ScheduledSeats | None = None
 
     @property
     def free(self) -> int:
         """Seats not assigned to anyone."""
         return self.seats - self.consumed
+
+    def refundable_now(self, today: date) -> int | None:
+        """How many seats may be removed now (inside their window), or None when unknown."""
+        if self.refundable is None:
+            return None
+        return min(self.seats, sum(r.seats for r in self.refundable if r.until >= today))
+
+    def renewed(self, today: date, window_days: int | None) -> SubscriptionState:
+        """The subscription after every renewal due by `today` (auto-renew on): the scheduled seat
+        count takes effect (never below the seats in use) and a new cancellation window opens."""
+        state = self
+        while state.term_end is not None and state.term_end <= today:
+            seats = max(state.scheduled.seats, state.consumed) if state.scheduled else state.seats
+            window = (RefundableSeats(seats, state.term_end + timedelta(days=window_days)),) if window_days else None
+            state = replace(state, seats=seats, scheduled=None, refundable=window,
+                            term_end=add_months(state.term_end, TERM_MONTHS.get(state.term, 12)))
+        return state
 
 
 @dataclass(frozen=True)
@@ -234,7 +318,7 @@ class TenantState:
     today: date
     tenant_id: str | None = None
     currency: str = "USD"
-    billing_roles: tuple[str, ...] = ()
+    billing_roles: tuple[str, ...] | None = None  # None: not known, so not checked before apply
     subscriptions: dict[str, SubscriptionState] = field(default_factory=dict)
     credits: CreditsState | None = None
     users: dict[str, UserState] = field(default_factory=dict)  # keyed by upn.lower()

@@ -3,35 +3,40 @@
 Pure: no I/O, no provider, no clock (the state carries `today`). The same inputs give the same
 plan byte for byte, so a plan can be reviewed, saved, diffed and tested without a tenant.
 
-Order (each phase sorted by a stable key):
+Order (each phase sorted by a stable key), following Microsoft's set-up order for calling
+(seed 004: calling plans to users, then credits for the organization, then MCOPSTNC):
   1. removals that free seats, dependents first (MCOPSTNC before its calling plan);
-  2. subscriptions: purchases, seat changes (decreases after the removals that allow them),
-     terms, pay-as-you-go;
-  3. Communications Credits: auto-recharge, funds;
-  4. usage locations;
-  5. assignments, prerequisites first (Teams Phone, then calling plan, then MCOPSTNC);
-  6. removals of a prerequisite that a new license replaces on the same user (a swap);
-  7. assignments whose seat only such a swap frees.
+  2. subscriptions (subscriptions.py): purchases, seat changes (decreases after the removals
+     that allow them), terms, pay-as-you-go;
+  3. usage locations;
+  4. assignments that need no credits, prerequisites first (Teams Phone, then calling plan);
+  5. Communications Credits (credits.py): auto-recharge, funds; then purchases of what bills
+     against them (pay-per-minute);
+  6. assignments that need credits (MCOPSTNC, pay-per-minute, the pay-as-you-go calling plan);
+  7. removals of a prerequisite that a new license replaces on the same user (a swap);
+  8. assignments whose seat only such a swap frees; decreases a swap allows; seat changes
+     scheduled for the renewal (seats.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from . import catalog, guardrails, manual
+from . import catalog, guardrails, manual, roles
 from .actions import ACTION_TYPES, FORMAT_VERSION, MONEY_ACTIONS, Action, Builder, Diagnostic
-from .catalog import CREDITS_SKU
 from .cost import CostEstimate, estimate
+from .credits import credits_licenses, plan_credits
 from .digest import spec_digest, state_digest
 from .guardrails import GuardrailCheck
-from .licenses import (AssignContext, Seats, UserChange, assign_after_swaps, assignments, check_swap_cycles,
-                       removals, split_removals)
+from .licenses import (AssignContext, UserChange, assign_after_swaps, assignments, check_swap_cycles, removals,
+                       split_removals)
 from .longlived import long_lived
-from .model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, TERMS, AutoRecharge, TenantSpec,
-                    TenantState, money_out)
+from .manual import ManualContext
+from .model import AGREEMENT, CURRENCY, TERMS, TenantSpec, TenantState
+from .seats import schedule
+from .subscriptions import buy_after_credits, plan_subscriptions
 
 __all__ = ["ACTION_TYPES", "FORMAT_VERSION", "MONEY_ACTIONS", "Action", "Diagnostic", "Plan", "compute_plan"]
 
@@ -94,21 +99,29 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     removal_ids: dict[str, list[int]] = defaultdict(list)
     early, late = split_removals(changes)
     removals(early, b, removal_ids, {})
-    seats = _subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
-    credit_ids = _credits(spec, state, changes, b)
+    seats = plan_subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
     location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
                                  {"usageLocation": state.users[c.key].usage_location},
-                                 {"usageLocation": c.location})
+                                 {"usageLocation": c.location}, False, _leaving_zone(c, b))
                     for c in changes if c.location is not None}
-    ctx = AssignContext(seats, credit_ids, location_ids, removal_ids, Counter(sku for _, sku in late))
-    waiting = assignments(changes, b, ctx)
+    ctx = AssignContext(seats, [], location_ids, removal_ids, Counter(sku for _, sku in late))
+    # Microsoft's set-up order: calling plans and audio conferencing first, then credits for the
+    # organization, then what needs the credits (MCOPSTNC, pay-per-minute, pay-as-you-go minutes).
+    waiting = assignments(changes, b, ctx, credits_phase=False)
+    ctx.credit_ids = plan_credits(spec, state, changes, b)
+    buy_after_credits(spec, seats, b, ctx.credit_ids)
+    waiting += assignments(changes, b, ctx, credits_phase=True)
+    credits_licenses(spec, state, changes, b)
     check_swap_cycles(late, waiting, b)
     removals(late, b, removal_ids, ctx.per_user)
     assign_after_swaps(waiting, b, ctx)
     for sku, (before, after) in sorted(seats.deferred.items()):
         # A decrease that a swap makes possible waits for the swap's removal.
-        b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True, removal_ids[sku])
-    actions = manual.mark(tuple(b.actions), state.manual)
+        seats.decreased[sku] = b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True,
+                                     removal_ids[sku])
+    schedule(seats, b)
+    actions = manual.mark(tuple(b.actions), state.manual, ManualContext.of(spec, state))
+    _role_diagnostics(actions, state, spec.agreement, b)
     cost = estimate(actions, _priced_as_declared(spec, state), spec.prices, spec.managed_skus)
     checks = guardrails.check(spec.guardrails, actions, cost, overrides)
     _guardrail_diagnostics(checks, b)
@@ -120,10 +133,33 @@ def _priced_as_declared(spec: TenantSpec, state: TenantState) -> TenantState:
     """The state to price: a term the provider cannot read is taken to be the one the spec declares."""
     if TERMS not in state.unknown:
         return state
-    subs = {sku: replace(live, term=spec.subscriptions[sku].term,
-                         billing_frequency=spec.subscriptions[sku].billing_frequency)
+    subs = {sku: replace(live, term=spec.subscriptions[sku].purchase_term[0],
+                         billing_frequency=spec.subscriptions[sku].purchase_term[1])
             if sku in spec.subscriptions else live for sku, live in state.subscriptions.items()}
     return replace(state, subscriptions=subs)
+
+
+def _leaving_zone(c: UserChange, b: Builder) -> list[int]:
+    """The removals a move must wait for: licenses sold only where the user is leaving (rare, so a scan)."""
+    zoned = {sku for sku in c.remove if sku in catalog.CATALOG and catalog.CATALOG[sku].countries is not None}
+    if not zoned:
+        return []
+    addresses = {f"user/{c.upn}/{sku}" for sku in zoned}
+    return [a.id for a in b.actions if a.type == "remove_license" and a.address in addresses]
+
+
+def _role_diagnostics(actions: tuple[Action, ...], state: TenantState, agreement: str, b: Builder) -> None:
+    """Refuse, before apply, each money action the applying identity's billing roles do not allow."""
+    if state.billing_roles is None:
+        return  # the provider cannot read them: apply will find out
+    for a in actions:
+        need = roles.required(a.type, agreement)
+        if a.manual or need is None or need.allows(state.billing_roles):
+            continue
+        held = ", ".join(state.billing_roles) or "no billing role"
+        b.diag("error", "billing_role_missing", f"{a.type} {a.address} needs {need.describe()} under {agreement} "
+               f"({need.source}), but the identity that applies holds {held}; grant one of those roles, or leave "
+               "this change out of the spec", a.address)
 
 
 def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: Builder) -> None:
@@ -180,107 +216,12 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[User
                 b.diag("error", "prerequisite_violation", f"'{live.upn}' would hold {sku} without "
                        f"{catalog.describe_caps(missing)} (licenses outside the spec count too); "
                        "add the prerequisite to the user or manage that SKU", f"user/{live.upn}/{sku}")
+            allowed = catalog.CATALOG[sku].countries if sku in catalog.CATALOG else None
+            if allowed is not None and (location or live.usage_location) not in allowed:
+                b.diag("error", "usage_location_not_allowed", f"'{live.upn}' would hold {sku} in "
+                       f"{location or live.usage_location}, but it is only for users in {', '.join(sorted(allowed))} "
+                       "(licenses outside the spec count too); give the user a calling plan sold there",
+                       f"user/{live.upn}/{sku}")
         changes.append(UserChange(key, live.upn, target - live.licenses, live.licenses - target, target,
                                    location))
     return changes
-
-
-def _subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder,
-                   removal_ids: dict[str, list[int]], late_skus: set[str]) -> Seats:
-    """Subscription actions, and the seat facts assignments depend on."""
-    delta: Counter[str] = Counter()
-    for c in changes:
-        delta.update(c.add)
-        delta.subtract(c.remove)
-    seats = Seats()
-    for sku in sorted(spec.subscriptions):
-        want = spec.subscriptions[sku]
-        live = state.subscriptions.get(sku)
-        consumed_after = (live.consumed if live else 0) + delta[sku]
-        address = f"subscription/{sku}"
-        if consumed_after > want.seats:
-            b.diag("error", "seats_exhausted", f"{consumed_after} users would hold {sku} but seats is {want.seats} "
-                   "(users not listed in the spec count too); raise seats or free licenses", address)
-        if live is None:
-            if want.seats == 0:
-                b.diag("info", "nothing_to_buy", f"{sku} declares 0 seats and is not owned: nothing to buy", address)
-                continue
-            bought = b.add("purchase_subscription", address, None,
-                           {"sku": sku, "seats": want.seats, "term": want.term,
-                            "billingFrequency": want.billing_frequency})
-            seats.action[sku], seats.free[sku] = bought, want.seats
-            if want.pay_as_you_go:
-                b.add("set_pay_as_you_go", address, {"payAsYouGo": False}, {"payAsYouGo": True}, False, [bought])
-            continue
-        seats.free[sku] = live.seats - live.consumed
-        if want.seats > live.seats:
-            seats.action[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": want.seats})
-            seats.free[sku] = want.seats - live.consumed
-        elif want.seats < live.seats and sku in late_skus:
-            seats.deferred[sku] = (live.seats, want.seats)
-        elif want.seats < live.seats:
-            b.add("set_seats", address, {"seats": live.seats}, {"seats": want.seats}, True, removal_ids.get(sku, []))
-            seats.free[sku] = want.seats - live.consumed
-        if TERMS in state.unknown:
-            _not_readable(b, address, "term and billingFrequency", f"{want.term}, {want.billing_frequency}")
-        elif (want.term, want.billing_frequency) != (live.term, live.billing_frequency):
-            b.add("set_term", address, {"term": live.term, "billingFrequency": live.billing_frequency},
-                  {"term": want.term, "billingFrequency": want.billing_frequency})
-        if want.pay_as_you_go is not None and PAY_AS_YOU_GO in state.unknown:
-            _not_readable(b, address, "payAsYouGo", "on" if want.pay_as_you_go else "off")
-        elif want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
-            b.add("set_pay_as_you_go", address, {"payAsYouGo": live.pay_as_you_go},
-                  {"payAsYouGo": want.pay_as_you_go}, destructive=not want.pay_as_you_go)
-    return seats
-
-
-def _credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder) -> list[int]:
-    """Credits actions; returns the ids MCOPSTNC assignments must wait for."""
-    want = spec.credits
-    if want is None:
-        return []
-    live = state.credits
-    ids: list[int] = []
-    # A provider that sees MCOPSTNC but not the settings leaves them unknown; no credits at all is known.
-    recharge_unknown = live is not None and AUTO_RECHARGE in state.unknown
-    balance_unknown = live is not None and BALANCE in state.unknown
-    live_recharge = live.auto_recharge if live and not recharge_unknown else None
-    if want.auto_recharge is not None and recharge_unknown:
-        _not_readable(b, "communicationsCredits", "autoRecharge", _brief(want.auto_recharge.to_dict()))
-    # No credits at all is the same as auto-recharge off: disabling it again is no change.
-    elif want.auto_recharge is not None and want.auto_recharge != (live_recharge or AutoRecharge(enabled=False)):
-        disabling = bool(live_recharge and live_recharge.enabled and not want.auto_recharge.enabled)
-        ids.append(b.add("set_auto_recharge", "communicationsCredits",
-                         live_recharge.to_dict() if live_recharge else None, want.auto_recharge.to_dict(),
-                         destructive=disabling))
-    balance = live.balance(state.today) if live else Decimal(0)
-    if want.minimum_balance is not None and balance_unknown:
-        _not_readable(b, "communicationsCredits", "balance", f"at least {money_out(want.minimum_balance)}")
-    buying = want.minimum_balance is not None and not balance_unknown and balance < want.minimum_balance
-    if want.minimum_balance is not None and buying:
-        amount = (want.minimum_balance - balance).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
-        ids.append(b.add("add_funds", "communicationsCredits", {"balance": money_out(balance)},
-                         {"balance": money_out(balance + amount), "amount": money_out(amount)}))
-    # MCOPSTNC licenses exist while auto-recharge is on or funds were bought: judge the state
-    # after this plan's credit actions, since disabling auto-recharge can take them away.
-    recharge_after = want.auto_recharge if want.auto_recharge is not None else live_recharge
-    available = (bool(recharge_after and recharge_after.enabled) or bool(live and live.funds) or buying
-                 or bool(live and live.licensed))
-    if not available and any(CREDITS_SKU in c.add for c in changes):
-        b.diag("error", "credits_not_set_up", "MCOPSTNC licenses exist only once Communications Credits are "
-               "funded or auto-recharge is enabled; set communicationsCredits.minimumBalance or enable "
-               "autoRecharge", "communicationsCredits")
-    return ids
-
-
-
-
-def _not_readable(b: Builder, address: str, field: str, wanted: str) -> None:
-    """Say that a managed value is not compared because the provider cannot read it (never drift)."""
-    b.diag("info", "not_readable", f"{address}: {field} cannot be read through this provider, so it is not compared "
-           f"(the spec wants {wanted}); check it in the Microsoft 365 admin center under Billing > Your products",
-           address)
-
-
-def _brief(fields: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in fields.items())

@@ -32,4 +32,5 @@ def price_list(currency: str, overrides: dict[str, Decimal] | None = None) -> Pr
     per_seat.update(overrides or {})
     return PriceList(currency=currency, as_of=str(data["asOf"]), source=str(data["source"]), per_seat=per_seat,
                      term_factors={t: money(f) for t, f in data["termFactors"].items()},
+                     monthly_billing_factor=money(data.get("monthlyBillingFactor", 1)),
                      overrides=frozenset(overrides or ()))

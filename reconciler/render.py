@@ -48,6 +48,9 @@ def describe(action: Action) -> str:
         return " ".join(f"{k}={_value(v)}" for k, v in (after or {}).items())
     if action.type == "add_funds" and after:
         return f"add {_value(after['amount'])} (balance {_value(before['balance'])} -> {_value(after['balance'])})"
+    if action.type == "schedule_seats" and after:
+        return (f"seats: {_value(before['seats'])} -> {_value(after['seats'])} at renewal "
+                f"({after['effective'] or 'date unknown'})")
     diff = DeepDiff(before, after or {}, verbose_level=2)
     parts = []
     for path, change in sorted(diff.get("values_changed", {}).items()):
@@ -96,6 +99,8 @@ def action_line(action: Action, style: Style, cost: ActionCost | None = None) ->
         line += f"  {detail}"
     if action.destructive:
         line += "  (destructive)"
+    if action.type == "set_term":
+        line += "  (commitment change)"
     if action.manual:
         line += "  (manual: no API)"
     if cost is not None and (price := cost_note(cost)):
@@ -112,6 +117,8 @@ def cost_note(cost: ActionCost) -> str:
         parts.append(f"{signed(cost.monthly_delta)}/month")
     if cost.one_time:
         parts.append(f"one-time {amount(cost.one_time)}")
+    if cost.starts and parts:
+        parts[0] += f" from {cost.starts}"
     return ", ".join(parts)
 
 
@@ -180,6 +187,10 @@ def drift_text(report: DriftReport, style: Style) -> str:
                                  f"actual {brief(item.actual)}", "!"))
     for name in report.unknown:
         lines.append(style.paint(f"  ? {name}: unknown (the provider cannot read it; not drift)", "?"))
+    for s in report.scheduled:
+        when = s["effective"] or "date unknown"
+        lines.append(style.paint(f"  ~ {s['address']}: seats {s['seats']} -> {s['scheduled']} at the renewal ({when}), "
+                                 "as the spec wants (scheduled; not drift)", "~"))
     lines.extend("  " + line for line in diagnostics_text(report.diagnostics, style))
     lines.extend("  " + line for line in diagnostics_text(report.health, style))
     verdict = (f"Drift: {len(report.items)} field(s) differ from the spec." if report.drifted

@@ -17,8 +17,8 @@ import yaml
 from . import catalog
 from .catalog import CREDITS_SKU
 from .errors import Problem, ValidationError
-from .model import (AutoRecharge, CreditsState, FundLot, SubscriptionState, TenantState, UserState,
-                    money, money_out)
+from .model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
+                    TenantState, UserState, money, money_out)
 from .schema import validate
 from .longlived import long_lived
 from .yamlload import Document, load_file
@@ -67,6 +67,10 @@ def _build(doc: Document, today: date, problems: list[Problem]) -> TenantState:
             if missing:
                 problems.append(doc.problem(("state", "users", i, "licenses"), f"'{u['upn']}' holds {sku} "
                                             f"without {catalog.describe_caps(missing)}"))
+            entry = catalog.CATALOG.get(sku)
+            if entry is not None and entry.countries is not None and u.get("usageLocation") not in entry.countries:
+                problems.append(doc.problem(("state", "users", i, "licenses"), f"'{u['upn']}' holds {sku}, which is "
+                                            f"only for users in {', '.join(sorted(entry.countries))}"))
         held.update(licenses)
         users[key] = UserState(upn=u["upn"], usage_location=u.get("usageLocation"), licenses=licenses)
 
@@ -81,25 +85,62 @@ def _build(doc: Document, today: date, problems: list[Problem]) -> TenantState:
         if sku in subscriptions:
             problems.append(doc.problem(where + ("sku",), f"duplicate subscription '{sku}'"))
             continue
+        if s.get("payAsYouGo") and raw["agreement"] in catalog.PREPAID_CREDITS:
+            problems.append(doc.problem(where + ("payAsYouGo",), f"there is no pay-as-you-go option under "
+                                        f"{raw['agreement']}: minutes past a plan's allowance come from credits"))
         if held[sku] > s["seats"]:
             problems.append(doc.problem(where + ("seats",), f"{held[sku]} users hold {sku} but it has only "
                                         f"{s['seats']} seats: the snapshot contradicts itself"))
         subscriptions[sku] = SubscriptionState(sku=sku, seats=s["seats"], term=s.get("term", "P1Y"),
                                                billing_frequency=s.get("billingFrequency", "monthly"),
-                                               pay_as_you_go=s.get("payAsYouGo", False), consumed=held[sku])
+                                               pay_as_you_go=s.get("payAsYouGo", False), consumed=held[sku],
+                                               **_commitment(doc, where, s, problems))
 
     credits = _credits(doc, raw.get("communicationsCredits"), problems)
     for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU}):
         problems.append(doc.problem(("state", "subscriptions"), f"users hold {sku} but there is no "
                                     "subscription for it", f"add {{sku: {sku}, seats: {held[sku]}}}"))
-    if held[CREDITS_SKU] and (credits is None or not credits.licenses_available):
-        problems.append(doc.problem(("state",), "users hold MCOPSTNC but Communications Credits are not set up",
-                                    "add state.communicationsCredits with funds or auto-recharge enabled"))
+    # Holding such a license needs credits set up once; turning auto-recharge off later keeps it.
+    for sku in sorted(sku for sku in held if catalog.needs_credits(sku, raw["agreement"])):
+        if credits is None:
+            problems.append(doc.problem(("state",), f"users hold {sku} but Communications Credits are not set up",
+                                        "add state.communicationsCredits with funds or auto-recharge enabled"))
     meta = doc.data["metadata"]
     return TenantState(name=meta["name"], tenant_id=meta.get("tenantId"), agreement=raw["agreement"],
                        today=today, currency=raw.get("currency", "USD"),
-                       billing_roles=tuple(raw.get("billingRoles") or ()), subscriptions=subscriptions,
+                       billing_roles=tuple(raw["billingRoles"]) if "billingRoles" in raw else None,
+                       subscriptions=subscriptions,
                        credits=credits, users=users)
+
+
+def _date(doc: Document, where: tuple[str | int, ...], text: str, problems: list[Problem]) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(doc.problem(where, f"'{text}' is not a calendar date"))
+        return None
+
+
+def _commitment(doc: Document, where: tuple[str | int, ...], raw: dict[str, Any],
+                problems: list[Problem]) -> dict[str, Any]:
+    """termEnd, refundable and scheduled of one subscription, as SubscriptionState fields."""
+    out: dict[str, Any] = {}
+    if "termEnd" in raw:
+        out["term_end"] = _date(doc, where + ("termEnd",), raw["termEnd"], problems)
+    if "refundable" in raw:
+        lots = []
+        for j, r in enumerate(raw["refundable"]):
+            until = _date(doc, where + ("refundable", j, "until"), r["until"], problems)
+            if until is not None:
+                lots.append(RefundableSeats(r["seats"], until))
+        if sum(lot.seats for lot in lots) > raw["seats"]:
+            problems.append(doc.problem(where + ("refundable",), "more refundable seats than the subscription has"))
+        out["refundable"] = tuple(sorted(lots, key=lambda lot: (lot.until, lot.seats)))
+    if "scheduled" in raw:
+        effective = raw["scheduled"].get("effective", raw.get("termEnd"))
+        out["scheduled"] = ScheduledSeats(raw["scheduled"]["seats"], _date(doc, where + ("scheduled",), effective,
+                                                                           problems) if effective else None)
+    return out
 
 
 def _credits(doc: Document, raw: dict[str, Any] | None, problems: list[Problem]) -> CreditsState | None:
@@ -119,21 +160,17 @@ def _credits(doc: Document, raw: dict[str, Any] | None, problems: list[Problem])
                                         f"and the amount bought ({f['amount']})"))
         lots.append(FundLot(purchased=purchased, amount=money(f["amount"]), remaining=money(f["remaining"]),
                             idempotency_key=f.get("idempotencyKey")))
-    recharge = AutoRecharge(enabled=auto["enabled"],
-                            trigger_below=money(auto["triggerBelow"]) if "triggerBelow" in auto else None,
-                            amount=money(auto["amount"]) if "amount" in auto else None)
-    return CreditsState(auto_recharge=recharge, funds=tuple(sorted(lots, key=lambda lot: lot.purchased)))
+    return CreditsState(auto_recharge=AutoRecharge.from_dict(auto),
+                        funds=tuple(sorted(lots, key=lambda lot: lot.purchased)))
 
 
 def state_to_dict(state: TenantState) -> dict[str, Any]:
     """The TenantSnapshot document for `state`, sorted so equal states give equal text."""
-    body: dict[str, Any] = {"agreement": state.agreement, "currency": state.currency,
-                            "billingRoles": list(state.billing_roles)}
-    body["subscriptions"] = [
-        {"sku": s.sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency,
-         "payAsYouGo": s.pay_as_you_go}
-        for s in sorted(state.subscriptions.values(), key=lambda s: s.sku)
-    ]
+    body: dict[str, Any] = {"agreement": state.agreement, "currency": state.currency}
+    if state.billing_roles is not None:
+        body["billingRoles"] = list(state.billing_roles)
+    body["subscriptions"] = [_subscription_to_dict(s) for s in sorted(state.subscriptions.values(),
+                                                                       key=lambda s: s.sku)]
     if state.credits is not None:
         funds = []
         for lot in state.credits.funds:
@@ -157,6 +194,20 @@ def state_to_dict(state: TenantState) -> dict[str, Any]:
     if state.tenant_id:
         metadata["tenantId"] = state.tenant_id
     return {"apiVersion": "tenantctl/v1", "kind": "TenantSnapshot", "metadata": metadata, "state": body}
+
+
+def _subscription_to_dict(s: SubscriptionState) -> dict[str, Any]:
+    out: dict[str, Any] = {"sku": s.sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency,
+                           "payAsYouGo": s.pay_as_you_go}
+    if s.term_end is not None:
+        out["termEnd"] = s.term_end.isoformat()
+    if s.refundable is not None:
+        out["refundable"] = [{"seats": r.seats, "until": r.until.isoformat()} for r in s.refundable]
+    if s.scheduled is not None:
+        out["scheduled"] = {"seats": s.scheduled.seats}
+        if s.scheduled.effective is not None:
+            out["scheduled"]["effective"] = s.scheduled.effective.isoformat()
+    return out
 
 
 def dump_yaml(document: dict[str, Any]) -> str:

@@ -180,12 +180,21 @@ class _RuleChecker:
             if "payAsYouGo" in raw and not entry.pay_as_you_go:
                 self.fail(where + ("payAsYouGo",), f"{sku} does not offer pay-as-you-go overage",
                           "only calling plans tagged PAY-AS-YOU-GO AVAILABLE do; remove payAsYouGo", key=True)
+            elif "payAsYouGo" in raw and self.agreement in catalog.PREPAID_CREDITS:
+                self.fail(where + ("payAsYouGo",), f"the pay-as-you-go option is not offered under {self.agreement}: "
+                          "it is for MCA billing accounts (admin center) and NCE subscriptions (the partner's "
+                          "Manage Overage)", "remove payAsYouGo; under EA and MOSA, minutes past a plan's "
+                          "allowance are paid from Communications Credits (spec.communicationsCredits)", key=True)
+            elif entry.minutes_billed and raw.get("payAsYouGo") is False:
+                self.fail(where + ("payAsYouGo",), f"{sku} includes no outgoing minutes: under {self.agreement} "
+                          "they are billed after use only with pay-as-you-go on, so its users could not call out",
+                          "set payAsYouGo: true, or leave it out to manage it in the admin center")
             if entry.agreements is not None and self.agreement not in entry.agreements:
                 self.fail(where + ("sku",), f"{sku} is only sold under {'/'.join(sorted(entry.agreements))} "
                           f"agreements, not {self.agreement}", "pay-per-minute audio conferencing is for "
                           "volume-licensing customers; use MCOMEETADV instead")
-            out[sku] = Subscription(sku=sku, seats=raw["seats"], term=raw.get("term", "P1Y"),
-                                    billing_frequency=raw.get("billingFrequency", "monthly"),
+            out[sku] = Subscription(sku=sku, seats=raw["seats"], term=raw.get("term"),
+                                    billing_frequency=raw.get("billingFrequency"),
                                     pay_as_you_go=raw.get("payAsYouGo"))
         return out
 
@@ -206,20 +215,26 @@ class _RuleChecker:
                     if name not in auto:
                         self.fail(where + ("autoRecharge",), f"missing '{name}': required when auto-recharge "
                                   "is enabled")
-            recharge = AutoRecharge(enabled=auto["enabled"],
-                                    trigger_below=money(auto["triggerBelow"]) if "triggerBelow" in auto else None,
-                                    amount=money(auto["amount"]) if "amount" in auto else None)
+            recharge = AutoRecharge.from_dict(auto)
         if self.agreement == "MCA":
-            if "minimumBalance" in raw:
-                self.fail(where + ("minimumBalance",), "MCA customers do not buy credits, so minimumBalance "
-                          "cannot be met by adding funds", "remove minimumBalance; keep auto-recharge enabled",
-                          key=True)
-            if recharge is None or not recharge.enabled:
-                self.fail(where + (("autoRecharge", "enabled") if recharge else ()),
-                          "MCA customers must enable auto-recharge",
-                          "set autoRecharge: {enabled: true, triggerBelow: ..., amount: ...}")
+            self._mca_credits(where, raw, recharge)
         minimum = money(raw["minimumBalance"]) if "minimumBalance" in raw else None
         return CreditsSpec(auto_recharge=recharge, minimum_balance=minimum)
+
+    def _mca_credits(self, where: Path_, raw: dict[str, Any], recharge: AutoRecharge | None) -> None:
+        """MCA bills Communications Credits usage afterwards: no funds, and auto-recharge must be off."""
+        post_usage = "under an MCA, calls are billed after use"
+        refills = ("with auto-recharge on, the balance refills itself and Microsoft's commerce system never "
+                   "switches to post-usage billing")
+        if "minimumBalance" in raw:
+            self.fail(where + ("minimumBalance",), "MCA customers do not buy Communications Credits, so "
+                      "minimumBalance cannot be met by adding funds", f"remove minimumBalance: {post_usage}", key=True)
+        if recharge is None:
+            self.fail(where, "MCA customers must turn Communications Credits auto-recharge off: declare "
+                      "autoRecharge: {enabled: false}", f"{post_usage}; {refills}", key=True)
+        elif recharge.enabled:
+            self.fail(where + ("autoRecharge", "enabled"), "MCA customers must turn Communications Credits "
+                      "auto-recharge off, not on", f"write autoRecharge: {{enabled: false}}; {post_usage}; {refills}")
 
     def _profiles(self, managed: set[str]) -> dict[str, frozenset[str]]:
         out: dict[str, frozenset[str]] = {}
@@ -272,6 +287,7 @@ class _RuleChecker:
                           "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
                           doc=doc)
             self._prerequisites(where, upn, frozenset(licenses), doc)
+            self._countries(where, upn, location, frozenset(licenses), doc)
             out[key] = UserSpec(upn=upn, usage_location=location, licenses=frozenset(licenses), index=i,
                                 origin=entry.origin)
         return out
@@ -284,13 +300,21 @@ class _RuleChecker:
                 self.fail(where + ("licenses",), f"{sku} for '{upn}' needs {catalog.describe_caps(missing)} "
                           "on the same user", f"also assign one of: {options}", doc=doc)
 
+    def _countries(self, where: Path_, upn: str, location: str | None, licenses: frozenset[str],
+                   doc: Document) -> None:
+        for sku in sorted(licenses):
+            allowed = catalog.CATALOG[sku].countries
+            if allowed is not None and location is not None and location not in allowed:
+                self.fail(where + ("usageLocation",), f"{sku} is only for users in {', '.join(sorted(allowed))}, "
+                          f"but '{upn}' has usageLocation {location}", "give this user a calling plan sold in "
+                          f"{location}, or correct usageLocation", doc=doc)
+
     def _skus_need(self, subscriptions: dict[str, Subscription], credits: CreditsSpec | None) -> None:
         for i, raw in enumerate(self.raw.get("subscriptions") or []):
             sku = catalog.canonical(raw["sku"])
-            entry = catalog.lookup(sku)
-            if entry is not None and entry.needs_credits and sku in subscriptions and credits is None:
+            if catalog.needs_credits(sku, self.agreement) and sku in subscriptions and credits is None:
                 self.fail(("spec", "subscriptions", i, "sku"), f"{sku} bills every minute against "
-                          "Communications Credits", "declare spec.communicationsCredits")
+                          f"Communications Credits under {self.agreement}", "declare spec.communicationsCredits")
 
     def _seats(self, subscriptions: dict[str, Subscription], users: dict[str, UserSpec]) -> None:
         holders: Counter[str] = Counter()

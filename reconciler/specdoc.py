@@ -16,7 +16,11 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
     subs = []
     for sku in sorted(spec.subscriptions):
         s = spec.subscriptions[sku]
-        item: dict[str, Any] = {"sku": sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency}
+        item: dict[str, Any] = {"sku": sku, "seats": s.seats}
+        if s.term is not None:
+            item["term"] = s.term
+        if s.billing_frequency is not None:
+            item["billingFrequency"] = s.billing_frequency
         if s.pay_as_you_go is not None:
             item["payAsYouGo"] = s.pay_as_you_go
         subs.append(item)
@@ -53,15 +57,16 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
 
     Only what a valid spec can express is declared; the rest stays unmanaged: SKUs the catalog
     does not know, credits that the agreement forbids declaring (NCE, or MCA with auto-recharge
-    off), and SKUs that need credits when those are left out. Fields the provider could not read
-    are left out too (pay-as-you-go, credits), or written as defaults (terms); `agreement` and
-    `currency` stand in for a tenant's own when the provider cannot read them.
+    on, which a spec may only turn off), and SKUs that need credits when those are left out.
+    Fields the provider could not read are left out too (pay-as-you-go, credits), or written as
+    defaults (terms); `agreement` and `currency` stand in for a tenant's own when the provider
+    cannot read them.
     """
     agreement = agreement or state.agreement
     recharge = state.credits.auto_recharge if state.credits else None
     declare_credits = (
         state.credits is not None and AUTO_RECHARGE not in state.unknown and agreement != "NCE"
-        and not (agreement == "MCA" and not (recharge and recharge.enabled))
+        and not (agreement == "MCA" and recharge is not None and recharge.enabled)
         and not (recharge and recharge.enabled and (recharge.trigger_below is None or recharge.amount is None))
     )
     subscriptions: dict[str, Subscription] = {}
@@ -69,12 +74,19 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
         entry = catalog.lookup(sku)
         if entry is None or (entry.agreements is not None and agreement not in entry.agreements):
             continue
-        if entry.needs_credits and not declare_credits:
+        if catalog.needs_credits(sku, agreement) and not declare_credits:
             continue
-        subscriptions[sku] = Subscription(sku=sku, seats=live.seats, term=live.term,
+        # Declared only where a spec may declare it: not under EA/MOSA (no such option), and not
+        # off on a plan without included minutes (a spec may not switch its users' calls off).
+        payg = (entry.pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and PAY_AS_YOU_GO not in state.unknown
+                and (live.pay_as_you_go or not entry.minutes_billed))
+        # A decrease scheduled for the renewal is where the tenant is heading; a spec cannot say
+        # "this many now, more at renewal", so a scheduled increase is exported as today's count.
+        pending = live.scheduled
+        seats = pending.seats if pending and live.consumed <= pending.seats < live.seats else live.seats
+        subscriptions[sku] = Subscription(sku=sku, seats=seats, term=live.term,
                                           billing_frequency=live.billing_frequency,
-                                          pay_as_you_go=live.pay_as_you_go if entry.pay_as_you_go
-                                          and PAY_AS_YOU_GO not in state.unknown else None)
+                                          pay_as_you_go=live.pay_as_you_go if payg else None)
     credits = CreditsSpec(auto_recharge=recharge) if declare_credits else None
     managed = set(subscriptions) | ({CREDITS_SKU} if credits else set())
     users = {}

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import EXAMPLES, SAMPLES, SPECS, TODAY
 from reconciler.apply import apply_plan
+from reconciler.errors import PermanentProviderError
 from reconciler.plan import compute_plan
 from reconciler.providers.local import LocalProvider
 from reconciler.snapshot import load_snapshot
@@ -73,9 +74,9 @@ def test_plan_json_is_the_public_format(cli) -> None:
     # minimumBalance 250; live balance is 60 + 100 (the lot from 2025-12-10 has not expired yet).
     assert funds == [{**funds[0], "before": {"balance": 160}, "after": {"balance": 250, "amount": 90}}]
     assert funds[0]["cost"] == {"monthly_delta": 0, "one_time": 90}
-    # MCOEV 1 -> 2 seats at 10.00; the other changes (a purchase of the 0.00 pay-per-minute SKU,
-    # a P1Y -> P3Y term, pay-as-you-go off) do not move the list price.
-    assert doc["cost"]["monthly_delta"] == 10 and doc["cost"]["one_time"] == 90
+    # MCOEV 1 -> 2 seats at 10.00 plus 5 % for a year billed monthly; the other changes (a purchase
+    # of the 0.00 pay-per-minute SKU, a P1Y -> P3Y term paid annually) do not move the list price.
+    assert doc["cost"]["monthly_delta"] == 10.5 and doc["cost"]["one_time"] == 90
     # The same inputs give the same bytes.
     assert cli("plan", SPECS / "northwind.yaml", "--format", "json").out == r.out
 
@@ -112,7 +113,7 @@ def test_drift_reports_changes_and_health(cli) -> None:
     report = json.loads(r.out)
     assert report["drifted"] is True
     kinds = {(i["address"], i["kind"]) for i in report["items"]}
-    assert ("subscription/MCOPSTN1", "set_pay_as_you_go") in kinds
+    assert ("subscription/SPE_E3", "set_term") in kinds
     seat = next(i for i in report["items"] if i["address"] == "subscription/MCOEV")
     assert seat["expected"] == {"seats": 2} and seat["actual"] == {"seats": 1}
     codes = {h["code"] for h in report["health"]}
@@ -120,22 +121,46 @@ def test_drift_reports_changes_and_health(cli) -> None:
     assert cli("drift", SPECS / "northwind.yaml", "--format", "markdown").code == 2
 
 
-def test_failed_action_stops_only_its_dependents(cli, workdir: Path) -> None:
-    # Without a billing role, seat changes fail; assignments that need those seats are not
-    # attempted, everything else still runs, and the exit code is 1.
+def test_billing_roles_are_checked_before_apply(cli, workdir: Path) -> None:
+    # Issue 12 item 8: with no billing role, plan names each money action the role does not allow
+    # (exit 1) and apply refuses before acting: nothing half-applied.
     snapshot = (EXAMPLES / "contoso.snapshot.yaml").read_text().replace(
-        "billingRoles: [BillingAccountOwner]", "billingRoles: []")
-    (workdir / "noroles.yaml").write_text(snapshot)
-    assert cli("snapshot", "load", "noroles.yaml").code == 0
+        "billingRoles: [BillingAccountOwner]", "billingRoles: [BillingAccountReader]")
+    (workdir / "reader.yaml").write_text(snapshot)
+    assert cli("snapshot", "load", "reader.yaml").code == 0
+    before = dump(cli, "contoso")
+    plan = cli("plan", SPECS / "contoso.yaml", "--format", "json")
+    assert plan.code == 1
+    refused = [d["address"] for d in json.loads(plan.out)["diagnostics"] if d["code"] == "billing_role_missing"]
+    assert refused == ["subscription/ENTERPRISEPREMIUM", "subscription/MCOPSTN1", "subscription/MCOPSTN1"]
     r = cli("apply", SPECS / "contoso.yaml", "--auto-approve", "--allow-destroy")
     assert r.code == 1
-    assert "failed    #2 set_seats subscription/ENTERPRISEPREMIUM" in r.out
-    assert "billing account owner" in r.out
-    assert "skipped   #7 assign_license user/grace@contoso.com/ENTERPRISEPREMIUM" in r.out
-    assert "done" in r.out.splitlines()[-1]
-    state = dump(cli, "contoso")
-    assert "{upn: grace@contoso.com, usageLocation: US}" in state  # independent action ran
-    assert "{upn: frank@contoso.com, usageLocation: GB, licenses: [ENTERPRISEPREMIUM]}" in state
+    assert "Billing account owner" in r.out + r.err
+    assert dump(cli, "contoso") == before
+
+
+class _SeatsRefused(LocalProvider):
+    """A tenant that refuses seat changes at apply time, which the plan could not foresee."""
+
+    def set_seats(self, sku: str, seats: int) -> bool:
+        raise PermanentProviderError(f"refused {sku}", "ask support")
+
+
+def test_failed_action_stops_only_its_dependents(tmp_path: Path) -> None:
+    # A failed seat change skips the assignments that need those seats; everything else runs.
+    provider = _SeatsRefused(tmp_path / "t.db", TODAY)
+    provider.replace_state(load_snapshot(EXAMPLES / "contoso.snapshot.yaml", TODAY))
+    plan = compute_plan(load_spec(SPECS / "contoso.yaml"), provider.read_state())
+    result = apply_plan(plan, provider)
+    status = {(o.action.type, o.action.address): o.status for o in result.outcomes}
+    assert status[("set_seats", "subscription/ENTERPRISEPREMIUM")] == "failed"
+    assert status[("assign_license", "user/grace@contoso.com/ENTERPRISEPREMIUM")] == "skipped"
+    assert status[("set_usage_location", "user/grace@contoso.com")] == "done"  # independent of the seats
+    assert status[("set_auto_recharge", "communicationsCredits")] == "done"
+    state = provider.read_state()
+    assert state.users["grace@contoso.com"].licenses == frozenset()
+    assert state.users["frank@contoso.com"].licenses == frozenset({"ENTERPRISEPREMIUM"})
+    provider.close()
 
 
 def test_apply_cut_off_half_way_converges(cli, workdir: Path) -> None:

@@ -24,15 +24,19 @@ from reconciler.apply import apply_plan
 from reconciler.errors import ProviderError
 from reconciler.providers.base import UserWrite, WriteResult
 from reconciler.catalog import CREDITS_SKU
-from reconciler.model import AutoRecharge, CreditsState, FundLot, SubscriptionState, TenantState, UserState
+from reconciler.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
+                              TenantState, UserState)
 from reconciler.plan import compute_plan
 from reconciler.providers.local import LocalProvider
-from reconciler.snapshot import dump_yaml
+from reconciler.snapshot import dump_yaml, snapshot_from_document, state_to_dict
 from reconciler.spec import load_spec
 from reconciler.specdoc import export_spec, spec_to_dict
+from reconciler.yamlload import load_bytes
 
 TODAY = date(2026, 11, 21)
-KNOWN = ["ENTERPRISEPREMIUM", "SPE_E3", "MCOEV", "MCOPSTN1", "MCOPSTN2", "MCOMEETADV", "MCOMEETACPEA"]
+PAYG_PLAN = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
+KNOWN = ["ENTERPRISEPREMIUM", "SPE_E3", "MCOEV", "MCOPSTN1", "MCOPSTN2", "MCOMEETADV", "MCOMEETACPEA", PAYG_PLAN,
+         "BUSINESS_VOICE"]
 UNKNOWN = ["VISIOCLIENT"]
 COUNTRIES = ["US", "GB", "DE", "NO", "JP"]
 PROFILE = settings(max_examples=int(os.environ.get("TENANTCTL_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -52,6 +56,25 @@ def allowed(agreement: str, sku: str) -> bool:
     return entry is None or entry.agreements is None or agreement in entry.agreements
 
 
+def located(draw: Any, licenses: frozenset[str]) -> str:
+    """A usage location every license allows (the pay-as-you-go plan is for zone 1 only)."""
+    zones = [catalog.CATALOG[s].countries for s in licenses if s in catalog.CATALOG and catalog.CATALOG[s].countries]
+    return str(draw(st.sampled_from([c for c in COUNTRIES if all(c in z for z in zones if z)])))
+
+
+@st.composite
+def commitments(draw: Any, agreement: str, seats: int, held: int) -> dict[str, Any]:
+    """Renewal date, refundable seats and a scheduled change, as a provider reads them (renewals done)."""
+    if agreement not in ("NCE", "MCA") or not draw(st.booleans()):
+        return {}
+    out: dict[str, Any] = {"term_end": TODAY + timedelta(days=draw(st.integers(1, 400)))}
+    if draw(st.booleans()):
+        n = draw(st.integers(0, seats))
+        out["refundable"] = (RefundableSeats(n, TODAY + timedelta(days=draw(st.integers(-3, 7)))),) if n else ()
+    if held < seats and draw(st.booleans()):  # tenantctl schedules decreases only
+        out["scheduled"] = ScheduledSeats(draw(st.integers(held, seats - 1)), out["term_end"])
+    return out
+
 @st.composite
 def states(draw: Any) -> TenantState:
     agreement = draw(st.sampled_from(["MCA", "NCE", "EA", "MOSA"]))
@@ -65,21 +88,26 @@ def states(draw: Any) -> TenantState:
             for age, amount, pct in draw(st.lists(st.tuples(st.integers(0, 700), st.integers(1, 500),
                                                             st.integers(0, 100)), max_size=3)))
         credits = CreditsState(recharge, lots)
-    pool = owned + ([CREDITS_SKU] if credits and credits.licenses_available else [])
+    funded = bool(credits and credits.licenses_available)
+    pool = [s for s in owned if funded or not catalog.needs_credits(s, agreement)] + ([CREDITS_SKU] if funded else [])
     users = {}
     for i in range(draw(st.integers(0, 7))):
         licenses = repair(set(draw(st.lists(st.sampled_from(pool), unique=True)))) if pool else frozenset()
-        location = draw(st.sampled_from(COUNTRIES)) if licenses or draw(st.booleans()) else None
+        location = located(draw, licenses) if licenses or draw(st.booleans()) else None
         upn = f"user{i}@example.com"
         users[upn] = UserState(upn, location, licenses)
     subs = {}
     for sku in owned:
         held = sum(sku in u.licenses for u in users.values())
-        subs[sku] = SubscriptionState(sku, held + draw(st.integers(0, 3)), draw(st.sampled_from(["P1M", "P1Y"])),
-                                      "monthly", draw(st.booleans()) and bool(catalog.CATALOG.get(sku, None)
-                                                                              and catalog.CATALOG[sku].pay_as_you_go),
-                                      held)
-    return TenantState(name="prop", agreement=agreement, today=TODAY, billing_roles=("BillingAccountOwner",),
+        payg_offered = bool(catalog.CATALOG.get(sku) and catalog.CATALOG[sku].pay_as_you_go
+                            and agreement not in catalog.PREPAID_CREDITS)
+        seats = held + draw(st.integers(0, 3))
+        subs[sku] = SubscriptionState(sku, seats, draw(st.sampled_from(["P1M", "P1Y"])),
+                                      draw(st.sampled_from(["monthly", "annual"])),
+                                      draw(st.booleans()) and payg_offered, held,
+                                      **draw(commitments(agreement, seats, held)))
+    roles = draw(st.sampled_from([None, ("BillingAccountOwner", "BillingAdministrator", "AdminAgent")]))
+    return TenantState(name="prop", agreement=agreement, today=TODAY, billing_roles=roles,
                        subscriptions=subs, credits=credits, users=users)
 
 
@@ -90,13 +118,14 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
     credits: dict[str, Any] | None = None
     if agreement != "NCE" and draw(st.booleans()):
         available = bool(state.credits and state.credits.licenses_available)
-        enabled = agreement == "MCA" or not available or draw(st.booleans())
+        # MCA: auto-recharge must be off; elsewhere it is how credits (and MCOPSTNC) come to exist.
+        enabled = agreement != "MCA" and (not available or draw(st.booleans()))
         credits = {"autoRecharge": {"enabled": True, "triggerBelow": draw(st.integers(0, 100)),
                                     "amount": draw(st.integers(1, 300))} if enabled else {"enabled": False}}
         if agreement in ("EA", "MOSA") and draw(st.booleans()):
             credits["minimumBalance"] = draw(st.integers(1, 400))
     if credits is None:
-        subs = [s for s in subs if not catalog.CATALOG[s].needs_credits]
+        subs = [s for s in subs if not catalog.needs_credits(s, agreement)]
     managed = set(subs) | ({CREDITS_SKU} if credits is not None else set())
     prune = draw(st.booleans())
     users = []
@@ -105,7 +134,7 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
         licenses = repair(set(draw(st.lists(st.sampled_from(sorted(managed)), unique=True)))) if managed else frozenset()
         entry: dict[str, Any] = {"upn": state.users[key].upn}
         if licenses or draw(st.booleans()):
-            entry["usageLocation"] = draw(st.sampled_from(COUNTRIES))
+            entry["usageLocation"] = located(draw, licenses)
         entry["licenses"] = sorted(licenses)
         users.append(entry)
     final_holders = {s: sum(s in set(u["licenses"]) for u in users) for s in subs}
@@ -117,10 +146,12 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
                     final_holders[s] += 1
     subscriptions = []
     for s in subs:
-        item: dict[str, Any] = {"sku": s, "seats": final_holders[s] + draw(st.integers(0, 2)),
-                                "term": draw(st.sampled_from(["P1M", "P1Y"]))}
-        if catalog.CATALOG[s].pay_as_you_go and draw(st.booleans()):
-            item["payAsYouGo"] = draw(st.booleans())
+        item: dict[str, Any] = {"sku": s, "seats": final_holders[s] + draw(st.integers(0, 2))}
+        for name, values in (("term", ["P1M", "P1Y"]), ("billingFrequency", ["monthly", "annual"])):
+            if draw(st.booleans()):  # absent: not managed
+                item[name] = draw(st.sampled_from(values))
+        if catalog.CATALOG[s].pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and draw(st.booleans()):
+            item["payAsYouGo"] = draw(st.booleans()) or catalog.CATALOG[s].minutes_billed
         subscriptions.append(item)
     body: dict[str, Any] = {"agreement": agreement, "subscriptions": subscriptions, "users": users, "prune": prune}
     if credits is not None:
@@ -171,6 +202,9 @@ def test_apply_then_plan_is_empty(data: st.DataObject) -> None:
         assume(not plan.has_errors)
         after = applied(plan, state, Path(tmp) / "t.db")
         check_invariants(after)
+        # What the simulator reaches is a tenant its own snapshot loader accepts, unchanged.
+        reloaded = snapshot_from_document(load_bytes(dump_yaml(state_to_dict(after)).encode(), "after.yaml"), TODAY)
+        assert reloaded == after
         again = compute_plan(spec, after)
         assert again.actions == (), [a.address for a in again.actions]
 

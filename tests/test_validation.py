@@ -100,8 +100,21 @@ CASES = [
     # --- agreements and Communications Credits
     Case("credits_under_nce", 10, 3, "spec.communicationsCredits", ("NCE", "Communications Credits")),
     Case("minimum_balance_mca", 12, 5, "spec.communicationsCredits.minimumBalance", ("MCA", "minimumBalance")),
-    Case("auto_recharge_off_mca", 12, 16, "spec.communicationsCredits.autoRecharge.enabled",
-         ("MCA", "auto-recharge")),
+    # Issue 12: MCA customers must turn auto-recharge OFF; seed 004's "must enable" is a mistranslation.
+    Case("auto_recharge_on_mca", 12, 16, "spec.communicationsCredits.autoRecharge.enabled",
+         ("MCA customers must turn Communications Credits auto-recharge off, not on", "{enabled: false}",
+          "billed after use")),
+    Case("mca_credits_without_auto_recharge", 10, 3, "spec.communicationsCredits",
+         ("auto-recharge off", "autoRecharge: {enabled: false}")),
+    Case("payg_plan_outside_zone", 13, 46, "spec.users[1].usageLocation",
+         ("Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)", "CA, GB, PR, US", "dirk@contoso.com",
+          "usageLocation DE")),
+    Case("payg_plan_without_credits_mosa", 10, 13, "spec.subscriptions[1].sku",
+         ("bills every minute against Communications Credits under MOSA", "spec.communicationsCredits")),
+    Case("payg_option_under_ea", 12, 7, "spec.subscriptions[1].payAsYouGo",
+         ("not offered under EA", "MCA", "NCE", "Communications Credits")),
+    Case("payg_plan_overage_off_mca", 10, 101, "spec.subscriptions[1].payAsYouGo",
+         ("no outgoing minutes", "billed after use only with pay-as-you-go on")),
     Case("acpea_outside_ea", 10, 13, "spec.subscriptions[1].sku", ("MCOMEETACPEA", "EA", "not MCA")),
     Case("acpea_without_credits", 10, 13, "spec.subscriptions[1].sku",
          ("MCOMEETACPEA", "Communications Credits", "spec.communicationsCredits")),
@@ -133,6 +146,13 @@ CASES = [
          ("9223372036854775808", "at most 10000000"), kind="snapshot"),
     Case("snapshot_infinite_funds", 10, 41, "state.communicationsCredits.funds[0].amount",
          ("1e400", "too large"), kind="snapshot"),
+    Case("snapshot_payg_plan_outside_zone", 11, 59, "state.users[0].licenses",
+         ("'ana@contoso.com' holds Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)", "CA, GB, PR, US"),
+         kind="snapshot"),
+    Case("snapshot_unknown_role", 7, 18, "state.billingRoles[0]",
+         ("'BillingAcountOwner' is not allowed", "did you mean 'BillingAccountOwner'?"), kind="snapshot"),
+    Case("snapshot_payg_option_under_mosa", 9, 45, "state.subscriptions[1].payAsYouGo",
+         ("no pay-as-you-go option under MOSA",), kind="snapshot"),
 ]
 SPEC_CASES = [c for c in CASES if c.kind == "spec"]
 SNAPSHOT_CASES = [c for c in CASES if c.kind == "snapshot"]

@@ -39,6 +39,9 @@ class Provider(Protocol):
     def set_seats(self, sku: str, seats: int) -> bool:
         """Set the seat count (never below the seats consumed)."""
 
+    def schedule_seats(self, sku: str, seats: int) -> bool:
+        """Set the seat count the subscription renews with (the current count cancels a scheduled change)."""
+
     def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
         """Change term and billing frequency (effective at renewal)."""
 

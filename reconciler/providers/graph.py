@@ -21,16 +21,16 @@ from .. import catalog
 from ..catalog import CREDITS_SKU
 from ..errors import PermanentProviderError, ProviderError, TransientProviderError
 from ..longlived import long_lived
-from ..model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, TERMS, AutoRecharge, CreditsState,
-                     SubscriptionState, TenantState, UserState)
+from ..model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, SCHEDULED, TERMS, AutoRecharge,
+                     CreditsState, SubscriptionState, TenantState, UserState)
 from .base import UserWrite, WriteResult
 from .graphauth import TokenSource, check_tenant
 from .graphhttp import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
 USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
-NO_API = frozenset({"purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go", "set_auto_recharge",
-                    "add_funds"})
+NO_API = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
+                    "set_auto_recharge", "add_funds"})
 
 
 class GraphProvider:
@@ -102,7 +102,8 @@ class GraphProvider:
             self._user_ids[upn.lower()] = u["id"]
             held = frozenset(parts.get(a["skuId"], a["skuId"]) for a in u.get("assignedLicenses") or [])
             users[upn.lower()] = UserState(upn, u.get("usageLocation") or None, held, _inherited(u, parts))
-        unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO} | ({AUTO_RECHARGE, BALANCE} if credits else set())
+        unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED}
+        unknown |= {AUTO_RECHARGE, BALANCE} if credits else set()
         return TenantState(name=self.tenant or "", agreement="", today=self.today, tenant_id=self._tenant_id,
                            currency="", subscriptions=subscriptions, credits=credits, users=users,
                            unknown=frozenset(unknown), manual=NO_API)
@@ -231,6 +232,10 @@ class GraphProvider:
     def set_seats(self, sku: str, seats: int) -> bool:
         """No API: the plan marks this manual."""
         raise _no_api("change seat counts")
+
+    def schedule_seats(self, sku: str, seats: int) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("schedule seat changes for the renewal")
 
     def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
         """No API: the plan marks this manual."""

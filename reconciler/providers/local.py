@@ -11,7 +11,9 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,8 +21,9 @@ from .. import catalog
 from ..catalog import CREDITS_SKU
 from ..errors import PermanentProviderError, ProviderError
 from ..longlived import long_lived
-from ..model import (BILLING_WRITE_ROLES, AutoRecharge, CreditsState, FundLot, SubscriptionState,
-                     TenantState, UserState)
+from ..model import (CANCELLATION_WINDOW_DAYS, TERM_MONTHS, AutoRecharge, CreditsState, FundLot, RefundableSeats,
+                    ScheduledSeats, SubscriptionState, TenantState, UserState, add_months)
+from ..roles import required
 from ..testhooks import crash_point, current_action
 from .faults import FaultInjector
 
@@ -31,6 +34,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subscriptions (
     sku TEXT PRIMARY KEY, seats INTEGER NOT NULL CHECK (seats >= 0), term TEXT NOT NULL,
     billing_frequency TEXT NOT NULL, pay_as_you_go INTEGER NOT NULL DEFAULT 0);
+-- Renewal date, seats inside their cancellation window (JSON; NULL: unknown), a seat change at renewal.
+CREATE TABLE IF NOT EXISTS commitments (
+    sku TEXT PRIMARY KEY REFERENCES subscriptions (sku), term_end TEXT, refundable TEXT,
+    scheduled_seats INTEGER, scheduled_effective TEXT);
 CREATE TABLE IF NOT EXISTS credits (
     id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL, trigger_below TEXT, amount TEXT);
 CREATE TABLE IF NOT EXISTS funds (
@@ -136,15 +143,13 @@ class LocalProvider:
                 held = sets[joined] = frozenset(joined.split("\x1f"))  # unit separator: never in a SKU
             users[key] = UserState(upn=upn, usage_location=loc, licenses=held)
         consumed = dict(self.db.execute("SELECT sku, n FROM consumed").fetchall())
-        subscriptions = {
-            sku: SubscriptionState(sku=sku, seats=seats, term=term, billing_frequency=freq,
-                                   pay_as_you_go=bool(payg), consumed=consumed.get(sku, 0))
-            for sku, seats, term, freq, payg in self.db.execute(
-                "SELECT sku, seats, term, billing_frequency, pay_as_you_go FROM subscriptions")
-        }
+        window = CANCELLATION_WINDOW_DAYS.get(meta["agreement"])
+        # Renewals due by today are seen as done; the first write to the subscription records them.
+        subscriptions = {row[0]: _subscription_state(row, consumed.get(row[0], 0)).renewed(self.today, window)
+                         for row in self.db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} {_SUBSCRIPTION_FROM}")}
         return TenantState(name=meta["name"], tenant_id=meta.get("tenant_id") or None, agreement=meta["agreement"],
                            today=self.today, currency=meta.get("currency", "USD"),
-                           billing_roles=tuple(json.loads(meta.get("billing_roles", "[]"))),
+                           billing_roles=self._roles(meta),
                            subscriptions=subscriptions, credits=self._credits(), users=users)
 
     def _credits(self) -> CreditsState | None:
@@ -165,15 +170,14 @@ class LocalProvider:
         """Make the database hold exactly `state`, in one transaction (the simulator's own
         administration: no injected faults)."""
         with self._tx(inject=False) as db:
-            for table in ("user_licenses", "users", "funds", "credits", "subscriptions", "meta"):
+            for table in ("user_licenses", "users", "funds", "credits", "commitments", "subscriptions", "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("schema_version", SCHEMA_VERSION), ("name", state.name), ("tenant_id", state.tenant_id or ""),
                 ("agreement", state.agreement), ("currency", state.currency),
-                ("billing_roles", json.dumps(list(state.billing_roles)))])
-            db.executemany("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?)", [
-                (s.sku, s.seats, s.term, s.billing_frequency, int(s.pay_as_you_go))
-                for s in state.subscriptions.values()])
+                ("billing_roles", json.dumps(None if state.billing_roles is None else list(state.billing_roles)))])
+            for sub in state.subscriptions.values():
+                self._write_subscription(sub, insert=True)
             if state.credits is not None:
                 r = state.credits.auto_recharge
                 db.execute("INSERT INTO credits VALUES (1, ?, ?, ?)", (int(r.enabled), _text(r.trigger_below),
@@ -188,55 +192,122 @@ class LocalProvider:
 
     # ---- writes: one transaction each, rules checked inside it --------------------------------
 
-    def _require_billing_role(self, what: str) -> None:
-        roles = set(json.loads(self._meta().get("billing_roles", "[]")))
-        if not roles & BILLING_WRITE_ROLES:
-            raise PermanentProviderError(f"{what} needs the billing account owner or contributor role",
-                                         "ask a billing account owner to grant BillingAccountOwner or "
-                                         "BillingAccountContributor to the identity that applies", "forbidden")
+    def _agreement(self) -> str:
+        return self._meta()["agreement"]
 
-    def _subscription(self, sku: str) -> tuple[int, int]:
-        row = self.db.execute("SELECT seats, COALESCE((SELECT n FROM consumed WHERE sku = ?), 0) FROM subscriptions "
-                              "WHERE sku = ?", (sku, sku)).fetchone()
+    def _roles(self, meta: dict[str, str]) -> tuple[str, ...] | None:
+        roles = json.loads(meta.get("billing_roles", "null"))
+        return None if roles is None else tuple(roles)
+
+    def _require_role(self, action_type: str, what: str) -> None:
+        """Refuse when the identity's recorded roles lack the role Microsoft documents (unrecorded: allowed)."""
+        meta = self._meta()
+        need, held = required(action_type, meta["agreement"]), self._roles(meta)
+        if need is not None and held is not None and not need.allows(held):
+            raise PermanentProviderError(f"{what} needs {need.describe()} under {meta['agreement']}",
+                                         f"grant one of those roles to the identity that applies ({need.source})",
+                                         "forbidden")
+
+    def _subscription(self, sku: str) -> SubscriptionState:
+        """The subscription as of today, recording any renewal that fell due (inside a write transaction)."""
+        row = self.db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} {_SUBSCRIPTION_FROM} WHERE s.sku = ?",
+                              (sku,)).fetchone()
         if row is None:
             raise PermanentProviderError(f"the tenant has no {sku} subscription", f"buy {sku} first", "not_found")
-        return int(row[0]), int(row[1])
+        consumed = self.db.execute("SELECT COALESCE((SELECT n FROM consumed WHERE sku = ?), 0)", (sku,)).fetchone()[0]
+        sub = _subscription_state(row, int(consumed))
+        renewed = sub.renewed(self.today, CANCELLATION_WINDOW_DAYS.get(self._agreement()))
+        if renewed != sub:
+            self._write_subscription(renewed)
+        return renewed
+
+    def _write_subscription(self, sub: SubscriptionState, insert: bool = False) -> None:
+        if insert:
+            self.db.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?)",
+                            (sub.sku, sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go)))
+        else:
+            self.db.execute("UPDATE subscriptions SET seats = ?, term = ?, billing_frequency = ?, pay_as_you_go = ? "
+                            "WHERE sku = ?", (sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go),
+                                              sub.sku))
+        refundable = None if sub.refundable is None else json.dumps(
+            [[r.seats, r.until.isoformat()] for r in sub.refundable])
+        scheduled = sub.scheduled
+        self.db.execute("INSERT OR REPLACE INTO commitments VALUES (?, ?, ?, ?, ?)", (
+            sub.sku, _iso(sub.term_end), refundable, scheduled.seats if scheduled else None,
+            _iso(scheduled.effective) if scheduled else None))
+
+    def _credits_ready(self, sku: str, agreement: str) -> None:
+        """Refuse a SKU that works only with Communications Credits when they are not set up."""
+        if not catalog.needs_credits(sku, agreement):
+            return
+        credits = self._credits()
+        if credits is None or not credits.licenses_available:
+            raise PermanentProviderError(f"{sku} needs Communications Credits, which are not set up in the tenant",
+                                         "fund Communications Credits or enable auto-recharge first",
+                                         "no_available_licenses")
 
     def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
                               idempotency_key: str) -> bool:
         """Buy `seats` of `sku` once per idempotency key; already owned: no-op."""
         with self._tx() as db:
-            self._require_billing_role(f"buying {sku}")
+            self._require_role("purchase_subscription", f"buying {sku}")
             if db.execute("SELECT 1 FROM purchases WHERE idempotency_key = ?", (idempotency_key,)).fetchone():
                 return False
             if db.execute("SELECT 1 FROM subscriptions WHERE sku = ?", (sku,)).fetchone():
                 return False
             entry = catalog.lookup(sku)
-            agreement = self._meta()["agreement"]
+            agreement = self._agreement()
             if entry is not None and entry.agreements is not None and agreement not in entry.agreements:
                 raise PermanentProviderError(f"{sku} is not sold under a {agreement} agreement",
                                              "it is offered to volume-licensing (EA) customers only")
-            db.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, 0)", (sku, seats, term, billing_frequency))
+            self._credits_ready(sku, agreement)
+            window = CANCELLATION_WINDOW_DAYS.get(agreement)
+            self._write_subscription(SubscriptionState(
+                sku, seats, term, billing_frequency, term_end=add_months(self.today, TERM_MONTHS[term]),
+                refundable=(RefundableSeats(seats, self.today + timedelta(days=window)),) if window else None),
+                insert=True)
             db.execute("INSERT INTO purchases VALUES (?, ?)", (idempotency_key, sku))
             return True
 
     def set_seats(self, sku: str, seats: int) -> bool:
-        """Change the seat count; never below the seats in use."""
-        with self._tx() as db:
-            self._require_billing_role(f"changing {sku} seats")
-            current, consumed = self._subscription(sku)
-            if current == seats:
+        """Change the seat count now: never below the seats in use, and where a cancellation window
+        applies (NCE, MCA), a decrease only of seats still inside it."""
+        with self._tx():
+            self._require_role("set_seats", f"changing {sku} seats")
+            sub = self._subscription(sku)
+            if sub.seats == seats:
                 return False
-            if seats < consumed:
-                raise PermanentProviderError(f"cannot reduce {sku} to {seats} seats: {consumed} are assigned",
-                                             f"remove {consumed - seats} {sku} licenses from users first")
-            db.execute("UPDATE subscriptions SET seats = ? WHERE sku = ?", (seats, sku))
+            if seats < sub.consumed:
+                raise PermanentProviderError(f"cannot reduce {sku} to {seats} seats: {sub.consumed} are assigned",
+                                             f"remove {sub.consumed - seats} {sku} licenses from users first")
+            window = CANCELLATION_WINDOW_DAYS.get(self._agreement())
+            if window is None:
+                self._write_subscription(replace(sub, seats=seats))
+                return True
+            refundable = tuple(r for r in sub.refundable or () if r.until >= self.today)
+            if seats < sub.seats:
+                refundable = _take(refundable, sub.seats - seats, sku)
+            else:
+                refundable += (RefundableSeats(seats - sub.seats, self.today + timedelta(days=window)),)
+            # A change made now deletes any change scheduled for the renewal (Partner Center, admin center).
+            self._write_subscription(replace(sub, seats=seats, refundable=refundable, scheduled=None))
+            return True
+
+    def schedule_seats(self, sku: str, seats: int) -> bool:
+        """Set the seat count the subscription renews with; the current count cancels a scheduled change."""
+        with self._tx():
+            self._require_role("schedule_seats", f"scheduling {sku} seats for the renewal")
+            sub = self._subscription(sku)
+            scheduled = None if seats == sub.seats else ScheduledSeats(seats, sub.term_end)
+            if scheduled == sub.scheduled:
+                return False
+            self._write_subscription(replace(sub, scheduled=scheduled))
             return True
 
     def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
         """Change term and billing frequency."""
         with self._tx() as db:
-            self._require_billing_role(f"changing the {sku} term")
+            self._require_role("set_term", f"changing the {sku} term")
             self._subscription(sku)
             cursor = db.execute("UPDATE subscriptions SET term = ?, billing_frequency = ? WHERE sku = ? AND "
                                 "(term != ? OR billing_frequency != ?)", (term, billing_frequency, sku, term,
@@ -246,39 +317,51 @@ class LocalProvider:
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
         """Toggle overage on a PAYG-capable subscription."""
         with self._tx() as db:
-            self._require_billing_role(f"turning pay-as-you-go {'on' if enabled else 'off'} for {sku}")
+            self._require_role("set_pay_as_you_go", f"turning pay-as-you-go {'on' if enabled else 'off'} for {sku}")
             self._subscription(sku)
             entry = catalog.lookup(sku)
             if entry is None or not entry.pay_as_you_go:
                 raise PermanentProviderError(f"{sku} does not offer pay-as-you-go overage")
+            agreement = self._agreement()
+            if agreement in catalog.PREPAID_CREDITS:
+                raise PermanentProviderError(f"the pay-as-you-go option is not offered under {agreement}",
+                                             "minutes past a plan's allowance are paid from Communications Credits")
             cursor = db.execute("UPDATE subscriptions SET pay_as_you_go = ? WHERE sku = ? AND pay_as_you_go != ?",
                                 (int(enabled), sku, int(enabled)))
             return cursor.rowcount > 0
 
     def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
-        """Set auto-recharge; NCE tenants have no Communications Credits."""
+        """Set auto-recharge. Turning it on over a balance below the trigger buys `amount` at once,
+        in the same transaction, so the purchase happens exactly once."""
         with self._tx() as db:
-            self._require_billing_role("changing Communications Credits auto-recharge")
-            if self._meta()["agreement"] == "NCE":
+            agreement = self._agreement()
+            if agreement == "NCE":
                 raise PermanentProviderError("NCE calling subscriptions cannot use Communications Credits",
                                              "NCE bills overage after use; turn on pay-as-you-go instead")
+            if agreement == "MCA" and recharge.enabled:
+                raise PermanentProviderError("MCA customers must keep Communications Credits auto-recharge off",
+                                             "under an MCA, calls are billed after use; set autoRecharge: "
+                                             "{enabled: false}")
             if recharge.enabled and (recharge.trigger_below is None or recharge.amount is None):
                 raise PermanentProviderError("auto-recharge needs a trigger and an amount")
-            row = db.execute("SELECT enabled, trigger_below, amount FROM credits").fetchone()
+            before = self._credits()
             new = (int(recharge.enabled), _text(recharge.trigger_below), _text(recharge.amount))
-            if row is not None and tuple(row) == new:
+            if before is not None and before.auto_recharge == recharge:
                 return False
             db.execute("INSERT OR REPLACE INTO credits VALUES (1, ?, ?, ?)", new)
+            balance = before.balance(self.today) if before else Decimal(0)
+            if recharge.amount is not None and recharge.buys_now(before.auto_recharge if before else None, balance):
+                db.execute("INSERT INTO funds (purchased, amount, remaining) VALUES (?, ?, ?)",
+                           (self.today.isoformat(), str(recharge.amount), str(recharge.amount)))
             return True
 
     def add_funds(self, amount: Decimal, idempotency_key: str) -> bool:
         """Buy a lot of credits dated today, once per idempotency key."""
         with self._tx() as db:
-            self._require_billing_role("adding Communications Credits funds")
-            agreement = self._meta()["agreement"]
+            agreement = self._agreement()
             if agreement in ("NCE", "MCA"):
                 raise PermanentProviderError(f"{agreement} customers cannot buy Communications Credits",
-                                             "MCA: enable auto-recharge; NCE: use pay-as-you-go overage")
+                                             "their calls are billed after use; use the pay-as-you-go option")
             if db.execute("SELECT 1 FROM funds WHERE idempotency_key = ?", (idempotency_key,)).fetchone():
                 return False
             if db.execute("SELECT 1 FROM credits").fetchone() is None:
@@ -298,9 +381,11 @@ class LocalProvider:
     def set_usage_location(self, upn: str, location: str) -> bool:
         """Set where a user's services are delivered from."""
         with self._tx() as db:
-            key, current, _ = self._user(upn)
+            key, current, held = self._user(upn)
             if current == location:
                 return False
+            for sku in sorted(held):
+                _in_country(sku, upn, location)
             db.execute("UPDATE users SET usage_location = ? WHERE upn_key = ?", (location, key))
             return True
 
@@ -313,17 +398,13 @@ class LocalProvider:
             if not location:
                 raise PermanentProviderError(f"license assignment cannot be done for '{upn}': no usage location",
                                              "set usageLocation for the user first", "invalid_usage_location")
-            if sku == CREDITS_SKU:
-                credits = self._credits()
-                if credits is None or not credits.licenses_available:
-                    raise PermanentProviderError("there are no Communications Credits licenses in the tenant",
-                                                 "fund Communications Credits or enable auto-recharge first",
-                                                 "no_available_licenses")
-            else:
-                seats, consumed = self._subscription(sku)
-                if consumed >= seats:
+            _in_country(sku, upn, location)
+            self._credits_ready(sku, self._agreement())
+            if sku != CREDITS_SKU:
+                sub = self._subscription(sku)
+                if sub.consumed >= sub.seats:
                     raise PermanentProviderError(f"subscription {sku} does not have any available licenses "
-                                                 f"({consumed} of {seats} assigned)", f"raise {sku} seats",
+                                                 f"({sub.consumed} of {sub.seats} assigned)", f"raise {sku} seats",
                                                  "no_available_licenses")
             missing = catalog.missing_prerequisite(sku, held)
             if missing:
@@ -351,3 +432,47 @@ class LocalProvider:
 
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+_SUBSCRIPTION_COLUMNS = ("s.sku, s.seats, s.term, s.billing_frequency, s.pay_as_you_go, c.term_end, c.refundable, "
+                         "c.scheduled_seats, c.scheduled_effective")
+_SUBSCRIPTION_FROM = "FROM subscriptions s LEFT JOIN commitments c ON c.sku = s.sku"
+
+
+def _subscription_state(row: tuple[Any, ...], consumed: int) -> SubscriptionState:
+    sku, seats, term, billing, payg, term_end, refundable, scheduled_seats, scheduled_effective = row
+    return SubscriptionState(
+        sku=sku, seats=seats, term=term, billing_frequency=billing, pay_as_you_go=bool(payg), consumed=consumed,
+        term_end=date.fromisoformat(term_end) if term_end else None,
+        refundable=None if refundable is None else tuple(
+            RefundableSeats(n, date.fromisoformat(until)) for n, until in json.loads(refundable)),
+        scheduled=None if scheduled_seats is None else ScheduledSeats(
+            scheduled_seats, date.fromisoformat(scheduled_effective) if scheduled_effective else None))
+
+
+def _take(refundable: tuple[RefundableSeats, ...], seats: int, sku: str) -> tuple[RefundableSeats, ...]:
+    """The refundable seats left after removing `seats` (the newest first), or refuse as Microsoft does."""
+    if seats > sum(r.seats for r in refundable):
+        raise PermanentProviderError(
+            f"subscription quantity cannot be decreased: only {sum(r.seats for r in refundable)} {sku} seat(s) are "
+            "inside their seven-day cancellation window", "schedule the decrease for the renewal instead "
+            "(tenantctl plans schedule_seats for it)", "cancellation_window_closed")
+    left: list[RefundableSeats] = []
+    for lot in sorted(refundable, key=lambda r: r.until, reverse=True):
+        taken = min(seats, lot.seats)
+        seats -= taken
+        if lot.seats > taken:
+            left.append(replace(lot, seats=lot.seats - taken))
+    return tuple(sorted(left, key=lambda r: (r.until, r.seats)))
+
+
+def _in_country(sku: str, upn: str, location: str | None) -> None:
+    entry = catalog.lookup(sku)
+    if entry is not None and entry.countries is not None and location not in entry.countries:
+        raise PermanentProviderError(f"{sku} is only for users in {', '.join(sorted(entry.countries))}, not "
+                                     f"'{upn}' in {location}", "assign a calling plan sold in the user's country",
+                                     "prohibited_in_usage_location")

@@ -1,0 +1,58 @@
+"""Which billing roles Microsoft documents for each money action, per agreement.
+
+Only what a source states is required (docs/rules.md names each one); where no role is
+documented (Communications Credits, Enterprise Agreements), none is checked. The planner uses
+this to refuse before apply, the simulator to refuse at apply, the manual steps to name the role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MCA_BILLING = frozenset({"BillingAccountOwner", "BillingAccountContributor", "BillingProfileOwner",
+                         "BillingProfileContributor"})
+MOSA_BILLING = frozenset({"BillingAdministrator", "GlobalAdministrator"})
+PARTNER_SALES = frozenset({"AdminAgent", "SalesAgent"})
+PARTNER_ADMIN = frozenset({"AdminAgent"})
+
+ROLE_NAMES = {
+    "BillingAccountOwner": "Billing account owner", "BillingAccountContributor": "Billing account contributor",
+    "BillingProfileOwner": "Billing profile owner", "BillingProfileContributor": "Billing profile contributor",
+    "BillingAdministrator": "Billing Administrator", "GlobalAdministrator": "Global Administrator",
+    "AdminAgent": "the partner's Admin agent", "SalesAgent": "the partner's Sales agent",
+    "BillingAccountReader": "Billing account reader",
+}
+KNOWN_ROLES = frozenset(ROLE_NAMES)
+
+_SUBSCRIPTION_CHANGES = ("purchase_subscription", "set_seats", "schedule_seats", "set_term")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Any one of `roles` may do the action; `source` is the article that says so."""
+
+    roles: frozenset[str]
+    source: str
+
+    def describe(self) -> str:
+        """`Billing account owner or Billing account contributor`."""
+        return " or ".join(ROLE_NAMES.get(r, r) for r in sorted(self.roles))
+
+    def allows(self, held: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
+        """True when one of `held` is enough."""
+        return bool(self.roles & set(held))
+
+
+_RULES: dict[tuple[str, str], Requirement] = {}
+for _kind in _SUBSCRIPTION_CHANGES:
+    _RULES[("MCA", _kind)] = Requirement(MCA_BILLING, "Buy or remove licenses for a Microsoft business subscription")
+    _RULES[("MOSA", _kind)] = Requirement(MOSA_BILLING, "Buy or remove licenses for a Microsoft business subscription")
+    _RULES[("NCE", _kind)] = Requirement(PARTNER_SALES, "New commerce experience cancellation policy; "
+                                         "Manage customer subscriptions (Partner Center)")
+_RULES[("MCA", "set_pay_as_you_go")] = Requirement(MCA_BILLING, "Enable pay-as-you-go for your subscription")
+_RULES[("NCE", "set_pay_as_you_go")] = Requirement(PARTNER_ADMIN, "New commerce overage for telco pay-as-you-go")
+
+
+def required(action_type: str, agreement: str) -> Requirement | None:
+    """The documented roles for `action_type` under `agreement`, or None when no role is documented."""
+    return _RULES.get((agreement, action_type))

@@ -1,0 +1,89 @@
+"""The subscriptions' part of a plan: purchases, seat changes (now or at renewal), terms and the
+pay-as-you-go option. A commitment (term, billing frequency) is managed only where declared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from . import catalog
+from .actions import Builder
+from .licenses import Seats, UserChange
+from .model import PAY_AS_YOU_GO, SCHEDULED, TERMS, Subscription, TenantSpec, TenantState
+from .seats import seat_change
+
+
+def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder,
+                   removal_ids: dict[str, list[int]], late_skus: set[str]) -> Seats:
+    """Subscription actions, and the seat facts assignments depend on."""
+    delta: Counter[str] = Counter()
+    for c in changes:
+        delta.update(c.add)
+        delta.subtract(c.remove)
+    seats = Seats()
+    for sku in sorted(spec.subscriptions):
+        want = spec.subscriptions[sku]
+        live = state.subscriptions.get(sku)
+        consumed_after = (live.consumed if live else 0) + delta[sku]
+        address = f"subscription/{sku}"
+        if consumed_after > want.seats:
+            b.diag("error", "seats_exhausted", f"{consumed_after} users would hold {sku} but seats is {want.seats} "
+                   "(users not listed in the spec count too); raise seats or free licenses", address)
+        if live is None and want.seats == 0:
+            b.diag("info", "nothing_to_buy", f"{sku} declares 0 seats and is not owned: nothing to buy", address)
+        elif live is None and catalog.needs_credits(sku, spec.agreement):
+            seats.free[sku] = want.seats
+            seats.after_credits.append(sku)  # bought once the credits it bills against are set up
+        elif live is None:
+            _purchase(want, b, seats, [])
+        if live is None:
+            continue
+        seats.free[sku] = live.seats - live.consumed
+        now, later = seat_change(spec.agreement, live, want.seats, state.today, b, address,
+                                 SCHEDULED in state.unknown)
+        if later is not None:
+            seats.scheduled[sku] = later
+        if now > live.seats:
+            seats.action[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": now})
+            seats.free[sku] = now - live.consumed
+        elif now < live.seats and sku in late_skus:
+            seats.deferred[sku] = (live.seats, now)
+        elif now < live.seats:
+            seats.decreased[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": now}, True,
+                                         removal_ids.get(sku, []))
+            seats.free[sku] = now - live.consumed
+        # Only a declared term or billing frequency is managed: a commitment never changes by omission.
+        wanted_term = (want.term or live.term, want.billing_frequency or live.billing_frequency)
+        if TERMS in state.unknown and (want.term, want.billing_frequency) != (None, None):
+            b.not_readable(address, "term and billingFrequency",
+                          ", ".join(v for v in (want.term, want.billing_frequency) if v))
+        elif TERMS not in state.unknown and wanted_term != (live.term, live.billing_frequency):
+            b.add("set_term", address, {"term": live.term, "billingFrequency": live.billing_frequency},
+                  {"term": wanted_term[0], "billingFrequency": wanted_term[1]})
+        if want.pay_as_you_go is not None and PAY_AS_YOU_GO in state.unknown:
+            b.not_readable(address, "payAsYouGo", "on" if want.pay_as_you_go else "off")
+        elif want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
+            b.add("set_pay_as_you_go", address, {"payAsYouGo": live.pay_as_you_go},
+                  {"payAsYouGo": want.pay_as_you_go}, destructive=not want.pay_as_you_go)
+    return seats
+
+
+def buy_after_credits(spec: TenantSpec, seats: Seats, b: Builder, credit_ids: list[int]) -> None:
+    """Purchases of SKUs billed against credits (pay-per-minute), after the credits are set up."""
+    for sku in seats.after_credits:
+        _purchase(spec.subscriptions[sku], b, seats, credit_ids)
+
+
+def _purchase(want: Subscription, b: Builder, seats: Seats, deps: list[int]) -> None:
+    """Buy with the declared commitment, or the documented defaults (said in a warning)."""
+    sku, address = want.sku, f"subscription/{want.sku}"
+    term, billing = want.purchase_term
+    if want.term is None or want.billing_frequency is None:
+        b.diag("warning", "default_commitment", f"buying {sku} on a {term} term billed {billing}: the spec does not "
+               "declare term and billingFrequency, so the defaults are used; declare them to choose the commitment",
+               address)
+    bought = b.add("purchase_subscription", address, None,
+                   {"sku": sku, "seats": want.seats, "term": term, "billingFrequency": billing}, False, deps)
+    seats.action[sku], seats.free[sku] = bought, want.seats
+    if want.pay_as_you_go:
+        b.add("set_pay_as_you_go", address, {"payAsYouGo": False}, {"payAsYouGo": True}, False, [bought])

@@ -1,0 +1,221 @@
+"""The simulated tenant's money rules (docs/rules.md), each checked where it bites: at the boundary.
+
+The local provider must refuse what Microsoft refuses and never accept a change that `validate`
+or its own snapshot loader would refuse; every test here starts from a small snapshot.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import TODAY
+from reconciler.errors import PermanentProviderError
+from reconciler.model import AutoRecharge
+from reconciler.providers.local import LocalProvider
+from reconciler.snapshot import snapshot_from_document
+from reconciler.yamlload import load_bytes
+
+PAYG_PLAN = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
+
+
+def tenant(tmp_path: Path, body: str, today: date = TODAY, name: str = "t.db") -> LocalProvider:
+    """A local tenant holding the snapshot whose `state:` is `body` (YAML, indented two spaces)."""
+    text = f"apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {{name: sim}}\nstate:\n{body}"
+    provider = LocalProvider(tmp_path / name, today)
+    provider.replace_state(snapshot_from_document(load_bytes(text.encode(), "sim.yaml"), today))
+    return provider
+
+
+def refused(call: object, code: str = "") -> PermanentProviderError:
+    with pytest.raises(PermanentProviderError) as info:
+        call()  # type: ignore[operator]
+    assert not code or info.value.code == code, (info.value.code, str(info.value))
+    return info.value
+
+
+# ---------------------------------------------------------------------------------------- credits
+
+
+def test_mca_refuses_turning_auto_recharge_on_but_turns_it_off(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MCA\n  communicationsCredits:\n"
+                         "    autoRecharge: {enabled: true, triggerBelow: 50, amount: 200}\n")
+    on = AutoRecharge(True, Decimal(60), Decimal(200))
+    assert "off" in str(refused(lambda: p.set_auto_recharge(on)))
+    assert p.set_auto_recharge(AutoRecharge(False)) is True
+    assert p.read_state().credits is not None and not p.read_state().credits.auto_recharge.enabled  # type: ignore[union-attr]
+    refused(lambda: p.add_funds(Decimal(10), "k1"))  # MCA never buys credits
+
+
+def test_turning_auto_recharge_on_below_its_trigger_buys_once(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n  communicationsCredits:\n    autoRecharge: {enabled: false}\n"
+                         "    funds:\n      - {purchased: '2026-10-01', amount: 100, remaining: 30}\n")
+    on = AutoRecharge(True, Decimal(50), Decimal(100))
+    assert p.set_auto_recharge(on) is True
+    assert p.set_auto_recharge(on) is False  # already so: nothing bought twice
+    credits = p.read_state().credits
+    assert credits is not None and credits.balance(TODAY) == Decimal(130)
+    assert [lot.amount for lot in credits.funds] == [Decimal(100), Decimal(100)]
+
+
+def test_turning_auto_recharge_on_at_its_trigger_buys_nothing(tmp_path: Path) -> None:
+    # "below the trigger": a balance exactly at the trigger does not recharge.
+    p = tenant(tmp_path, "  agreement: MOSA\n  communicationsCredits:\n    autoRecharge: {enabled: false}\n"
+                         "    funds:\n      - {purchased: '2026-10-01', amount: 50, remaining: 50}\n")
+    assert p.set_auto_recharge(AutoRecharge(True, Decimal(50), Decimal(100))) is True
+    credits = p.read_state().credits
+    assert credits is not None and credits.balance(TODAY) == Decimal(50)
+
+
+def test_raising_the_trigger_over_the_balance_buys_once(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  communicationsCredits:\n"
+                         "    autoRecharge: {enabled: true, triggerBelow: 10, amount: 40}\n"
+                         "    funds:\n      - {purchased: '2026-10-01', amount: 50, remaining: 20}\n")
+    assert p.set_auto_recharge(AutoRecharge(True, Decimal(25), Decimal(40))) is True
+    credits = p.read_state().credits
+    assert credits is not None and credits.balance(TODAY) == Decimal(60)
+
+
+def test_funds_keyed_purchase_is_never_done_twice(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n  communicationsCredits:\n    autoRecharge: {enabled: false}\n")
+    assert p.add_funds(Decimal(25), "key-1") is True
+    assert p.add_funds(Decimal(25), "key-1") is False
+    credits = p.read_state().credits
+    assert credits is not None and credits.balance(TODAY) == Decimal(25)
+
+
+def test_pay_per_minute_needs_credits_to_be_bought_or_assigned(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n  subscriptions:\n    - {sku: SPE_E3, seats: 1}\n"
+                         "  users:\n    - {upn: a@sim.example, usageLocation: US, licenses: [SPE_E3]}\n")
+    refused(lambda: p.purchase_subscription("MCOMEETACPEA", 5, "P1Y", "monthly", "k"), "no_available_licenses")
+    assert p.add_funds(Decimal(50), "funds") is True
+    assert p.purchase_subscription("MCOMEETACPEA", 5, "P1Y", "monthly", "k") is True
+    assert p.assign_license("a@sim.example", "MCOMEETACPEA") is True
+
+
+# ------------------------------------------------------------------- pay-as-you-go calling plan
+
+
+def test_payg_calling_plan_is_for_zone_1_users_only(tmp_path: Path) -> None:
+    p = tenant(tmp_path, f"  agreement: MCA\n  subscriptions:\n    - {{sku: MCOEV, seats: 2}}\n"
+                         f"    - {{sku: '{PAYG_PLAN}', seats: 2}}\n  users:\n"
+                         f"    - {{upn: de@sim.example, usageLocation: DE, licenses: [MCOEV]}}\n"
+                         f"    - {{upn: ca@sim.example, usageLocation: CA, licenses: [MCOEV]}}\n")
+    refused(lambda: p.assign_license("de@sim.example", PAYG_PLAN), "prohibited_in_usage_location")
+    assert p.assign_license("ca@sim.example", PAYG_PLAN) is True
+    refused(lambda: p.set_usage_location("ca@sim.example", "MX"), "prohibited_in_usage_location")
+    assert p.set_usage_location("ca@sim.example", "PR") is True
+
+
+def test_payg_option_exists_only_under_mca_and_nce(tmp_path: Path) -> None:
+    for agreement, allowed in (("EA", False), ("MOSA", False), ("MCA", True), ("NCE", True)):
+        p = tenant(tmp_path, f"  agreement: {agreement}\n  subscriptions:\n    - {{sku: MCOPSTN1, seats: 1}}\n",
+                   name=f"{agreement}.db")
+        if allowed:
+            assert p.set_pay_as_you_go("MCOPSTN1", True) is True
+        else:
+            assert "not offered" in str(refused(lambda: p.set_pay_as_you_go("MCOPSTN1", True)))
+        p.close()
+
+
+# ------------------------------------------------------------------------ cancellation window
+
+
+def nce(tmp_path: Path, extra: str = "", today: date = TODAY, roles: str = "") -> LocalProvider:
+    return tenant(tmp_path, f"  agreement: NCE\n{roles}  subscriptions:\n"
+                            f"    - {{sku: SPE_E3, seats: 10, term: P1Y, termEnd: '2027-03-01'{extra}}}\n"
+                            "  users:\n    - {upn: a@sim.example, usageLocation: US, licenses: [SPE_E3]}\n", today)
+
+
+def test_nce_decrease_only_of_refundable_seats(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: [{seats: 3, until: '2026-11-21'}]")  # the window's last day is today
+    refused(lambda: p.set_seats("SPE_E3", 6), "cancellation_window_closed")
+    assert p.set_seats("SPE_E3", 7) is True
+    sub = p.read_state().subscriptions["SPE_E3"]
+    assert sub.seats == 7 and sub.refundable == ()
+    refused(lambda: p.set_seats("SPE_E3", 6), "cancellation_window_closed")
+
+
+def test_nce_window_closes_after_its_last_day(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: [{seats: 3, until: '2026-11-20'}]")
+    refused(lambda: p.set_seats("SPE_E3", 9), "cancellation_window_closed")
+
+
+def test_nce_unknown_window_refuses_any_decrease(tmp_path: Path) -> None:
+    p = nce(tmp_path)
+    refused(lambda: p.set_seats("SPE_E3", 9), "cancellation_window_closed")
+
+
+def test_nce_added_seats_open_their_own_window(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: []")
+    assert p.set_seats("SPE_E3", 12) is True
+    sub = p.read_state().subscriptions["SPE_E3"]
+    assert sub.refundable is not None and [(r.seats, r.until) for r in sub.refundable] == [
+        (2, TODAY + timedelta(days=7))]
+    assert p.set_seats("SPE_E3", 10) is True
+
+
+def test_a_scheduled_decrease_takes_effect_at_the_renewal(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: []")
+    assert p.schedule_seats("SPE_E3", 4) is True
+    assert p.schedule_seats("SPE_E3", 4) is False
+    sub = p.read_state().subscriptions["SPE_E3"]
+    assert (sub.seats, sub.scheduled and sub.scheduled.seats) == (10, 4)
+    p.close()
+    for day, seats in ((date(2027, 2, 28), 10), (date(2027, 3, 1), 4)):
+        later = LocalProvider(tmp_path / "t.db", day)
+        sub = later.read_state().subscriptions["SPE_E3"]
+        assert sub.seats == seats, day
+        later.close()
+    renewed = LocalProvider(tmp_path / "t.db", date(2027, 3, 1)).read_state().subscriptions["SPE_E3"]
+    assert renewed.scheduled is None and renewed.term_end == date(2028, 3, 1)
+    assert renewed.refundable is not None and renewed.refundable[0].until == date(2027, 3, 8)
+
+
+def test_a_renewal_never_leaves_users_without_seats(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: [], scheduled: {seats: 0}")
+    p.close()
+    sub = LocalProvider(tmp_path / "t.db", date(2027, 3, 2)).read_state().subscriptions["SPE_E3"]
+    assert sub.seats == 1  # one user holds it
+
+
+def test_a_change_now_deletes_the_scheduled_one(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: [], scheduled: {seats: 4}")
+    assert p.set_seats("SPE_E3", 11) is True
+    assert p.read_state().subscriptions["SPE_E3"].scheduled is None
+
+
+def test_scheduling_the_current_count_cancels_the_scheduled_change(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: [], scheduled: {seats: 4}")
+    assert p.schedule_seats("SPE_E3", 10) is True
+    assert p.read_state().subscriptions["SPE_E3"].scheduled is None
+
+
+def test_mosa_decreases_at_once(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  subscriptions:\n    - {sku: SPE_E3, seats: 10}\n")
+    assert p.set_seats("SPE_E3", 1) is True
+
+
+# ---------------------------------------------------------------------------------------- roles
+
+
+def test_roles_documented_for_the_agreement_are_required(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: []", roles="  billingRoles: [SalesAgent]\n")
+    assert p.set_seats("SPE_E3", 11) is True  # a sales agent may change quantities
+    assert "Admin agent" in str(refused(lambda: p.set_pay_as_you_go("SPE_E3", True), "forbidden"))
+    mca = tenant(tmp_path, "  agreement: MCA\n  billingRoles: [BillingAccountReader]\n  subscriptions:\n"
+                           "    - {sku: SPE_E3, seats: 10}\n", name="mca.db")
+    refused(lambda: mca.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k"), "forbidden")
+    profile = tenant(tmp_path, "  agreement: MCA\n  billingRoles: [BillingProfileContributor]\n", name="p.db")
+    assert profile.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k") is True
+
+
+def test_unrecorded_roles_and_undocumented_actions_are_not_checked(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  subscriptions:\n    - {sku: SPE_E3, seats: 10}\n")
+    assert p.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k") is True  # no billingRoles recorded
+    ea = tenant(tmp_path, "  agreement: EA\n  billingRoles: []\n  communicationsCredits:\n"
+                          "    autoRecharge: {enabled: false}\n", name="ea.db")
+    assert ea.add_funds(Decimal(5), "k") is True  # no role is documented for credits
