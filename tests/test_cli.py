@@ -207,3 +207,30 @@ def test_schema_and_catalog_commands(cli) -> None:
     schema = json.loads(cli("schema").out)
     assert schema["properties"]["kind"] == {"const": "Tenant"}
     assert "MCOPSTNC" in cli("catalog").out
+
+
+def test_drift_shows_a_scheduled_decrease_that_matches_the_spec_as_scheduled(cli, workdir: Path) -> None:
+    # Issue 12 item 5: seats 10 now, 5 from the renewal, as the spec wants: not drift, but said.
+    (workdir / "s.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: nce}\nstate:\n  agreement: NCE\n"
+        "  subscriptions:\n    - {sku: SPE_E3, seats: 10, termEnd: '2027-03-01', refundable: [], "
+        "scheduled: {seats: 5}}\n")
+    (workdir / "nce.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: nce}\nspec:\n  agreement: NCE\n"
+        "  subscriptions:\n    - {sku: SPE_E3, seats: 5}\n")
+    assert cli("snapshot", "load", "s.yaml").code == 0
+    report = cli("drift", "nce.yaml", "--format", "json")
+    assert report.code == 0, report.out + report.err
+    doc = json.loads(report.out)
+    assert doc["drifted"] is False and doc["items"] == []
+    assert doc["scheduled"] == [{"address": "subscription/SPE_E3", "seats": 10, "scheduled": 5,
+                                 "effective": "2027-03-01"}]
+    text = cli("drift", "nce.yaml")
+    assert "subscription/SPE_E3: seats 10 -> 5 at the renewal (2027-03-01), as the spec wants" in text.out
+    assert "No drift" in text.out
+    # Three seats fewer in the spec: the scheduled change no longer matches; that is drift.
+    (workdir / "nce.yaml").write_text((workdir / "nce.yaml").read_text().replace("seats: 5", "seats: 2"))
+    drifted = json.loads(cli("drift", "nce.yaml", "--format", "json").out)
+    assert drifted["drifted"] is True and drifted["scheduled"] == []
+    assert [(i["kind"], i["expected"]) for i in drifted["items"]] == [
+        ("schedule_seats", {"seats": 2, "effective": "2027-03-01"})]

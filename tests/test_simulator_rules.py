@@ -211,6 +211,12 @@ def test_roles_documented_for_the_agreement_are_required(tmp_path: Path) -> None
     refused(lambda: mca.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k"), "forbidden")
     profile = tenant(tmp_path, "  agreement: MCA\n  billingRoles: [BillingProfileContributor]\n", name="p.db")
     assert profile.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k") is True
+    # MOSA: "at least a Billing Administrator"; an MCA billing role means nothing there.
+    mosa = tenant(tmp_path, "  agreement: MOSA\n  billingRoles: [BillingAccountOwner]\n", name="m.db")
+    assert "Billing Administrator" in str(refused(lambda: mosa.purchase_subscription("MCOEV", 1, "P1Y", "monthly",
+                                                                                   "k"), "forbidden"))
+    admin = tenant(tmp_path, "  agreement: MOSA\n  billingRoles: [BillingAdministrator]\n", name="a.db")
+    assert admin.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k") is True
 
 
 def test_unrecorded_roles_and_undocumented_actions_are_not_checked(tmp_path: Path) -> None:
