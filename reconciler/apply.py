@@ -69,14 +69,22 @@ def execute(action: Action, provider: Provider, plan: Plan) -> bool:
 
 def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy(),
                on_outcome: Callable[[Outcome], None] | None = None,
-               sleep: Callable[[float], None] = time.sleep, journal: Journal | None = None) -> ApplyResult:
-    """Run every action of `plan` whose dependencies succeeded, journaling each."""
+               sleep: Callable[[float], None] = time.sleep, journal: Journal | None = None,
+               stop: Callable[[], bool] = lambda: False) -> ApplyResult:
+    """Run every action of `plan` whose dependencies succeeded, journaling each.
+
+    `stop()` is asked before each action (each wave, for a batch provider): once it says yes, the
+    rest is left unattempted and counted in `ApplyResult.left` (Ctrl-C, a CI cancel).
+    """
     if isinstance(provider, BatchProvider):
         return apply_in_waves(plan, provider, lambda a: _run_one(a, provider, plan, policy, sleep, journal),
-                              on_outcome, journal)
+                              on_outcome, journal, stop)
     result = ApplyResult()
     bad: dict[int, Outcome] = {}  # action id -> the outcome that stopped it
-    for action in plan.actions:
+    for n, action in enumerate(plan.actions):
+        if stop():
+            result.left = len(plan.actions) - n
+            break
         root = blocked_by(action, bad)
         if root is not None:
             outcome = not_attempted(action, root)

@@ -64,8 +64,10 @@ def writes_of(actions: list[Action]) -> dict[str, UserWrite]:
 
 def apply_in_waves(plan: Plan, provider: BatchProvider, run_one: Callable[[Action], Outcome],
                    on_outcome: Callable[[Outcome], None] | None = None,
-                   journal: Journal | None = None) -> ApplyResult:
-    """Run `plan` wave by wave; `run_one` runs a tenant-level action. Outcomes come back in plan order."""
+                   journal: Journal | None = None, stop: Callable[[], bool] = lambda: False) -> ApplyResult:
+    """Run `plan` wave by wave; `run_one` runs a tenant-level action. Outcomes come back in plan order.
+
+    `stop()` is asked before each tenant-level action and before each wave's user writes."""
     outcomes: dict[int, Outcome] = {}
     bad: dict[int, Outcome] = {}
     done: set[int] = set()
@@ -82,7 +84,7 @@ def apply_in_waves(plan: Plan, provider: BatchProvider, run_one: Callable[[Actio
             on_outcome(outcome)
 
     pending = list(plan.actions)
-    while pending:
+    while pending and not stop():
         for action in pending:
             if (root := blocked_by(action, bad)) is not None:
                 finish(not_attempted(action, root))
@@ -93,11 +95,12 @@ def apply_in_waves(plan: Plan, provider: BatchProvider, run_one: Callable[[Actio
         for action in wave:
             if action.manual:
                 finish(Outcome(action, "manual", MANUAL_NOTE))
-            elif user_of(action) is None:
+            elif user_of(action) is None and not stop():
                 finish(run_one(action))
-        if users:
+        if users and not stop():
             _write_users(users, provider, journal, finish)
-    return ApplyResult([outcomes[a.id] for a in plan.actions])
+    ran = [outcomes[a.id] for a in plan.actions if a.id in outcomes]
+    return ApplyResult(ran, left=len(plan.actions) - len(ran))
 
 
 def _write_users(actions: list[Action], provider: BatchProvider, journal: Journal | None,

@@ -19,6 +19,7 @@ from .cli_apply import LOCK_TIMEOUT, apply, force_unlock, history
 from .cli_common import EXIT_ERROR, EXIT_OK, FORMATS, Settings, color_wanted, observe, open_for, provider_opt
 from .cli_review import drift, plan, validate
 from .errors import TenantctlError, UsageError, ValidationError
+from .interrupts import Interrupted, trapped
 from .ledger import locked
 from .markdown import plan_blocks, split
 from .plan import Plan
@@ -111,11 +112,15 @@ def snapshot_load(settings: Settings, file: str, lock_timeout: float, provider_o
         provider.close()
         raise UsageError(f"snapshot load replaces a simulated tenant; {provider.address} is a real one. "
                          "Use --provider local:PATH")
-    try:
-        with locked(provider.ledger_path, state.name, "snapshot load", lock_timeout, provider.address):
-            provider.replace_state(state)
-    finally:
-        provider.close()
+    # SIGTERM as well as Ctrl-C stop it cleanly: the load is one transaction, and the lock is released.
+    with trapped(settings.say) as signals:
+        try:
+            with locked(provider.ledger_path, state.name, "snapshot load", lock_timeout, provider.address,
+                        signals.shielded):
+                provider.replace_state(state)
+        finally:
+            with signals.shielded():
+                provider.close()
     settings.say(f"Loaded {file} into {provider.address}: {len(state.users)} users, "
                  f"{len(state.subscriptions)} subscriptions.")
     return EXIT_OK
@@ -177,9 +182,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every error into a message and an exit code."""
     try:
         code = cli.main(args=argv, prog_name="tenantctl", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted; nothing was applied.", err=True)
-        code = EXIT_ERROR
+    except (click.exceptions.Abort, Interrupted) as exc:
+        # apply reports its own interrupts from the journal; anything else changed nothing.
+        click.echo("Interrupted; nothing was changed.", err=True)
+        code = exc.exit_code if isinstance(exc, Interrupted) else 130
     except click.ClickException as exc:
         exc.show()
         code = EXIT_ERROR

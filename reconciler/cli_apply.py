@@ -7,6 +7,7 @@ at any point is visible in `history` and the next apply finishes the job without
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from . import guardrails
 from .apply import ApplyResult, Outcome, apply_plan, with_retries
 from .cli_common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, Settings, open_for, provider_opt
 from .digest import spec_digest, state_digest
+from .interrupts import Interrupted, Signals, trapped
 from .ledger import Ledger, RunJournal, locked
 from .plan import Plan, compute_plan
 from .render import Style, apply_text, checklist, plan_text, to_json
@@ -47,24 +49,37 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
     # An explicit --provider (or TENANTCTL_PROVIDER) wins; a saved plan otherwise names its own.
     provider = open_for(settings, provider_override or settings.provider or (saved.provider if saved else None),
                         spec.name, spec)
-    try:
-        with locked(provider.ledger_path, spec.name, "apply", lock_timeout, provider.address) as ledger:
-            interrupted = _close_interrupted(ledger, settings)
-            state = with_retries(provider.read_state)
-            if saved is not None:
-                # Refuse before showing anything as if it would run: the reviewed plan is stale.
-                check_fresh(saved, spec_digest(spec), state_digest(state), ledger.applied_at(saved.plan_digest),
-                            interrupted.get(saved.plan_digest))
-                check_same(saved, compute_plan(spec, state, overrides_of(saved.plan)))
-                the_plan = saved.plan
-            else:
-                the_plan = compute_plan(spec, state, frozenset(overrides))
-            click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
-            if not _may_run(the_plan, settings, allow_destroy, auto_approve):
-                return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
-            result = _run(the_plan, provider, ledger, spec_file, saved, settings)
-    finally:
-        provider.close()
+    with trapped(settings.say) as signals:
+        try:
+            try:
+                with locked(provider.ledger_path, spec.name, "apply", lock_timeout, provider.address,
+                            signals.shielded) as ledger:
+                    interrupted = _close_interrupted(ledger, settings)
+                    state = with_retries(provider.read_state)
+                    if saved is not None:
+                        # Refuse before showing anything as if it would run: the reviewed plan is stale.
+                        check_fresh(saved, spec_digest(spec), state_digest(state),
+                                    ledger.applied_at(saved.plan_digest), interrupted.get(saved.plan_digest))
+                        check_same(saved, compute_plan(spec, state, overrides_of(saved.plan)))
+                        the_plan = saved.plan
+                    else:
+                        the_plan = compute_plan(spec, state, frozenset(overrides))
+                    click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
+                    if not _may_run(the_plan, settings, allow_destroy, auto_approve):
+                        return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
+                    run_id, result = _run(the_plan, provider, ledger, spec_file, saved, settings, signals)
+            finally:
+                with signals.shielded():
+                    provider.close()
+        except (Interrupted, KeyboardInterrupt) as exc:
+            stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+            settings.error(f"interrupted by {stopped.name}: " + (stopped.truth or "before any action ran; nothing "
+                                                                  "was applied"))
+            return stopped.exit_code
+    if signals.stop is not None and result.left:
+        _report(result, settings, interrupted=True)
+        settings.error(f"interrupted by {signal.Signals(signals.stop).name}: " + _stopped(result, run_id))
+        return 128 + signals.stop
     _report(result, settings)
     if not result.ok:
         return EXIT_ERROR
@@ -85,19 +100,56 @@ def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_appro
 
 
 def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: SavedPlan | None,
-         settings: Settings) -> ApplyResult:
+         settings: Settings, signals: Signals) -> tuple[str, ApplyResult]:
     run_id = ledger.begin(the_plan.tenant, source, saved.plan_digest if saved else None, len(the_plan.actions))
+    signals.running = True
     try:
         result = apply_plan(the_plan, provider, on_outcome=_progress(settings, len(the_plan.actions)),
-                            journal=RunJournal(ledger, run_id))
-    except BaseException:
-        ledger.finish(run_id, "interrupted", "stopped by an error or Ctrl-C; see the journal")
+                            journal=RunJournal(ledger, run_id), stop=lambda: signals.requested)
+    except BaseException as exc:
+        with signals.shielded():
+            # The action in flight was abandoned: free the database before the ledger writes to it.
+            getattr(provider, "abandon", lambda: None)()
+            ledger.for_cleanup()
+            truth = journal_truth(ledger.actions(run_id), len(the_plan.actions), run_id)
+            ledger.finish(run_id, "interrupted", truth)
+        if isinstance(exc, KeyboardInterrupt):  # no handler installed (not the main thread)
+            raise Interrupted(signal.SIGINT, truth) from exc
+        if isinstance(exc, Interrupted):
+            raise Interrupted(exc.signum, truth) from exc
         raise
-    summary = apply_text(result)
-    ledger.finish(run_id, "complete" if result.ok else "failed", summary)
-    if saved is not None:
-        ledger.record_applied(saved.plan_digest, summary)
-    return result
+    finally:
+        signals.running = False
+        signals.settle()  # the run is over: close it, release the lock and report, whatever arrives now
+    with signals.shielded():
+        summary = apply_text(result)
+        ledger.finish(run_id, "interrupted" if result.left else "complete" if result.ok else "failed", summary)
+        if saved is not None and not result.left:
+            ledger.record_applied(saved.plan_digest, summary)
+    return run_id, result
+
+
+def _stopped(result: ApplyResult, run_id: str) -> str:
+    """What a run stopped between actions did; the journal holds the same."""
+    ran = len(result.outcomes)
+    return (f"{result.count('done'):,} done, {result.count('unchanged'):,} already so, {result.count('failed'):,} "
+            f"failed of the {ran:,} actions run; the other {result.left:,} were not attempted. "
+            f"`tenantctl history {run_id}` lists every action; run apply again to finish the rest: it reads the "
+            "tenant again and never buys twice")
+
+
+def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str) -> str:
+    """What the journal proves a cut-short run did, and what to do next."""
+    count = {status: sum(1 for r in rows if r["outcome"] == status) for status in ("done", "unchanged", "failed")}
+    doubt = [r for r in rows if r["intent_at"] and r["outcome"] is None]
+    if not any(count.values()) and not doubt:
+        return f"the journal of run {run_id} shows that no action started; nothing was applied"
+    left = total - sum(count.values()) - len(doubt)
+    return (f"{count['done']:,} done, {count['unchanged']:,} already so, {count['failed']:,} failed"
+            + "".join(f"; #{r['action_id']} {r['type']} {r['address']} was in flight and may or may not have "
+                      "happened" for r in doubt)
+            + f"; the other {left:,} of {total:,} were not attempted. `tenantctl history {run_id}` lists every "
+            "action; run apply again to finish the rest: it reads the tenant again and never buys twice")
 
 
 def _close_interrupted(ledger: Ledger, settings: Settings) -> dict[str, str]:
@@ -143,7 +195,7 @@ def _progress(settings: Settings, total: int) -> Any:
     return tick
 
 
-def _report(result: ApplyResult, settings: Settings) -> None:
+def _report(result: ApplyResult, settings: Settings, interrupted: bool = False) -> None:
     style = Style(settings.color)
     for o in result.outcomes:
         if o.status == "failed":
@@ -152,7 +204,7 @@ def _report(result: ApplyResult, settings: Settings) -> None:
             click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
     click.echo(style.bold(apply_text(result)))
     click.echo(checklist(result), nl=False)
-    if not result.ok:
+    if not result.ok and not interrupted:
         settings.error("some actions did not complete; fix the cause and run apply again "
                      "(actions already done are skipped)")
 

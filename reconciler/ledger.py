@@ -21,7 +21,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -145,17 +145,28 @@ class Ledger:
         return self._transaction(lambda: self.db.execute(sql, args))
 
     def _transaction(self, work: Callable[[], sqlite3.Cursor]) -> sqlite3.Cursor:
-        """`work` and the pending outcomes, committed together."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """`work` and the pending outcomes, committed together; an interrupt anywhere leaves no
+        transaction open (BEGIN and COMMIT are inside the try)."""
         try:
+            self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany(_OUTCOME, self._outcomes)
             cursor = work()
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.abandon()
             raise
-        self.db.execute("COMMIT")
         self._outcomes.clear()
         return cursor
+
+    def abandon(self) -> None:
+        """Roll back a write cut short (safe to call at any time)."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def for_cleanup(self, seconds: float = 5) -> None:
+        """Wait at most `seconds` for the database from now on: cleanup must never hang."""
+        self.abandon()
+        self.db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     def _flush(self) -> None:
         if self._outcomes:
@@ -299,8 +310,11 @@ class RunJournal:
 
 
 @contextmanager
-def locked(ledger_path: Path, tenant: str, operation: str, timeout: float, provider_address: str) -> Iterator[Ledger]:
-    """Hold the tenant's lock for the duration; the ledger is open inside."""
+def locked(ledger_path: Path, tenant: str, operation: str, timeout: float, provider_address: str,
+           guard: Callable[[], AbstractContextManager[None]] = nullcontext) -> Iterator[Ledger]:
+    """Hold the tenant's lock for the duration; the ledger is open inside.
+
+    `guard` wraps the release (interrupts.Signals.shielded), so a second Ctrl-C cannot leave it held."""
     ledger = Ledger(ledger_path)
     try:
         unlock = f"tenantctl force-unlock {{lock_id}} --provider {provider_address}"
@@ -308,6 +322,9 @@ def locked(ledger_path: Path, tenant: str, operation: str, timeout: float, provi
         try:
             yield ledger
         finally:
-            ledger.release(lock)
+            with guard():
+                ledger.for_cleanup()
+                ledger.release(lock)
     finally:
-        ledger.close()
+        with guard():
+            ledger.close()

@@ -22,9 +22,10 @@ class Outcome:
 
 @dataclass
 class ApplyResult:
-    """All outcomes, in plan order."""
+    """All outcomes, in plan order; `left` counts the actions a stop request left unattempted."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    left: int = 0
 
     def count(self, status: str) -> int:
         """How many actions ended with `status`."""
@@ -32,8 +33,8 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed or was skipped (manual steps may remain)."""
-        return all(o.status in ("done", "unchanged", "manual", "waiting") for o in self.outcomes)
+        """True when nothing failed, was skipped or was left by a stop (manual steps may remain)."""
+        return not self.left and all(o.status in ("done", "unchanged", "manual", "waiting") for o in self.outcomes)
 
     @property
     def manual(self) -> list[Outcome]:

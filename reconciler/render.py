@@ -218,6 +218,8 @@ def apply_text(result: ApplyResult) -> str:
         line += f", {manual} manual, {waiting} waiting for them"
     if result.retries:
         line += f", {result.retries} retries"
+    if result.left:
+        line += f"; stopped before the other {result.left:,}"
     return line + "."
 
 

@@ -101,19 +101,26 @@ class LocalProvider:
         """Close the database."""
         self.db.close()
 
+    def abandon(self) -> None:
+        """Roll back a write cut short, so the file's write lock is free (safe to call at any time)."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
     @contextmanager
     def _tx(self, inject: bool = True) -> Iterator[sqlite3.Connection]:
         faults = self.faults if inject else None
         if faults is not None:
             faults.before("write")
-        self.db.execute("BEGIN IMMEDIATE")
+        # BEGIN and COMMIT inside the try: an interrupt (Ctrl-C, SIGTERM) landing anywhere leaves no
+        # transaction open, which would hold the database's write lock against the cleanup.
         try:
+            self.db.execute("BEGIN IMMEDIATE")
             yield self.db
             crash_point(current_action.get(), "inside")  # test hook: die before the commit
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.abandon()
             raise
-        self.db.execute("COMMIT")
         if faults is not None:
             faults.after("write")
 

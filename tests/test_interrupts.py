@@ -1,0 +1,234 @@
+"""Ctrl-C and CI cancels (issue 13, items 1-3): real signals sent to a real `tenantctl apply`.
+
+Each trial starts an apply of a 1,000-user calling tenant (two purchases, an auto-recharge that
+buys at once, a top-up, 4,004 actions), waits until the journal shows a seeded number of actions,
+and sends SIGINT or SIGTERM (once: the action in flight finishes; twice: it is abandoned). The
+process must exit 130 or 143 with a summary the journal bears out, leave no lock, and the next
+apply must converge with every purchase and funding made exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import TODAY
+from reconciler.ledger import Ledger
+from reconciler.providers.local import LocalProvider
+from test_crash_safety import write_calling_tenant
+
+USERS = 1000
+TOTAL = 4 * USERS + 4
+TRIALS = [(seed, sig, twice) for seed, (sig, twice) in enumerate(
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True), (signal.SIGINT, True),
+     (signal.SIGTERM, False), (signal.SIGINT, False)])]
+
+
+def env() -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TENANTCTL_")}
+    return {**base, "TENANTCTL_TODAY": TODAY.isoformat(), "NO_COLOR": "1"}
+
+
+def tenantctl(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reconciler", *args], cwd=workdir, env=env(),
+                          capture_output=True, text=True, timeout=300)
+
+
+def journal_rows(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error:
+        return 0
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM ledger_journal").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
+
+
+def interrupt(workdir: Path, spec: Path, after: int, sig: int, twice: bool) -> tuple[int, str]:
+    """Start apply, signal it once `after` journal rows exist; its exit code and stderr."""
+    db = workdir / ".tenantctl" / "faults.db"
+    # Output to files: a pipe nobody reads fills up with the 4,004-line plan and blocks the apply.
+    with open(workdir / "out.txt", "w") as out, open(workdir / "err.txt", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve"],
+                                cwd=workdir, env=env(), stdout=out, stderr=err, text=True)
+        deadline = time.monotonic() + 120
+        while journal_rows(db) < after and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        proc.send_signal(sig)
+        if twice:
+            time.sleep(0.001)
+            proc.send_signal(sig)
+        proc.wait(timeout=120)
+    return proc.returncode, (workdir / "err.txt").read_text()
+
+
+def journal(db: Path, run_id: str) -> dict[str, int]:
+    ledger = Ledger(db)
+    try:
+        rows: list[dict[str, Any]] = ledger.actions(run_id)
+        status = {r.run_id: r.status for r in ledger.runs()}[run_id]
+        assert ledger.holder() is None, "the lock was left behind"
+    finally:
+        ledger.close()
+    counts = {s: sum(1 for r in rows if r["outcome"] == s) for s in ("done", "unchanged", "failed")}
+    counts["doubt"] = sum(1 for r in rows if r["intent_at"] and r["outcome"] is None)
+    assert status == "interrupted"
+    return counts
+
+
+@pytest.mark.parametrize("seed, sig, twice", TRIALS, ids=lambda v: str(v))
+def test_a_signal_mid_apply_tells_the_truth_and_the_next_apply_converges(workdir: Path, seed: int, sig: int,
+                                                                         twice: bool) -> None:
+    spec = write_calling_tenant(workdir, USERS)
+    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    after = random.Random(seed).randrange(1, TOTAL - 1500)
+    code, err = interrupt(workdir, spec, after, sig, twice)
+    if code == 0:
+        pytest.skip("the apply finished before the signal arrived")  # a very slow poller; never seen
+    assert code == 128 + sig, err
+    name = signal.Signals(sig).name
+    line = next(ln for ln in err.splitlines() if ln.startswith(f"error: interrupted by {name}"))
+    assert "Traceback" not in err and "nothing was applied" not in line
+    run_id = re.search(r"tenantctl history (\S+)`", line)
+    assert run_id, line
+    db = workdir / ".tenantctl" / "faults.db"
+    counts = journal(db, run_id.group(1))
+    # What the process said is what the journal proves.
+    assert f"{counts['done']:,} done" in line and f"{counts['unchanged']:,} already so" in line
+    assert counts["done"] >= after - 2 and counts["failed"] == 0
+    if counts["doubt"]:
+        assert "in flight and may or may not have happened" in line
+    history = tenantctl(workdir, "history", run_id.group(1), "--name", "faults")
+    listed = [ln for ln in history.stdout.splitlines() if re.match(r"\s+#\d+ .*  done$", ln)]
+    assert history.returncode == 0 and len(listed) == counts["done"]
+
+    again = tenantctl(workdir, "apply", str(spec), "--auto-approve")
+    assert again.returncode == 0, again.stdout[-1500:] + again.stderr
+    assert tenantctl(workdir, "plan", str(spec), "--detailed-exitcode").returncode == 0
+    provider = LocalProvider(db, TODAY)
+    state = provider.read_state()
+    provider.close()
+    assert state.credits is not None
+    assert sorted(lot.amount for lot in state.credits.funds) == [100, 200]  # each bought once
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT sku FROM purchases ORDER BY sku").fetchall() == [("MCOEV",), ("MCOPSTN1",)]
+    assert all(u.licenses == {"MCOEV", "MCOPSTN1", "MCOPSTNC"} for u in state.users.values())
+
+
+def test_a_signal_while_waiting_for_the_lock_applies_nothing_and_takes_nothing(workdir: Path) -> None:
+    spec = write_calling_tenant(workdir, 10)
+    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    db = workdir / ".tenantctl" / "faults.db"
+    holder = Ledger(db)
+    lock = holder.acquire("faults", "test", 0, "unlock")
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve",
+                                 "--lock-timeout", "60"], cwd=workdir, env=env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)  # importing and reading the spec, then waiting on the lock
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143, err
+        assert "error: interrupted by SIGTERM: before any action ran; nothing was applied" in err
+        assert holder.holder() == lock  # ours is untouched
+    finally:
+        holder.release(lock)
+        holder.close()
+    assert tenantctl(workdir, "history", "--name", "faults").stdout.startswith("No applies recorded")
+
+
+class _InterruptAfterBegin:
+    """A connection that is interrupted right after BEGIN IMMEDIATE, where Ctrl-C once left it open."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.db.in_transaction
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        cursor = self.db.execute(sql, *args)
+        if sql.startswith("BEGIN"):
+            raise KeyboardInterrupt
+        return cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+def assert_writable(path: Path) -> None:
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.2)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # would fail with "database is locked" if a write were left open
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_an_interrupt_right_after_begin_leaves_no_transaction_open(workdir: Path) -> None:
+    write_calling_tenant(workdir, 1)
+    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    db = workdir / ".tenantctl" / "faults.db"
+    provider = LocalProvider(db, TODAY)
+    real = provider.db
+    provider.db = _InterruptAfterBegin(real)  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        provider.set_usage_location("caller00000@faults.example", "US")
+    assert not real.in_transaction
+    assert_writable(db)
+    provider.db = real
+    provider.close()
+
+    ledger = Ledger(db)
+    real = ledger.db
+    ledger.db = _InterruptAfterBegin(real)  # type: ignore[assignment]
+    ledger.outcome("run", 1, "t", "a", "done", "", 0)  # a pending outcome makes the next write a transaction
+    with pytest.raises(KeyboardInterrupt):
+        ledger.finish("run", "complete", "")
+    assert not real.in_transaction
+    assert_writable(db)
+    ledger.db = real
+    ledger.close()
+
+
+def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(workdir: Path) -> None:
+    # 70 % of calls fail transiently and wait 0.3 s before their retry; with seed 1 the first
+    # purchase is still retrying when the second SIGTERM arrives: it is abandoned, in doubt.
+    spec = write_calling_tenant(workdir, 20)
+    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    db = workdir / ".tenantctl" / "faults.db"
+    with open(workdir / "err.txt", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve"],
+                                cwd=workdir, env={**env(), "TENANTCTL_FAULTS": "transient=0.7,retry_after=0.3,seed=1"},
+                                stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + 60
+        while journal_rows(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    text = (workdir / "err.txt").read_text()
+    assert proc.returncode == 143, text
+    line = next(ln for ln in text.splitlines() if ln.startswith("error: interrupted by SIGTERM"))
+    assert "#1 purchase_subscription subscription/MCOEV was in flight and may or may not have happened" in line
+    run_id = re.search(r"tenantctl history (\S+)`", line)
+    assert run_id
+    assert journal(db, run_id.group(1))["doubt"] == 1
+    assert tenantctl(workdir, "apply", str(spec), "--auto-approve").returncode == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT sku FROM purchases ORDER BY sku").fetchall() == [("MCOEV",), ("MCOPSTN1",)]
