@@ -62,11 +62,18 @@ class CostEstimate:
     actions: tuple[ActionCost, ...] = ()
     unpriced: tuple[str, ...] = ()  # SKUs with no price: their cost is in no total
     spec_priced: tuple[str, ...] = ()  # SKUs priced by spec.prices rather than the list
+    monthly_at_renewal: Decimal | None = None  # once scheduled seat changes take effect; None: none scheduled
 
     @property
     def monthly_delta(self) -> Decimal:
-        """How much more (or less) the tenant pays per month after the plan."""
+        """How much more (or less) the tenant pays per month right after the plan."""
         return self.monthly_after - self.monthly_before
+
+    @property
+    def largest_increase(self) -> Decimal:
+        """The larger of the monthly increase now and at the renewal (what `maxMonthlyIncrease` bounds)."""
+        later = self.monthly_at_renewal - self.monthly_before if self.monthly_at_renewal is not None else None
+        return max(self.monthly_delta, later) if later is not None else self.monthly_delta
 
     def for_action(self, action_id: int) -> ActionCost | None:
         """The cost of one action, when it has one."""
@@ -74,10 +81,13 @@ class CostEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON form (plan format_version 1)."""
-        return {"currency": self.currency, "prices_as_of": self.as_of,
-                "monthly_before": _out(self.monthly_before), "monthly_after": _out(self.monthly_after),
-                "monthly_delta": _out(self.monthly_delta), "one_time": _out(self.one_time),
-                "unpriced": list(self.unpriced), "spec_prices": list(self.spec_priced)}
+        out = {"currency": self.currency, "prices_as_of": self.as_of,
+               "monthly_before": _out(self.monthly_before), "monthly_after": _out(self.monthly_after),
+               "monthly_delta": _out(self.monthly_delta), "one_time": _out(self.one_time),
+               "unpriced": list(self.unpriced), "spec_prices": list(self.spec_priced)}
+        if self.monthly_at_renewal is not None:
+            out["monthly_at_renewal"] = _out(self.monthly_at_renewal)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], per_action: dict[int, dict[str, Any]]) -> CostEstimate:
@@ -86,7 +96,7 @@ class CostEstimate:
                         for i, c in sorted(per_action.items()))
         return cls(data["currency"], data["prices_as_of"], money(data["monthly_before"]),
                    money(data["monthly_after"]), money(data["one_time"]), actions, tuple(data["unpriced"]),
-                   tuple(data.get("spec_prices", ())))
+                   tuple(data.get("spec_prices", ())), _in(data.get("monthly_at_renewal")))
 
 
 def _out(value: Decimal | None) -> int | float | None:
@@ -97,21 +107,29 @@ def _in(value: Any) -> Decimal | None:
     return None if value is None else money(value)
 
 
+Held = dict[str, tuple[int, str, str]]  # SKU -> seats, term, billing frequency
+
+
 def estimate(actions: tuple[Change, ...], state: TenantState, prices: PriceList,
              managed: frozenset[str]) -> CostEstimate:
     """Walk the actions in order over the live managed subscriptions, pricing each change.
 
-    Subscriptions the spec does not manage never change, so they are left out of the totals.
+    Two bills are walked: the one from now on, and the one from the renewal on. A seat change
+    scheduled for the renewal moves only the second, and is priced against what the renewal
+    would otherwise bring (a change already scheduled), so a decrease in a year never offsets
+    an increase today. Subscriptions the spec does not manage never change: they are left out.
     """
-    held = {sku: (s.seats, s.term, s.billing_frequency) for sku, s in state.subscriptions.items() if sku in managed}
-    unpriced = {sku for sku in held if sku not in prices.per_seat}
-    before = _total(held, prices)
+    now: Held = {sku: (s.seats, s.term, s.billing_frequency) for sku, s in state.subscriptions.items()
+                 if sku in managed}
+    later: Held = {sku: ((s.scheduled.seats if s.scheduled else s.seats), s.term, s.billing_frequency)
+                   for sku, s in state.subscriptions.items() if sku in managed}
+    unpriced = {sku for sku in now if sku not in prices.per_seat}
+    before = _total(now, prices)
     costs: list[ActionCost] = []
     one_time = Decimal(0)
     balance = state.credits.balance(state.today) if state.credits else Decimal(0)
+    renewal = any(s.scheduled for sku, s in state.subscriptions.items() if sku in managed)
     for action in actions:
-        sku = action.address.removeprefix("subscription/")
-        after = action.after or {}
         if action.type in ("add_funds", "set_auto_recharge"):
             amount = _funds_bought(action, balance, BALANCE not in state.unknown)
             balance += amount
@@ -122,23 +140,39 @@ def estimate(actions: tuple[Change, ...], state: TenantState, prices: PriceList,
         if action.type not in ("purchase_subscription", "set_seats", "schedule_seats", "set_term",
                                "set_pay_as_you_go"):
             continue
-        old = held.get(sku, (0, after.get("term", DEFAULT_TERM), after.get("billingFrequency", DEFAULT_BILLING)))
-        new = {"purchase_subscription": (after.get("seats", 0), after.get("term", DEFAULT_TERM),
-                                         after.get("billingFrequency", DEFAULT_BILLING)),
-               "set_seats": (after.get("seats", 0), old[1], old[2]),
-               "schedule_seats": (after.get("seats", 0), old[1], old[2]),
-               "set_term": (old[0], after.get("term", old[1]), after.get("billingFrequency", old[2]))
-               }.get(action.type, old)
-        held[sku] = new
+        sku = action.address.removeprefix("subscription/")
+        scheduled = action.type == "schedule_seats"
+        renewal |= scheduled
+        old, new = _change(action, later if scheduled else now)
+        if scheduled:
+            later[sku] = new
+        else:  # a change made now deletes a scheduled one: the renewal keeps the new count
+            now[sku] = later[sku] = new
         after_cost, before_cost = prices.monthly(sku, *new), prices.monthly(sku, *old)
-        starts = (after.get("effective") or "renewal") if action.type == "schedule_seats" else None
+        starts = ((action.after or {}).get("effective") or "renewal") if scheduled else None
         if after_cost is None or before_cost is None:
             unpriced.add(sku)
             costs.append(ActionCost(action.id, None, starts=starts))
         else:
             costs.append(ActionCost(action.id, after_cost - before_cost, starts=starts))
-    return CostEstimate(prices.currency, prices.as_of, before, _total(held, prices), one_time, tuple(costs),
-                        tuple(sorted(unpriced)), tuple(sorted(prices.overrides)))
+    return CostEstimate(prices.currency, prices.as_of, before, _total(now, prices), one_time, tuple(costs),
+                        tuple(sorted(unpriced)), tuple(sorted(prices.overrides)),
+                        _total(later, prices) if renewal else None)
+
+
+def _change(action: Change, held: Held) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
+    """A subscription action's (before, after) in seats, term and billing frequency."""
+    sku = action.address.removeprefix("subscription/")
+    after = action.after or {}
+    old = held.get(sku, (0, after.get("term", DEFAULT_TERM), after.get("billingFrequency", DEFAULT_BILLING)))
+    if action.type == "purchase_subscription":
+        return old, (after.get("seats", 0), after.get("term", DEFAULT_TERM),
+                     after.get("billingFrequency", DEFAULT_BILLING))
+    if action.type in ("set_seats", "schedule_seats"):
+        return old, (after.get("seats", 0), old[1], old[2])
+    if action.type == "set_term":
+        return old, (old[0], str(after.get("term", old[1])), str(after.get("billingFrequency", old[2])))
+    return old, old
 
 
 def _funds_bought(action: Change, balance: Decimal, balance_known: bool) -> Decimal:
@@ -160,7 +194,7 @@ def _funds_bought(action: Change, balance: Decimal, balance_known: bool) -> Deci
     return new.amount or Decimal(0) if buys else Decimal(0)
 
 
-def _total(held: dict[str, tuple[int, str, str]], prices: PriceList) -> Decimal:
+def _total(held: Held, prices: PriceList) -> Decimal:
     total = Decimal(0)
     for sku, (seats, term, billing) in held.items():
         cost = prices.monthly(sku, seats, term, billing)

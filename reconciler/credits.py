@@ -56,7 +56,11 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
     needing = sorted({sku for c in changes for sku in c.add if catalog.needs_credits(sku, spec.agreement)}
                      | {sku for sku in spec.subscriptions if sku not in state.subscriptions
                         and catalog.needs_credits(sku, spec.agreement)})
-    if not available and needing:
+    if not available and needing and spec.agreement == "MCA":
+        b.diag("error", "credits_not_set_up", f"{', '.join(needing)} cannot be bought or assigned: under an MCA "
+               "Communications Credits are never bought (calls are billed after use), and this tenant has none "
+               f"from before; take {', '.join(needing)} out of the spec", "communicationsCredits")
+    elif not available and needing:
         b.diag("error", "credits_not_set_up", "Communications Credits must be funded or auto-recharge enabled "
                f"before {', '.join(needing)} can be bought or assigned; set communicationsCredits.minimumBalance "
                "or enable autoRecharge", "communicationsCredits")
@@ -67,7 +71,8 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
 
 def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder) -> None:
     """Warn about listed callers without MCOPSTNC where calls are paid from prepaid credits (EA, MOSA)."""
-    if spec.credits is None or spec.agreement not in ("EA", "MOSA"):
+    set_up = spec.credits is not None or (state.credits is not None and state.credits.licenses_available)
+    if not set_up or spec.agreement not in ("EA", "MOSA"):
         return
     targets = {c.key: c.target for c in changes}
     verdicts: dict[frozenset[str], bool] = {}  # license sets are few and shared at scale
@@ -83,11 +88,12 @@ def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserCha
         if lacks:
             missing.append(live.upn)
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        b.diag("warning", "credits_license_missing", f"{_count(len(missing), 'listed user')} will hold a calling "
-               "plan or audio conferencing without the Communications Credits license (MCOPSTNC), so they cannot "
-               f"make calls or dial out of meetings paid from credits: {shown}; add MCOPSTNC to their licenses",
-               "communicationsCredits")
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5:,} more" if len(missing) > 5 else "")
+        verb = "holds (or will, after this plan)" if len(missing) == 1 else "hold (or will, after this plan)"
+        b.diag("warning", "credits_license_missing", f"{_count(len(missing), 'listed user')} {verb} a calling plan "
+               "or audio conferencing (suites such as E5 include it) without the "
+               "Communications Credits license (MCOPSTNC), so they cannot make calls or dial out of meetings paid "
+               f"from credits: {shown}; add MCOPSTNC to their licenses", "communicationsCredits")
 
 
 def _count(n: int, noun: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from .catalog import PREPAID_CREDITS
 from .model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CANCELLATION_WINDOW_DAYS, CURRENCY, PAY_AS_YOU_GO, SCHEDULED,
                     TERMS, TenantSpec, TenantState, money_out)
 from .plan import Diagnostic, Plan
@@ -129,7 +130,15 @@ def health_warnings(spec: TenantSpec, state: TenantState) -> list[Diagnostic]:
     """Balance, expiry and seat warnings about the live tenant."""
     out: list[Diagnostic] = []
     credits = state.credits
-    if credits is not None and BALANCE not in state.unknown:
+    agreement = spec.agreement if AGREEMENT in state.unknown else state.agreement
+    if (agreement == "MCA" and credits is not None and AUTO_RECHARGE not in state.unknown
+            and credits.auto_recharge.enabled and (spec.credits is None or spec.credits.auto_recharge is None)):
+        out.append(Diagnostic("warning", "mca_auto_recharge_on", "Communications Credits auto-recharge is on under "
+                              "an MCA, where Microsoft says to turn it off (calls are billed after use; on, the "
+                              "balance refills itself); declare communicationsCredits: {autoRecharge: {enabled: "
+                              "false}} to have tenantctl turn it off", "communicationsCredits"))
+    # A balance matters only where calls are paid from it (EA, MOSA); MCA and NCE bill after use.
+    if credits is not None and BALANCE not in state.unknown and agreement in PREPAID_CREDITS:
         balance = credits.balance(state.today)
         recharge = credits.auto_recharge
         wanted = spec.credits.auto_recharge if spec.credits else None

@@ -55,10 +55,11 @@ def check(guardrails: Guardrails, actions: tuple[Change, ...], cost: CostEstimat
                                          f"the monthly cost of {', '.join(unknown)} is unknown (no price); "
                                          "add it to spec.prices"))
         else:
-            delta = cost.monthly_delta
+            delta = cost.largest_increase
+            when = " from the renewal" if delta != cost.monthly_delta else ""
             checks.append(GuardrailCheck("maxMonthlyIncrease", limit, delta, delta > limit,
                                          "maxMonthlyIncrease" in overrides,
-                                         f"the plan adds {_money(delta)} {currency} per month; "
+                                         f"the plan adds {_money(delta)} {currency} per month{when}; "
                                          f"the limit is {_money(limit)}"))
     if guardrails.max_seats_per_subscription is not None:
         limit = Decimal(guardrails.max_seats_per_subscription)

@@ -31,7 +31,8 @@ class Seats:
     deferred: dict[str, tuple[int, int]] = field(default_factory=dict)  # decreases after a swap
     decreased: dict[str, int] = field(default_factory=dict)  # the set_seats that lowers seats now
     after_credits: list[str] = field(default_factory=list)  # purchases that wait for the credits
-    scheduled: dict[str, tuple[int, int, date | None]] = field(default_factory=dict)  # at renewal: before, after, when
+    # At the renewal: the count now, the count already scheduled (None), the new count, the date.
+    scheduled: dict[str, tuple[int, int | None, int, date | None]] = field(default_factory=dict)
 
 
 def split_removals(changes: list[UserChange]) -> tuple[list[tuple[UserChange, str]], list[tuple[UserChange, str]]]:

@@ -129,8 +129,8 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
                                   for a in plan.destructive), ("",), heading))
     commitments = [a for a in plan.actions if a.type == "set_term"]
     if commitments:
-        blocks.append(Block((f":warning: **{len(commitments)} commitment change(s)** (term or billing frequency; "
-                             "priced from the renewal):", ""),
+        blocks.append(Block((f":warning: **{len(commitments)} commitment change(s)** (term or billing "
+                             "frequency):", ""),
                             tuple(f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() + _priced(plan, a)
                                   for a in commitments), ("",), heading))
     manual = [a for a in plan.actions if a.manual]
@@ -143,7 +143,7 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
         lines = []
         for a in plan.actions:
             cost = plan.cost.for_action(a.id) if plan.cost else None
-            note = cost_note(cost) if cost else ""
+            note = cost_note(cost, a) if cost else ""
             lines.append(f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip() + (f" [{note}]" if note else "")
                          + (" (manual)" if a.manual else ""))
         blocks.append(fold(f"All {len(plan.actions)} actions", lines, heading, fence="diff"))
@@ -152,7 +152,7 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
 
 def _priced(plan: Plan, action: Action) -> str:
     cost = plan.cost.for_action(action.id) if plan.cost else None
-    note = cost_note(cost) if cost else ""
+    note = cost_note(cost, action) if cost else ""
     return f" [{note}]" if note else ""
 
 
@@ -162,7 +162,12 @@ def _cost_table(plan: Plan) -> list[str]:
     if cost is not None and plan.actions:
         lines += [f"| monthly cost ({cost.currency}) | before | after | change |", "|---|---:|---:|---:|",
                   f"| {'list and spec' if cost.spec_priced else 'list'} prices as of {cost.as_of} | {amount(cost.monthly_before)} | "
-                  f"{amount(cost.monthly_after)} | **{signed(cost.monthly_delta)}** |", ""]
+                  f"{amount(cost.monthly_after)} | **{signed(cost.monthly_delta)}** |"]
+        if cost.monthly_at_renewal is not None:
+            lines.append(f"| from the renewal (scheduled seat changes) | {amount(cost.monthly_before)} | "
+                         f"{amount(cost.monthly_at_renewal)} | "
+                         f"**{signed(cost.monthly_at_renewal - cost.monthly_before)}** |")
+        lines.append("")
         if cost.one_time:
             lines += [f"One-time: **{amount(cost.one_time)} {cost.currency}** of Communications Credits.", ""]
         if cost.unpriced:

@@ -145,7 +145,11 @@ class PriceList:
         return factor
 
     def monthly(self, sku: str, seats: int, term: str, billing_frequency: str) -> Decimal | None:
-        """What `seats` seats of `sku` cost per month on `term` billed so, or None when the SKU has no price."""
+        """What `seats` seats of `sku` cost per month on `term` billed so, or None when the SKU has no price.
+
+        Every price, the spec's included, is for an annual term paid up front; the factors make
+        the others, so a change of term or billing is priced for contract prices too.
+        """
         price = self.per_seat.get(sku)
         if price is None:
             return None
@@ -287,14 +291,17 @@ class SubscriptionState:
         return min(self.seats, sum(r.seats for r in self.refundable if r.until >= today))
 
     def renewed(self, today: date, window_days: int | None) -> SubscriptionState:
-        """The subscription after every renewal due by `today` (auto-renew on): the scheduled seat
-        count takes effect (never below the seats in use) and a new cancellation window opens."""
+        """The subscription as of `today`: after every renewal due (auto-renew on) the scheduled seat
+        count takes effect (never below the seats in use) and a new cancellation window opens;
+        windows that have closed are dropped."""
         state = self
         while state.term_end is not None and state.term_end <= today:
             seats = max(state.scheduled.seats, state.consumed) if state.scheduled else state.seats
             window = (RefundableSeats(seats, state.term_end + timedelta(days=window_days)),) if window_days else None
             state = replace(state, seats=seats, scheduled=None, refundable=window,
                             term_end=add_months(state.term_end, TERM_MONTHS.get(state.term, 12)))
+        if state.refundable and any(r.until < today for r in state.refundable):
+            state = replace(state, refundable=tuple(r for r in state.refundable if r.until >= today))
         return state
 
 

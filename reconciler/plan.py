@@ -102,7 +102,7 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     seats = plan_subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
     location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
                                  {"usageLocation": state.users[c.key].usage_location},
-                                 {"usageLocation": c.location}, False, _leaving_zone(c, b))
+                                 {"usageLocation": c.location}, False, _leaving_zone(c, b, late))
                     for c in changes if c.location is not None}
     ctx = AssignContext(seats, [], location_ids, removal_ids, Counter(sku for _, sku in late))
     # Microsoft's set-up order: calling plans and audio conferencing first, then credits for the
@@ -139,11 +139,16 @@ def _priced_as_declared(spec: TenantSpec, state: TenantState) -> TenantState:
     return replace(state, subscriptions=subs)
 
 
-def _leaving_zone(c: UserChange, b: Builder) -> list[int]:
+def _leaving_zone(c: UserChange, b: Builder, late: list[tuple[UserChange, str]]) -> list[int]:
     """The removals a move must wait for: licenses sold only where the user is leaving (rare, so a scan)."""
     zoned = {sku for sku in c.remove if sku in catalog.CATALOG and catalog.CATALOG[sku].countries is not None}
     if not zoned:
         return []
+    for sku in sorted(zoned & {s for other, s in late if other.key == c.key}):
+        # Its removal waits for the replacement, whose assignment waits for the move: a cycle.
+        b.diag("error", "usage_location_not_allowed", f"'{c.upn}' moves to {c.location}, where {sku} is not sold, "
+               "but it can only be removed once its replacement is assigned, which needs the new location; "
+               "change the licenses and the usage location in two applies", f"user/{c.upn}/{sku}")
     addresses = {f"user/{c.upn}/{sku}" for sku in zoned}
     return [a.id for a in b.actions if a.type == "remove_license" and a.address in addresses]
 
@@ -157,9 +162,10 @@ def _role_diagnostics(actions: tuple[Action, ...], state: TenantState, agreement
         if a.manual or need is None or need.allows(state.billing_roles):
             continue
         held = ", ".join(state.billing_roles) or "no billing role"
-        b.diag("error", "billing_role_missing", f"{a.type} {a.address} needs {need.describe()} under {agreement} "
-               f"({need.source}), but the identity that applies holds {held}; grant one of those roles, or leave "
-               "this change out of the spec", a.address)
+        b.diag("error", "billing_role_missing", f"{a.type} {a.address} needs {need.describe()} ({agreement}: "
+               f"{need.source}), but the identity that applies holds {held}; grant "
+               f"{'that role' if len(need.roles) == 1 else 'one of those roles'} to it, or have someone who holds "
+               "one apply the plan", a.address)
 
 
 def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: Builder) -> None:

@@ -48,9 +48,13 @@ def describe(action: Action) -> str:
         return " ".join(f"{k}={_value(v)}" for k, v in (after or {}).items())
     if action.type == "add_funds" and after:
         return f"add {_value(after['amount'])} (balance {_value(before['balance'])} -> {_value(after['balance'])})"
-    if action.type == "schedule_seats" and after:
-        return (f"seats: {_value(before['seats'])} -> {_value(after['seats'])} at renewal "
-                f"({after['effective'] or 'date unknown'})")
+    if action.type == "schedule_seats" and after and before:
+        when = f"at renewal ({after['effective'] or 'date unknown'})"
+        if "scheduled" not in before:
+            return f"seats: {before['seats']} -> {after['seats']} {when}"
+        if after["seats"] == before["seats"]:
+            return f"seats: {before['seats']}, cancels the {before['scheduled']} scheduled {when}"
+        return f"seats: {before['seats']} now, {before['scheduled']} scheduled -> {after['seats']} {when}"
     diff = DeepDiff(before, after or {}, verbose_level=2)
     parts = []
     for path, change in sorted(diff.get("values_changed", {}).items()):
@@ -103,12 +107,12 @@ def action_line(action: Action, style: Style, cost: ActionCost | None = None) ->
         line += "  (commitment change)"
     if action.manual:
         line += "  (manual: no API)"
-    if cost is not None and (price := cost_note(cost)):
+    if cost is not None and (price := cost_note(cost, action)):
         line += f"  [{price}]"
     return style.paint(line, sym)
 
 
-def cost_note(cost: ActionCost) -> str:
+def cost_note(cost: ActionCost, action: Action | None = None) -> str:
     """`+16.00/month`, `one-time 90.00`, `price unknown`, or "" when it costs nothing."""
     if cost.monthly_delta is None:
         return "price unknown"
@@ -116,7 +120,9 @@ def cost_note(cost: ActionCost) -> str:
     if cost.monthly_delta:
         parts.append(f"{signed(cost.monthly_delta)}/month")
     if cost.one_time:
-        parts.append(f"one-time {amount(cost.one_time)}")
+        recharge = action is not None and action.type == "set_auto_recharge"
+        parts.append(f"one-time {amount(cost.one_time)}" + (": the balance is below the new trigger, so it "
+                                                              "recharges at once" if recharge else ""))
     if cost.starts and parts:
         parts[0] += f" from {cost.starts}"
     return ", ".join(parts)
@@ -139,7 +145,11 @@ def cost_lines(plan: Plan) -> list[str]:
     if cost is not None:
         lines.append(f"Cost of managed subscriptions: {amount(cost.monthly_before)} -> {amount(cost.monthly_after)} "
                      f"{cost.currency}/month "
-                     f"({signed(cost.monthly_delta)}); one-time {amount(cost.one_time)} {cost.currency} (funds). "
+                     f"({signed(cost.monthly_delta)})"
+                     + (f", {amount(cost.monthly_at_renewal)} from the renewal "
+                        f"({signed(cost.monthly_at_renewal - cost.monthly_before)})"
+                        if cost.monthly_at_renewal is not None else "")
+                     + f"; one-time {amount(cost.one_time)} {cost.currency} (funds). "
                      f"List prices as of {cost.as_of}"
                      + (f" (spec prices for {', '.join(cost.spec_priced)})" if cost.spec_priced else "")
                      + "; pay-as-you-go minutes are billed as used.")

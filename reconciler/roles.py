@@ -35,8 +35,9 @@ class Requirement:
     source: str
 
     def describe(self) -> str:
-        """`Billing account owner or Billing account contributor`."""
-        return " or ".join(ROLE_NAMES.get(r, r) for r in sorted(self.roles))
+        """`one of: Billing account owner, Billing account contributor`, or the one role."""
+        names = [ROLE_NAMES.get(r, r) for r in sorted(self.roles)]
+        return names[0] if len(names) == 1 else "one of: " + ", ".join(names)
 
     def allows(self, held: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
         """True when one of `held` is enough."""

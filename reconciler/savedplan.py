@@ -100,13 +100,16 @@ def check_same(saved: SavedPlan, recomputed: Plan) -> None:
     """Refuse a saved plan whose actions are not what the planner makes of the same spec and tenant.
 
     The digests say the spec and the tenant are unchanged, and the planner is deterministic, so a
-    difference means the file was edited (its digest recomputed too) or written by another
-    version of tenantctl. Either way, what would run is not what was reviewed.
+    difference means the date moved something the plan depends on (a seven-day cancellation
+    window closed, funds expired, a renewal came), or the file was edited (its digest recomputed
+    too), or another version of tenantctl wrote it. Either way, what would run is not what was
+    reviewed.
     """
     if recomputed.to_dict() != saved.plan.to_dict():
-        raise StalePlanError("the saved plan's actions are not what this spec and tenant give (the file was edited, "
-                             "or written by another tenantctl version); nothing was applied. Plan again and "
-                             "review the new plan")
+        raise StalePlanError("the saved plan's actions are not what this spec and tenant give today: something that "
+                             "depends on the date changed since it was made (a seven-day cancellation window closed, "
+                             "funds expired, a renewal came), or the file was edited, or another tenantctl version "
+                             "wrote it; nothing was applied. Plan again and review the new plan")
 
 
 def overrides_of(plan: Plan) -> frozenset[str]:
@@ -128,5 +131,6 @@ def check_fresh(saved: SavedPlan, spec_digest: str, state_digest: str, applied_a
         raise StalePlanError(f"the spec {saved.spec_path} changed since the plan was made; nothing was applied. "
                              "Plan again and review the new plan")
     if state_digest != saved.plan.state_digest:
-        raise StalePlanError("the tenant changed since the plan was made; nothing was applied. "
-                             "Plan again and review the new plan")
+        raise StalePlanError("the tenant changed since the plan was made (a change made elsewhere, or one that came "
+                             "with the date: a seven-day cancellation window closed, a renewal); nothing was "
+                             "applied. Plan again and review the new plan")

@@ -166,6 +166,8 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         return [doc.problem(where, f"{_show(value)} is not allowed", hint)]
     if validator == "const":
         return [doc.problem(where, f"expected {rule!r}, got {_show(value)}")]
+    if validator == "pattern" and rule == _DATE:
+        return [doc.problem(where, f"{_show(value)} is not a date", "expected YYYY-MM-DD, such as 2027-03-01")]
     if validator == "pattern":
         return [doc.problem(where, f"{_show(value)} is not valid", _FIELD_HINTS.get(field, _case_hint(value)))]
     if validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
@@ -175,6 +177,9 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
     if validator in ("minLength", "maxLength"):
         return [doc.problem(where, f"{_show(value)} has the wrong length", _FIELD_HINTS.get(field, ""))]
     return [doc.problem(where, str(error.message))]
+
+
+_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _show(value: Any) -> str:

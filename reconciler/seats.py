@@ -15,9 +15,13 @@ from .licenses import Seats
 from .model import CANCELLATION_WINDOW_DAYS, SubscriptionState
 
 
+# A change for the renewal: the seat count now, the count already scheduled (None), the new count, the date.
+Scheduled = tuple[int, int | None, int, date | None]
+
+
 def seat_change(agreement: str, live: SubscriptionState, wanted: int, today: date, b: Builder,
-                address: str, unreadable: bool = False) -> tuple[int, tuple[int, int, date | None] | None]:
-    """The seat count to set now, and the change to schedule for the renewal (before, after, effective).
+                address: str, unreadable: bool = False) -> tuple[int, Scheduled | None]:
+    """The seat count to set now, and the change to schedule for the renewal.
 
     `unreadable`: the provider can read neither refundable seats nor scheduled changes (Graph), so
     a decrease is not planned (it may be scheduled already); the plan says where to check.
@@ -32,7 +36,7 @@ def seat_change(agreement: str, live: SubscriptionState, wanted: int, today: dat
     pending = live.scheduled
     if wanted >= live.seats:
         if wanted == live.seats and pending is not None and pending.seats != wanted:
-            return wanted, (pending.seats, wanted, pending.effective)  # cancel what is scheduled
+            return wanted, (live.seats, pending.seats, wanted, pending.effective)  # cancel what is scheduled
         return wanted, None  # an increase now deletes any scheduled change
     if pending is not None and pending.seats == wanted:
         # A decision already taken is kept, even where some seats could still be refunded now.
@@ -48,20 +52,22 @@ def seat_change(agreement: str, live: SubscriptionState, wanted: int, today: dat
     now = max(wanted, live.seats - refundable)
     if now == wanted:
         return now, None
-    before = pending.seats if pending is not None and now == live.seats else now
-    return now, (before, wanted, live.term_end)
+    # A change made now deletes what was scheduled; otherwise the new schedule replaces it.
+    replaced = pending.seats if pending is not None and now == live.seats else None
+    return now, (now, replaced, wanted, live.term_end)
 
 
 def schedule(seats: Seats, b: Builder) -> None:
     """The scheduled changes, each after the decrease it follows (a change now deletes a scheduled one)."""
-    for sku, (before, after, effective) in sorted(seats.scheduled.items()):
+    for sku, (now, replaced, after, effective) in sorted(seats.scheduled.items()):
         address = f"subscription/{sku}"
         if effective is None:
             b.diag("warning", "renewal_date_unknown", f"{address}: the renewal date cannot be read, so the seat "
                    f"change to {after} takes effect at the next renewal on a date tenantctl does not know", address)
         deps = [seats.decreased[sku]] if sku in seats.decreased else []
-        b.add("schedule_seats", address, {"seats": before},
-              {"seats": after, "effective": effective.isoformat() if effective else None}, after < before, deps)
+        before = {"seats": now} if replaced is None else {"seats": now, "scheduled": replaced}
+        b.add("schedule_seats", address, before,
+              {"seats": after, "effective": effective.isoformat() if effective else None}, after < now, deps)
 
 
 def when(effective: date | None) -> str:

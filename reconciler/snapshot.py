@@ -85,6 +85,13 @@ def _build(doc: Document, today: date, problems: list[Problem]) -> TenantState:
         if sku in subscriptions:
             problems.append(doc.problem(where + ("sku",), f"duplicate subscription '{sku}'"))
             continue
+        if s.get("term") == "P1M" and s.get("billingFrequency") == "annual":
+            problems.append(doc.problem(where + ("billingFrequency",), "a monthly term (P1M) is billed monthly, "
+                                        "not annually"))
+        entry = catalog.lookup(sku)
+        if entry is not None and entry.agreements is not None and raw["agreement"] not in entry.agreements:
+            problems.append(doc.problem(where + ("sku",), f"{sku} is only sold under "
+                                        f"{'/'.join(sorted(entry.agreements))} agreements, not {raw['agreement']}"))
         if s.get("payAsYouGo") and raw["agreement"] in catalog.PREPAID_CREDITS:
             problems.append(doc.problem(where + ("payAsYouGo",), f"there is no pay-as-you-go option under "
                                         f"{raw['agreement']}: minutes past a plan's allowance come from credits"))
@@ -138,6 +145,11 @@ def _commitment(doc: Document, where: tuple[str | int, ...], raw: dict[str, Any]
         out["refundable"] = tuple(sorted(lots, key=lambda lot: (lot.until, lot.seats)))
     if "scheduled" in raw:
         effective = raw["scheduled"].get("effective", raw.get("termEnd"))
+        if effective != raw.get("termEnd"):
+            problems.append(doc.problem(where + ("scheduled", "effective"), "a scheduled seat change takes effect at "
+                                        "the renewal, so its date must be termEnd" + (
+                                            "" if "termEnd" in raw else ", which is missing"),
+                                        f"set termEnd: {effective}" if "termEnd" not in raw else "drop effective"))
         out["scheduled"] = ScheduledSeats(raw["scheduled"]["seats"], _date(doc, where + ("scheduled",), effective,
                                                                            problems) if effective else None)
     return out

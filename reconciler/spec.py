@@ -185,10 +185,15 @@ class _RuleChecker:
                           "it is for MCA billing accounts (admin center) and NCE subscriptions (the partner's "
                           "Manage Overage)", "remove payAsYouGo; under EA and MOSA, minutes past a plan's "
                           "allowance are paid from Communications Credits (spec.communicationsCredits)", key=True)
-            elif entry.minutes_billed and raw.get("payAsYouGo") is False:
-                self.fail(where + ("payAsYouGo",), f"{sku} includes no outgoing minutes: under {self.agreement} "
-                          "they are billed after use only with pay-as-you-go on, so its users could not call out",
-                          "set payAsYouGo: true, or leave it out to manage it in the admin center")
+            elif (entry.minutes_billed and self.agreement not in catalog.PREPAID_CREDITS
+                  and raw.get("payAsYouGo") is not True):
+                self.fail(where + (("payAsYouGo",) if "payAsYouGo" in raw else ()), f"{sku} includes no outgoing "
+                          f"minutes: under {self.agreement} they are billed after use only with pay-as-you-go on, "
+                          "so without it its users could not call out", "declare payAsYouGo: true",
+                          key="payAsYouGo" in raw)
+            if raw.get("term") == "P1M" and raw.get("billingFrequency") == "annual":
+                self.fail(where + ("billingFrequency",), "a monthly term (P1M) is billed monthly, not annually",
+                          "use billingFrequency: monthly, or an annual term (P1Y, P3Y) to pay annually")
             if entry.agreements is not None and self.agreement not in entry.agreements:
                 self.fail(where + ("sku",), f"{sku} is only sold under {'/'.join(sorted(entry.agreements))} "
                           f"agreements, not {self.agreement}", "pay-per-minute audio conferencing is for "

@@ -76,10 +76,12 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
             continue
         if catalog.needs_credits(sku, agreement) and not declare_credits:
             continue
+        if entry.minutes_billed and agreement not in catalog.PREPAID_CREDITS and (
+                PAY_AS_YOU_GO in state.unknown or not live.pay_as_you_go):
+            continue  # a spec must turn its pay-as-you-go on, which this tenant has not (or cannot be read)
         # Declared only where a spec may declare it: not under EA/MOSA (no such option), and not
         # off on a plan without included minutes (a spec may not switch its users' calls off).
-        payg = (entry.pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and PAY_AS_YOU_GO not in state.unknown
-                and (live.pay_as_you_go or not entry.minutes_billed))
+        payg = entry.pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and PAY_AS_YOU_GO not in state.unknown
         # A decrease scheduled for the renewal is where the tenant is heading; a spec cannot say
         # "this many now, more at renewal", so a scheduled increase is exported as today's count.
         pending = live.scheduled

@@ -52,8 +52,14 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
             seats.decreased[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": now}, True,
                                          removal_ids.get(sku, []))
             seats.free[sku] = now - live.consumed
-        # Only a declared term or billing frequency is managed: a commitment never changes by omission.
-        wanted_term = (want.term or live.term, want.billing_frequency or live.billing_frequency)
+        # Only a declared term or billing frequency is managed: a commitment never changes by omission;
+        # a monthly term is billed monthly, so declaring P1M alone changes the billing with it.
+        term = want.term or live.term
+        wanted_term = (term, want.billing_frequency or ("monthly" if want.term == "P1M" else live.billing_frequency))
+        if wanted_term == ("P1M", "annual"):
+            b.diag("error", "commitment_invalid", f"{sku} is on a monthly term (P1M), which is billed monthly; "
+                   "billingFrequency annual needs an annual term: declare term P1Y or P3Y too", address)
+            wanted_term = (live.term, live.billing_frequency)
         if TERMS in state.unknown and (want.term, want.billing_frequency) != (None, None):
             b.not_readable(address, "term and billingFrequency",
                           ", ".join(v for v in (want.term, want.billing_frequency) if v))
@@ -78,10 +84,12 @@ def _purchase(want: Subscription, b: Builder, seats: Seats, deps: list[int]) -> 
     """Buy with the declared commitment, or the documented defaults (said in a warning)."""
     sku, address = want.sku, f"subscription/{want.sku}"
     term, billing = want.purchase_term
-    if want.term is None or want.billing_frequency is None:
+    missing = [name for name, value in (("term", want.term), ("billingFrequency", want.billing_frequency))
+               if value is None]
+    if missing:
         b.diag("warning", "default_commitment", f"buying {sku} on a {term} term billed {billing}: the spec does not "
-               "declare term and billingFrequency, so the defaults are used; declare them to choose the commitment",
-               address)
+               f"declare {' or '.join(missing)}, so the default{'s are' if len(missing) > 1 else ' is'} used; "
+               f"declare {' and '.join(missing)} to choose the commitment", address)
     bought = b.add("purchase_subscription", address, None,
                    {"sku": sku, "seats": want.seats, "term": term, "billingFrequency": billing}, False, deps)
     seats.action[sku], seats.free[sku] = bought, want.seats

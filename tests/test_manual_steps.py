@@ -50,7 +50,7 @@ def test_nce_changes_go_through_partner_center_with_the_partners_role() -> None:
     plan = manual_plan("nce_decrease_inside_window")
     now = steps_of(plan, "set_seats")
     assert "Partner Center" in now and "within seven days" in now
-    assert "Needs: the partner's Admin agent or the partner's Sales agent" in now
+    assert "Needs: one of: the partner's Admin agent, the partner's Sales agent" in now
     later = steps_of(plan, "schedule_seats")
     assert "Manage renewal (scheduled changes)" in later and "2027-03-01" in later
 
@@ -59,7 +59,7 @@ def test_mca_money_steps_name_the_billing_roles() -> None:
     plan = manual_plan("billing_role_missing_mca")
     payg = steps_of(plan, "set_pay_as_you_go")
     assert "Change pay-as-you-go option pane, select On" in payg
-    assert "Needs: Billing account contributor or Billing account owner or Billing profile contributor or " \
+    assert "Needs: one of: Billing account contributor, Billing account owner, Billing profile contributor, " \
            "Billing profile owner (Enable pay-as-you-go for your subscription)." in payg
 
 

@@ -102,7 +102,8 @@ def states(draw: Any) -> TenantState:
         payg_offered = bool(catalog.CATALOG.get(sku) and catalog.CATALOG[sku].pay_as_you_go
                             and agreement not in catalog.PREPAID_CREDITS)
         seats = held + draw(st.integers(0, 3))
-        subs[sku] = SubscriptionState(sku, seats, draw(st.sampled_from(["P1M", "P1Y"])),
+        term = draw(st.sampled_from(["P1M", "P1Y"]))
+        subs[sku] = SubscriptionState(sku, seats, term, "monthly" if term == "P1M" else
                                       draw(st.sampled_from(["monthly", "annual"])),
                                       draw(st.booleans()) and payg_offered, held,
                                       **draw(commitments(agreement, seats, held)))
@@ -150,8 +151,12 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
         for name, values in (("term", ["P1M", "P1Y"]), ("billingFrequency", ["monthly", "annual"])):
             if draw(st.booleans()):  # absent: not managed
                 item[name] = draw(st.sampled_from(values))
-        if catalog.CATALOG[s].pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and draw(st.booleans()):
-            item["payAsYouGo"] = draw(st.booleans()) or catalog.CATALOG[s].minutes_billed
+        if item.get("term") == "P1M" and item.get("billingFrequency") == "annual":
+            del item["billingFrequency"]  # a monthly term is billed monthly (validate refuses the pair)
+        if catalog.CATALOG[s].minutes_billed and agreement not in catalog.PREPAID_CREDITS:
+            item["payAsYouGo"] = True  # its minutes need it
+        elif catalog.CATALOG[s].pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and draw(st.booleans()):
+            item["payAsYouGo"] = draw(st.booleans())
         subscriptions.append(item)
     body: dict[str, Any] = {"agreement": agreement, "subscriptions": subscriptions, "users": users, "prune": prune}
     if credits is not None:

@@ -271,15 +271,21 @@ def test_sample_tenants_plan_within_their_guardrails_with_costs(cli, name: str) 
     cost = doc["cost"]
     assert cost["unpriced"] == []
     assert round(cost["monthly_after"] - cost["monthly_before"], 2) == cost["monthly_delta"]
-    priced = [a["cost"]["monthly_delta"] for a in doc["actions"] if "cost" in a]
-    assert round(sum(priced), 2) == cost["monthly_delta"]
+    now = [a["cost"]["monthly_delta"] for a in doc["actions"] if "cost" in a and "starts" not in a["cost"]]
+    assert round(sum(now), 2) == cost["monthly_delta"]
+    # Changes scheduled for the renewal are priced from then on, never against the bill now.
+    later = [a["cost"]["monthly_delta"] for a in doc["actions"] if "starts" in a.get("cost", {})]
+    if later:
+        assert round(cost["monthly_after"] + sum(later), 2) == cost["monthly_at_renewal"]
 
 
 def test_fabrikam_cost_by_hand(cli) -> None:
     load(cli, "fabrikam")
     doc = json.loads(cli("plan", SPECS / "fabrikam.yaml", "--format", "json").out)
     # Before: 6 x 33.30 (E5 without conferencing, list, a year paid annually) + 5 x 19.90 x 1.05 (MCOPSTN2,
-    # spec price, a year billed monthly) = 199.80 + 104.475 = 304.28. Seats 5 -> 4 at the renewal saves
-    # 19.90 x 1.05 = 20.895; two month-to-month MCOTEAMS_ESSENTIALS cost 2 x 14.10 x 1.2 = 33.84.
-    assert (doc["cost"]["monthly_before"], doc["cost"]["monthly_after"]) == (304.28, 317.22)
+    # spec price, a year billed monthly) = 199.80 + 104.475 = 304.28. Now: two month-to-month
+    # MCOTEAMS_ESSENTIALS add 2 x 14.10 x 1.2 = 33.84 (338.12). From the renewal on 2027-04-01,
+    # MCOPSTN2 5 -> 4 saves 19.90 x 1.05 = 20.895 (317.22).
+    cost = doc["cost"]
+    assert (cost["monthly_before"], cost["monthly_after"], cost["monthly_at_renewal"]) == (304.28, 338.12, 317.22)
     assert doc["cost"]["spec_prices"] == ["MCOPSTN2"] and doc["cost"]["currency"] == "EUR"

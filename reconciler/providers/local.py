@@ -268,6 +268,7 @@ class LocalProvider:
                 raise PermanentProviderError(f"{sku} is not sold under a {agreement} agreement",
                                              "it is offered to volume-licensing (EA) customers only")
             self._credits_ready(sku, agreement)
+            _billable(term, billing_frequency)
             window = CANCELLATION_WINDOW_DAYS.get(agreement)
             self._write_subscription(SubscriptionState(
                 sku, seats, term, billing_frequency, term_end=add_months(self.today, TERM_MONTHS[term]),
@@ -316,6 +317,7 @@ class LocalProvider:
         with self._tx() as db:
             self._require_role("set_term", f"changing the {sku} term")
             self._subscription(sku)
+            _billable(term, billing_frequency)
             cursor = db.execute("UPDATE subscriptions SET term = ?, billing_frequency = ? WHERE sku = ? AND "
                                 "(term != ? OR billing_frequency != ?)", (term, billing_frequency, sku, term,
                                                                          billing_frequency))
@@ -475,6 +477,12 @@ def _take(refundable: tuple[RefundableSeats, ...], seats: int, sku: str) -> tupl
         if lot.seats > taken:
             left.append(replace(lot, seats=lot.seats - taken))
     return tuple(sorted(left, key=lambda r: (r.until, r.seats)))
+
+
+def _billable(term: str, billing_frequency: str) -> None:
+    if term == "P1M" and billing_frequency == "annual":
+        raise PermanentProviderError("a monthly term (P1M) is billed monthly, not annually",
+                                     "choose billing frequency monthly, or an annual term")
 
 
 def _in_country(sku: str, upn: str, location: str | None) -> None:
