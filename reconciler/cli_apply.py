@@ -22,7 +22,7 @@ from .interrupts import Interrupted, Signals, trapped
 from .ledger import Ledger, RunJournal, locked
 from .plan import Plan, compute_plan
 from .render import Style, apply_text, checklist, plan_text, to_json
-from .savedplan import SavedPlan, check_fresh, check_same, is_saved_plan, load_saved, overrides_of
+from .savedplan import SavedPlan, StalePlanError, check_fresh, check_same, is_saved_plan, load_saved, overrides_of
 from .spec import load_spec
 
 LOCK_TIMEOUT = click.option("--lock-timeout", type=click.FloatRange(min=0), default=0, show_default=True,
@@ -41,6 +41,15 @@ LOCK_TIMEOUT = click.option("--lock-timeout", type=click.FloatRange(min=0), defa
 def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
           lock_timeout: float, provider_override: str | None) -> int:
     """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
+    try:
+        return _apply(settings, spec_file, auto_approve, allow_destroy, overrides, lock_timeout, provider_override)
+    except StalePlanError as exc:
+        # Every refusal of a saved plan names the file it refused.
+        raise StalePlanError(str(exc) if str(exc).startswith(spec_file) else f"{spec_file}: {exc}") from None
+
+
+def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
+           lock_timeout: float, provider_override: str | None) -> int:
     saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
     if saved is not None and overrides:
         settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
@@ -65,7 +74,9 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
                     else:
                         the_plan = compute_plan(spec, state, frozenset(overrides))
                     click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
-                    if not _may_run(the_plan, settings, allow_destroy, auto_approve):
+                    # A saved plan is the reviewed approval (as Terraform applies a saved plan unprompted).
+                    if not _may_run(the_plan, settings, allow_destroy or bool(saved and saved.allow_destroy),
+                                    auto_approve or saved is not None):
                         return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
                     run_id, result = _run(the_plan, provider, ledger, spec_file, saved, settings, signals)
             finally:

@@ -144,10 +144,13 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
               "into comment-sized DIR/part-001.md, part-002.md, ...")
 @click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
               help="Accept a plan that exceeds this guardrail (recorded in the plan). Repeatable.")
+@click.option("--allow-destroy", is_flag=True, help="With --out: the saved plan's destructive actions are "
+              "approved with it, so `apply PLAN.json` needs no --allow-destroy.")
 @provider_opt
 @click.pass_obj
 def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out: str | None,
-         markdown_dir: str | None, overrides: tuple[str, ...], provider_override: str | None) -> int:
+         markdown_dir: str | None, overrides: tuple[str, ...], allow_destroy: bool,
+         provider_override: str | None) -> int:
     """Show what apply would change, without changing anything (a spec, or every spec in a folder)."""
     files, many = _targets(target, settings, provider_override)
 
@@ -171,7 +174,7 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
         parts = _markdown_parts(runs, lambda p: plan_blocks(p.plan), summary if many else "", "tenantctl plan")
         _write_markdown(parts, markdown_dir, settings, echo=fmt == "markdown")
     if out:
-        _save_plans(runs, out, many, settings)
+        _save_plans(runs, out, many, settings, allow_destroy)
     if counts["failed"]:
         settings.error("the plan has errors (above); fix them before applying" if not many else
                        f"{counts['failed']} tenant(s) failed (see their sections); the others are complete")
@@ -194,7 +197,8 @@ def _plan_json(runs: list[fleet.TenantRun[Planned]], status: list[str], counts: 
                         "failed": counts["failed"]}}
 
 
-def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, settings: Settings) -> None:
+def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, settings: Settings,
+                allow_destroy: bool) -> None:
     """Write saved plans: to `out`, or into it as <tenant>.json when it is a folder."""
     into_folder = many or out.endswith(("/", os.sep)) or Path(out).is_dir()
     if many and Path(out).is_dir():
@@ -205,7 +209,8 @@ def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, sett
         if r.result is None:
             continue
         path = Path(out) / f"{r.result.plan.tenant}.json" if into_folder else Path(out)
-        write_text(path, to_json(saved_document(r.result.plan, r.result.spec_path, r.result.address)))
+        write_text(path, to_json(saved_document(r.result.plan, r.result.spec_path, r.result.address, path,
+                                                allow_destroy)))
         settings.say(f"Saved the plan to {path}; apply exactly it with `tenantctl apply {path}`.")
 
 

@@ -9,6 +9,7 @@ when the file was edited, or when the plan was already applied.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,10 @@ class SavedPlan:
     """A plan read back from a file, with its provenance."""
 
     plan: Plan
-    spec_path: str
+    spec_path: str  # where the spec is now: resolved against the plan file's folder
     provider: str
     plan_digest: str
+    allow_destroy: bool = False  # made with `plan --allow-destroy`: the review approved its destructive actions
 
 
 def plan_digest(document: dict[str, Any]) -> str:
@@ -39,13 +41,25 @@ def plan_digest(document: dict[str, Any]) -> str:
     return digest_of({k: v for k, v in document.items() if k != "plan_digest"})
 
 
-def saved_document(plan: Plan, spec_path: str, provider: str) -> dict[str, Any]:
-    """The JSON document `plan --out` writes."""
+def saved_document(plan: Plan, spec_path: str, provider: str, out: Path,
+                   allow_destroy: bool = False) -> dict[str, Any]:
+    """The JSON document `plan --out` writes to `out`; the spec's path is written relative to the
+    plan file's folder, so the plan applies from any working directory (and another checkout)."""
     document = plan.to_dict()
-    document["spec_path"] = spec_path
-    document["provider"] = provider
+    folder = out.resolve().parent
+    document["spec_path"] = os.path.relpath(Path(spec_path).resolve(), folder)
+    scheme, _, rest = provider.partition(":")  # local:PATH, graph:PATH: the tenant's file, likewise
+    document["provider"] = f"{scheme}:{os.path.relpath(Path(rest).resolve(), folder)}" if rest else provider
+    if allow_destroy:
+        document["allow_destroy"] = True
     document["plan_digest"] = plan_digest(document)
     return document
+
+
+def _spec_location(path: str, written: str) -> str:
+    """A file a saved plan names: relative to the plan file, else (older plans) to the working folder."""
+    beside = Path(path).resolve().parent / written
+    return str(beside) if Path(written).is_absolute() or beside.exists() or not Path(written).exists() else written
 
 
 def is_saved_plan(path: str) -> bool:
@@ -91,7 +105,10 @@ def load_saved(path: str) -> SavedPlan:
         checks = tuple(GuardrailCheck.from_dict(g) for g in document.get("guardrails", ()))
         plan = Plan(document["tenant"], document["spec_digest"], document["state_digest"], actions, diagnostics,
                     cost, checks)
-        return SavedPlan(plan, document["spec_path"], document["provider"], document["plan_digest"])
+        scheme, _, rest = document["provider"].partition(":")
+        provider = f"{scheme}:{_spec_location(path, rest)}" if rest else document["provider"]
+        return SavedPlan(plan, _spec_location(path, document["spec_path"]), provider, document["plan_digest"],
+                         bool(document.get("allow_destroy", False)))
     except (KeyError, TypeError) as exc:
         raise StalePlanError(f"{path}: malformed saved plan ({exc})") from None
 

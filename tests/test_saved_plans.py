@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import EXAMPLES, SPECS
@@ -108,13 +111,49 @@ def test_show_renders_a_stale_plan(cli, workdir: Path) -> None:
         assert r.code == 0 and marker in r.out, (fmt, r.out)
 
 
-def test_saved_plan_still_needs_allow_destroy_and_approval(cli, workdir: Path) -> None:
+def test_a_saved_plan_is_the_approval_but_destruction_still_needs_allow_destroy(cli, workdir: Path) -> None:
+    # Issue 13 item 4: like Terraform, a reviewed saved plan applies without a prompt (no terminal
+    # here: a prompt would refuse), but its destructive actions still need --allow-destroy...
     setup(cli, workdir)
     before = dump(cli)
-    assert "--allow-destroy" in cli("apply", "plan.json", "--auto-approve").err
-    assert "no terminal" in cli("apply", "plan.json", "--allow-destroy").err
+    refused = cli("apply", "plan.json", stdin="")
+    assert refused.code == 1 and "--allow-destroy" in refused.err and "no terminal" not in refused.err
     assert dump(cli) == before
-    assert cli("apply", "plan.json", "--auto-approve", "--allow-destroy").code == 0
+    applied = cli("apply", "plan.json", "--allow-destroy", stdin="")
+    assert applied.code == 0, applied.err
+
+
+def test_a_plan_saved_with_allow_destroy_carries_the_approval(cli, workdir: Path) -> None:
+    # ...unless the plan itself was made with --allow-destroy: then the review approved them.
+    shutil.copy(SPECS / "contoso.yaml", workdir / "contoso.yaml")
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
+    assert cli("plan", "contoso.yaml", "--allow-destroy", "--out", "plan.json").code == 0
+    assert json.loads((workdir / "plan.json").read_text())["allow_destroy"] is True
+    applied = cli("apply", "plan.json", stdin="")
+    assert applied.code == 0, applied.err
+
+
+def test_a_saved_plan_applies_from_another_folder_and_refusals_name_it(cli, workdir: Path) -> None:
+    # Issue 13 item 5: the spec and the tenant's file are recorded relative to the plan file.
+    (workdir / "repo" / "specs").mkdir(parents=True)
+    shutil.copy(SPECS / "contoso.yaml", workdir / "repo" / "specs" / "contoso.yaml")
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "--provider", "local:repo/t.db").code == 0
+    assert cli("plan", "repo/specs/contoso.yaml", "--provider", "local:repo/t.db", "--out", "repo/plans/p.json").code == 0
+    saved = json.loads((workdir / "repo" / "plans" / "p.json").read_text())
+    assert (saved["spec_path"], saved["provider"]) == ("../specs/contoso.yaml", "local:../t.db")
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    plan_file = str(workdir / "repo" / "plans" / "p.json")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TENANTCTL_")}, "TENANTCTL_TODAY": "2026-11-21",
+           "NO_COLOR": "1"}
+    run = subprocess.run([sys.executable, "-m", "reconciler", "apply", plan_file, "--allow-destroy"], cwd=elsewhere,
+                         env=env, capture_output=True,
+                         text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert run.returncode == 0, run.stderr
+    again = subprocess.run([sys.executable, "-m", "reconciler", "apply", plan_file, "--allow-destroy"], cwd=elsewhere,
+                           env=env, capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert again.returncode == 1 and again.stderr.startswith(f"error: {plan_file}: this plan was already applied")
 
 
 def test_not_a_plan_is_a_clear_error(cli, workdir: Path) -> None:
