@@ -16,7 +16,8 @@ import click
 
 from . import catalog
 from .cli_apply import LOCK_TIMEOUT, apply, force_unlock, history
-from .cli_common import EXIT_ERROR, EXIT_OK, FORMATS, Settings, color_wanted, observe, open_for, provider_opt
+from .cli_common import (EXIT_ERROR, EXIT_OK, FORMATS, Settings, accept_output_options, color_wanted, observe, open_for,
+                         provider_opt)
 from .cli_review import drift, plan, validate
 from .errors import TenantctlError, UsageError, ValidationError
 from .interrupts import Interrupted, trapped
@@ -101,10 +102,12 @@ def snapshot() -> None:
 
 @snapshot.command("load")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--replace", is_flag=True, help="Overwrite a file that holds another tenant.")
 @LOCK_TIMEOUT
 @provider_opt
 @click.pass_obj
-def snapshot_load(settings: Settings, file: str, lock_timeout: float, provider_override: str | None) -> int:
+def snapshot_load(settings: Settings, file: str, replace: bool, lock_timeout: float,
+                  provider_override: str | None) -> int:
     """Replace the local tenant's state with a TenantSnapshot file (takes the tenant's lock)."""
     state = load_snapshot(file, today())
     provider = open_for(settings, provider_override, state.name)
@@ -112,6 +115,11 @@ def snapshot_load(settings: Settings, file: str, lock_timeout: float, provider_o
         provider.close()
         raise UsageError(f"snapshot load replaces a simulated tenant; {provider.address} is a real one. "
                          "Use --provider local:PATH")
+    held = provider.stored_name()
+    if held is not None and held != state.name and not replace:
+        provider.close()
+        raise UsageError(f"{provider.address} holds tenant '{held}', not '{state.name}'; nothing was loaded. Pass "
+                         f"--replace to overwrite it, or load into local:.tenantctl/{state.name}.db")
     # SIGTERM as well as Ctrl-C stop it cleanly: the load is one transaction, and the lock is released.
     with trapped(settings.say) as signals:
         try:
@@ -176,6 +184,10 @@ def prices_cmd(currency: str) -> int:
     factors = ", ".join(f"{term} x{factor}" for term, factor in prices.term_factors.items())
     click.echo(f"# term factors: {factors}; an annual or 3-year term billed monthly x{prices.monthly_billing_factor}")
     return EXIT_OK
+
+
+for _command in cli.commands.values():
+    accept_output_options(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -250,7 +250,7 @@ def force_unlock(settings: Settings, lock_id: str, name: str | None, provider_ov
 def history(settings: Settings, run_id: str | None, name: str | None, limit: int, fmt: str,
             provider_override: str | None) -> int:
     """List past applies, newest first; with RUN_ID, every action of that run and its outcome."""
-    provider = open_for(settings, provider_override, name)
+    provider = open_for(settings, provider_override, name, read_only=True)
     try:
         ledger = Ledger(provider.ledger_path)
         try:

@@ -42,6 +42,30 @@ def color_wanted(no_color: bool) -> bool:
     return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
+def _quiet(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value and isinstance(ctx.obj, Settings):
+        ctx.obj.quiet = True
+
+
+def _no_color(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value and isinstance(ctx.obj, Settings):
+        ctx.obj.color = False
+
+
+def accept_output_options(command: click.Command) -> None:
+    """-q and --no-color after the subcommand too (`tenantctl plan x.yaml -q`), as --provider is."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_output_options(sub)
+        return
+    command.params += [
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_quiet,
+                     help="Only machine output and errors (as before the subcommand)."),
+        click.Option(["--no-color"], is_flag=True, expose_value=False, callback=_no_color,
+                     help="No ANSI colours (as before the subcommand)."),
+    ]
+
+
 def provider_opt(f: Any) -> Any:
     """--provider is accepted after the subcommand too: `tenantctl plan x.yaml --provider local:db`."""
     return click.option("--provider", "provider_override", metavar="URL",
@@ -49,20 +73,20 @@ def provider_opt(f: Any) -> Any:
 
 
 def open_for(settings: Settings, override: str | None, tenant: str | None,
-             spec: TenantSpec | None = None) -> Provider:
+             spec: TenantSpec | None = None, read_only: bool = False) -> Provider:
     """Open the provider for `tenant` (or `spec`'s tenant) from the options, the environment or the default."""
     url = provider_url(override or settings.provider, spec.name if spec else tenant)
     if spec is not None and url.startswith("graph:") and not spec.tenant_id:
         # A real tenant is only touched when the spec says which one: a mixed-up credential must fail.
         raise UsageError(f"{spec.source}: metadata.tenantId is required with the graph provider, so the spec can "
                          "only ever be planned and applied against its own tenant; add the tenant's id (a GUID)")
-    return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None)
+    return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None, read_only)
 
 
 def observe(settings: Settings, override: str | None, tenant: str | None,
             spec: TenantSpec | None = None) -> tuple[str, TenantState]:
-    """Read the live state once and release the provider: (provider address, state)."""
-    provider = open_for(settings, override, tenant, spec)
+    """Read the live state once and release the provider: (provider address, state). Creates no file."""
+    provider = open_for(settings, override, tenant, spec, read_only=True)
     try:
         return provider.address, with_retries(provider.read_state)
     finally:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .drift import DriftReport
 from .plan import Action, Plan
-from .render import amount, brief, cost_note, describe, signed, summary_line, symbol
+from .render import amount, brief, cost_note, count, describe, signed, summary_line, symbol
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Room for the part header (`<!-- tenantctl part 12/34 -->` and the italic line) and a margin.
@@ -181,7 +181,9 @@ def _cost_table(plan: Plan) -> list[str]:
 
 def drift_blocks(report: DriftReport) -> list[Block]:
     """A drift report: verdict first, drifted fields as a table split between parts when long."""
-    verdict = f"{len(report.items)} field(s) drifted" if report.drifted else "no drift"
+    errors = sum(1 for d in report.diagnostics if d.severity == "error")
+    verdict = (f"{count(len(report.items), 'field')} drifted" if report.items else
+               f"{count(errors, 'error')}, no field drifted" if report.drifted else "no drift")
     heading = f"Tenant `{report.tenant}`"
     blocks = [Block((f"### {heading}: {verdict}", ""))]
     if report.items:

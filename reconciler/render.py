@@ -80,8 +80,17 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def count(n: int, singular: str, plural: str = "") -> str:
+    """`1 error`, `2 errors`, `1,200 users`."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
 def summary_line(plan: Plan) -> str:
-    """`Plan: 2 to buy, 3 to change, 40 to assign, 1 to remove (1 destructive).`"""
+    """`Plan: 2 to buy, 3 to change, 40 to assign, 1 to remove (1 destructive).`, or why it cannot run."""
+    errors = sum(1 for d in plan.diagnostics if d.severity == "error")
+    if errors:
+        what = f"{len(plan.actions):,} planned" if plan.actions else "nothing planned"
+        return f"The plan has {count(errors, 'error')} (above) and cannot be applied ({what})."
     if not plan.actions:
         return "No changes. The tenant matches the spec."
     counts = plan.summary()["by_type"]
@@ -203,8 +212,15 @@ def drift_text(report: DriftReport, style: Style) -> str:
                                  "as the spec wants (scheduled; not drift)", "~"))
     lines.extend("  " + line for line in diagnostics_text(report.diagnostics, style))
     lines.extend("  " + line for line in diagnostics_text(report.health, style))
-    verdict = (f"Drift: {len(report.items)} field(s) differ from the spec." if report.drifted
-               else "No drift. The tenant matches the spec.")
+    errors = sum(1 for d in report.diagnostics if d.severity == "error")
+    if report.items:
+        verdict = f"Drift: {count(len(report.items), 'field differs', 'fields differ')} from the spec."
+        verdict += f" {count(errors, 'error')} above." if errors else ""
+    elif report.drifted:
+        verdict = (f"Drift: {count(errors, 'error')} above (such as a listed user missing from the tenant); "
+                   "no compared field differs.")
+    else:
+        verdict = "No drift. The tenant matches the spec."
     lines.append(style.bold(verdict))
     return "\n".join(lines) + "\n"
 

@@ -181,9 +181,15 @@ def test_apply_cut_off_half_way_converges(cli, workdir: Path) -> None:
     after.close()
 
 
-def test_errors_are_messages_with_exit_1(cli) -> None:
+def test_errors_are_messages_with_exit_1(cli, workdir: Path) -> None:
     missing = cli("plan", SPECS / "contoso.yaml")
-    assert missing.code == 1 and "no tenant in" in missing.err and "snapshot load" in missing.err
+    assert missing.code == 1 and "no simulated tenant at" in missing.err and "snapshot load" in missing.err
+    # Issue 13 item 7: reading a tenant that does not exist creates nothing.
+    for read_only in (("drift", SPECS / "contoso.yaml"), ("export", "--name", "contoso"),
+                      ("snapshot", "dump", "--name", "contoso"), ("history", "--name", "contoso")):
+        r = cli(*read_only)
+        assert r.code == 1 and "no simulated tenant at .tenantctl/contoso.db" in r.err, (read_only, r.err)
+    assert not (workdir / ".tenantctl").exists()
     bad_provider = cli("plan", SPECS / "contoso.yaml", "--provider", "ftp://x")
     assert bad_provider.code == 1 and "unknown provider" in bad_provider.err
     unknown_option = cli("plan", "--frobnicate")
@@ -234,3 +240,44 @@ def test_drift_shows_a_scheduled_decrease_that_matches_the_spec_as_scheduled(cli
     assert drifted["drifted"] is True and drifted["scheduled"] == []
     assert [(i["kind"], i["expected"]) for i in drifted["items"]] == [
         ("schedule_seats", {"seats": 2, "effective": "2027-03-01"})]
+
+
+def test_snapshot_load_never_overwrites_another_tenant_by_accident(cli) -> None:
+    # Issue 13 item 7: tenant B into tenant A's file needs --replace.
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "--provider", "local:a.db").code == 0
+    before = cli("snapshot", "dump", "--provider", "local:a.db").out
+    r = cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml", "--provider", "local:a.db")
+    assert r.code == 1 and "holds tenant 'contoso', not 'northwind'" in r.err and "--replace" in r.err
+    assert cli("snapshot", "dump", "--provider", "local:a.db").out == before
+    assert cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml", "--provider", "local:a.db",
+               "--replace").code == 0
+    assert "name: northwind" in cli("snapshot", "dump", "--provider", "local:a.db").out
+
+
+def test_summaries_agree_with_the_diagnostics_and_the_exit_code(cli, workdir: Path) -> None:
+    # Issue 13 item 10: a missing user is an error; no summary may say the tenant matches.
+    load(cli, "contoso")
+    text = (SPECS / "contoso.yaml").read_text().replace(
+        "  prune: false", "    - {upn: ghost@contoso.com, usageLocation: US, profile: office}\n  prune: false")
+    (workdir / "ghost.yaml").write_text(text)
+    applied = cli("apply", SPECS / "contoso.yaml", "--auto-approve", "--allow-destroy")
+    assert applied.code == 0, applied.err
+    plan = cli("plan", "ghost.yaml")
+    assert plan.code == 1 and "error[user_not_found]" in plan.out
+    assert "The plan has 1 error (above) and cannot be applied (nothing planned)." in plan.out
+    assert "matches the spec" not in plan.out
+    drift = cli("drift", "ghost.yaml")
+    assert drift.code == 2
+    assert "Drift: 1 error above (such as a listed user missing from the tenant); no compared field differs." \
+        in drift.out and "0 field" not in drift.out
+    markdown = cli("drift", "ghost.yaml", "--format", "markdown")
+    assert "1 error, no field drifted" in markdown.out
+
+
+def test_quiet_and_no_color_work_after_the_subcommand(cli) -> None:
+    # Issue 13 item 13: as --provider does.
+    loud = cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml")
+    quiet = cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "-q")
+    assert "Loaded" in loud.err and quiet.code == 0 and quiet.err == ""
+    assert cli("plan", SPECS / "contoso.yaml", "--no-color", "--quiet").code == 0
+    assert cli("snapshot", "dump", "--name", "contoso", "-q").code == 0

@@ -563,7 +563,7 @@ x="$(tenantctl drift tenant-specs/ --format yaml | tee out)"
 tenantctl -Z validate a.yaml
 tenantctl snapshot load --nope f.yaml
 tenantctl frobnicate
-tenantctl plan tenant-specs/ -q
+tenantctl plan tenant-specs/ -x
 tenantctl apply plans/a.json --auto-approve=yes
 tenantctl validate
 tenantctl show a.json b.json
@@ -577,7 +577,7 @@ def test_checker_reports_bogus_flags() -> None:
     assert all(problems.values()), [k for k, v in problems.items() if not v]
     text = "\n".join(p for ps in problems.values() for p in ps)
     for expected in ("unknown option --bogus-flag", "--format 'yaml' is not one of", "unknown option -Z",
-                     "unknown option --nope", "unknown command 'frobnicate'", "unknown option -q",
+                     "unknown option --nope", "unknown command 'frobnicate'", "unknown option -x",
                      "--auto-approve is a flag", "at least 1 argument", "at most 1 argument",
                      "--out needs a value"):
         assert expected in text, expected

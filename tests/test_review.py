@@ -115,8 +115,8 @@ def test_folder_plan_sections_footer_and_failures_isolated(cli, workdir: Path) -
     r = cli("plan", folder)
     assert r.code == 1
     assert "Tenant contoso" in r.out and "Tenant northwind" in r.out
-    assert re.search(r"Tenant file .*fabrikam\.yaml: failed\nerror: no tenant in", r.out) or \
-        "no tenant in" in r.out.split("fabrikam.yaml: failed")[1]
+    assert re.search(r"Tenant file .*fabrikam\.yaml: failed\nerror: there is no simulated tenant at", r.out) or \
+        "no simulated tenant at" in r.out.split("fabrikam.yaml: failed")[1]
     assert r.out.rstrip().endswith("3 tenants: 2 with changes, 0 unchanged, 1 failed")
     assert "1 tenant(s) failed" in r.err
 
@@ -211,7 +211,7 @@ def test_drift_junit_on_stdout_and_markdown_files_from_one_read(cli, workdir: Pa
     r = cli("drift", SPECS / "fabrikam.yaml", "--format", "junit", "--markdown-dir", "md")
     assert r.code == 2 and ET.fromstring(r.out).get("failures") == "5"
     part = (workdir / "md" / "part-001.md").read_text()
-    assert part.startswith("<!-- tenantctl drift part 1/1 -->\n### Tenant `fabrikam`: 8 field(s) drifted")
+    assert part.startswith("<!-- tenantctl drift part 1/1 -->\n### Tenant `fabrikam`: 8 fields drifted")
 
 
 def test_drift_folder_junit_reports_a_failed_tenant_as_an_error(cli, workdir: Path) -> None:

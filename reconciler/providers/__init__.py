@@ -49,12 +49,15 @@ def provider_url(option: str | None, tenant: str | None) -> str:
     return url
 
 
-def open_provider(url: str, tenant: str | None = None, tenant_id: str | None = None) -> Provider:
-    """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for."""
+def open_provider(url: str, tenant: str | None = None, tenant_id: str | None = None,
+                  read_only: bool = False) -> Provider:
+    """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for.
+
+    `read_only`: the command only reads, so no file may be created or changed by opening it."""
     scheme, _, rest = url.partition(":")
     if scheme == "local" and rest:
         faults = os.environ.get("TENANTCTL_FAULTS")
-        return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None)
+        return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only)
     if scheme == "graph" and rest:
         return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id))
     raise UsageError(f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "

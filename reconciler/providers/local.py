@@ -73,10 +73,14 @@ class NoTenantError(ProviderError):
 class LocalProvider:
     """A tenant simulated in SQLite at `path`, with the clock pinned to `today`."""
 
-    def __init__(self, path: str | Path, today: date, faults: FaultInjector | None = None) -> None:
+    def __init__(self, path: str | Path, today: date, faults: FaultInjector | None = None,
+                 read_only: bool = False) -> None:
         self.path = Path(path)
         self.today = today
         self.faults = faults
+        if read_only:
+            self.db = self._open_read_only()
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, one transaction per action.
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -86,6 +90,30 @@ class LocalProvider:
         self.db.executescript(_SCHEMA)
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consumed_remove'").fetchone() is None:
             self.db.executescript(_COUNTS)
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """For commands that only read: never create or change the file (a missing tenant is an error)."""
+        if not self.path.is_file():
+            raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
+                                f"load SNAPSHOT.yaml --provider local:{self.path}`")
+        db = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        names = {n for (n,) in db.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in names:
+            db.close()
+            raise NoTenantError(f"{self.path} is not a tenantctl simulated tenant; load one with "
+                                "`tenantctl snapshot load SNAPSHOT.yaml`")
+        # A file written by an older version lacks these; stand-ins in the connection's temp schema.
+        if "commitments" not in names:
+            db.execute("CREATE TEMP TABLE commitments (sku TEXT PRIMARY KEY, term_end TEXT, refundable TEXT, "
+                       "scheduled_seats INTEGER, scheduled_effective TEXT)")
+        if "consumed" not in names:
+            db.execute("CREATE TEMP VIEW consumed AS SELECT sku, COUNT(*) AS n FROM user_licenses GROUP BY sku")
+        return db
+
+    def stored_name(self) -> str | None:
+        """The name of the tenant the file holds, if any."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()
+        return str(row[0]) if row else None
 
     @property
     def address(self) -> str:
