@@ -31,7 +31,7 @@ from .render import Style, amount, plan_text, to_json
 from .savedplan import load_saved
 from .schema import schema as load_schema
 from .snapshot import dump_yaml, load_snapshot, state_to_dict
-from .specdoc import export_spec, spec_to_dict
+from .specdoc import export_spec, spec_to_dict, unlisted_users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,9 +89,16 @@ def export(settings: Settings, name: str | None, agreement: str | None, currency
                          f"pass {' and '.join(missing)} (see the tenant's invoices)")
     header = ""
     if TERMS in state.unknown:
-        header = ("# term and billingFrequency could not be read (Microsoft Graph has no API for them): the values\n"
-                  "# below are defaults, and tenantctl does not compare them; check them in the admin center.\n")
-    click.echo(header + dump_yaml(spec_to_dict(export_spec(state, name, agreement, currency))), nl=False)
+        header = ("# term and billingFrequency could not be read (Microsoft Graph has no API for them): they are\n"
+                  "# left out, so tenantctl does not manage them; check them in the admin center.\n")
+    spec = export_spec(state, name, agreement, currency)
+    left_out = unlisted_users(state, spec)
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5:,} more" if len(left_out) > 5 else "")
+        settings.say(f"note: {len(left_out):,} user(s) hold licenses but have no usage location, so the spec does "
+                     f"not list them and tenantctl leaves them alone: {shown}. To manage them, add them with a "
+                     "usageLocation (a license needs one).")
+    click.echo(header + dump_yaml(spec_to_dict(spec)), nl=False)
     return EXIT_OK
 
 

@@ -193,6 +193,7 @@ class TenantSpec:
     credits: CreditsSpec | None = None
     users: dict[str, UserSpec] = field(default_factory=dict)  # keyed by upn.lower()
     prune: bool = False
+    missing_users: str = "error"  # error | warn: what a listed user missing from the tenant does to the plan
     prices: PriceList = PriceList()
     guardrails: Guardrails = Guardrails()
 

@@ -36,7 +36,7 @@ from .longlived import long_lived
 from .manual import ManualContext
 from .model import AGREEMENT, CURRENCY, TERMS, TenantSpec, TenantState
 from .seats import schedule
-from .subscriptions import buy_after_credits, plan_subscriptions
+from .subscriptions import buy_after_credits, not_managed, plan_subscriptions
 
 __all__ = ["ACTION_TYPES", "FORMAT_VERSION", "MONEY_ACTIONS", "Action", "Diagnostic", "Plan", "compute_plan"]
 
@@ -100,6 +100,7 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     early, late = split_removals(changes)
     removals(early, b, removal_ids, {})
     seats = plan_subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
+    not_managed(spec, state, b)
     location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
                                  {"usageLocation": state.users[c.key].usage_location},
                                  {"usageLocation": c.location}, False, _leaving_zone(c, b, late))
@@ -201,8 +202,14 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[User
         if live is None:
             assert want is not None
             where = want.origin or f"spec.users[{want.index}]"
-            b.diag("error", "user_not_found", f"user '{want.upn}' ({where}) does not exist in the tenant; "
-                   "tenantctl does not create users: create it first or remove it from the spec", f"user/{want.upn}")
+            if spec.missing_users == "warn":
+                b.diag("warning", "user_not_found", f"user '{want.upn}' ({where}) does not exist in the tenant, so "
+                       "it is skipped (spec.missingUsers: warn); create it, or remove it from the spec",
+                       f"user/{want.upn}")
+            else:
+                b.diag("error", "user_not_found", f"user '{want.upn}' ({where}) does not exist in the tenant; "
+                       "tenantctl does not create users: create it first or remove it from the spec (or set "
+                       "spec.missingUsers: warn to skip it and apply the rest)", f"user/{want.upn}")
             continue
         if want is not None and want.licenses == live.licenses and want.usage_location in (None, live.usage_location):
             continue  # the common case at scale, decided without building sets (spec licenses are all managed)

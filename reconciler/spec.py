@@ -129,6 +129,7 @@ class _RuleChecker:
             name=meta["name"], tenant_id=meta.get("tenantId"), agreement=self.agreement,
             currency=currency, subscriptions=subscriptions, credits=credits,
             users=users, prune=bool(self.raw.get("prune", False)), source=self.doc.path,
+            missing_users=self.raw.get("missingUsers", "error"),
             prices=price_list(currency, self._price_overrides()), guardrails=self._guardrails(),
         )
 

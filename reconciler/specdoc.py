@@ -6,7 +6,7 @@ from typing import Any
 
 from . import catalog
 from .catalog import CREDITS_SKU
-from .model import (AUTO_RECHARGE, PAY_AS_YOU_GO, CreditsSpec, Subscription, TenantSpec, TenantState, UserSpec,
+from .model import (AUTO_RECHARGE, PAY_AS_YOU_GO, TERMS, CreditsSpec, Subscription, TenantSpec, TenantState, UserSpec,
                     money_out)
 
 
@@ -41,6 +41,8 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
         users.append(entry)
     body["users"] = users
     body["prune"] = spec.prune
+    if spec.missing_users != "error":
+        body["missingUsers"] = spec.missing_users
     if spec.prices.overrides:
         body["prices"] = {sku: money_out(price) for sku, price in spec.prices.spec_overrides().items()}
     if spec.guardrails.to_dict():
@@ -58,8 +60,9 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
     Only what a valid spec can express is declared; the rest stays unmanaged: SKUs the catalog
     does not know, credits that the agreement forbids declaring (NCE, or MCA with auto-recharge
     on, which a spec may only turn off), and SKUs that need credits when those are left out.
-    Fields the provider could not read are left out too (pay-as-you-go, credits), or written as
-    defaults (terms); `agreement` and `currency` stand in for a tenant's own when the provider
+    Fields the provider could not read are left out too (terms, pay-as-you-go, credits), and so
+    are users who hold licenses without a usage location (a spec cannot list them; unlisted, they
+    are left alone); `agreement` and `currency` stand in for a tenant's own when the provider
     cannot read them.
     """
     agreement = agreement or state.agreement
@@ -86,15 +89,23 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
         # "this many now, more at renewal", so a scheduled increase is exported as today's count.
         pending = live.scheduled
         seats = pending.seats if pending and live.consumed <= pending.seats < live.seats else live.seats
-        subscriptions[sku] = Subscription(sku=sku, seats=seats, term=live.term,
-                                          billing_frequency=live.billing_frequency,
+        known = TERMS not in state.unknown  # an unreadable commitment is left out: not managed
+        subscriptions[sku] = Subscription(sku=sku, seats=seats, term=live.term if known else None,
+                                          billing_frequency=live.billing_frequency if known else None,
                                           pay_as_you_go=live.pay_as_you_go if payg else None)
     credits = CreditsSpec(auto_recharge=recharge) if declare_credits else None
     managed = set(subscriptions) | ({CREDITS_SKU} if credits else set())
     users = {}
     for index, key in enumerate(sorted(state.users)):
         u = state.users[key]
+        if u.licenses & managed and not u.usage_location:
+            continue  # a spec cannot list licenses without a usage location: left unlisted, so untouched
         users[key] = UserSpec(upn=u.upn, usage_location=u.usage_location, licenses=u.licenses & managed, index=index)
     return TenantSpec(name=name or state.name, agreement=agreement, source="<export>",
                       tenant_id=state.tenant_id, currency=currency or state.currency, subscriptions=subscriptions,
                       credits=credits, users=users)
+
+
+def unlisted_users(state: TenantState, spec: TenantSpec) -> list[str]:
+    """Users the export left out because they hold managed licenses without a usage location."""
+    return sorted(u.upn for key, u in state.users.items() if key not in spec.users and u.licenses & spec.managed_skus)

@@ -287,3 +287,27 @@ def test_group_licenses_are_never_removed_but_reported(cli, graph_tenant, workdi
     report = json.loads(drift.out)
     assert drift.code == 2 and [(i["address"], i["kind"]) for i in report["items"]] == [
         ("user/a@x.example/MCOPSTN1", "license_from_group")]
+
+
+def test_export_of_a_user_licensed_without_a_usage_location_validates_and_plans_empty(cli, graph_tenant,
+                                                                                     workdir: Path) -> None:
+    # Issue 13 item 17: group-licensed and older users can hold licenses with no usage location;
+    # a spec cannot list them, so export leaves them out (untouched) and says so.
+    e5 = catalog.lookup("ENTERPRISEPACK")
+    assert e5 is not None
+    g = graph_tenant(None, skus=[("ENTERPRISEPACK", e5.sku_id, 5)],
+                     users=[{"userPrincipalName": "old@contoso.com", "licenses": ["ENTERPRISEPACK"]},
+                            {"userPrincipalName": "new@contoso.com", "usageLocation": "US",
+                             "licenses": ["ENTERPRISEPACK"]}])
+    exported = cli("export", "--provider", "graph", "--name", "contoso", "--agreement", "MOSA", "--currency", "USD",
+                   env=g.env)
+    assert exported.code == 0, exported.err
+    assert "old@contoso.com" in exported.err and "no usage location" in exported.err
+    assert "old@contoso.com" not in exported.out and "new@contoso.com" in exported.out
+    text = re.sub(r"(?m)^metadata:\n  name: contoso\n", f"metadata:\n  name: contoso\n  tenantId: {g.tenant_id}\n",
+                  exported.out)
+    (workdir / "exported.yaml").write_text(text)
+    assert cli("validate", "exported.yaml").code == 0
+    planned = cli("plan", "exported.yaml", "--provider", "graph", "--format", "json", env=g.env)
+    assert planned.code == 0, planned.err
+    assert json.loads(planned.out)["actions"] == []
