@@ -27,7 +27,7 @@ from .plan import Plan
 from .prices import price_list
 from .model import AGREEMENT, AGREEMENTS, CURRENCY, TERMS
 from .providers import LocalProvider, today
-from .render import Style, amount, plan_text, to_json
+from .render import Style, amount, count, plan_text, to_json
 from .savedplan import load_saved
 from .schema import schema as load_schema
 from .snapshot import dump_yaml, load_snapshot, state_to_dict
@@ -136,8 +136,8 @@ def snapshot_load(settings: Settings, file: str, replace: bool, lock_timeout: fl
         finally:
             with signals.shielded():
                 provider.close()
-    settings.say(f"Loaded {file} into {provider.address}: {len(state.users)} users, "
-                 f"{len(state.subscriptions)} subscriptions.")
+    settings.say(f"Loaded {file} into {provider.address}: {count(len(state.users), 'user')}, "
+                 f"{count(len(state.subscriptions), 'subscription')}.")
     return EXIT_OK
 
 
@@ -166,6 +166,7 @@ def schema_cmd(kind: str) -> int:
 @cli.command("catalog")
 def catalog_cmd() -> int:
     """List the SKUs tenantctl knows, with what they provide and need."""
+    width = max(len(part) for part in catalog.CATALOG)  # the columns hold with the longest SKU name
     for sku in catalog.CATALOG.values():
         extras = []
         if sku.provides:
@@ -174,7 +175,8 @@ def catalog_cmd() -> int:
             extras.append("needs " + catalog.describe_caps(sku.requires_any))
         if sku.pay_as_you_go:
             extras.append("pay-as-you-go")
-        click.echo(f"{sku.part_number:<30} {sku.sku_id}  {sku.name}" + (f"  ({'; '.join(extras)})" if extras else ""))
+        click.echo(f"{sku.part_number:<{width}}  {sku.sku_id}  {sku.name}"
+                   + (f"  ({'; '.join(extras)})" if extras else ""))
     return EXIT_OK
 
 
@@ -205,6 +207,11 @@ def main(argv: list[str] | None = None) -> None:
         # apply reports its own interrupts from the journal; anything else changed nothing.
         click.echo("Interrupted; nothing was changed.", err=True)
         code = exc.exit_code if isinstance(exc, Interrupted) else 130
+    except click.UsageError as exc:
+        # One style for every error, click's own included: `error: ...`, and where to read more.
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        click.echo(f"error: {exc.format_message()}{where}", err=True)
+        code = EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
         code = EXIT_ERROR

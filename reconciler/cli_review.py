@@ -27,7 +27,7 @@ from .junit import drift_junit
 from .markdown import Block, drift_blocks, plan_blocks, split
 from .plan import FORMAT_VERSION, Plan, compute_plan
 from .providers import today
-from .render import Style, drift_text, plan_text, to_json
+from .render import Style, count, drift_text, plan_text, to_json
 from .savedplan import saved_document, written_by_tenantctl
 from .snapshot import snapshot_from_document
 from .spec import load_spec, spec_from_document
@@ -269,10 +269,11 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> int:
         doc = load_file(name)  # parsed once, then built as whichever kind it declares
         if isinstance(doc.data, dict) and doc.data.get("kind") == "TenantSnapshot":
             state = snapshot_from_document(doc, today())
-            return (f"ok (TenantSnapshot {state.name}: {len(state.users)} users, "
-                    f"{len(state.subscriptions)} subscriptions)")
+            return (f"ok (TenantSnapshot {state.name}: {count(len(state.users), 'user')}, "
+                    f"{count(len(state.subscriptions), 'subscription')})")
         spec = spec_from_document(doc)
-        return f"ok (Tenant {spec.name}: {len(spec.users)} users, {len(spec.subscriptions)} subscriptions)"
+        return (f"ok (Tenant {spec.name}: {count(len(spec.users), 'user')}, "
+                f"{count(len(spec.subscriptions), 'subscription')})")
 
     runs = fleet.run_all(files, work)
     for run in runs:

@@ -196,6 +196,10 @@ def _show(value: Any) -> str:
 def _quote_hint(field: str, value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and field in ("upn", "sku", "usageLocation"):
         return f"quote it: {field}: \"{value}\""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return f"remove the quotes: {field}: {value.strip().lower()}"
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        return f"remove the quotes: {field}: {value.strip()}"
     return _FIELD_HINTS.get(field, "")
 
 

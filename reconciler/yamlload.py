@@ -301,6 +301,10 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(key_node, "mapping keys must be plain scalars")
                 continue
+            if key_node.value == "<<" and not key_node.style:  # plain (libyaml gives "", PyYAML None)
+                self._problem(key_node, "YAML merge keys (<<) are not supported",
+                              "write the fields out in full; a license profile can share a list of SKUs")
+                continue
             key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key_node.value)

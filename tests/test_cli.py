@@ -281,3 +281,15 @@ def test_quiet_and_no_color_work_after_the_subcommand(cli) -> None:
     assert "Loaded" in loud.err and quiet.code == 0 and quiet.err == ""
     assert cli("plan", SPECS / "contoso.yaml", "--no-color", "--quiet").code == 0
     assert cli("snapshot", "dump", "--name", "contoso", "-q").code == 0
+
+
+def test_usage_errors_read_like_every_other_error(cli) -> None:
+    # Issue 13 item 12: click's own errors in the same `error:` style, with where to read more.
+    r = cli("plan", "--frobnicate")
+    assert r.code == 1 and r.err.startswith("error: No such option '--frobnicate'")
+    assert "(see `tenantctl plan --help`)" in r.err and "Usage:" not in r.err
+    export = cli("export")
+    assert export.code == 1 and "pass --name NAME" in export.err
+    assert all(len(line.split()[0]) <= 62 for line in cli("catalog").out.splitlines())
+    widths = {line.index(" " + line.split()[1]) for line in cli("catalog").out.splitlines()}
+    assert len(widths) == 1  # the skuId column starts at the same place on every line

@@ -122,6 +122,10 @@ CASES = [
     Case("acpea_outside_ea", 10, 13, "spec.subscriptions[1].sku", ("MCOMEETACPEA", "EA", "not MCA")),
     Case("acpea_without_credits", 10, 13, "spec.subscriptions[1].sku",
          ("MCOMEETACPEA", "Communications Credits", "spec.communicationsCredits")),
+    # --- issue 13 item 12: messages that say what to do
+    Case("quoted_bool", 11, 19, "spec.subscriptions[0].payAsYouGo",
+         ("expected true or false, got 'true'", "remove the quotes: payAsYouGo: true")),
+    Case("merge_key", 10, 7, "spec.subscriptions[1].<<", ("YAML merge keys (<<) are not supported",)),
     # --- YAML itself
     # The fix goes at the `[` that is never closed (13:17), not at the `:` of the next key.
     Case("unclosed_bracket", 13, 17, "", ("malformed YAML", "]")),
@@ -326,7 +330,7 @@ def test_usage_location_NO_is_norway_not_false(cli, workdir: Path) -> None:
     r = cli("validate", "nordic.yaml", "nordic.snapshot.yaml")
     assert r.code == 0, r.err
     assert r.err == ""
-    assert "nordic.yaml: ok (Tenant nordic: 2 users, 1 subscriptions)" in r.out
+    assert "nordic.yaml: ok (Tenant nordic: 2 users, 1 subscription)" in r.out
     # Unquoted NO in a snapshot is Norway too.
     assert cli("snapshot", "load", "nordic.snapshot.yaml", "--provider", DB).code == 0
     dump = _dump(cli)

@@ -43,7 +43,7 @@ def provider_url(option: str | None, tenant: str | None) -> str:
     if url in ("local", "graph"):
         if not tenant:
             raise UsageError(f"--provider {url} needs a tenant name to pick its file in .tenantctl/; "
-                             f"pass --provider {url}:PATH")
+                             f"pass --name NAME, or --provider {url}:PATH")
         url = f"local:{Path('.tenantctl') / f'{tenant}.db'}" if url == "local" else \
             f"graph:{Path('.tenantctl') / f'{tenant}.graph.db'}"
     return url
