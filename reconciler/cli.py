@@ -18,6 +18,7 @@ from . import catalog
 from .cli_apply import LOCK_TIMEOUT, apply, force_unlock, history
 from .cli_common import (EXIT_ERROR, EXIT_OK, FORMATS, Settings, accept_output_options, color_wanted, observe, open_for,
                          provider_opt)
+from .cli_help import add_epilogs
 from .cli_review import drift, plan, validate
 from .errors import TenantctlError, UsageError, ValidationError
 from .interrupts import Interrupted, trapped
@@ -197,6 +198,7 @@ def prices_cmd(currency: str) -> int:
 
 for _command in cli.commands.values():
     accept_output_options(_command)
+    add_epilogs(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

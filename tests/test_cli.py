@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -293,3 +294,45 @@ def test_usage_errors_read_like_every_other_error(cli) -> None:
     assert all(len(line.split()[0]) <= 62 for line in cli("catalog").out.splitlines())
     widths = {line.index(" " + line.split()[1]) for line in cli("catalog").out.splitlines()}
     assert len(widths) == 1  # the skuId column starts at the same place on every line
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    import click
+    out: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        out += _commands(command, prefix + (name,)) if isinstance(command, click.Group) else [prefix + (name,)]
+    return out
+
+
+def test_every_command_help_ends_with_examples_and_exit_codes() -> None:
+    # Issue 13 item 14 (in-process: nothing here crosses a process boundary).
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli as tenantctl
+    paths = _commands(tenantctl)
+    assert len(paths) >= 13
+    for path in paths:
+        result = CliRunner().invoke(tenantctl, [*path, "--help"])
+        assert result.exit_code == 0, path
+        tail = result.output[result.output.index("Examples:"):]
+        assert "tenantctl " in tail and "Exit codes:" in tail and "  0    success" in tail, path
+
+
+def test_every_spec_field_has_a_description_for_editors() -> None:
+    from reconciler.schema import schema
+
+    missing: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in (node.get("properties") or {}).items():
+            if "description" not in value:
+                missing.append(f"{where}.{key}")
+            walk(value, f"{where}.{key}")
+        walk(node.get("items"), f"{where}[]")
+        for key, value in (node.get("$defs") or {}).items():
+            walk(value, f"$defs.{key}")
+
+    walk(schema("tenant"), "")
+    assert missing == []
