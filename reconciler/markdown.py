@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .drift import DriftReport
+from .patterns import USER_ACTIONS, user_patterns
 from .plan import Action, Plan
 from .render import amount, brief, cost_note, count, describe, signed, summary_line, symbol
 
 GITHUB_COMMENT_LIMIT = 65_536
+GROUP_ABOVE = 50  # user actions in a plan beyond which the comment shows them grouped by change
 # Room for the part header (`<!-- tenantctl part 12/34 -->` and the italic line) and a margin.
 _HEADER_RESERVE = 200
 
@@ -123,10 +125,15 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
     if plan.diagnostics:
         blocks.append(Block(("**Diagnostics**", ""), tuple(f"- **{d.severity}** `{d.code}`: {d.message}"
                                                           for d in plan.diagnostics), ("",), heading))
+    users = sum(1 for a in plan.actions if a.type in USER_ACTIONS)
+    grouped = users > GROUP_ABOVE  # beyond this, user actions are shown by pattern (all are in the JSON)
+    patterns = user_patterns(plan.actions) if grouped else []
     if plan.destructive:
-        blocks.append(Block((f":warning: **{len(plan.destructive)} destructive action(s):**", ""),
-                            tuple(f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip()
-                                  for a in plan.destructive), ("",), heading))
+        shown = [a for a in plan.destructive if not grouped or a.type not in USER_ACTIONS]
+        lines = [f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() for a in shown]
+        lines += [f"- :warning: {p.line()}" for p in patterns if p.destructive]
+        blocks.append(Block((f":warning: **{len(plan.destructive):,} destructive action(s):**", ""),
+                            tuple(lines), ("",), heading))
     commitments = [a for a in plan.actions if a.type == "set_term"]
     if commitments:
         blocks.append(Block((f":warning: **{len(commitments)} commitment change(s)** (term or billing "
@@ -139,14 +146,21 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
             f"{n}. {s}" for n, s in enumerate(a.steps, 1)) for a in manual]
         blocks.append(Block((f":raising_hand: **{len(manual)} manual step(s)** (no API; apply lists them, "
                              "never does them):", ""), tuple(steps), ("",), heading))
-    if plan.actions:
+    listed = [a for a in plan.actions if not grouped or a.type not in USER_ACTIONS]
+    if listed:
         lines = []
-        for a in plan.actions:
+        for a in listed:
             cost = plan.cost.for_action(a.id) if plan.cost else None
             note = cost_note(cost, a) if cost else ""
             lines.append(f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip() + (f" [{note}]" if note else "")
                          + (" (manual)" if a.manual else ""))
-        blocks.append(fold(f"All {len(plan.actions)} actions", lines, heading, fence="diff"))
+        title = (f"All {len(plan.actions)} actions" if not grouped
+                 else f"{len(listed):,} subscription and credits action(s)")
+        blocks.append(fold(title, lines, heading, fence="diff"))
+    if grouped:
+        blocks.append(Block((f"**{users:,} user actions by change** ({count(len(patterns), 'pattern')}; every "
+                             "action is in the JSON plan: `tenantctl plan SPEC --out plan.json`):", ""),
+                            tuple(f"- {p.line()}" for p in patterns), ("",), heading))
     return blocks
 
 

@@ -212,7 +212,7 @@ def test_provider_from_environment(cli) -> None:
 
 def test_schema_and_catalog_commands(cli) -> None:
     schema = json.loads(cli("schema").out)
-    assert schema["properties"]["kind"] == {"const": "Tenant"}
+    assert schema["properties"]["kind"]["const"] == "Tenant" and schema["properties"]["kind"]["description"]
     assert "MCOPSTNC" in cli("catalog").out
 
 

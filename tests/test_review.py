@@ -45,31 +45,48 @@ def balanced(part: str) -> bool:
     return (part.count("<details") == part.count("</details>") and part.count("```") % 2 == 0)
 
 
-def test_markdown_of_a_10000_user_change_splits_under_the_limit(cli, workdir: Path) -> None:
+def test_a_10000_user_change_is_one_comment_grouped_by_change(cli, workdir: Path) -> None:
+    # Issue 13 item 15: user actions grouped by their change pattern, with the first names.
     spec = write_big_tenant(workdir)
     assert cli("snapshot", "load", "big.snapshot.yaml").code == 0
     r = cli("plan", spec, "--format", "markdown", "--markdown-dir", "comment")
     assert r.code == 0, r.err
     parts = sorted((workdir / "comment").glob("part-*.md"))
+    assert len(parts) == 1 and size(r.out) < 5_000 and balanced(r.out)
+    first = r.out
+    # Summary, counts, cost and the destructive changes come before the folded list.
+    fold_at = first.index("<details>")
+    for needle in ("### Tenant `big`", f"**Plan: 1 to buy, 0 to change, {BIG_USERS} to assign, "
+                   f"{BIG_REMOVALS} to remove ({BIG_REMOVALS} destructive).**", "| `assign_license` | 10000 |",
+                   f"+{BIG_USERS * 38 * 1.05:,.2f}", f":warning: **{BIG_REMOVALS} destructive action(s):**",
+                   ":warning: **500 users**: `+ ENTERPRISEPREMIUM`, `- MCOEV` (user00000@big.example, "
+                   "user00001@big.example, user00002@big.example and 497 more)"):
+        assert first.index(needle) < fold_at, needle
+    assert "**10,500 user actions by change** (2 patterns;" in first
+    assert "- **9,500 users**: `+ ENTERPRISEPREMIUM` (user00500@big.example" in first
+    # Every action is still in the JSON plan.
+    doc = json.loads(cli("plan", spec, "--format", "json").out)
+    assert len(doc["actions"]) == 1 + BIG_USERS + BIG_REMOVALS
+
+
+def test_markdown_of_10000_drifted_users_splits_under_the_limit(cli, workdir: Path) -> None:
+    spec = write_big_tenant(workdir)
+    assert cli("snapshot", "load", "big.snapshot.yaml").code == 0
+    r = cli("drift", spec, "--format", "markdown", "--markdown-dir", "comment")
+    assert r.code == 2, r.err
+    parts = sorted((workdir / "comment").glob("part-*.md"))
     texts = [p.read_text(encoding="utf-8") for p in parts]
     assert len(texts) > 1 and r.out == "\n".join(texts)
     for i, text in enumerate(texts, start=1):
         assert size(text) <= GITHUB_COMMENT_LIMIT, parts[i - 1]
-        assert text.startswith(f"<!-- tenantctl plan part {i}/{len(texts)} -->\n_Part {i} of {len(texts)}_")
+        assert text.startswith(f"<!-- tenantctl drift part {i}/{len(texts)} -->\n_Part {i} of {len(texts)}_")
         assert balanced(text), f"part {i} leaves a fold or a code fence open"
-    first = texts[0]
-    # Summary, counts, cost and the destructive list come before the folded list.
-    fold_at = first.index("<details>")
-    for needle in ("### Tenant `big`", f"**Plan: 1 to buy, 0 to change, {BIG_USERS} to assign, "
-                   f"{BIG_REMOVALS} to remove ({BIG_REMOVALS} destructive).**", "| `assign_license` | 10000 |",
-                   f"+{BIG_USERS * 38 * 1.05:,.2f}", f":warning: **{BIG_REMOVALS} destructive action(s):**"):
-        assert first.index(needle) < fold_at, needle
-    # Every action is listed exactly once across the parts, in order.
-    listed = [line for text in texts for line in text.splitlines() if re.match(r"^[+~-] [a-z_]+ ", line)]
+    # Every drifted field is listed exactly once across the parts, in order.
+    listed = [line for text in texts for line in text.splitlines() if line.startswith("| `")]
     assert len(listed) == 1 + BIG_USERS + BIG_REMOVALS
     assert listed == sorted(listed, key=listed.index) and len(set(listed)) == len(listed)
     # A later part says whose list it continues.
-    assert "#### Tenant `big` (continued)" in texts[1]
+    assert "Tenant `big`" in texts[1] and "(continued)" in texts[1]
 
 
 def test_markdown_dir_drops_parts_of_an_earlier_longer_run(cli, workdir: Path) -> None:
