@@ -16,7 +16,7 @@ import click
 
 from . import guardrails
 from .apply import ApplyResult, Outcome, apply_plan, with_retries
-from .cli_common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, Settings, open_for, provider_opt
+from .cli_common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, TARGET, Settings, open_for, provider_opt
 from .digest import spec_digest, state_digest
 from .interrupts import Interrupted, Signals, trapped
 from .ledger import Ledger, RunJournal, locked
@@ -35,21 +35,25 @@ LOCK_TIMEOUT = click.option("--lock-timeout", type=click.FloatRange(min=0), defa
 @click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
 @click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
               help="Accept a plan that exceeds this guardrail (recorded in the output). Repeatable.")
+@TARGET
 @LOCK_TIMEOUT
 @provider_opt
 @click.pass_obj
 def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
-          lock_timeout: float, provider_override: str | None) -> int:
+          targets: tuple[str, ...], lock_timeout: float, provider_override: str | None) -> int:
     """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
     try:
-        return _apply(settings, spec_file, auto_approve, allow_destroy, overrides, lock_timeout, provider_override)
+        if targets and is_saved_plan(spec_file):
+            raise click.UsageError("--target goes with a spec; a saved plan applies as it was made (targets included)")
+        return _apply(settings, spec_file, auto_approve, allow_destroy, overrides, targets, lock_timeout,
+                      provider_override)
     except StalePlanError as exc:
         # Every refusal of a saved plan names the file it refused.
         raise StalePlanError(str(exc) if str(exc).startswith(spec_file) else f"{spec_file}: {exc}") from None
 
 
 def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
-           lock_timeout: float, provider_override: str | None) -> int:
+           targets: tuple[str, ...], lock_timeout: float, provider_override: str | None) -> int:
     saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
     if saved is not None and overrides:
         settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
@@ -69,10 +73,11 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
                         # Refuse before showing anything as if it would run: the reviewed plan is stale.
                         check_fresh(saved, spec_digest(spec), state_digest(state),
                                     ledger.applied_at(saved.plan_digest), interrupted.get(saved.plan_digest))
-                        check_same(saved, compute_plan(spec, state, overrides_of(saved.plan)))
+                        check_same(saved, compute_plan(spec, state, overrides_of(saved.plan),
+                                                       frozenset(saved.plan.targets)))
                         the_plan = saved.plan
                     else:
-                        the_plan = compute_plan(spec, state, frozenset(overrides))
+                        the_plan = compute_plan(spec, state, frozenset(overrides), frozenset(targets))
                     click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
                     # A saved plan is the reviewed approval (as Terraform applies a saved plan unprompted).
                     if not _may_run(the_plan, settings, allow_destroy or bool(saved and saved.allow_destroy),

@@ -66,6 +66,11 @@ def accept_output_options(command: click.Command) -> None:
     ]
 
 
+TARGET = click.option("--target", "targets", multiple=True, metavar="ADDRESS",
+                      help="Only the actions on ADDRESS (subscription/SKU, communicationsCredits, user/UPN, "
+                      "user/UPN/SKU) and what they depend on; the plan says it is partial. Repeatable.")
+
+
 def provider_opt(f: Any) -> Any:
     """--provider is accepted after the subcommand too: `tenantctl plan x.yaml --provider local:db`."""
     return click.option("--provider", "provider_override", metavar="URL",

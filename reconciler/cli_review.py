@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from . import fleet, guardrails
-from .cli_common import (EXIT_CHANGES, EXIT_ERROR, EXIT_OK, FORMATS, Settings, observe, provider_opt,
+from .cli_common import (EXIT_CHANGES, EXIT_ERROR, EXIT_OK, FORMATS, TARGET, Settings, observe, provider_opt,
                          write_text)
 from .drift import DriftReport, drift_report
 from .errors import UsageError
@@ -146,10 +146,11 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
               help="Accept a plan that exceeds this guardrail (recorded in the plan). Repeatable.")
 @click.option("--allow-destroy", is_flag=True, help="With --out: the saved plan's destructive actions are "
               "approved with it, so `apply PLAN.json` needs no --allow-destroy.")
+@TARGET
 @provider_opt
 @click.pass_obj
 def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out: str | None,
-         markdown_dir: str | None, overrides: tuple[str, ...], allow_destroy: bool,
+         markdown_dir: str | None, overrides: tuple[str, ...], allow_destroy: bool, targets: tuple[str, ...],
          provider_override: str | None) -> int:
     """Show what apply would change, without changing anything (a spec, or every spec in a folder)."""
     files, many = _targets(target, settings, provider_override)
@@ -157,7 +158,7 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
     def work(path: str) -> Planned:
         spec = load_spec(path)
         address, state = observe(settings, provider_override, spec.name, spec)
-        return Planned(path, compute_plan(spec, state, frozenset(overrides)), address)
+        return Planned(path, compute_plan(spec, state, frozenset(overrides), frozenset(targets)), address)
 
     runs: list[fleet.TenantRun[Planned]] = _dedupe(_run(files, many, work, settings))
     status = [_plan_status(r) for r in runs]

@@ -37,6 +37,7 @@ from .manual import ManualContext
 from .model import AGREEMENT, CURRENCY, TERMS, TenantSpec, TenantState
 from .seats import schedule
 from .subscriptions import buy_after_credits, not_managed, plan_subscriptions
+from .targets import select
 
 __all__ = ["ACTION_TYPES", "FORMAT_VERSION", "MONEY_ACTIONS", "Action", "Diagnostic", "Plan", "compute_plan"]
 
@@ -52,6 +53,7 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...] = ()
     cost: CostEstimate | None = None
     guardrails: tuple[GuardrailCheck, ...] = ()
+    targets: tuple[str, ...] = ()  # --target: a partial plan of these addresses and their dependencies
 
     @property
     def has_errors(self) -> bool:
@@ -84,14 +86,18 @@ class Plan:
         if self.cost is not None:
             out["cost"] = self.cost.to_dict()
         out["guardrails"] = [g.to_dict() for g in self.guardrails]
+        if self.targets:
+            out["targets"] = list(self.targets)
         return out
 
 
 @long_lived
-def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str] = frozenset()) -> Plan:
+def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str] = frozenset(),
+                 targets: frozenset[str] = frozenset()) -> Plan:
     """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
 
-    `overrides` names guardrails the user chose to bypass (`--override-guardrail`).
+    `overrides` names guardrails the user chose to bypass (`--override-guardrail`); `targets`
+    restricts the plan to those addresses and what they depend on (`--target`).
     """
     b = Builder()
     _check_tenant(spec, state, b)
@@ -121,13 +127,15 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
         seats.decreased[sku] = b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True,
                                      removal_ids[sku])
     schedule(seats, b)
-    actions = manual.mark(tuple(b.actions), state.manual, ManualContext.of(spec, state))
+    planned = select(tuple(b.actions), targets, b) if targets else tuple(b.actions)
+    actions = manual.mark(planned, state.manual, ManualContext.of(spec, state))
     _role_diagnostics(actions, state, spec.agreement, b)
     cost = estimate(actions, _priced_as_declared(spec, state), spec.prices, spec.managed_skus)
     checks = guardrails.check(spec.guardrails, actions, cost, overrides)
     _guardrail_diagnostics(checks, b)
     return Plan(tenant=spec.name, spec_digest=spec_digest(spec), state_digest=state_digest(state),
-                actions=actions, diagnostics=tuple(b.diagnostics), cost=cost, guardrails=checks)
+                actions=actions, diagnostics=tuple(b.diagnostics), cost=cost, guardrails=checks,
+                targets=tuple(sorted(targets)))
 
 
 def _priced_as_declared(spec: TenantSpec, state: TenantState) -> TenantState:

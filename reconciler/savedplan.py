@@ -104,7 +104,7 @@ def load_saved(path: str) -> SavedPlan:
         cost = CostEstimate.from_dict(document["cost"], per_action) if "cost" in document else None
         checks = tuple(GuardrailCheck.from_dict(g) for g in document.get("guardrails", ()))
         plan = Plan(document["tenant"], document["spec_digest"], document["state_digest"], actions, diagnostics,
-                    cost, checks)
+                    cost, checks, tuple(document.get("targets", ())))
         scheme, _, rest = document["provider"].partition(":")
         provider = f"{scheme}:{_spec_location(path, rest)}" if rest else document["provider"]
         return SavedPlan(plan, _spec_location(path, document["spec_path"]), provider, document["plan_digest"],

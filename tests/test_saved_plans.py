@@ -182,3 +182,29 @@ def test_a_saved_plan_whose_cancellation_window_closed_is_refused_for_that_reaso
     assert r.code == 1 and "the tenant changed since the plan was made" in r.err, r.err
     assert "a seven-day cancellation window closed" in r.err and "nothing was applied" in r.err
     assert "seats: 10" in cli("snapshot", "dump", "--name", "nce", env=later).out and "seats: 10" in before
+
+
+def test_target_plans_and_applies_only_those_addresses_and_what_they_need(cli, workdir: Path) -> None:
+    # Issue 13 item 6, as Terraform's -target: Grace's licenses, plus the seats and credits they need.
+    shutil.copy(SPECS / "contoso.yaml", workdir / "contoso.yaml")
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
+    full = json.loads(cli("plan", "contoso.yaml", "--format", "json").out)
+    r = cli("plan", "contoso.yaml", "--target", "user/grace@contoso.com", "--format", "json", "--out", "p.json")
+    assert r.code == 0, r.err
+    partial = json.loads(r.out)
+    addresses = [a["address"] for a in partial["actions"]]
+    assert {a for a in addresses if a.startswith("user/")} == {
+        "user/grace@contoso.com", "user/grace@contoso.com/ENTERPRISEPREMIUM", "user/grace@contoso.com/MCOPSTN1",
+        "user/grace@contoso.com/MCOPSTNC"}
+    assert "subscription/ENTERPRISEPREMIUM" in addresses  # the seat Grace's E5 needs
+    assert [a["id"] for a in partial["actions"]] == list(range(1, len(addresses) + 1))
+    assert all(d < a["id"] for a in partial["actions"] for d in a["depends_on"])
+    assert partial["targets"] == ["user/grace@contoso.com"] and len(addresses) < len(full["actions"])
+    assert "partial_plan" in [d["code"] for d in partial["diagnostics"]]
+    # The saved partial plan applies as made; the rest is left for the next plan.
+    applied = cli("apply", "p.json", "--allow-destroy")
+    assert applied.code == 0, applied.err
+    rest = json.loads(cli("plan", "contoso.yaml", "--format", "json").out)
+    assert not any(a["address"].startswith("user/grace@") for a in rest["actions"])
+    assert "user/frank@contoso.com/MCOPSTN1" in [a["address"] for a in rest["actions"]]
+    assert cli("apply", "p.json", "--target", "user/x@y.z").code == 1
