@@ -19,6 +19,7 @@ from .cli_apply import LOCK_TIMEOUT, apply, force_unlock, history
 from .cli_common import (EXIT_ERROR, EXIT_OK, FORMATS, Settings, accept_output_options, color_wanted, observe, open_for,
                          provider_opt)
 from .cli_help import add_epilogs
+from .cli_report import report
 from .cli_review import drift, plan, validate
 from .errors import TenantctlError, UsageError, ValidationError
 from .interrupts import Interrupted, trapped
@@ -47,7 +48,7 @@ def cli(ctx: click.Context, provider: str | None, no_color: bool, quiet: bool) -
     ctx.obj = Settings(provider=provider, color=color_wanted(no_color), quiet=quiet)
 
 
-for _command in (validate, plan, apply, drift, history, force_unlock):
+for _command in (validate, plan, apply, drift, history, force_unlock, report):
     cli.add_command(_command)
 
 

@@ -34,6 +34,8 @@ _HELP: dict[str, tuple[list[str], list[int]]] = {
     "schema": (["tenantctl schema > tenant-specs/tenant.schema.json", "tenantctl schema --kind snapshot"], [0]),
     "catalog": (["tenantctl catalog", "tenantctl catalog | grep -i calling"], [0]),
     "prices": (["tenantctl prices", "tenantctl prices --currency EUR"], [0, 1]),
+    "report": (["tenantctl report tenant-specs/contoso.yaml --out report.html",
+                "tenantctl report tenant-specs/ --out fleet.html"], [0, 1]),
 }
 
 
