@@ -15,7 +15,7 @@ from html import escape
 from .drift import EXPIRY_WARNING_DAYS, DriftReport
 from .model import BALANCE, TenantSpec, TenantState, money_out
 from .plan import Plan
-from .render import amount, describe, signed, summary_line
+from .render import amount, count, describe, signed, summary_line
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1b1f24;max-width:72rem}
@@ -132,7 +132,7 @@ def _drift(report: DriftReport) -> list[str]:
         out = ["<h3>Drift</h3>", "<p class=\"ok\">No drift: the tenant matches the spec.</p>"]
     else:
         kinds = Counter(i.kind for i in report.items)
-        out = ["<h3>Drift</h3>", f"<p class=\"bad\">{len(report.items):,} field(s) differ from the spec.</p>",
+        out = ["<h3>Drift</h3>", f"<p class=\"bad\">{count(len(report.items), 'field differs', 'fields differ')} from the spec.</p>",
                "<table><tr><th>kind</th><th>fields</th></tr>",
                *(f"<tr><td><code>{escape(k)}</code></td><td class=\"num\">{n:,}</td></tr>"
                  for k, n in kinds.most_common()), "</table>"]

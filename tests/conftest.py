@@ -97,6 +97,18 @@ def graph_tenant():  # type: ignore[no-untyped-def]
         fake.stop()
 
 
+def load_nce_tenant(cli: Any, folder: Path, commitment: str, seats: int) -> None:
+    """A one-subscription NCE tenant (SPE_E3: 10 seats, renewing 2027-03-01, plus `commitment`, such as
+    `refundable: [...]`) loaded as `nce`, and `nce.yaml`, a spec that wants `seats`."""
+    (folder / "s.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: nce}\nstate:\n  agreement: NCE\n"
+        f"  subscriptions:\n    - {{sku: SPE_E3, seats: 10, termEnd: '2027-03-01', {commitment}}}\n")
+    (folder / "nce.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: nce}\nspec:\n  agreement: NCE\n"
+        f"  subscriptions:\n    - {{sku: SPE_E3, seats: {seats}}}\n")
+    assert cli("snapshot", "load", "s.yaml").code == 0
+
+
 def spec_for_tenant(name: str, tenant_id: str, folder: Path) -> Path:
     """A copy of a sample spec whose metadata.tenantId is `tenant_id` (graph requires one)."""
     # Edited as text: a YAML 1.1 round trip would turn usageLocation NO (Norway) into false.

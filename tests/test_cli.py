@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import EXAMPLES, SAMPLES, SPECS, TODAY
+from conftest import EXAMPLES, SAMPLES, SPECS, TODAY, load_nce_tenant
 from reconciler.apply import apply_plan
 from reconciler.errors import PermanentProviderError
 from reconciler.plan import compute_plan
@@ -218,14 +218,7 @@ def test_schema_and_catalog_commands(cli) -> None:
 
 def test_drift_shows_a_scheduled_decrease_that_matches_the_spec_as_scheduled(cli, workdir: Path) -> None:
     # Issue 12 item 5: seats 10 now, 5 from the renewal, as the spec wants: not drift, but said.
-    (workdir / "s.yaml").write_text(
-        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: nce}\nstate:\n  agreement: NCE\n"
-        "  subscriptions:\n    - {sku: SPE_E3, seats: 10, termEnd: '2027-03-01', refundable: [], "
-        "scheduled: {seats: 5}}\n")
-    (workdir / "nce.yaml").write_text(
-        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: nce}\nspec:\n  agreement: NCE\n"
-        "  subscriptions:\n    - {sku: SPE_E3, seats: 5}\n")
-    assert cli("snapshot", "load", "s.yaml").code == 0
+    load_nce_tenant(cli, workdir, "refundable: [], scheduled: {seats: 5}", 5)
     report = cli("drift", "nce.yaml", "--format", "json")
     assert report.code == 0, report.out + report.err
     doc = json.loads(report.out)

@@ -7,6 +7,7 @@ import re
 import shutil
 import threading
 import xml.etree.ElementTree as ET
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -45,13 +46,18 @@ def balanced(part: str) -> bool:
     return (part.count("<details") == part.count("</details>") and part.count("```") % 2 == 0)
 
 
-def test_a_10000_user_change_is_one_comment_grouped_by_change(cli, workdir: Path) -> None:
-    # Issue 13 item 15: user actions grouped by their change pattern, with the first names.
+def big_markdown(cli, workdir: Path, command: str) -> tuple[Path, Any, list[Path]]:
+    """The 10,000-user tenant loaded and `command` (plan or drift) run as Markdown into comment/."""
     spec = write_big_tenant(workdir)
     assert cli("snapshot", "load", "big.snapshot.yaml").code == 0
-    r = cli("plan", spec, "--format", "markdown", "--markdown-dir", "comment")
+    r = cli(command, spec, "--format", "markdown", "--markdown-dir", "comment")
+    return spec, r, sorted((workdir / "comment").glob("part-*.md"))
+
+
+def test_a_10000_user_change_is_one_comment_grouped_by_change(cli, workdir: Path) -> None:
+    # Issue 13 item 15: user actions grouped by their change pattern, with the first names.
+    spec, r, parts = big_markdown(cli, workdir, "plan")
     assert r.code == 0, r.err
-    parts = sorted((workdir / "comment").glob("part-*.md"))
     assert len(parts) == 1 and size(r.out) < 5_000 and balanced(r.out)
     first = r.out
     # Summary, counts, cost and the destructive changes come before the folded list.
@@ -70,11 +76,8 @@ def test_a_10000_user_change_is_one_comment_grouped_by_change(cli, workdir: Path
 
 
 def test_markdown_of_10000_drifted_users_splits_under_the_limit(cli, workdir: Path) -> None:
-    spec = write_big_tenant(workdir)
-    assert cli("snapshot", "load", "big.snapshot.yaml").code == 0
-    r = cli("drift", spec, "--format", "markdown", "--markdown-dir", "comment")
+    _, r, parts = big_markdown(cli, workdir, "drift")
     assert r.code == 2, r.err
-    parts = sorted((workdir / "comment").glob("part-*.md"))
     texts = [p.read_text(encoding="utf-8") for p in parts]
     assert len(texts) > 1 and r.out == "\n".join(texts)
     for i, text in enumerate(texts, start=1):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import EXAMPLES, SPECS
+from conftest import EXAMPLES, SPECS, load_nce_tenant
 
 
 def setup(cli, workdir: Path) -> Path:
@@ -167,14 +167,7 @@ def test_not_a_plan_is_a_clear_error(cli, workdir: Path) -> None:
 def test_a_saved_plan_whose_cancellation_window_closed_is_refused_for_that_reason(cli, workdir: Path) -> None:
     # Made on 2026-11-21, when 3 seats could still go at once; applied on 2026-11-23, when their
     # window has closed: the same spec and tenant now give another plan (docs/rules.md T8a).
-    (workdir / "s.yaml").write_text(
-        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: nce}\nstate:\n  agreement: NCE\n"
-        "  subscriptions:\n    - {sku: SPE_E3, seats: 10, termEnd: '2027-03-01', "
-        "refundable: [{seats: 3, until: '2026-11-22'}]}\n")
-    (workdir / "nce.yaml").write_text(
-        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: nce}\nspec:\n  agreement: NCE\n"
-        "  subscriptions:\n    - {sku: SPE_E3, seats: 6}\n")
-    assert cli("snapshot", "load", "s.yaml").code == 0
+    load_nce_tenant(cli, workdir, "refundable: [{seats: 3, until: '2026-11-22'}]", 6)
     assert cli("plan", "nce.yaml", "--out", "nce.json").code == 0
     before = cli("snapshot", "dump", "--name", "nce").out
     later = {"TENANTCTL_TODAY": "2026-11-23"}
