@@ -119,7 +119,7 @@ def snapshot_load(settings: Settings, file: str, replace: bool, lock_timeout: fl
                   provider_override: str | None) -> int:
     """Replace the local tenant's state with a TenantSnapshot file (takes the tenant's lock)."""
     state = load_snapshot(file, today())
-    provider = open_for(settings, provider_override, state.name)
+    provider = open_for(settings, provider_override, state.name, create=True)
     if not isinstance(provider, LocalProvider):
         provider.close()
         raise UsageError(f"snapshot load replaces a simulated tenant; {provider.address} is a real one. "
@@ -207,9 +207,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="tenantctl", standalone_mode=False)
     except (click.exceptions.Abort, Interrupted) as exc:
-        # apply reports its own interrupts from the journal; anything else changed nothing.
-        click.echo("Interrupted; nothing was changed.", err=True)
+        # apply reports its own interrupts from the journal; here nothing is known, so nothing is claimed.
+        click.echo("Interrupted. If an apply was running, `tenantctl history` shows what it did.", err=True)
         code = exc.exit_code if isinstance(exc, Interrupted) else 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # `tenantctl` alone: the help, not an error
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+        code = EXIT_OK
     except click.UsageError as exc:
         # One style for every error, click's own included: `error: ...`, and where to read more.
         where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""

@@ -19,9 +19,11 @@ from .apply import ApplyResult, Outcome, apply_plan, with_retries
 from .cli_common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, TARGET, Settings, open_for, provider_opt
 from .digest import spec_digest, state_digest
 from .interrupts import Interrupted, Signals, trapped
+from .targets import check as check_targets
 from .ledger import Ledger, RunJournal, locked
 from .plan import Plan, compute_plan
 from .render import Style, apply_text, checklist, plan_text, to_json
+from .errors import ValidationError
 from .savedplan import SavedPlan, StalePlanError, check_fresh, check_same, is_saved_plan, load_saved, overrides_of
 from .spec import load_spec
 
@@ -43,6 +45,7 @@ def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy:
           targets: tuple[str, ...], lock_timeout: float, provider_override: str | None) -> int:
     """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
     try:
+        check_targets(targets)
         if targets and is_saved_plan(spec_file):
             raise click.UsageError("--target goes with a spec; a saved plan applies as it was made (targets included)")
         return _apply(settings, spec_file, auto_approve, allow_destroy, overrides, targets, lock_timeout,
@@ -58,7 +61,13 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
     if saved is not None and overrides:
         settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
                      "overrides included")
-    spec = load_spec(saved.spec_path if saved else spec_file)
+    try:
+        spec = load_spec(saved.spec_path if saved else spec_file)
+    except ValidationError as exc:
+        if saved is None:
+            raise
+        raise StalePlanError(f"the spec it was made from cannot be read ({exc}); nothing was applied. Keep the plan "
+                             "beside its spec (paths are relative to the plan file), or plan again") from None
     # An explicit --provider (or TENANTCTL_PROVIDER) wins; a saved plan otherwise names its own.
     provider = open_for(settings, provider_override or settings.provider or (saved.provider if saved else None),
                         spec.name, spec)
@@ -81,7 +90,7 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
                     click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
                     # A saved plan is the reviewed approval (as Terraform applies a saved plan unprompted).
                     if not _may_run(the_plan, settings, allow_destroy or bool(saved and saved.allow_destroy),
-                                    auto_approve or saved is not None):
+                                    auto_approve or saved is not None, f"{spec_file}: " if saved else ""):
                         return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
                     run_id, result = _run(the_plan, provider, ledger, spec_file, saved, settings, signals)
             finally:
@@ -92,24 +101,25 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
             settings.error(f"interrupted by {stopped.name}: " + (stopped.truth or "before any action ran; nothing "
                                                                   "was applied"))
             return stopped.exit_code
-    if signals.stop is not None and result.left:
-        _report(result, settings, interrupted=True)
-        settings.error(f"interrupted by {signal.Signals(signals.stop).name}: " + _stopped(result, run_id))
-        return 128 + signals.stop
-    _report(result, settings)
-    if not result.ok:
-        return EXIT_ERROR
-    return EXIT_MANUAL if result.manual else EXIT_OK
+        # Still trapped (and settled: a signal now is noted, not obeyed) while the outcome is reported.
+        if signals.stop is not None and result.left:
+            _report(result, settings, interrupted=True)
+            settings.error(f"interrupted by {signal.Signals(signals.stop).name}: " + _stopped(result, run_id))
+            return 128 + signals.stop
+        _report(result, settings)
+        if not result.ok:
+            return EXIT_ERROR
+        return EXIT_MANUAL if result.manual else EXIT_OK
 
 
-def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_approve: bool) -> bool:
+def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_approve: bool, source: str = "") -> bool:
     if the_plan.has_errors:
         settings.error("the plan has errors (above); nothing was applied")
         return False
     if not the_plan.actions:
         return False
     if the_plan.destructive and not allow_destroy:
-        settings.error(f"{len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
+        settings.error(f"{source}{len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
                      "Review them and rerun with --allow-destroy to permit them.")
         return False
     return auto_approve or _confirm(settings, the_plan)

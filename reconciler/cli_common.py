@@ -78,14 +78,14 @@ def provider_opt(f: Any) -> Any:
 
 
 def open_for(settings: Settings, override: str | None, tenant: str | None,
-             spec: TenantSpec | None = None, read_only: bool = False) -> Provider:
+             spec: TenantSpec | None = None, read_only: bool = False, create: bool = False) -> Provider:
     """Open the provider for `tenant` (or `spec`'s tenant) from the options, the environment or the default."""
     url = provider_url(override or settings.provider, spec.name if spec else tenant)
     if spec is not None and url.startswith("graph:") and not spec.tenant_id:
         # A real tenant is only touched when the spec says which one: a mixed-up credential must fail.
         raise UsageError(f"{spec.source}: metadata.tenantId is required with the graph provider, so the spec can "
                          "only ever be planned and applied against its own tenant; add the tenant's id (a GUID)")
-    return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None, read_only)
+    return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None, read_only, create)
 
 
 def observe(settings: Settings, override: str | None, tenant: str | None,

@@ -29,6 +29,7 @@ from .plan import FORMAT_VERSION, Plan, compute_plan
 from .providers import today
 from .render import Style, count, drift_text, plan_text, to_json
 from .savedplan import saved_document, written_by_tenantctl
+from .targets import check as check_targets
 from .snapshot import snapshot_from_document
 from .spec import load_spec, spec_from_document
 from .yamlload import load_file
@@ -154,6 +155,7 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
          provider_override: str | None) -> int:
     """Show what apply would change, without changing anything (a spec, or every spec in a folder)."""
     files, many = _targets(target, settings, provider_override)
+    check_targets(targets)
 
     def work(path: str) -> Planned:
         spec = load_spec(path)

@@ -91,6 +91,8 @@ def summary_line(plan: Plan) -> str:
     if errors:
         what = f"{len(plan.actions):,} planned" if plan.actions else "nothing planned"
         return f"The plan has {count(errors, 'error')} (above) and cannot be applied ({what})."
+    if not plan.actions and plan.targets:
+        return "No changes for the targets (a partial plan: the rest of the spec was not compared)."
     if not plan.actions:
         return "No changes. The tenant matches the spec."
     counts = plan.summary()["by_type"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ def saved_document(plan: Plan, spec_path: str, provider: str, out: Path,
     document["provider"] = f"{scheme}:{os.path.relpath(Path(rest).resolve(), folder)}" if rest else provider
     if allow_destroy:
         document["allow_destroy"] = True
+    # Each saved plan is one review: a later plan of the same tenant state is another file to approve.
+    document["saved_id"] = uuid.uuid4().hex
     document["plan_digest"] = plan_digest(document)
     return document
 

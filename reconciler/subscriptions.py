@@ -77,7 +77,7 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
 def not_managed(spec: TenantSpec, state: TenantState, b: Builder) -> None:
     """Say which subscriptions the tenant has that the spec does not list: never changed, never cancelled."""
     left = sorted(sku for sku in state.subscriptions if sku not in spec.subscriptions and sku in catalog.CATALOG
-                  and not catalog.CATALOG[sku].needs_credits)
+                  and sku != catalog.CREDITS_SKU)
     if left:
         b.diag("info", "not_managed", f"not managed: {', '.join(left)} (in the tenant, not in the spec); tenantctl "
                "never changes or cancels a subscription the spec does not list. If it was taken out of the spec to "

@@ -329,3 +329,12 @@ def test_every_spec_field_has_a_description_for_editors() -> None:
 
     walk(schema("tenant"), "")
     assert missing == []
+
+
+def test_nothing_is_created_by_commands_that_need_a_tenant(cli, workdir: Path) -> None:
+    # Review finding: apply and force-unlock on a missing tenant made an empty database.
+    assert cli("apply", SPECS / "contoso.yaml", "--auto-approve").code == 1
+    assert cli("force-unlock", "abc", "--name", "contoso").code == 1
+    assert not (workdir / ".tenantctl").exists()
+    alone = cli()
+    assert alone.code == 0 and "Commands:" in alone.out and "error" not in alone.err

@@ -232,3 +232,17 @@ def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(w
     assert tenantctl(workdir, "apply", str(spec), "--auto-approve").returncode == 0
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT sku FROM purchases ORDER BY sku").fetchall() == [("MCOEV",), ("MCOPSTN1",)]
+
+
+def test_once_settled_a_signal_is_noted_not_obeyed() -> None:
+    # After the run, the outcome must be reported whatever arrives (a late Ctrl-C once printed a
+    # false "nothing was changed" over a complete apply).
+    from reconciler.interrupts import Signals
+    notes: list[str] = []
+    signals = Signals(notes.append)
+    with pytest.raises(BaseException):
+        signals.handle(signal.SIGINT, None)  # before the run: stop at once
+    signals.settle()
+    signals.handle(signal.SIGINT, None)
+    signals.handle(signal.SIGTERM, None)
+    assert len(notes) == 2 and all("finishing that first" in n for n in notes)

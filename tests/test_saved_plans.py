@@ -68,7 +68,7 @@ def test_edited_plan_with_recomputed_digest_is_refused(cli, workdir: Path) -> No
 def test_quiet_still_says_why_it_failed(cli, workdir: Path) -> None:
     setup(cli, workdir)
     r = cli("-q", "apply", "plan.json", "--auto-approve")
-    assert r.code == 1 and "error: 1 destructive action(s) planned; nothing was applied" in r.err
+    assert r.code == 1 and "error: plan.json: 1 destructive action(s) planned; nothing was applied" in r.err
 
 
 def test_out_into_a_folder(cli, workdir: Path) -> None:
@@ -201,3 +201,29 @@ def test_target_plans_and_applies_only_those_addresses_and_what_they_need(cli, w
     assert not any(a["address"].startswith("user/grace@") for a in rest["actions"])
     assert "user/frank@contoso.com/MCOPSTN1" in [a["address"] for a in rest["actions"]]
     assert cli("apply", "p.json", "--target", "user/x@y.z").code == 1
+
+
+def test_each_saved_plan_is_its_own_review_and_a_reload_starts_afresh(cli, workdir: Path) -> None:
+    # Review findings: two saves of the same plan are two approvals (a later identical drift is not
+    # "already applied"), and `snapshot load --replace` forgets the old tenant's purchase keys.
+    shutil.copy(SPECS / "northwind.yaml", workdir / "northwind.yaml")
+    assert cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml").code == 0
+    assert cli("plan", "northwind.yaml", "--out", "a.json").code == 0
+    assert cli("plan", "northwind.yaml", "--out", "b.json").code == 0
+    a, b = (json.loads((workdir / f).read_text()) for f in ("a.json", "b.json"))
+    assert a["plan_digest"] != b["plan_digest"] and a["actions"] == b["actions"]
+    assert cli("apply", "a.json").code == 0
+    assert cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml", "--replace").code == 0
+    again = cli("apply", "b.json")
+    assert again.code == 0, again.out + again.err
+    assert "Apply: 15 done, 0 already so" in again.out  # the purchase is made again, in the new tenant
+
+
+def test_target_addresses_are_checked_and_a_partial_plan_says_what_it_compared(cli, workdir: Path) -> None:
+    shutil.copy(SPECS / "contoso.yaml", workdir / "contoso.yaml")
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
+    bogus = cli("plan", "contoso.yaml", "--target", "bogus")
+    assert bogus.code == 1 and "--target 'bogus' is not an address" in bogus.err
+    partial = cli("plan", "contoso.yaml", "--target", "user/Heidi@contoso.com")
+    assert partial.code == 0 and "No changes for the targets (a partial plan" in partial.out
+    assert "--target user/Heidi@contoso.com matches no planned action" in partial.out

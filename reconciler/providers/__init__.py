@@ -50,14 +50,15 @@ def provider_url(option: str | None, tenant: str | None) -> str:
 
 
 def open_provider(url: str, tenant: str | None = None, tenant_id: str | None = None,
-                  read_only: bool = False) -> Provider:
+                  read_only: bool = False, create: bool = False) -> Provider:
     """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for.
 
-    `read_only`: the command only reads, so no file may be created or changed by opening it."""
+    `read_only`: the command only reads, so no file may be created or changed by opening it;
+    `create`: a local tenant file may be created (snapshot load), otherwise it must exist."""
     scheme, _, rest = url.partition(":")
     if scheme == "local" and rest:
         faults = os.environ.get("TENANTCTL_FAULTS")
-        return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only)
+        return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only, create)
     if scheme == "graph" and rest:
         return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id))
     raise UsageError(f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "

@@ -74,13 +74,16 @@ class LocalProvider:
     """A tenant simulated in SQLite at `path`, with the clock pinned to `today`."""
 
     def __init__(self, path: str | Path, today: date, faults: FaultInjector | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, create: bool = True) -> None:
         self.path = Path(path)
         self.today = today
         self.faults = faults
         if read_only:
             self.db = self._open_read_only()
             return
+        if not create and not self.path.is_file():  # only `snapshot load` brings a tenant into being
+            raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
+                                f"load SNAPSHOT.yaml --provider local:{self.path}`")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, one transaction per action.
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -205,7 +208,9 @@ class LocalProvider:
         """Make the database hold exactly `state`, in one transaction (the simulator's own
         administration: no injected faults)."""
         with self._tx(inject=False) as db:
-            for table in ("user_licenses", "users", "funds", "credits", "commitments", "subscriptions", "meta"):
+            # A replaced tenant starts afresh: its purchase keys went with the old one.
+            for table in ("user_licenses", "users", "funds", "credits", "commitments", "subscriptions", "purchases",
+                          "meta"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("schema_version", SCHEMA_VERSION), ("name", state.name), ("tenant_id", state.tenant_id or ""),
