@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,45 +25,8 @@ from ..model import (CANCELLATION_WINDOW_DAYS, TERM_MONTHS, AutoRecharge, Credit
 from ..roles import required
 from ..testhooks import crash_point, current_action
 from .faults import FaultInjector
-
-SCHEMA_VERSION = "1"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS subscriptions (
-    sku TEXT PRIMARY KEY, seats INTEGER NOT NULL CHECK (seats >= 0), term TEXT NOT NULL,
-    billing_frequency TEXT NOT NULL, pay_as_you_go INTEGER NOT NULL DEFAULT 0);
--- Renewal date, seats inside their cancellation window (JSON; NULL: unknown), a seat change at renewal.
-CREATE TABLE IF NOT EXISTS commitments (
-    sku TEXT PRIMARY KEY REFERENCES subscriptions (sku), term_end TEXT, refundable TEXT,
-    scheduled_seats INTEGER, scheduled_effective TEXT);
-CREATE TABLE IF NOT EXISTS credits (
-    id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL, trigger_below TEXT, amount TEXT);
-CREATE TABLE IF NOT EXISTS funds (
-    id INTEGER PRIMARY KEY, purchased TEXT NOT NULL, amount TEXT NOT NULL, remaining TEXT NOT NULL,
-    idempotency_key TEXT UNIQUE);
-CREATE TABLE IF NOT EXISTS users (upn_key TEXT PRIMARY KEY, upn TEXT NOT NULL, usage_location TEXT);
-CREATE TABLE IF NOT EXISTS user_licenses (
-    upn_key TEXT NOT NULL REFERENCES users (upn_key), sku TEXT NOT NULL,
-    PRIMARY KEY (upn_key, sku)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses (sku);
-CREATE TABLE IF NOT EXISTS purchases (idempotency_key TEXT PRIMARY KEY, sku TEXT NOT NULL);
-"""
-
-# How many users hold each SKU, kept by triggers: counting holders at every assignment made a
-# 100,000-user apply quadratic (137 s). Created and filled in one transaction the first time a file
-# is opened by this version; from then on the triggers, stored in the file, keep it right.
-_COUNTS = """
-BEGIN IMMEDIATE;
-CREATE TABLE IF NOT EXISTS consumed (sku TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS consumed_add AFTER INSERT ON user_licenses BEGIN
-    INSERT INTO consumed VALUES (NEW.sku, 1) ON CONFLICT (sku) DO UPDATE SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS consumed_remove AFTER DELETE ON user_licenses BEGIN
-    UPDATE consumed SET n = n - 1 WHERE sku = OLD.sku; END;
-DELETE FROM consumed;
-INSERT INTO consumed SELECT sku, COUNT(*) FROM user_licenses GROUP BY sku;
-COMMIT;
-"""
+from .localdb import (COUNTS, SCHEMA, SCHEMA_VERSION, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM, check_billable,
+                      check_country, iso, subscription_state, take_refundable, text_of)
 
 class NoTenantError(ProviderError):
     """The database holds no tenant yet."""
@@ -90,9 +52,9 @@ class LocalProvider:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(SCHEMA)
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consumed_remove'").fetchone() is None:
-            self.db.executescript(_COUNTS)
+            self.db.executescript(COUNTS)
 
     def _open_read_only(self) -> sqlite3.Connection:
         """For commands that only read: never create or change the file (a missing tenant is an error)."""
@@ -183,8 +145,8 @@ class LocalProvider:
         consumed = dict(self.db.execute("SELECT sku, n FROM consumed").fetchall())
         window = CANCELLATION_WINDOW_DAYS.get(meta["agreement"])
         # Renewals due by today are seen as done; the first write to the subscription records them.
-        subscriptions = {row[0]: _subscription_state(row, consumed.get(row[0], 0)).renewed(self.today, window)
-                         for row in self.db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} {_SUBSCRIPTION_FROM}")}
+        subscriptions = {row[0]: subscription_state(row, consumed.get(row[0], 0)).renewed(self.today, window)
+                         for row in self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM}")}
         return TenantState(name=meta["name"], tenant_id=meta.get("tenant_id") or None, agreement=meta["agreement"],
                            today=self.today, currency=meta.get("currency", "USD"),
                            billing_roles=self._roles(meta),
@@ -220,8 +182,8 @@ class LocalProvider:
                 self._write_subscription(sub, insert=True)
             if state.credits is not None:
                 r = state.credits.auto_recharge
-                db.execute("INSERT INTO credits VALUES (1, ?, ?, ?)", (int(r.enabled), _text(r.trigger_below),
-                                                                         _text(r.amount)))
+                db.execute("INSERT INTO credits VALUES (1, ?, ?, ?)", (int(r.enabled), text_of(r.trigger_below),
+                                                                         text_of(r.amount)))
                 db.executemany("INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?)",
                                [(lot.purchased.isoformat(), str(lot.amount), str(lot.remaining), lot.idempotency_key)
                                 for lot in state.credits.funds])
@@ -250,12 +212,12 @@ class LocalProvider:
 
     def _subscription(self, sku: str) -> SubscriptionState:
         """The subscription as of today, recording any renewal that fell due (inside a write transaction)."""
-        row = self.db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} {_SUBSCRIPTION_FROM} WHERE s.sku = ?",
+        row = self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM} WHERE s.sku = ?",
                               (sku,)).fetchone()
         if row is None:
             raise PermanentProviderError(f"the tenant has no {sku} subscription", f"buy {sku} first", "not_found")
         consumed = self.db.execute("SELECT COALESCE((SELECT n FROM consumed WHERE sku = ?), 0)", (sku,)).fetchone()[0]
-        sub = _subscription_state(row, int(consumed))
+        sub = subscription_state(row, int(consumed))
         renewed = sub.renewed(self.today, CANCELLATION_WINDOW_DAYS.get(self._agreement()))
         if renewed != sub:
             self._write_subscription(renewed)
@@ -273,8 +235,8 @@ class LocalProvider:
             [[r.seats, r.until.isoformat()] for r in sub.refundable])
         scheduled = sub.scheduled
         self.db.execute("INSERT OR REPLACE INTO commitments VALUES (?, ?, ?, ?, ?)", (
-            sub.sku, _iso(sub.term_end), refundable, scheduled.seats if scheduled else None,
-            _iso(scheduled.effective) if scheduled else None))
+            sub.sku, iso(sub.term_end), refundable, scheduled.seats if scheduled else None,
+            iso(scheduled.effective) if scheduled else None))
 
     def _credits_ready(self, sku: str, agreement: str) -> None:
         """Refuse a SKU that works only with Communications Credits when they are not set up."""
@@ -301,7 +263,7 @@ class LocalProvider:
                 raise PermanentProviderError(f"{sku} is not sold under a {agreement} agreement",
                                              "it is offered to volume-licensing (EA) customers only")
             self._credits_ready(sku, agreement)
-            _billable(term, billing_frequency)
+            check_billable(term, billing_frequency)
             window = CANCELLATION_WINDOW_DAYS.get(agreement)
             self._write_subscription(SubscriptionState(
                 sku, seats, term, billing_frequency, term_end=add_months(self.today, TERM_MONTHS[term]),
@@ -327,7 +289,7 @@ class LocalProvider:
                 return True
             refundable = tuple(r for r in sub.refundable or () if r.until >= self.today)
             if seats < sub.seats:
-                refundable = _take(refundable, sub.seats - seats, sku)
+                refundable = take_refundable(refundable, sub.seats - seats, sku)
             else:
                 refundable += (RefundableSeats(seats - sub.seats, self.today + timedelta(days=window)),)
             # A change made now deletes any change scheduled for the renewal (Partner Center, admin center).
@@ -350,7 +312,7 @@ class LocalProvider:
         with self._tx() as db:
             self._require_role("set_term", f"changing the {sku} term")
             self._subscription(sku)
-            _billable(term, billing_frequency)
+            check_billable(term, billing_frequency)
             cursor = db.execute("UPDATE subscriptions SET term = ?, billing_frequency = ? WHERE sku = ? AND "
                                 "(term != ? OR billing_frequency != ?)", (term, billing_frequency, sku, term,
                                                                          billing_frequency))
@@ -387,7 +349,7 @@ class LocalProvider:
             if recharge.enabled and (recharge.trigger_below is None or recharge.amount is None):
                 raise PermanentProviderError("auto-recharge needs a trigger and an amount")
             before = self._credits()
-            new = (int(recharge.enabled), _text(recharge.trigger_below), _text(recharge.amount))
+            new = (int(recharge.enabled), text_of(recharge.trigger_below), text_of(recharge.amount))
             if before is not None and before.auto_recharge == recharge:
                 return False
             db.execute("INSERT OR REPLACE INTO credits VALUES (1, ?, ?, ?)", new)
@@ -427,7 +389,7 @@ class LocalProvider:
             if current == location:
                 return False
             for sku in sorted(held):
-                _in_country(sku, upn, location)
+                check_country(sku, upn, location)
             db.execute("UPDATE users SET usage_location = ? WHERE upn_key = ?", (location, key))
             return True
 
@@ -440,7 +402,7 @@ class LocalProvider:
             if not location:
                 raise PermanentProviderError(f"license assignment cannot be done for '{upn}': no usage location",
                                              "set usageLocation for the user first", "invalid_usage_location")
-            _in_country(sku, upn, location)
+            check_country(sku, upn, location)
             self._credits_ready(sku, self._agreement())
             if sku != CREDITS_SKU:
                 sub = self._subscription(sku)
@@ -470,57 +432,3 @@ class LocalProvider:
                                                  f"remove {other} first", "dependency_violation")
             db.execute("DELETE FROM user_licenses WHERE upn_key = ? AND sku = ?", (key, sku))
             return True
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
-_SUBSCRIPTION_COLUMNS = ("s.sku, s.seats, s.term, s.billing_frequency, s.pay_as_you_go, c.term_end, c.refundable, "
-                         "c.scheduled_seats, c.scheduled_effective")
-_SUBSCRIPTION_FROM = "FROM subscriptions s LEFT JOIN commitments c ON c.sku = s.sku"
-
-
-def _subscription_state(row: tuple[Any, ...], consumed: int) -> SubscriptionState:
-    sku, seats, term, billing, payg, term_end, refundable, scheduled_seats, scheduled_effective = row
-    return SubscriptionState(
-        sku=sku, seats=seats, term=term, billing_frequency=billing, pay_as_you_go=bool(payg), consumed=consumed,
-        term_end=date.fromisoformat(term_end) if term_end else None,
-        refundable=None if refundable is None else tuple(
-            RefundableSeats(n, date.fromisoformat(until)) for n, until in json.loads(refundable)),
-        scheduled=None if scheduled_seats is None else ScheduledSeats(
-            scheduled_seats, date.fromisoformat(scheduled_effective) if scheduled_effective else None))
-
-
-def _take(refundable: tuple[RefundableSeats, ...], seats: int, sku: str) -> tuple[RefundableSeats, ...]:
-    """The refundable seats left after removing `seats` (the newest first), or refuse as Microsoft does."""
-    if seats > sum(r.seats for r in refundable):
-        raise PermanentProviderError(
-            f"subscription quantity cannot be decreased: only {sum(r.seats for r in refundable)} {sku} seat(s) are "
-            "inside their seven-day cancellation window", "schedule the decrease for the renewal instead "
-            "(tenantctl plans schedule_seats for it)", "cancellation_window_closed")
-    left: list[RefundableSeats] = []
-    for lot in sorted(refundable, key=lambda r: r.until, reverse=True):
-        taken = min(seats, lot.seats)
-        seats -= taken
-        if lot.seats > taken:
-            left.append(replace(lot, seats=lot.seats - taken))
-    return tuple(sorted(left, key=lambda r: (r.until, r.seats)))
-
-
-def _billable(term: str, billing_frequency: str) -> None:
-    if term == "P1M" and billing_frequency == "annual":
-        raise PermanentProviderError("a monthly term (P1M) is billed monthly, not annually",
-                                     "choose billing frequency monthly, or an annual term")
-
-
-def _in_country(sku: str, upn: str, location: str | None) -> None:
-    entry = catalog.lookup(sku)
-    if entry is not None and entry.countries is not None and location not in entry.countries:
-        raise PermanentProviderError(f"{sku} is only for users in {', '.join(sorted(entry.countries))}, not "
-                                     f"'{upn}' in {location}", "assign a calling plan sold in the user's country",
-                                     "prohibited_in_usage_location")
