@@ -23,7 +23,6 @@ AUTO_RECHARGE, BALANCE = "communicationsCredits.autoRecharge", "communicationsCr
 # A seat change scheduled for the renewal (and which seats are still refundable): Graph reads neither.
 SCHEDULED = "subscriptions.scheduled"
 UNKNOWABLE = (AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, AUTO_RECHARGE, BALANCE, SCHEDULED)
-BILLING_ROLES = "tenant.billingRoles"  # roles of the identity that applies; unknown: not checked before apply
 # Agreements whose seat decreases are refunded only within days of the seats being added; later
 # decreases take effect at renewal (docs/rules.md).
 CANCELLATION_WINDOW_DAYS = {"NCE": 7, "MCA": 7}

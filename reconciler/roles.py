@@ -22,7 +22,6 @@ ROLE_NAMES = {
     "AdminAgent": "the partner's Admin agent", "SalesAgent": "the partner's Sales agent",
     "BillingAccountReader": "Billing account reader",
 }
-KNOWN_ROLES = frozenset(ROLE_NAMES)
 
 _SUBSCRIPTION_CHANGES = ("purchase_subscription", "set_seats", "schedule_seats", "set_term")
 
