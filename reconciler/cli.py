@@ -82,7 +82,7 @@ def show(settings: Settings, plan_file: str, fmt: str) -> int:
 def export(settings: Settings, name: str | None, agreement: str | None, currency: str | None,
            provider_override: str | None) -> int:
     """Print a Tenant spec that declares the tenant as it is now."""
-    _, state = observe(settings, provider_override, name)
+    state = observe(settings, provider_override, name).state
     missing = [f"--{flag}" for flag, field, given in (("agreement", AGREEMENT, agreement),
                                                       ("currency", CURRENCY, currency))
                if field in state.unknown and not given]
@@ -149,7 +149,7 @@ def snapshot_load(settings: Settings, file: str, replace: bool, lock_timeout: fl
 @click.pass_obj
 def snapshot_dump(settings: Settings, name: str | None, provider_override: str | None) -> int:
     """Print the tenant's observed state as a TenantSnapshot."""
-    _, state = observe(settings, provider_override, name)
+    state = observe(settings, provider_override, name).state
     if state.unknown:
         raise UsageError(f"this provider cannot read {', '.join(sorted(state.unknown))}, so it cannot write a complete "
                          "snapshot; use `tenantctl export` for a spec of what it can read")

@@ -83,14 +83,19 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
                         check_fresh(saved, spec_digest(spec), state_digest(state),
                                     ledger.applied_at(saved.plan_digest), interrupted.get(saved.plan_digest))
                         check_same(saved, compute_plan(spec, state, overrides_of(saved.plan),
-                                                       frozenset(saved.plan.targets)))
+                                                       frozenset(saved.plan.targets), ledger.managed()))
                         the_plan = saved.plan
                     else:
-                        the_plan = compute_plan(spec, state, frozenset(overrides), frozenset(targets))
+                        the_plan = compute_plan(spec, state, frozenset(overrides), frozenset(targets),
+                                                ledger.managed())
                     click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
                     # A saved plan is the reviewed approval (as Terraform applies a saved plan unprompted).
-                    if not _may_run(the_plan, settings, allow_destroy or bool(saved and saved.allow_destroy),
-                                    auto_approve or saved is not None, f"{spec_file}: " if saved else ""):
+                    may_run = _may_run(the_plan, settings, allow_destroy or bool(saved and saved.allow_destroy),
+                                       auto_approve or saved is not None, f"{spec_file}: " if saved else "")
+                    if may_run or not (the_plan.actions or the_plan.has_errors):
+                        # Remembered so that a later plan can say which subscriptions the spec dropped.
+                        ledger.record_managed(spec.subscriptions)
+                    if not may_run:
                         return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
                     run_id, result = _run(the_plan, provider, ledger, spec_file, saved, settings, signals)
             finally:

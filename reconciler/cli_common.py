@@ -12,6 +12,7 @@ import click
 
 from .apply import with_retries
 from .errors import UsageError
+from .ledger import managed_before
 from .model import TenantSpec, TenantState
 from .providers import Provider, open_provider, provider_url
 
@@ -88,12 +89,22 @@ def open_for(settings: Settings, override: str | None, tenant: str | None,
     return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None, read_only, create)
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What a read-only command sees: where the tenant is, its live state, and what earlier applies managed."""
+
+    address: str
+    state: TenantState
+    managed_before: frozenset[str]
+
+
 def observe(settings: Settings, override: str | None, tenant: str | None,
-            spec: TenantSpec | None = None) -> tuple[str, TenantState]:
-    """Read the live state once and release the provider: (provider address, state). Creates no file."""
+            spec: TenantSpec | None = None) -> Observed:
+    """Read the live state (and the ledger's memory) once and release the provider. Creates no file."""
     provider = open_for(settings, override, tenant, spec, read_only=True)
     try:
-        return provider.address, with_retries(provider.read_state)
+        state = with_retries(provider.read_state)
+        return Observed(provider.address, state, managed_before(provider.ledger_path))
     finally:
         provider.close()
 

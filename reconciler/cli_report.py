@@ -31,9 +31,9 @@ def report(settings: Settings, target: str, out: str, provider_override: str | N
 
     def work(path: str) -> TenantReport:
         spec = load_spec(path)
-        address, state = observe(settings, provider_override, spec.name, spec)
-        the_plan = compute_plan(spec, state)
-        return TenantReport(spec, state, the_plan, drift_report(the_plan, spec, state), address)
+        seen = observe(settings, provider_override, spec.name, spec)
+        the_plan = compute_plan(spec, seen.state, managed_before=seen.managed_before)
+        return TenantReport(spec, seen.state, the_plan, drift_report(the_plan, spec, seen.state), seen.address)
 
     sections: list[TenantReport | FailedTenant]
     if many:

@@ -159,8 +159,9 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
 
     def work(path: str) -> Planned:
         spec = load_spec(path)
-        address, state = observe(settings, provider_override, spec.name, spec)
-        return Planned(path, compute_plan(spec, state, frozenset(overrides), frozenset(targets)), address)
+        seen = observe(settings, provider_override, spec.name, spec)
+        return Planned(path, compute_plan(spec, seen.state, frozenset(overrides), frozenset(targets),
+                                          seen.managed_before), seen.address)
 
     runs: list[fleet.TenantRun[Planned]] = _dedupe(_run(files, many, work, settings))
     status = [_plan_status(r) for r in runs]
@@ -231,8 +232,9 @@ def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, p
 
     def work(path: str) -> Drifted:
         spec = load_spec(path)
-        _, state = observe(settings, provider_override, spec.name, spec)
-        return Drifted(path, drift_report(compute_plan(spec, state), spec, state))
+        seen = observe(settings, provider_override, spec.name, spec)
+        return Drifted(path, drift_report(compute_plan(spec, seen.state, managed_before=seen.managed_before), spec,
+                                          seen.state))
 
     runs: list[fleet.TenantRun[Drifted]] = _dedupe(_run(files, many, work, settings))
     status = ["failed" if r.result is None else "drifted" if r.result.report.drifted else "in sync" for r in runs]

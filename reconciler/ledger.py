@@ -20,7 +20,7 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS ledger_journal (
     address TEXT NOT NULL, idempotency_key TEXT, intent_at TEXT NOT NULL, outcome TEXT, message TEXT,
     retries INTEGER, outcome_at TEXT, PRIMARY KEY (run_id, action_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS applied_plans (plan_digest TEXT PRIMARY KEY, applied_at TEXT NOT NULL, outcome TEXT);
+CREATE TABLE IF NOT EXISTS ledger_managed (sku TEXT PRIMARY KEY, last_applied TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -286,6 +287,32 @@ class Ledger:
     def record_applied(self, plan_digest: str, outcome: str) -> None:
         """Remember that a saved plan was applied, so it is never applied twice."""
         self._write("INSERT OR IGNORE INTO applied_plans VALUES (?, ?, ?)", (plan_digest, now(), outcome))
+
+
+    # ---- what the specs managed ---------------------------------------------------------------
+
+    def managed(self) -> frozenset[str]:
+        """The subscriptions earlier applies managed."""
+        return frozenset(str(row[0]) for row in self.db.execute("SELECT sku FROM ledger_managed"))
+
+    def record_managed(self, skus: Iterable[str]) -> None:
+        """Remember the subscriptions an apply's spec manages, so a later plan can say which were dropped."""
+        stamp = now()
+        self._transaction(lambda: self.db.executemany("INSERT OR REPLACE INTO ledger_managed VALUES (?, ?)",
+                                                      [(sku, stamp) for sku in skus]))
+
+
+def managed_before(path: str | Path) -> frozenset[str]:
+    """The subscriptions earlier applies managed; read-only, and empty when there is no ledger yet."""
+    if not Path(path).exists():
+        return frozenset()
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        return frozenset(str(row[0]) for row in db.execute("SELECT sku FROM ledger_managed"))
+    except sqlite3.OperationalError:  # a ledger from before this table existed: no apply recorded any
+        return frozenset()
+    finally:
+        db.close()
 
 
 class RunJournal:

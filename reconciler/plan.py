@@ -93,11 +93,12 @@ class Plan:
 
 @long_lived
 def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str] = frozenset(),
-                 targets: frozenset[str] = frozenset()) -> Plan:
+                 targets: frozenset[str] = frozenset(), managed_before: frozenset[str] = frozenset()) -> Plan:
     """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
 
     `overrides` names guardrails the user chose to bypass (`--override-guardrail`); `targets`
-    restricts the plan to those addresses and what they depend on (`--target`).
+    restricts the plan to those addresses and what they depend on (`--target`); `managed_before`
+    holds the subscriptions earlier applies managed (from the ledger), to say which the spec dropped.
     """
     b = Builder()
     _check_tenant(spec, state, b)
@@ -106,7 +107,7 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     early, late = split_removals(changes)
     removals(early, b, removal_ids, {})
     seats = plan_subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
-    not_managed(spec, state, b)
+    not_managed(spec, state, b, managed_before)
     location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
                                  {"usageLocation": state.users[c.key].usage_location},
                                  {"usageLocation": c.location}, False, _leaving_zone(c, b, late))

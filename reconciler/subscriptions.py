@@ -74,12 +74,22 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
     return seats
 
 
-def not_managed(spec: TenantSpec, state: TenantState, b: Builder) -> None:
-    """Say which subscriptions the tenant has that the spec does not list: never changed, never cancelled."""
+def not_managed(spec: TenantSpec, state: TenantState, b: Builder, managed_before: frozenset[str]) -> None:
+    """Say which subscriptions the tenant has that the spec does not list: never changed, never cancelled.
+
+    `managed_before` holds the SKUs earlier applies managed (the ledger's memory), so a subscription
+    taken out of the spec is named as no longer managed rather than silently dropped."""
     left = sorted(sku for sku in state.subscriptions if sku not in spec.subscriptions and sku in catalog.CATALOG
                   and sku != catalog.CREDITS_SKU)
-    if left:
-        b.diag("info", "not_managed", f"not managed: {', '.join(left)} (in the tenant, not in the spec); tenantctl "
+    dropped = [sku for sku in left if sku in managed_before]
+    never = [sku for sku in left if sku not in managed_before]
+    if dropped:
+        b.diag("info", "no_longer_managed", f"no longer managed: {', '.join(dropped)} (an earlier apply managed "
+               f"{'it' if len(dropped) == 1 else 'them'}; the spec no longer lists {'it' if len(dropped) == 1 else 'them'}). "
+               "tenantctl changes and cancels nothing because of this: to cancel, do it in the admin center (or "
+               "Partner Center); to manage it again, put it back in the spec")
+    if never:
+        b.diag("info", "not_managed", f"not managed: {', '.join(never)} (in the tenant, not in the spec); tenantctl "
                "never changes or cancels a subscription the spec does not list. If it was taken out of the spec to "
                "cancel it, cancel it in the admin center (or Partner Center)")
 

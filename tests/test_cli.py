@@ -338,3 +338,34 @@ def test_nothing_is_created_by_commands_that_need_a_tenant(cli, workdir: Path) -
     assert not (workdir / ".tenantctl").exists()
     alone = cli()
     assert alone.code == 0 and "Commands:" in alone.out and "error" not in alone.err
+
+
+def test_a_subscription_taken_out_of_the_spec_is_said_to_be_no_longer_managed(cli, workdir: Path) -> None:
+    """Issue 13 item 9: the ledger remembers what applies managed; dropping one is information, never a removal."""
+    (workdir / "s.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: t}\nstate:\n  agreement: NCE\n"
+        "  subscriptions:\n    - {sku: SPE_E3, seats: 10}\n    - {sku: MCOEV, seats: 5}\n"
+        "    - {sku: MCOMEETADV, seats: 3}\n")
+    head = "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: t}\nspec:\n  agreement: NCE\n  subscriptions:\n"
+    (workdir / "both.yaml").write_text(head + "    - {sku: SPE_E3, seats: 10}\n    - {sku: MCOEV, seats: 5}\n")
+    (workdir / "one.yaml").write_text(head + "    - {sku: SPE_E3, seats: 10}\n")
+    assert cli("snapshot", "load", "s.yaml").code == 0
+
+    def infos() -> dict[str, str]:
+        run = cli("plan", "one.yaml", "--format", "json")
+        assert run.code == 0, run.err
+        plan = json.loads(run.out)
+        assert plan["actions"] == []
+        return {d["code"]: d["message"] for d in plan["diagnostics"] if d["severity"] == "info"}
+
+    before = infos()  # no apply yet: nothing was ever managed by tenantctl
+    assert "no_longer_managed" not in before and "MCOEV, MCOMEETADV" in before["not_managed"]
+    applied = cli("apply", "both.yaml", "--auto-approve")  # in sync: nothing to do, but the spec is remembered
+    assert applied.code == 0, applied.err
+    after = infos()
+    assert after["no_longer_managed"].startswith("no longer managed: MCOEV (an earlier apply managed it")
+    assert "MCOEV" not in after["not_managed"] and "not managed: MCOMEETADV" in after["not_managed"]
+    text = cli("plan", "one.yaml")
+    assert "no longer managed: MCOEV" in text.out and "No changes" in text.out
+    drift = cli("drift", "one.yaml", "--format", "json")
+    assert drift.code == 0, drift.out
