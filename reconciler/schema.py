@@ -40,8 +40,16 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema(kind))
 
 
+SchemaPath = tuple[str | int, ...]
+
+
 def validate(doc: Document, kind: str) -> list[Problem]:
     """Every schema violation in `doc`, one located problem per place."""
+    return check(doc, kind)[0]
+
+
+def check(doc: Document, kind: str) -> tuple[list[Problem], list[SchemaPath]]:
+    """Every schema violation in `doc` as located problems, and the data path of each (for salvage)."""
     data, users = doc.data, None
     if kind == "tenant" and isinstance(data, dict) and isinstance(data.get("spec"), dict) \
             and isinstance(data["spec"].get("users"), list):
@@ -51,16 +59,22 @@ def validate(doc: Document, kind: str) -> list[Problem]:
     errors = list(_validator(kind).iter_errors(data))
     if users is not None:
         errors += _user_errors(users, ("spec", "users"), kind)
-    return _problems(doc, errors)
+    return _problems(doc, errors), [tuple(e.absolute_path) for e in errors]
 
 
 def validate_users(doc: Document, users: list[Any]) -> list[Problem]:
     """Every schema violation in a roster: a list of users (no nested roster files)."""
-    nested = [doc.problem((i, "file"), "a roster cannot name other rosters", "list every roster in the spec's "
-                          "users", key=True) for i, user in enumerate(users) if isinstance(user, dict) and "file" in user]
+    return check_users(doc, users)[0]
+
+
+def check_users(doc: Document, users: list[Any]) -> tuple[list[Problem], list[SchemaPath]]:
+    """A roster's schema violations, and the data path of each (its first step is the row)."""
+    nested = [i for i, user in enumerate(users) if isinstance(user, dict) and "file" in user]
     if nested:
-        return nested
-    return _problems(doc, _user_errors(users, (), "user"))
+        return [doc.problem((i, "file"), "a roster cannot name other rosters", "list every roster in the spec's "
+                            "users", key=True) for i in nested], [(i, "file") for i in nested]
+    errors = _user_errors(users, (), "user")
+    return _problems(doc, errors), [tuple(e.absolute_path) for e in errors]
 
 
 def _problems(doc: Document, errors: list[SchemaError]) -> list[Problem]:

@@ -8,6 +8,7 @@ Teams Phone) is rejected at load with its location rather than producing nonsens
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from .catalog import CREDITS_SKU
 from .errors import Problem, ValidationError
 from .model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
                     TenantState, UserState, money, money_out)
-from .schema import validate
+from .salvage import Salvage, salvage
+from .schema import check
 from .longlived import long_lived
 from .yamlload import Document, load_file
 
@@ -37,21 +39,24 @@ def snapshot_from_document(doc: Document, today: date) -> TenantState:
     if doc.data.get("kind") == "Tenant":
         raise ValidationError([doc.problem(("kind",), "this is a Tenant spec (desired state), not a snapshot",
                                            "use `tenantctl plan` or `tenantctl apply` with it")])
-    problems = validate(doc, "snapshot")
-    if problems:
+    problems, paths = check(doc, "snapshot")
+    rest = salvage(doc.data, paths, root="state")
+    if rest is None:
         raise ValidationError(problems)
-    problems = []
-    state = _build(doc, today, problems)
+    # Located by `doc`'s node tree, so every index stays right; the rules check what the schema accepted.
+    state = _build(replace(doc, data=rest.data), today, problems, rest)
     if problems:
         raise ValidationError(problems)
     return state
 
 
-def _build(doc: Document, today: date, problems: list[Problem]) -> TenantState:
+def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -> TenantState:
     raw = doc.data["state"]
     users: dict[str, UserState] = {}
     held: Counter[str] = Counter()
     for i, u in enumerate(raw.get("users") or []):
+        if u is None:  # left out by salvage: it has schema errors
+            continue
         key = u["upn"].lower()
         if key in users:
             problems.append(doc.problem(("state", "users", i, "upn"), f"duplicate user '{u['upn']}'"))
@@ -76,6 +81,8 @@ def _build(doc: Document, today: date, problems: list[Problem]) -> TenantState:
 
     subscriptions: dict[str, SubscriptionState] = {}
     for i, s in enumerate(raw.get("subscriptions") or []):
+        if s is None:
+            continue
         where = ("state", "subscriptions", i)
         sku = catalog.canonical(s["sku"])
         if sku == CREDITS_SKU:
@@ -96,20 +103,21 @@ def _build(doc: Document, today: date, problems: list[Problem]) -> TenantState:
             problems.append(doc.problem(where + ("payAsYouGo",), f"there is no pay-as-you-go option under "
                                         f"{raw['agreement']}: minutes past a plan's allowance come from credits"))
         if held[sku] > s["seats"]:
-            problems.append(doc.problem(where + ("seats",), f"{held[sku]} users hold {sku} but it has only "
-                                        f"{s['seats']} seats: the snapshot contradicts itself"))
+            problems.append(doc.problem(where + ("seats",), f"{held[sku]} user{'s' if held[sku] != 1 else ''} "
+                                        f"hold{'s' if held[sku] == 1 else ''} {sku} but it has only {s['seats']} "
+                                        f"seat{'s' if s['seats'] != 1 else ''}: the snapshot contradicts itself"))
         subscriptions[sku] = SubscriptionState(sku=sku, seats=s["seats"], term=s.get("term", "P1Y"),
                                                billing_frequency=s.get("billingFrequency", "monthly"),
                                                pay_as_you_go=s.get("payAsYouGo", False), consumed=held[sku],
                                                **_commitment(doc, where, s, problems))
 
     credits = _credits(doc, raw.get("communicationsCredits"), problems)
-    for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU}):
+    for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU} - rest.presumed):
         problems.append(doc.problem(("state", "subscriptions"), f"users hold {sku} but there is no "
                                     "subscription for it", f"add {{sku: {sku}, seats: {held[sku]}}}"))
     # Holding such a license needs credits set up once; turning auto-recharge off later keeps it.
     for sku in sorted(sku for sku in held if catalog.needs_credits(sku, raw["agreement"])):
-        if credits is None:
+        if credits is None and not rest.credits_unknown:
             problems.append(doc.problem(("state",), f"users hold {sku} but Communications Credits are not set up",
                                         "add state.communicationsCredits with funds or auto-recharge enabled"))
     meta = doc.data["metadata"]

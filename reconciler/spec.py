@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from . import catalog, roster
@@ -18,7 +19,8 @@ from .errors import Problem, ValidationError
 from .longlived import long_lived
 from .model import AutoRecharge, CreditsSpec, Guardrails, Subscription, TenantSpec, UserSpec, money
 from .prices import price_list
-from .schema import validate, validate_users
+from .salvage import Salvage, salvage
+from .schema import check, check_users
 from .yamlload import Document, load_file, render_path
 
 Path_ = tuple[str | int, ...]
@@ -38,14 +40,17 @@ def spec_from_document(doc: Document) -> TenantSpec:
     if doc.data.get("kind") == "TenantSnapshot":
         raise ValidationError([doc.problem(("kind",), "this is a TenantSnapshot (observed state), not a Tenant spec",
                                            "load it with `tenantctl snapshot load`")])
-    problems = validate(doc, "tenant")
+    problems, paths = check(doc, "tenant")
+    rest = salvage(doc.data, paths)
+    if rest is None:
+        raise ValidationError(problems)
+    checked = replace(doc, data=rest.data)  # located by `doc`'s node tree, so every index stays right
+    entries, trouble = _user_entries(checked)
+    checker = _RuleChecker(checked, entries, rest)
+    spec = checker.build()
+    problems += trouble + checker.problems
     if problems:
         raise ValidationError(problems)
-    entries = _user_entries(doc)
-    checker = _RuleChecker(doc, entries)
-    spec = checker.build()
-    if checker.problems:
-        raise ValidationError(checker.problems)
     return spec
 
 
@@ -58,22 +63,22 @@ class _Entry(NamedTuple):
     origin: str  # spec.users[3], or rosters/staff.csv:14
 
 
-def _user_entries(doc: Document) -> list[_Entry]:
-    """spec.users with roster files read in place, each schema-checked; ValidationError lists all problems."""
+def _user_entries(doc: Document) -> tuple[list[_Entry], list[Problem]]:
+    """spec.users with roster files read in place, each schema-checked: the valid users, and the problems."""
     entries: list[_Entry] = []
     problems: list[Problem] = []
     read: dict[Path, int] = {}  # roster -> where it was listed first
     for i, raw in enumerate(doc.data["spec"].get("users") or []):
         where: Path_ = ("spec", "users", i)
+        if raw is None:  # left out by salvage: it has schema errors
+            continue
         if "file" not in raw:
             entries.append(_Entry(doc, where, raw, render_path(where)))
             continue
         found, trouble = _roster(doc, where, raw["file"], read)
         entries += found
         problems += trouble
-    if problems:
-        raise ValidationError(problems)
-    return entries
+    return entries, problems
 
 
 def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tuple[list[_Entry], list[Problem]]:
@@ -94,23 +99,26 @@ def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tup
         found = roster.load_roster(path, name)
     except ValidationError as exc:
         return [], exc.problems
-    problems = found.problems + validate_users(found.doc, found.doc.data)
-    if problems:
-        return [], problems
+    if found.problems:
+        return [], found.problems
+    problems, paths = check_users(found.doc, found.doc.data)
+    bad_rows = {p[0] for p in paths if p}
     return [_Entry(found.doc, (j,), row, f"{name}:{line}")
-            for j, (row, line) in enumerate(zip(found.doc.data, found.lines))], []
+            for j, (row, line) in enumerate(zip(found.doc.data, found.lines)) if j not in bad_rows], problems
 
 
 class _RuleChecker:
     """Business rules over a schema-valid document; builds the spec while collecting problems."""
 
-    def __init__(self, doc: Document, entries: list[_Entry]) -> None:
+    def __init__(self, doc: Document, entries: list[_Entry], rest: Salvage) -> None:
         self.doc = doc
         self.entries = entries
+        self.rest = rest
         self.problems: list[Problem] = []
         self.raw: dict[str, Any] = doc.data["spec"]
         self.agreement: str = self.raw["agreement"]
-        self.presumed: set[str] = set()  # SKUs a misspelt subscription was probably meant to be
+        # SKUs a misspelt subscription was probably meant to be, or declared by one with bad fields
+        self.presumed: set[str] = set(rest.presumed)
 
     def fail(self, where: Path_, message: str, hint: str = "", key: bool = False, doc: Document | None = None) -> None:
         self.problems.append((doc or self.doc).problem(where, message, hint, key=key))
@@ -118,7 +126,7 @@ class _RuleChecker:
     def build(self) -> TenantSpec:
         subscriptions = self._subscriptions()
         credits = self._credits()
-        managed = set(subscriptions) | ({CREDITS_SKU} if credits is not None else set())
+        managed = set(subscriptions) | ({CREDITS_SKU} if credits is not None or self.rest.credits_unknown else set())
         profiles = self._profiles(managed)
         users = self._users(managed, profiles)
         self._skus_need(subscriptions, credits)
@@ -132,6 +140,10 @@ class _RuleChecker:
             missing_users=self.raw.get("missingUsers", "error"),
             prices=price_list(currency, self._price_overrides()), guardrails=self._guardrails(),
         )
+
+    def _subscription_items(self) -> list[tuple[int, dict[str, Any]]]:
+        """spec.subscriptions with their indexes, less those salvage left out."""
+        return [(i, raw) for i, raw in enumerate(self.raw.get("subscriptions") or []) if raw is not None]
 
     def _price_overrides(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
@@ -162,7 +174,7 @@ class _RuleChecker:
 
     def _subscriptions(self) -> dict[str, Subscription]:
         out: dict[str, Subscription] = {}
-        for i, raw in enumerate(self.raw.get("subscriptions") or []):
+        for i, raw in self._subscription_items():
             where: Path_ = ("spec", "subscriptions", i)
             sku = self._known_sku(where + ("sku",), raw["sku"])
             if sku is None:
@@ -274,8 +286,10 @@ class _RuleChecker:
                 self.fail(where + ("upn",), f"duplicate user '{upn}'", f"already listed at {out[key].origin}; "
                           "UPNs are compared case-insensitively", doc=doc)
                 continue
-            licenses = set(self._license_list(where + ("licenses",), raw.get("licenses") or [], managed, doc))
             profile = raw.get("profile")
+            if profile in self.rest.broken_profiles:
+                continue  # its licenses are unknown: any rule judged here could be wrong
+            licenses = set(self._license_list(where + ("licenses",), raw.get("licenses") or [], managed, doc))
             if profile is not None:
                 if profile in profiles:
                     licenses |= profiles[profile]
@@ -316,9 +330,10 @@ class _RuleChecker:
                           f"{location}, or correct usageLocation", doc=doc)
 
     def _skus_need(self, subscriptions: dict[str, Subscription], credits: CreditsSpec | None) -> None:
-        for i, raw in enumerate(self.raw.get("subscriptions") or []):
+        for i, raw in self._subscription_items():
             sku = catalog.canonical(raw["sku"])
-            if catalog.needs_credits(sku, self.agreement) and sku in subscriptions and credits is None:
+            if catalog.needs_credits(sku, self.agreement) and sku in subscriptions and credits is None \
+                    and not self.rest.credits_unknown:
                 self.fail(("spec", "subscriptions", i, "sku"), f"{sku} bills every minute against "
                           f"Communications Credits under {self.agreement}", "declare spec.communicationsCredits")
 
@@ -326,8 +341,8 @@ class _RuleChecker:
         holders: Counter[str] = Counter()
         for user in users.values():
             holders.update(user.licenses)
-        for i, raw in enumerate(self.raw.get("subscriptions") or []):
+        for i, raw in self._subscription_items():
             sub = subscriptions.get(catalog.canonical(raw["sku"]))
             if sub is not None and holders[sub.sku] > sub.seats:
-                self.fail(("spec", "subscriptions", i, "seats"), f"{holders[sub.sku]} listed users hold "
-                          f"{sub.sku} but seats is {sub.seats}", f"raise seats to at least {holders[sub.sku]}")
+                self.fail(("spec", "subscriptions", i, "seats"), f"{holders[sub.sku]} listed "
+                          f"user{'s hold' if holders[sub.sku] != 1 else ' holds'} {sub.sku} but seats is {sub.seats}", f"raise seats to at least {holders[sub.sku]}")

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, SAMPLES, SPECS
+from conftest import EXAMPLES, SAMPLES, SPECS, TODAY
+from reconciler.errors import ValidationError
+from reconciler.snapshot import load_snapshot
+from reconciler.spec import load_spec
 
 BAD = Path(__file__).resolve().parent / "bad_specs"
 DB = "local:t.db"
@@ -379,3 +382,53 @@ def test_50_mib_spec_is_refused_at_the_size_limit(cli, workdir: Path, loaded: st
         assert _dump(cli) == loaded  # nothing applied
     finally:
         (workdir / "huge.yaml").unlink()  # pytest keeps recent tmp dirs; do not leave 50 MiB behind
+
+
+MANY = Path(__file__).resolve().parent / "many_errors"
+
+
+def _located(exc: pytest.ExceptionInfo[ValidationError]) -> list[tuple[str, int, str, str]]:
+    return [(Path(p.file).name, p.line, p.field, p.message) for p in exc.value.problems]
+
+
+def test_validate_reports_every_error_family_of_a_spec_in_one_pass() -> None:
+    """Issue 13 item 11: the schema errors do not hide the rules' errors in the rest of the file."""
+    with pytest.raises(ValidationError) as exc:
+        load_spec(MANY / "spec.yaml")
+    found = _located(exc)
+    expected = [
+        ("spec.yaml", 8, "spec.subscriptions[0].seats", "expected a whole number, got 'twelve'"),  # schema
+        ("spec.yaml", 9, "spec.subscriptions[1].seats", "2 listed users hold MCOEV but seats is 1"),  # seats
+        ("spec.yaml", 10, "spec.subscriptions[2].colour", "unknown field 'colour'"),  # schema
+        ("spec.yaml", 14, "spec.users[2].upn", "duplicate user 'A@contoso.com'"),  # duplicates
+        ("spec.yaml", 15, "spec.users[3].usageLocation", "'XX' is not an ISO 3166-1 country code"),  # countries
+        ("spec.yaml", 16, "spec.users[4].upn", "'not a upn' is not valid"),  # schema
+        ("staff.csv", 3, "upn", "'e@contoso' is not valid"),  # a roster row's schema
+        ("staff.csv", 4, "licenses", "MCOPSTN1 for 'f@contoso.com' needs Teams Phone"),  # prerequisites
+        ("staff.csv", 4, "licenses", "MCOPSTN1 is not a declared subscription"),
+    ]
+    assert len(found) == len(expected), "\n".join(map(str, found))
+    for (file, line, field, message), want in zip(found, expected):
+        assert (file, line, field) == want[:3] and message.startswith(want[3]), (file, line, field, message)
+    # The subscriptions with schema errors still count as declared: their users get no false error.
+    assert not any("SPE_E5 is not a declared" in m or "SPE_E3 is not a declared" in m for *_, m in found)
+
+
+def test_validate_reports_every_error_family_of_a_snapshot_in_one_pass() -> None:
+    with pytest.raises(ValidationError) as exc:
+        load_snapshot(MANY / "snap.yaml", TODAY)
+    assert [(line, field) for _, line, field, _ in _located(exc)] == [
+        (8, "state.subscriptions[0].seats"), (9, "state.subscriptions[1].seats"), (13, "state.users[2].upn"),
+        (14, "state.users[3].usageLocation")]
+    # The subscription left out for its schema error is not reported as missing for its holders.
+    assert not any("no subscription for it" in m for *_, m in _located(exc))
+
+
+def test_a_broken_frame_reports_the_schema_alone(tmp_path: Path) -> None:
+    """Without an agreement the rules would only guess: the duplicate user waits for the next pass."""
+    (tmp_path / "s.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: t}\nspec:\n  subscriptions: []\n  users:\n"
+        "    - {upn: a@contoso.com}\n    - {upn: A@contoso.com}\n")
+    with pytest.raises(ValidationError) as exc:
+        load_spec(tmp_path / "s.yaml")
+    assert [m for *_, m in _located(exc)] == ["missing required field 'agreement'"]
