@@ -53,15 +53,13 @@ def salvage(data: Any, errors: Iterable[SchemaPath], root: str = "spec") -> Salv
         if isinstance(body.get(section), list):
             body[section] = list(body[section])
     for path in paths:
-        if len(path) >= 3 and path[0] == root:
-            _drop(out, body, path[1], path[2])
-        elif len(path) == 2 and path[0] == root:
-            body.pop(str(path[1]), None)  # guardrails, prices, prune, billingRoles: optional, judged alone
+        if len(path) >= 2 and path[0] == root:
+            _drop(out, body, path[1], path[2] if len(path) >= 3 else None)
     return out
 
 
-def _drop(out: Salvage, body: dict[str, Any], section: str | int, key: str | int) -> None:
-    """Leave one item of a section out of the rule check."""
+def _drop(out: Salvage, body: dict[str, Any], section: str | int, key: str | int | None) -> None:
+    """Leave one item of a section (or, with no `key`, the section) out of the rule check."""
     if section in _LISTS and isinstance(key, int):
         item = body[section][key]
         if section == "subscriptions" and isinstance(item, dict) and isinstance(item.get("sku"), str):
@@ -74,5 +72,5 @@ def _drop(out: Salvage, body: dict[str, Any], section: str | int, key: str | int
     elif section == "communicationsCredits":
         out.credits_unknown = True
         body.pop(section, None)
-    else:
+    else:  # guardrails, prices, prune, billingRoles...: optional, and no other rule reads them
         body.pop(str(section), None)

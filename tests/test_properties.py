@@ -21,14 +21,15 @@ from hypothesis import strategies as st
 
 from reconciler import catalog
 from reconciler.apply import apply_plan
-from reconciler.errors import ProviderError
+from conftest import EXAMPLES, SPECS
+from reconciler.errors import ProviderError, ValidationError
 from reconciler.providers.base import UserWrite, WriteResult
 from reconciler.catalog import CREDITS_SKU
 from reconciler.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
                               TenantState, UserState)
 from reconciler.plan import compute_plan
 from reconciler.providers.local import LocalProvider
-from reconciler.snapshot import dump_yaml, snapshot_from_document, state_to_dict
+from reconciler.snapshot import dump_yaml, load_snapshot, snapshot_from_document, state_to_dict
 from reconciler.spec import load_spec
 from reconciler.specdoc import export_spec, spec_to_dict
 from reconciler.yamlload import load_bytes
@@ -278,3 +279,47 @@ def test_plan_is_deterministic_and_never_crashes(data: st.DataObject) -> None:
     assert ids == list(range(1, len(ids) + 1))
     for action in first.actions:  # dependencies always point backwards, so plan order is a valid order
         assert all(d < action.id for d in action.depends_on)
+
+
+JUNK = st.sampled_from([None, "x", "twelve", -1, 12, 1.5, True, [], {}, ["x"], {"x": 1}])
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_mangled_file_is_refused_with_located_problems_never_a_crash(data: st.DataObject) -> None:
+    """Whatever the schema refuses, the rules run over the rest without tripping on it (issue 13 item 11)."""
+    import yaml
+    files = [(SPECS / f"{n}.yaml", "spec") for n in ("contoso", "fabrikam", "northwind")]
+    files += [(EXAMPLES / f"{n}.snapshot.yaml", "state") for n in ("contoso", "fabrikam", "northwind")]
+    for source, root in files:
+        doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+        paths = [p for p in _paths(doc) if p and p[0] == root]
+        for path in data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=4)):
+            parent = doc
+            try:
+                for step in path[:-1]:
+                    parent = parent[step]
+                if data.draw(st.booleans()) and isinstance(parent, dict):
+                    parent.pop(path[-1], None)
+                else:
+                    parent[path[-1]] = data.draw(JUNK)
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier mangling removed this path
+        with tempfile.TemporaryDirectory() as tmp:
+            mangled = Path(tmp) / "mangled.yaml"
+            mangled.write_text(yaml.safe_dump(doc), encoding="utf-8")
+            try:
+                load_spec(mangled) if root == "spec" else load_snapshot(mangled, TODAY)
+            except ValidationError as exc:
+                assert exc.problems and all(p.line >= 1 and p.message for p in exc.problems)
