@@ -272,7 +272,7 @@ def history(settings: Settings, run_id: str | None, name: str | None, limit: int
     """List past applies, newest first; with RUN_ID, every action of that run and its outcome."""
     provider = open_for(settings, provider_override, name, read_only=True)
     try:
-        ledger = Ledger(provider.ledger_path)
+        ledger = Ledger(provider.ledger_path, read_only=True)
         try:
             runs = ledger.runs(limit=None if run_id else limit)
             if run_id:

@@ -16,6 +16,7 @@ purchases) make sure nothing is bought twice.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TenantctlError
+from .sqlitefiles import close_at_rest
 
 if TYPE_CHECKING:
     from .apply import Outcome
@@ -125,19 +127,26 @@ class RunRecord:
 class Ledger:
     """Lock, journal and history for one tenant, in the SQLite file at `path`."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        self._outcomes: list[tuple[Any, ...]] = []  # recorded, committed with the next write
+        if read_only:
+            self.db = _open_read_only(self.path)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
-        self._outcomes: list[tuple[Any, ...]] = []  # recorded, committed with the next write
 
     def close(self) -> None:
         """Write what is pending and close the database."""
+        if self.read_only:
+            self.db.close()
+            return
         self._flush()
-        self.db.close()
+        close_at_rest(self.db)
 
     def _write(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         # One committed transaction: the journal survives a SIGKILL right after.
@@ -304,15 +313,25 @@ class Ledger:
 
 def managed_before(path: str | Path) -> frozenset[str]:
     """The subscriptions earlier applies managed; read-only, and empty when there is no ledger yet."""
-    if not Path(path).exists():
-        return frozenset()
-    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    ledger = Ledger(path, read_only=True)
     try:
-        return frozenset(str(row[0]) for row in db.execute("SELECT sku FROM ledger_managed"))
-    except sqlite3.OperationalError:  # a ledger from before this table existed: no apply recorded any
-        return frozenset()
+        return ledger.managed()
     finally:
-        db.close()
+        ledger.close()
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """For commands that only read: never create or change the file; what is missing reads as empty."""
+    if path.is_file():
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+    else:
+        db = sqlite3.connect(":memory:", isolation_level=None)
+    present = {str(name) for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    for statement in _SCHEMA.split(";"):
+        table = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", statement)
+        if table and table.group(1) not in present:  # an empty stand-in in the connection's temp schema
+            db.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE"))
+    return db
 
 
 class RunJournal:

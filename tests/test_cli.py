@@ -369,3 +369,25 @@ def test_a_subscription_taken_out_of_the_spec_is_said_to_be_no_longer_managed(cl
     assert "no longer managed: MCOEV" in text.out and "No changes" in text.out
     drift = cli("drift", "one.yaml", "--format", "json")
     assert drift.code == 0, drift.out
+
+
+def test_read_only_commands_leave_every_file_as_it_was(cli, workdir: Path) -> None:
+    """Issue 13 item 7: not even SQLite's -wal/-shm files, nor the ledger's tables, after an apply or before one."""
+    import hashlib
+
+    def files() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (workdir / ".tenantctl").iterdir()}
+
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
+    for applied in (False, True):
+        if applied:
+            r = cli("apply", SPECS / "contoso.yaml", "--auto-approve", "--allow-destroy")
+            assert r.code == 0, r.err
+        before = files()
+        assert list(before) == ["contoso.db"]
+        for read_only in (("plan", SPECS / "contoso.yaml"), ("drift", SPECS / "contoso.yaml"),
+                          ("export", "--name", "contoso"), ("snapshot", "dump", "--name", "contoso"),
+                          ("history", "--name", "contoso"), ("history", "--name", "contoso", "--format", "json")):
+            r = cli(*read_only)
+            assert r.code in (0, 2), (read_only, r.err)
+            assert files() == before, read_only

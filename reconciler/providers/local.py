@@ -23,6 +23,7 @@ from ..longlived import long_lived
 from ..model import (CANCELLATION_WINDOW_DAYS, TERM_MONTHS, AutoRecharge, CreditsState, FundLot, RefundableSeats,
                     ScheduledSeats, SubscriptionState, TenantState, UserState, add_months)
 from ..roles import required
+from ..sqlitefiles import close_at_rest
 from ..testhooks import crash_point, current_action
 from .faults import FaultInjector
 from .localdb import (COUNTS, SCHEMA, SCHEMA_VERSION, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM, check_billable,
@@ -40,6 +41,7 @@ class LocalProvider:
         self.path = Path(path)
         self.today = today
         self.faults = faults
+        self.read_only = read_only
         if read_only:
             self.db = self._open_read_only()
             return
@@ -91,8 +93,11 @@ class LocalProvider:
         return self.path
 
     def close(self) -> None:
-        """Close the database."""
-        self.db.close()
+        """Close the database (read-only connections never write, not even the journal mode)."""
+        if self.read_only:
+            self.db.close()
+        else:
+            close_at_rest(self.db)
 
     def abandon(self) -> None:
         """Roll back a write cut short, so the file's write lock is free (safe to call at any time)."""
