@@ -1,5 +1,5 @@
 """`python -m reconciler` runs the tenantctl CLI."""
 
-from .cli import main
+from .entry import main
 
 main()

@@ -246,3 +246,23 @@ def test_once_settled_a_signal_is_noted_not_obeyed() -> None:
     signals.handle(signal.SIGINT, None)
     signals.handle(signal.SIGTERM, None)
     assert len(notes) == 2 and all("finishing that first" in n for n in notes)
+
+
+def test_ctrl_c_while_starting_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The interrupt lands while the CLI is imported: nothing has run, so that is all it says."""
+    import importlib.abc
+
+    from reconciler import entry
+
+    class Interrupting(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, *_: object) -> None:
+            if name == "reconciler.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "reconciler.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as exc:
+        entry.main()
+    assert exc.value.code == 130
+    assert capsys.readouterr().err == "Interrupted while starting; nothing was read or changed.\n"
