@@ -33,7 +33,7 @@ from .render import Style, amount, count, plan_text, to_json
 from .savedplan import load_saved
 from .schema import schema as load_schema
 from .snapshot import dump_yaml, load_snapshot, state_to_dict
-from .specdoc import export_spec, spec_to_dict, unlisted_users
+from .specdoc import export_spec, spec_to_dict, undeclared_parts, unlisted_users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,6 +100,10 @@ def export(settings: Settings, name: str | None, agreement: str | None, currency
         settings.say(f"note: {len(left_out):,} user(s) hold licenses but have no usage location, so the spec does "
                      f"not list them and tenantctl leaves them alone: {shown}. To manage them, add them with a "
                      "usageLocation (a license needs one).")
+    undeclared = undeclared_parts(state, agreement)
+    if undeclared:
+        settings.say(f"note: not declared, so tenantctl leaves {'it' if len(undeclared) == 1 else 'them'} alone: "
+                     f"{'; '.join(undeclared)}.")
     click.echo(header + dump_yaml(spec_to_dict(spec)), nl=False)
     return EXIT_OK
 

@@ -67,21 +67,12 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
     """
     agreement = agreement or state.agreement
     recharge = state.credits.auto_recharge if state.credits else None
-    declare_credits = (
-        state.credits is not None and AUTO_RECHARGE not in state.unknown and agreement != "NCE"
-        and not (agreement == "MCA" and recharge is not None and recharge.enabled)
-        and not (recharge and recharge.enabled and (recharge.trigger_below is None or recharge.amount is None))
-    )
+    declare_credits = _declares_credits(state, agreement)
     subscriptions: dict[str, Subscription] = {}
     for sku, live in state.subscriptions.items():
-        entry = catalog.lookup(sku)
-        if entry is None or (entry.agreements is not None and agreement not in entry.agreements):
+        if _why_not_declared(state, sku, agreement, declare_credits) is not None:
             continue
-        if catalog.needs_credits(sku, agreement) and not declare_credits:
-            continue
-        if entry.minutes_billed and agreement not in catalog.PREPAID_CREDITS and (
-                PAY_AS_YOU_GO in state.unknown or not live.pay_as_you_go):
-            continue  # a spec must turn its pay-as-you-go on, which this tenant has not (or cannot be read)
+        entry = catalog.CATALOG[catalog.canonical(sku)]
         # Declared only where a spec may declare it: not under EA/MOSA (no such option), and not
         # off on a plan without included minutes (a spec may not switch its users' calls off).
         payg = entry.pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and PAY_AS_YOU_GO not in state.unknown
@@ -104,6 +95,45 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
     return TenantSpec(name=name or state.name, agreement=agreement, source="<export>",
                       tenant_id=state.tenant_id, currency=currency or state.currency, subscriptions=subscriptions,
                       credits=credits, users=users)
+
+
+def _declares_credits(state: TenantState, agreement: str) -> bool:
+    """Whether a spec may declare the tenant's credits as they are."""
+    recharge = state.credits.auto_recharge if state.credits else None
+    return (state.credits is not None and AUTO_RECHARGE not in state.unknown and agreement != "NCE"
+            and not (agreement == "MCA" and recharge is not None and recharge.enabled)
+            and not (recharge and recharge.enabled and (recharge.trigger_below is None or recharge.amount is None)))
+
+
+def _why_not_declared(state: TenantState, sku: str, agreement: str, declare_credits: bool) -> str | None:
+    """Why an export leaves a subscription out of the spec (None: it is declared)."""
+    entry = catalog.lookup(sku)
+    live = state.subscriptions[sku]
+    if sku == CREDITS_SKU:
+        return "comes with Communications Credits"
+    if entry is None:
+        return "not in tenantctl's catalog"
+    if entry.agreements is not None and agreement not in entry.agreements:
+        return f"not sold under {agreement}"
+    if catalog.needs_credits(sku, agreement) and not declare_credits:
+        return "bills against Communications Credits, which the spec cannot declare as they are"
+    if entry.minutes_billed and agreement not in catalog.PREPAID_CREDITS and (
+            PAY_AS_YOU_GO in state.unknown or not live.pay_as_you_go):
+        return "its pay-as-you-go is off or unreadable, and a spec must turn it on"
+    return None
+
+
+def undeclared_parts(state: TenantState, agreement: str | None = None) -> list[str]:
+    """What an export of `state` cannot declare, each with why: it stays in the tenant, unmanaged."""
+    agreement = agreement or state.agreement
+    credits = _declares_credits(state, agreement)
+    out = [f"{sku}: {why}" for sku in sorted(state.subscriptions)
+           if (why := _why_not_declared(state, sku, agreement, credits)) is not None and sku != CREDITS_SKU]
+    if state.credits is not None and not credits and AUTO_RECHARGE not in state.unknown:
+        out.append("Communications Credits: " + ("NCE has none to declare" if agreement == "NCE" else
+                   "a spec may only turn MCA auto-recharge off" if agreement == "MCA" else
+                   "auto-recharge is on without a trigger or amount"))
+    return out
 
 
 def unlisted_users(state: TenantState, spec: TenantSpec) -> list[str]:

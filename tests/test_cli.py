@@ -391,3 +391,19 @@ def test_read_only_commands_leave_every_file_as_it_was(cli, workdir: Path) -> No
             r = cli(*read_only)
             assert r.code in (0, 2), (read_only, r.err)
             assert files() == before, read_only
+
+
+def test_export_names_what_it_cannot_declare(cli, workdir: Path) -> None:
+    """Nothing is dropped silently: each subscription the spec cannot express is named with why."""
+    (workdir / "s.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: t}\nstate:\n  agreement: NCE\n"
+        "  subscriptions:\n    - {sku: SPE_E3, seats: 10}\n    - {sku: VISIOCLIENT, seats: 2}\n"
+        "    - {sku: 'Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)', seats: 2}\n")
+    assert cli("snapshot", "load", "s.yaml").code == 0
+    r = cli("export", "--name", "t")
+    assert r.code == 0 and "sku: SPE_E3" in r.out and "VISIOCLIENT" not in r.out
+    assert r.err.startswith("note: not declared, so tenantctl leaves them alone: ")
+    assert "VISIOCLIENT: not in tenantctl's catalog" in r.err
+    assert "(country_zone_1_US): its pay-as-you-go is off or unreadable, and a spec must turn it on" in r.err
+    (workdir / "t.yaml").write_text(r.out)
+    assert cli("plan", "t.yaml", "--detailed-exitcode").code == 0
