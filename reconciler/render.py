@@ -240,14 +240,15 @@ def apply_text(result: ApplyResult) -> str:
     """What apply did and did not do."""
     done, same = result.count("done"), result.count("unchanged")
     failed, skipped = result.count("failed"), result.count("skipped")
-    line = f"Apply: {done} done, {same} already so, {failed} failed, {skipped} not attempted"
+    # Those a failure held back and those an interrupt stopped are both "not attempted".
+    line = f"Apply: {done} done, {same} already so, {failed} failed, {skipped + result.left:,} not attempted"
+    if result.left:
+        line += f" ({result.left:,} stopped by the interrupt)"
     manual, waiting = result.count("manual"), result.count("waiting")
     if manual or waiting:
         line += f", {manual} manual, {waiting} waiting for them"
     if result.retries:
         line += f", {result.retries} retries"
-    if result.left:
-        line += f"; stopped before the other {result.left:,}"
     return line + "."
 
 

@@ -266,3 +266,23 @@ def test_ctrl_c_while_starting_is_one_line_not_a_traceback(monkeypatch: pytest.M
         entry.main()
     assert exc.value.code == 130
     assert capsys.readouterr().err == "Interrupted while starting; nothing was read or changed.\n"
+
+
+def test_the_apply_line_of_an_interrupted_run_counts_what_was_not_attempted(tmp_path: Path) -> None:
+    """Not "0 not attempted; stopped before the other N": the N are counted where they belong."""
+    from conftest import EXAMPLES, SPECS
+    from reconciler.apply import apply_plan
+    from reconciler.plan import compute_plan
+    from reconciler.render import apply_text
+    from reconciler.snapshot import load_snapshot
+    from reconciler.spec import load_spec
+
+    provider = LocalProvider(tmp_path / "t.db", TODAY)
+    provider.replace_state(load_snapshot(EXAMPLES / "contoso.snapshot.yaml", TODAY))
+    plan = compute_plan(load_spec(SPECS / "contoso.yaml"), provider.read_state())
+    seen: list[Any] = []
+    result = apply_plan(plan, provider, on_outcome=seen.append, stop=lambda: len(seen) >= 3)
+    provider.close()
+    assert result.left == len(plan.actions) - 3 > 0
+    assert apply_text(result) == (f"Apply: 3 done, 0 already so, 0 failed, {result.left} not attempted "
+                                  f"({result.left} stopped by the interrupt).")
