@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY
-from reconciler.errors import PermanentProviderError
+from reconciler.errors import PermanentProviderError, TransientProviderError
 from reconciler.model import AutoRecharge
 from reconciler.providers.local import LocalProvider
 from reconciler.snapshot import snapshot_from_document
@@ -225,3 +225,105 @@ def test_unrecorded_roles_and_undocumented_actions_are_not_checked(tmp_path: Pat
     ea = tenant(tmp_path, "  agreement: EA\n  billingRoles: []\n  communicationsCredits:\n"
                           "    autoRecharge: {enabled: false}\n", name="ea.db")
     assert ea.add_funds(Decimal(5), "k") is True  # no role is documented for credits
+
+
+# ------------------------------------------------------------------- never bought twice (issue 14)
+
+
+class LoseReplies:
+    """Loses the reply of every other committed write, from the first: each action's first attempt
+    is made and committed, its reply lost, and the retry must find its key spent."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+        self.lost = 0
+
+    def before(self, what: str) -> None:
+        """Nothing fails before the write."""
+
+    def after(self, what: str) -> None:
+        self.writes += 1
+        if self.writes % 2:
+            self.lost += 1
+            raise TransientProviderError(f"{what}: timed out after the change was made (test)", 0)
+
+
+def test_a_purchase_key_is_spent_once_even_after_the_subscription_is_gone(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n")
+    assert p.purchase_subscription("SPE_E3", 5, "P1Y", "monthly", "buy-1") is True
+    assert p.purchase_subscription("SPE_E3", 5, "P1Y", "monthly", "buy-1") is False
+    for table in ("commitments", "subscriptions"):  # cancelled in the admin center, say
+        p.db.execute(f"DELETE FROM {table} WHERE sku = 'SPE_E3'")  # noqa: S608
+    assert p.purchase_subscription("SPE_E3", 5, "P1Y", "monthly", "buy-1") is False  # the same intent: done
+    assert "SPE_E3" not in p.read_state().subscriptions
+    assert p.purchase_subscription("SPE_E3", 5, "P1Y", "monthly", "buy-2") is True  # a new intent buys
+
+
+def test_a_funds_key_sent_twice_is_already_done_never_a_crash(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n")
+    assert p.add_funds(Decimal("10.01"), "fund-1") is True
+    assert p.add_funds(Decimal("10.01"), "fund-1") is False
+    assert p.add_funds(Decimal("99"), "fund-1") is False  # the key, not the amount, names the purchase
+    credits = p.read_state().credits
+    assert credits is not None and [lot.amount for lot in credits.funds] == [Decimal("10.01")]
+
+
+def test_lost_replies_on_keyed_actions_buy_once(tmp_path: Path) -> None:
+    """Every write's first reply is lost (deterministically): the retry with the same key is 'already so'."""
+    from reconciler.apply import apply_plan
+    from reconciler.plan import compute_plan
+    from reconciler.spec import spec_from_document
+
+    p = tenant(tmp_path, "  agreement: EA\n")
+    spec = spec_from_document(load_bytes(
+        b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: sim}\nspec:\n  agreement: EA\n"
+        b"  subscriptions: [{sku: SPE_E3, seats: 5}]\n  communicationsCredits:\n"
+        b"    autoRecharge: {enabled: false}\n    minimumBalance: 40\n  users: []\n", "spec.yaml"))
+    plan = compute_plan(spec, p.read_state())
+    assert [a.type for a in plan.actions] == ["purchase_subscription", "add_funds"]
+    p.faults = lost = LoseReplies()  # type: ignore[assignment]
+    result = apply_plan(plan, p, sleep=lambda _: None)
+    assert result.ok and lost.lost == 2
+    assert [o.status for o in result.outcomes] == ["unchanged", "unchanged"]  # done, its reply lost, retried
+    state = p.read_state()
+    assert state.subscriptions["SPE_E3"].seats == 5 and state.credits is not None
+    assert [lot.amount for lot in state.credits.funds] == [Decimal(40)]
+    assert p.db.execute("SELECT COUNT(*) FROM purchases").fetchone() == (1,)
+
+
+# ---------------------------------------------------------------- the license rules, at the boundary
+
+
+SEATS_TWO = ("  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 2}\n    - {sku: MCOPSTN1, seats: 2}\n"
+             "  users:\n    - {upn: a@x.example, usageLocation: US, licenses: [MCOEV, MCOPSTN1]}\n"
+             "    - {upn: b@x.example, usageLocation: US}\n    - {upn: c@x.example, usageLocation: US}\n"
+             "    - {upn: d@x.example}\n")
+
+
+def test_the_last_free_seat_is_assigned_and_one_past_it_refused(tmp_path: Path) -> None:
+    p = tenant(tmp_path, SEATS_TWO)
+    assert p.assign_license("b@x.example", "MCOEV") is True  # 2 of 2
+    error = refused(lambda: p.assign_license("c@x.example", "MCOEV"), "no_available_licenses")
+    assert "2 of 2 assigned" in str(error)
+    assert p.read_state().subscriptions["MCOEV"].consumed == 2
+
+
+def test_seats_go_down_to_those_assigned_and_not_one_below(tmp_path: Path) -> None:
+    p = tenant(tmp_path, SEATS_TWO)
+    refused(lambda: p.set_seats("MCOEV", 0))
+    assert p.set_seats("MCOEV", 1) is True
+    assert p.read_state().subscriptions["MCOEV"].seats == 1
+
+
+def test_a_prerequisite_stays_while_its_dependent_does(tmp_path: Path) -> None:
+    p = tenant(tmp_path, SEATS_TWO)
+    refused(lambda: p.remove_license("a@x.example", "MCOEV"), "dependency_violation")
+    assert p.remove_license("a@x.example", "MCOPSTN1") is True
+    assert p.remove_license("a@x.example", "MCOEV") is True
+
+
+def test_a_license_needs_its_prerequisite_and_a_usage_location(tmp_path: Path) -> None:
+    p = tenant(tmp_path, SEATS_TWO)
+    refused(lambda: p.assign_license("b@x.example", "MCOPSTN1"), "dependency_violation")
+    refused(lambda: p.assign_license("d@x.example", "MCOEV"), "invalid_usage_location")
+    refused(lambda: p.assign_license("nobody@x.example", "MCOEV"), "not_found")

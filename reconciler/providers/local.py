@@ -258,7 +258,9 @@ class LocalProvider:
         """Buy `seats` of `sku` once per idempotency key; already owned: no-op."""
         with self._tx() as db:
             self._require_role("purchase_subscription", f"buying {sku}")
-            if db.execute("SELECT 1 FROM purchases WHERE idempotency_key = ?", (idempotency_key,)).fetchone():
+            # The key's own row is the guard: a key seen before is "already done", whatever became of the
+            # subscription since (cancelled, say), and never a second purchase or a constraint error.
+            if not _spend(db, "INSERT INTO purchases VALUES (?, ?) ON CONFLICT DO NOTHING", (idempotency_key, sku)):
                 return False
             if db.execute("SELECT 1 FROM subscriptions WHERE sku = ?", (sku,)).fetchone():
                 return False
@@ -274,7 +276,6 @@ class LocalProvider:
                 sku, seats, term, billing_frequency, term_end=add_months(self.today, TERM_MONTHS[term]),
                 refundable=(RefundableSeats(seats, self.today + timedelta(days=window)),) if window else None),
                 insert=True)
-            db.execute("INSERT INTO purchases VALUES (?, ?)", (idempotency_key, sku))
             return True
 
     def set_seats(self, sku: str, seats: int) -> bool:
@@ -371,12 +372,12 @@ class LocalProvider:
             if agreement in ("NCE", "MCA"):
                 raise PermanentProviderError(f"{agreement} customers cannot buy Communications Credits",
                                              "their calls are billed after use; use the pay-as-you-go option")
-            if db.execute("SELECT 1 FROM funds WHERE idempotency_key = ?", (idempotency_key,)).fetchone():
-                return False
+            if not _spend(db, "INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (idempotency_key) DO NOTHING",
+                          (self.today.isoformat(), str(amount), str(amount), idempotency_key)):
+                return False  # this key bought its lot already
             if db.execute("SELECT 1 FROM credits").fetchone() is None:
                 db.execute("INSERT INTO credits VALUES (1, 0, NULL, NULL)")
-            db.execute("INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?)",
-                       (self.today.isoformat(), str(amount), str(amount), idempotency_key))
             return True
 
     def _user(self, upn: str) -> tuple[str, str | None, set[str]]:
@@ -437,3 +438,8 @@ class LocalProvider:
                                                  f"remove {other} first", "dependency_violation")
             db.execute("DELETE FROM user_licenses WHERE upn_key = ? AND sku = ?", (key, sku))
             return True
+
+
+def _spend(db: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> bool:
+    """Insert an idempotency key's row; False when the key was spent before (nothing inserted)."""
+    return db.execute(sql, args).rowcount == 1

@@ -1,0 +1,246 @@
+"""An oracle for plans, independent of the planner: every order that respects `depends_on` is legal.
+
+Given the observed state and a plan's public JSON, `violations` proves (or refutes) that the
+simulator's rules hold whichever order the actions run in, as long as each runs after what it
+depends on: the order apply runs them in, the waves a batch provider runs them in, and any
+other. It is written from the rules (docs/rules.md; the simulator's refusals: a free seat, a
+usage location in the SKU's countries, prerequisites on the same user, a removal that leaves no
+license without its prerequisite, seats never below those assigned, credits set up before what
+bills against them), not from the planner's code; it shares only the catalog's facts.
+
+For each action `a` the actions split three ways: those it depends on, transitively (certainly
+done before it); its transitive dependents (certainly after it); and the rest, which may run
+before or after it. Each rule is judged at its worst over the rest: every assignment of the
+same SKU might come first, every removal might come later, any seat change might come first,
+any new usage location might be in effect. That is sound (a plan it passes is legal in every
+order) but not complete: a plan it refuses might be legal through a subtlety it does not model,
+so a refusal names the action and the rule, to be read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import catalog
+from reconciler.catalog import CREDITS_SKU
+from reconciler.model import TenantState
+
+Plan = dict[str, Any]  # the public JSON form
+
+
+@dataclass(frozen=True)
+class Violation:
+    """An order that respects `depends_on` in which action `action` breaks `rule`."""
+
+    action: int
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"#{self.action} {self.rule}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class _Act:
+    id: int
+    type: str
+    upn: str | None  # lower-cased
+    sku: str | None
+    after: dict[str, Any]
+
+
+def _parse(raw: dict[str, Any]) -> _Act:
+    parts = raw["address"].split("/", 2)
+    upn = parts[1].lower() if parts[0] == "user" else None
+    sku = parts[2] if parts[0] == "user" and len(parts) == 3 else parts[1] if parts[0] == "subscription" else None
+    return _Act(raw["id"], raw["type"], upn, sku, raw.get("after") or {})
+
+
+def closures(plan: Plan) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Per action id: its transitive dependencies, and its transitive dependents."""
+    direct = {a["id"]: set(a["depends_on"]) for a in plan["actions"]}
+    deps: dict[int, set[int]] = {}
+    for a in sorted(direct):  # depends_on always points at lower ids (checked below)
+        assert all(d < a for d in direct[a]), f"#{a} depends on a later action"
+        deps[a] = set(direct[a]).union(*(deps[d] for d in direct[a]))
+    dependents: dict[int, set[int]] = {a: set() for a in direct}
+    for a, before in deps.items():
+        for d in before:
+            dependents[d].add(a)
+    return deps, dependents
+
+
+def violations(state: TenantState, plan: Plan) -> list[Violation]:
+    """Every (action, rule) that some order respecting `depends_on` breaks; [] proves every order legal."""
+    acts = {a["id"]: _parse(a) for a in plan["actions"] if not a.get("manual")}
+    deps, dependents = closures(plan)
+    out: list[Violation] = []
+    for a in acts.values():
+        done = [acts[i] for i in sorted(deps[a.id]) if i in acts]
+        maybe = [acts[i] for i in sorted(acts) if i != a.id and i not in deps[a.id] and i not in dependents[a.id]]
+        out += _Judge(state, a, done, maybe).check()
+    return out
+
+
+class _Judge:
+    """The rules for one action, at their worst over the actions that may run before it."""
+
+    def __init__(self, state: TenantState, a: _Act, done: list[_Act], maybe: list[_Act]) -> None:
+        self.state, self.a, self.done, self.maybe = state, a, done, maybe
+
+    def fail(self, rule: str, detail: str) -> list[Violation]:
+        return [Violation(self.a.id, rule, detail)]
+
+    def check(self) -> list[Violation]:
+        kind = self.a.type
+        if kind == "assign_license":
+            return self._assign()
+        if kind == "remove_license":
+            return self._remove()
+        if kind == "set_seats":
+            return self._owned() or self._seats_not_below_assigned()
+        if kind in ("set_term", "set_pay_as_you_go", "schedule_seats"):
+            return self._owned()
+        if kind == "set_usage_location":
+            return self._relocate()
+        if kind == "purchase_subscription":
+            return self._credits_ready(self.a.sku or "")
+        if kind == "add_funds" and self.state.agreement in ("NCE", "MCA"):
+            return self.fail("no_funds", f"{self.state.agreement} customers cannot buy credits")
+        return []
+
+    # ---- what is certain, and what is possible, when `a` runs
+
+    def _of(self, acts: list[_Act], kind: str, upn: str | None = None, sku: str | None = None) -> list[_Act]:
+        return [x for x in acts if x.type == kind and (upn is None or x.upn == upn) and (sku is None or x.sku == sku)]
+
+    def _held(self, upn: str) -> frozenset[str]:
+        user = self.state.users.get(upn)
+        return user.licenses if user else frozenset()
+
+    def _owned(self) -> list[Violation]:
+        sku = self.a.sku
+        if sku in self.state.subscriptions or self._of(self.done, "purchase_subscription", sku=sku):
+            return []
+        return self.fail("no_subscription", f"{sku} is neither owned nor bought before it")
+
+    def _seats_worst(self, sku: str) -> int | None:
+        """The fewest seats `sku` can have when `a` runs (None: no subscription for certain)."""
+        live = self.state.subscriptions.get(sku)
+        seats = live.seats if live else None
+        for x in self.done:  # in id order, which respects dependencies among them
+            if x.sku == sku and x.type in ("purchase_subscription", "set_seats"):
+                seats = int(x.after["seats"])
+        if seats is None:
+            return None
+        lowered = [int(x.after["seats"]) for x in self._of(self.maybe, "set_seats", sku=sku)]
+        return min([seats, *lowered])
+
+    def _assigned_worst(self, sku: str) -> int:
+        """The most licenses of `sku` that can be assigned when `a` runs (not counting `a`)."""
+        live = self.state.subscriptions.get(sku)
+        consumed = live.consumed if live else 0
+        adds = len(self._of(self.done, "assign_license", sku=sku)) + len(self._of(self.maybe, "assign_license",
+                                                                                   sku=sku))
+        return consumed + adds - len(self._of(self.done, "remove_license", sku=sku))
+
+    def _locations(self, upn: str) -> set[str | None]:
+        user = self.state.users.get(upn)
+        now: str | None = user.usage_location if user else None
+        for x in self._of(self.done, "set_usage_location", upn=upn):
+            now = x.after.get("usageLocation")
+        return {now} | {x.after.get("usageLocation") for x in self._of(self.maybe, "set_usage_location", upn=upn)}
+
+    def _credits_ready(self, sku: str) -> list[Violation]:
+        if not catalog.needs_credits(sku, self.state.agreement):
+            return []
+        if self.state.credits is not None and self.state.credits.licenses_available:
+            return []
+        enabling = [x for x in self.done if x.type == "add_funds"
+                    or x.type == "set_auto_recharge" and x.after.get("enabled")]
+        return [] if enabling else self.fail("credits_not_ready", f"{sku} needs Communications Credits set up first")
+
+    # ---- the rules
+
+    def _assign(self) -> list[Violation]:
+        upn, sku = self.a.upn or "", self.a.sku or ""
+        out: list[Violation] = []
+        countries = catalog.CATALOG[sku].countries if sku in catalog.CATALOG else None
+        for location in sorted(self._locations(upn), key=str):
+            if location is None:
+                out += self.fail("usage_location", f"{upn} may have no usage location yet")
+            elif countries and location not in countries:
+                out += self.fail("country", f"{sku} is not for {location}, where {upn} may be")
+        if sku != CREDITS_SKU:
+            seats = self._seats_worst(sku)
+            if seats is None:
+                out += self.fail("no_subscription", f"{sku} is neither owned nor bought before it")
+            elif self._assigned_worst(sku) + 1 > seats:
+                out += self.fail("seats", f"{sku}: {self._assigned_worst(sku) + 1} may be assigned of {seats} seats")
+        removed = {x.sku for x in self._of(self.done + self.maybe, "remove_license", upn=upn)}
+        surely = (self._held(upn) - removed) | {x.sku for x in self._of(self.done, "assign_license", upn=upn)}
+        missing = catalog.missing_prerequisite(sku, {s for s in surely if s})
+        if missing:
+            out += self.fail("prerequisite", f"{sku} for {upn} may lack {sorted(missing)}")
+        return out + self._credits_ready(sku)
+
+    def _remove(self) -> list[Violation]:
+        upn, sku = self.a.upn or "", self.a.sku or ""
+        removed_for_sure = {x.sku for x in self._of(self.done, "remove_license", upn=upn)}
+        removed_maybe = {x.sku for x in self._of(self.maybe, "remove_license", upn=upn)}
+        added_for_sure = {x.sku for x in self._of(self.done, "assign_license", upn=upn)}
+        added_maybe = {x.sku for x in self._of(self.maybe, "assign_license", upn=upn)}
+        possibly_held = (self._held(upn) - removed_for_sure) | added_for_sure | added_maybe
+        surely_rest = ((self._held(upn) - removed_for_sure - removed_maybe) | added_for_sure) - {sku}
+        out: list[Violation] = []
+        for other in sorted(s for s in possibly_held - {sku} if s):
+            rest = surely_rest - {other}
+            if catalog.missing_prerequisite(other, rest) and not catalog.missing_prerequisite(other, rest | {sku}):
+                out += self.fail("prerequisite_removed", f"{other} may still be on {upn} and need {sku}")
+        return out
+
+    def _seats_not_below_assigned(self) -> list[Violation]:
+        sku = self.a.sku or ""
+        after = int(self.a.after["seats"])
+        worst = self._assigned_worst(sku)
+        return self.fail("seats_below_assigned", f"{sku}: {after} seats while {worst} may be assigned") \
+            if after < worst else []
+
+    def _relocate(self) -> list[Violation]:
+        upn, location = self.a.upn or "", self.a.after.get("usageLocation")
+        removed = {x.sku for x in self._of(self.done, "remove_license", upn=upn)}
+        possibly = (self._held(upn) - removed) | {x.sku for x in self._of(self.done + self.maybe, "assign_license",
+                                                                          upn=upn)}
+        out: list[Violation] = []
+        for sku in sorted(s for s in possibly if s):
+            countries = catalog.CATALOG[sku].countries if sku in catalog.CATALOG else None
+            if countries and location not in countries:
+                out += self.fail("country", f"{upn} may still hold {sku}, which is not for {location}")
+        return out
+
+
+def hard_cases(state: TenantState, plan: Plan) -> list[str]:
+    """The hard cases a plan exercises, for the property tests' statistics."""
+    types = Counter(a["type"] for a in plan["actions"])
+    out = []
+    removed_skus = {a["address"].rsplit("/", 1)[1] for a in plan["actions"] if a["type"] == "remove_license"}
+    added_skus = {a["address"].rsplit("/", 1)[1] for a in plan["actions"] if a["type"] == "assign_license"}
+    for sku, sub in state.subscriptions.items():
+        if sub.consumed == sub.seats and sku in added_skus:
+            out.append("seats exactly full, more wanted")
+        if sub.consumed == sub.seats and sku in removed_skus & added_skus:
+            out.append("removal frees a seat for another user")
+    users_swapping = {a["address"].rsplit("/", 1)[0] for a in plan["actions"] if a["type"] == "remove_license"} & \
+        {a["address"].rsplit("/", 1)[0] for a in plan["actions"] if a["type"] == "assign_license"}
+    if users_swapping:
+        out.append("swap on one user")
+    if any(a.get("manual") for a in plan["actions"]):
+        out.append("manual action")
+    if types["set_seats"] and any(a["destructive"] for a in plan["actions"] if a["type"] == "set_seats"):
+        out.append("seat decrease")
+    codes = {d["code"] for d in plan["diagnostics"]}
+    out += sorted(f"diagnostic {c}" for c in codes & {"seats_exhausted", "user_not_found", "license_from_group",
+                                                     "error_swap_cycle", "credits_license_missing"})
+    return out
