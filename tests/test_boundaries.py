@@ -1,0 +1,98 @@
+"""Boundaries: every guardrail at exactly its limit and one smallest unit past it; money at the cent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from conftest import TODAY
+from reconciler.plan import Plan, compute_plan
+from reconciler.snapshot import snapshot_from_document
+from reconciler.spec import spec_from_document
+from reconciler.yamlload import load_bytes
+
+# EA, 20 calling-plan seats at 12.00 a month (list price, annual term paid up front), 40.00 of credits.
+STATE = snapshot_from_document(load_bytes(b"""
+apiVersion: tenantctl/v1
+kind: TenantSnapshot
+metadata: {name: edge}
+state:
+  agreement: EA
+  subscriptions:
+    - {sku: MCOEV, seats: 20}
+    - {sku: MCOPSTN1, seats: 20}
+  communicationsCredits:
+    autoRecharge: {enabled: false}
+    funds:
+      - {purchased: "2026-10-01", amount: 40, remaining: 40}
+  users: []
+""", "state.yaml"), TODAY)
+
+
+def plan(guardrails: str, seats: int = 30, minimum: str = "100") -> Plan:
+    text = ("apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n  agreement: EA\n"
+            f"  guardrails: {{{guardrails}}}\n  subscriptions:\n    - {{sku: MCOEV, seats: 20}}\n"
+            f"    - {{sku: MCOPSTN1, seats: {seats}}}\n  communicationsCredits:\n"
+            f"    autoRecharge: {{enabled: false}}\n    minimumBalance: {minimum}\n  users: []\n")
+    return compute_plan(spec_from_document(load_bytes(text.encode(), "spec.yaml")), STATE)
+
+
+def exceeded(p: Plan) -> dict[str, bool]:
+    return {g.name: g.exceeded for g in p.guardrails}
+
+
+def test_the_prices_the_boundaries_are_computed_from() -> None:
+    p = plan("maxMonthlyIncrease: 1000")
+    # 10 seats x 12.00, x 1.05 for an annual term billed monthly (the default commitment)
+    assert p.cost is not None and p.cost.monthly_delta == Decimal("126.00")
+    assert p.cost.one_time == Decimal("60.00")  # 100 - 40
+
+
+@pytest.mark.parametrize("limit, over", [("126.00", False), ("125.99", True)])
+def test_max_monthly_increase_at_its_limit(limit: str, over: bool) -> None:
+    p = plan(f"maxMonthlyIncrease: {limit}")
+    assert exceeded(p) == {"maxMonthlyIncrease": over}
+    assert p.has_errors is over
+
+
+@pytest.mark.parametrize("limit, over", [(30, False), (29, True)])
+def test_max_seats_per_subscription_at_its_limit(limit: int, over: bool) -> None:
+    p = plan(f"maxSeatsPerSubscription: {limit}")
+    assert exceeded(p) == {"maxSeatsPerSubscription": over}
+    assert p.has_errors is over
+
+
+@pytest.mark.parametrize("limit, over", [("60.00", False), ("59.99", True)])
+def test_max_funds_per_apply_at_its_limit(limit: str, over: bool) -> None:
+    p = plan(f"maxFundsPerApply: {limit}")
+    assert exceeded(p) == {"maxFundsPerApply": over}
+    assert p.has_errors is over
+
+
+@pytest.mark.parametrize("minimum, amount", [("40.001", "0.01"), ("40.01", "0.01"), ("40.019", "0.02"),
+                                             ("140.5", "100.50")])
+def test_funds_are_rounded_up_to_the_cent(minimum: str, amount: str) -> None:
+    """A top-up never leaves the balance below the minimum: a fraction of a cent buys a whole cent."""
+    funds = [a for a in plan("maxFundsPerApply: 1000", minimum=minimum).actions if a.type == "add_funds"]
+    assert len(funds) == 1 and funds[0].after is not None
+    assert Decimal(str(funds[0].after["amount"])) == Decimal(amount)
+    assert Decimal(str(funds[0].after["balance"])) >= Decimal(minimum)
+
+
+def test_a_minimum_met_exactly_buys_nothing() -> None:
+    assert not [a for a in plan("maxFundsPerApply: 1000", minimum="40").actions if a.type == "add_funds"]
+
+
+def test_a_lot_counts_until_the_day_before_its_first_anniversary() -> None:
+    """Credits expire 12 months after purchase: on the anniversary the lot no longer counts."""
+    from datetime import date
+
+    from reconciler.model import CreditsState, FundLot
+
+    lot = FundLot(date(2025, 11, 21), Decimal(10), Decimal("2.50"))
+    assert lot.expires == date(2026, 11, 21)
+    assert CreditsState(funds=(lot,)).balance(date(2026, 11, 20)) == Decimal("2.50")
+    assert CreditsState(funds=(lot,)).balance(date(2026, 11, 21)) == Decimal(0)
+    leap = FundLot(date(2024, 2, 29), Decimal(1), Decimal(1))
+    assert leap.expires == date(2025, 2, 28)
