@@ -14,6 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-test profiles: `ci` (the default) is reproducible, a fixed seed and 500 examples per
+# property; `deep` is for a long hunt: TENANTCTL_HYPOTHESIS=deep pytest tests/test_properties.py.
+_RELAXED = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+settings.register_profile("ci", max_examples=500, derandomize=True, database=None, deadline=None,
+                          suppress_health_check=_RELAXED)
+settings.register_profile("deep", max_examples=20_000, deadline=None, suppress_health_check=_RELAXED)
+settings.load_profile(os.environ.get("TENANTCTL_HYPOTHESIS", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "tenant-specs"

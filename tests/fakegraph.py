@@ -1,27 +1,32 @@
 """An in-process fake of Microsoft Graph v1.0, the licensing subset, served over real HTTP.
 
 Strict on purpose: it rejects what real Graph rejects, so a provider's mistakes show in tests.
-Faults (throttling, 5xx, lost replies, latency) come from one seeded random generator.
+Random faults (throttling, 5xx, lost replies, latency) come from one seeded random generator; two
+deterministic knobs (lose_writes, next_link_base) serve tests that need an exact fault.
+
+Licensing rules come from Microsoft's documentation, kept in tests/fakegraph_plans.py with their
+addresses, and never from the product under test (reconciler/): the fake is an independent witness.
 """
 
 from __future__ import annotations
 
 import base64
+import http
 import json
 import random
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
-from reconciler import catalog
+from fakegraph_plans import DEPENDENCIES, SKUS
 from reconciler.countries import ISO_3166_ALPHA2
 
 MAX_BATCH = 20
@@ -32,17 +37,40 @@ DEFAULT_USER_PROPS = ("id", "userPrincipalName", "displayName")
 SKU_PROPS = ("id", "skuId", "skuPartNumber", "appliesTo", "capabilityStatus", "consumedUnits",
              "prepaidUnits", "servicePlans")
 FAULT_KEYS = {"throttle_rate", "batch_throttle_rate", "retry_after", "error_rate", "lost_rate",
-              "latency", "rules", "default_page"}
-Rules = Callable[[set[str]], str | None]
+              "latency", "rules", "default_page", "next_link_base"}
+# A user's license assignments after a request: (skuPartNumber, disabledPlans) for each assignment,
+# direct or inherited from a group. A rule returns Graph's error message, or None when all is well.
+Rules = Callable[[Sequence[tuple[str, Sequence[str]]]], str | None]
+# What a lost reply looks like to the client (lose_writes): Graph's error envelope with a code from
+# https://learn.microsoft.com/graph/errors ("serviceNotAvailable" for 503, "generalException" otherwise;
+# 504 keeps the "gatewayTimeout" the random lost_rate fault has always used). 503 carries Retry-After,
+# which that page says it may.
+LOST_REPLY_CODES = {503: "serviceNotAvailable", 504: "gatewayTimeout"}
 
 
-def catalog_rules(parts: set[str]) -> str | None:
-    """The project's prerequisite rules: a message when some SKU lacks what it depends on."""
-    for sku in sorted(parts):
-        missing = catalog.missing_prerequisite(sku, parts)
-        if missing:
-            return (f"License assignment failed because service plans for {sku} depend on "
-                    f"{catalog.describe_caps(missing)}")
+def plan_rules(assignments: Sequence[tuple[str, Sequence[str]]]) -> str | None:
+    """Microsoft's service-plan dependencies (tests/fakegraph_plans.py), checked as Graph does.
+
+    The user's enabled service plans are those of every assigned SKU minus that assignment's
+    disabledPlans; a plan stays enabled if any assignment enables it. A SKU missing from Microsoft's
+    table contributes no plans. The first broken dependency is reported with the message Graph gives,
+    as Microsoft documents it (Microsoft Entra, "Missing dependent service plans": "License assignment
+    failed because service plan [x] depends on the service plan(s) [y], [z]." -
+    https://learn.microsoft.com/entra/identity/users/licensing-groups-resolve-problems, source
+    github.com/MicrosoftDocs/entra-docs/blob/main/docs/identity/users/licensing-groups-resolve-problems.md);
+    Graph returns it with code Request_BadRequest and no trailing period, as reported from
+    POST /users/{id}/reprocessLicenseAssignment and Set-MgUserLicense ("License assignment failed because
+    service plan fe71d6c3-... depends on the service plan(s) 5dbe027f-...").
+    """
+    enabled: set[str] = set()
+    for part, disabled in assignments:
+        sku = SKUS.get(part)
+        if sku is not None:
+            enabled |= set(sku.plans) - {str(d).lower() for d in disabled}
+    for dep in DEPENDENCIES:
+        if dep.plan in enabled and not dep.needs & enabled:
+            return (f"License assignment failed because service plan {dep.plan} depends on the service "
+                    f"plan(s) {', '.join(sorted(dep.needs))}")
     return None
 
 
@@ -97,6 +125,14 @@ def _error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "innerError": inner}}
 
 
+def _lost_reply(status: int) -> GraphError:
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return GraphError(status, LOST_REPLY_CODES.get(status, "generalException"), f"{phrase}.")
+
+
 def _bad(message: str, code: str = "Request_BadRequest") -> GraphError:
     return GraphError(400, code, message)
 
@@ -141,19 +177,43 @@ def _check_options(query: dict[str, list[str]], allowed: set[str]) -> None:
 
 
 class FakeGraph:
-    """A fake Graph tenant behind a ThreadingHTTPServer on 127.0.0.1."""
+    """A fake Graph tenant behind a ThreadingHTTPServer on 127.0.0.1.
+
+    Licensing: `rules` (default plan_rules) decides whether the licenses a user would hold after an
+    assignLicense break a service-plan dependency Microsoft documents (tests/fakegraph_plans.py); pass
+    rules=None to accept any combination.
+
+    Random faults, drawn from one generator seeded by `seed`: throttle_rate / batch_throttle_rate (429
+    with Retry-After: retry_after), error_rate (5xx before anything is done), lost_rate (a successful
+    write applied, then answered 504), latency (seconds each answer takes).
+
+    Deterministic faults, for exact tests of a client:
+      lose_writes(n, status=504): the next n successful writes (PATCH user, assignLicense; direct or
+        inside $batch) are applied and then answered with `status` (408, 500, 503, 504, ...) and Graph's
+        error envelope, as a reply lost on the way back looks. Counted under the lock, so concurrent
+        requests never lose more or fewer than n. `lost_writes_left` says how many remain.
+      next_link_base: None, or "scheme://host[:port]"; when set, the users listing's @odata.nextLink
+        points at that host (same path and query) instead of the fake's own, to test that a client never
+        sends its bearer token to a host it was not configured for.
+
+    configure() changes any of these at runtime: the rates, retry_after, latency, rules, default_page,
+    next_link_base, seed, and lose_writes=n or lose_writes=(n, status).
+    """
 
     def __init__(self, *, tenant_id: str, token: str = "fake-token", skus: Iterable[tuple[str, str, int]] = (),
-                 users: Iterable[dict[str, Any]] = (), rules: Rules | None = catalog_rules,
+                 users: Iterable[dict[str, Any]] = (), rules: Rules | None = plan_rules,
                  throttle_rate: float = 0.0, batch_throttle_rate: float = 0.0, retry_after: int | None = 1,
                  error_rate: float = 0.0, lost_rate: float = 0.0, latency: float = 0.0, seed: int = 0,
-                 default_page: int = 100, display_name: str = "Fake Tenant") -> None:
+                 default_page: int = 100, display_name: str = "Fake Tenant",
+                 next_link_base: str | None = None) -> None:
         self.tenant_id, self.token, self.display_name = tenant_id, token, display_name
         self.rules, self.default_page = rules, default_page
         self.throttle_rate, self.batch_throttle_rate, self.retry_after = throttle_rate, batch_throttle_rate, retry_after
         self.error_rate, self.lost_rate, self.latency = error_rate, lost_rate, latency
         self._lock = threading.RLock()  # guards state, the rng, the logs and the in-flight counter
         self._rng = random.Random(seed)
+        self._lost_writes, self._lost_status = 0, 504
+        self.next_link_base = next_link_base
         self._skus: dict[str, _Sku] = {}
         for part, sku_id, enabled in skus:
             self.set_sku(part, sku_id, enabled)
@@ -238,15 +298,55 @@ class FakeGraph:
             self._skus[key] = _Sku(part, key, enabled)
 
     def configure(self, **kwargs: Any) -> None:
-        """Change fault settings at runtime (throttle_rate, error_rate, latency, seed, ...)."""
+        """Change fault settings at runtime (throttle_rate, error_rate, latency, seed, next_link_base,
+        lose_writes=n or (n, status), ...)."""
         with self._lock:
             for key, value in kwargs.items():
                 if key == "seed":
                     self._rng.seed(value)
+                elif key == "lose_writes":
+                    self.lose_writes(*(value if isinstance(value, tuple) else (value,)))
                 elif key in FAULT_KEYS:
                     setattr(self, key, value)
                 else:
                     raise TypeError(f"configure() got an unexpected keyword argument '{key}'")
+
+    def lose_writes(self, n: int, status: int = 504) -> None:
+        """Apply the next n successful writes, then answer each with `status` instead of its reply."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"lose_writes needs a count >= 0, not {n!r}")
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"a lost reply needs an error status (400-599), not {status!r}")
+        with self._lock:
+            self._lost_writes, self._lost_status = n, status
+
+    @property
+    def lost_writes_left(self) -> int:
+        """How many successful writes lose_writes will still answer with an error."""
+        with self._lock:
+            return self._lost_writes
+
+    @property
+    def next_link_base(self) -> str | None:
+        """None, or the scheme://host[:port] the users listing's @odata.nextLink points at."""
+        return self._next_link_base
+
+    @next_link_base.setter
+    def next_link_base(self, value: str | None) -> None:
+        if value is not None:
+            split = urlsplit(value)
+            if split.scheme not in ("http", "https") or not split.netloc or split.path.strip("/") \
+                    or split.query or split.fragment:
+                raise ValueError(f"next_link_base must be scheme://host[:port], not {value!r}")
+        self._next_link_base = value
+
+    def _take_lost_write(self) -> int | None:
+        # Check and decrement in one step under the lock: n concurrent writes lose exactly n replies.
+        with self._lock:
+            if self._lost_writes <= 0:
+                return None
+            self._lost_writes -= 1
+            return self._lost_status
 
     def _consumed(self, sku_id: str) -> int:
         return self._used.get(sku_id, 0)
@@ -292,6 +392,10 @@ class FakeGraph:
             reply = self._route(rec)
         except GraphError as err:
             return self._fail(err)
+        if write and reply.status < 300:
+            lost = self._take_lost_write()
+            if lost is not None:  # applied, but the reply never reaches the caller
+                return self._fail(_lost_reply(lost), retry=lost == 503)
         if write and reply.status < 300 and self._roll(self.lost_rate):
             return self._unavailable("GET")  # applied, but the caller only sees a timeout
         return reply
@@ -396,7 +500,12 @@ class FakeGraph:
         if more:
             keep = [(k, v) for k in ("$select", "$top") if (v := _single(rec.query, k)) is not None]
             keep.append(("$skiptoken", _encode_token(offset + top)))
-            body["@odata.nextLink"] = f"{self._base}/users?" + "&".join(f"{k}={quote(v, safe=',')}" for k, v in keep)
+            link = f"{self._base}/users?" + "&".join(f"{k}={quote(v, safe=',')}" for k, v in keep)
+            base = self.next_link_base
+            if base is not None:  # same path and query, another host: a client must not follow it with its token
+                own, other = urlsplit(link), urlsplit(base)
+                link = urlunsplit((other.scheme, other.netloc, own.path, own.query, ""))
+            body["@odata.nextLink"] = link
         return Reply(200, body)
 
     def _get_user(self, rec: Recorded, key: str) -> Reply:
@@ -452,7 +561,9 @@ class FakeGraph:
                 raise _bad(f"Subscription with SKU {sku_id} does not have any available licenses.")
         final = {s: d for s, d in user.licenses.items() if s not in removes}
         final.update(adds)  # re-adding a held license only updates its disabledPlans
-        message = self.rules({self._skus[s].part for s in [*final, *user.groups]}) if self.rules else None
+        held = [(self._skus[s].part, d) for s, d in final.items()]
+        held += [(self._skus[s].part, []) for s in sorted(user.groups)]  # group licenses: all plans enabled
+        message = self.rules(held) if self.rules else None
         if message:
             raise _bad(message)
         return final
@@ -560,7 +671,23 @@ def _parse_assign(raw: Any) -> tuple[dict[str, list[str]], list[str]]:
     for item in body["addLicenses"]:
         if not isinstance(item, dict) or "skuId" not in item or set(item) - {"skuId", "disabledPlans"}:
             raise _bad("Each addLicenses item must be an assignedLicense object with a skuId.")
-        plans = item.get("disabledPlans") or []
+        # A missing disabledPlans is accepted and means none: Graph answers 200 to
+        # {"addLicenses":[{"skuId":"..."}],"removeLicenses":[]} (reported in
+        # https://github.com/microsoftgraph/msgraph-sdk-go/issues/163), and Microsoft's own examples pass only
+        # a SkuId (Set-MgUserLicense -AddLicenses @{SkuId = $e5Sku.SkuId} -RemoveLicenses @(), in
+        # https://learn.microsoft.com/microsoft-365/enterprise/assign-licenses-to-user-accounts-with-microsoft-365-powershell).
+        # An explicit null is refused:
+        # Graph's $metadata declares <Property Name="disabledPlans" Type="Collection(Edm.Guid)"
+        # Nullable="false"/> on assignedLicense (github.com/microsoftgraph/msgraph-metadata,
+        # clean_v10_metadata/cleanMetadata.xml), and the OData library Graph is built on rejects a null
+        # for such a property with this message (ReaderValidationUtils_NullNamedValueForNonNullableType,
+        # github.com/OData/odata.net). No report of Graph's exact reply to a null disabledPlans was found;
+        # the status (400) and the message follow from those two sources.
+        plans = item.get("disabledPlans", [])
+        if plans is None:
+            raise _bad("A null value was found for the property named 'disabledPlans', which has the expected type "
+                       "'Collection(Edm.Guid)[Nullable=False]'. The expected type "
+                       "'Collection(Edm.Guid)[Nullable=False]' does not allow null values.")
         if not isinstance(plans, list):
             raise _bad("disabledPlans must be a collection of GUIDs.")
         adds[_guid(item["skuId"])] = [_guid(p) for p in plans]
@@ -664,6 +791,10 @@ def from_snapshot(path: str | Path, tenant_id: str | None = None, **kwargs: Any)
     """A FakeGraph holding a project TenantSnapshot's subscriptions and users."""
     import yaml  # only this helper needs PyYAML; the server itself is standard library
 
+    # Reading the product's own snapshot format needs the product's names for it (aliases, the credits
+    # SKU); the licensing rules the fake enforces never come from here.
+    from reconciler import catalog
+
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     state, meta = doc["state"], doc.get("metadata", {})
     seats: dict[str, int] = {}
@@ -686,5 +817,9 @@ def from_snapshot(path: str | Path, tenant_id: str | None = None, **kwargs: Any)
 
 
 def _sku_id(part: str) -> str:
-    entry = catalog.lookup(part)  # the catalog has MCOPSTNC as 47794cd0-f0e5-45c5-9033-2eb6b5fc84e0
+    if part in SKUS:  # Microsoft's skuId (tests/fakegraph_plans.py)
+        return SKUS[part].sku_id
+    from reconciler import catalog
+
+    entry = catalog.lookup(part)
     return entry.sku_id if entry else str(uuid.uuid5(uuid.NAMESPACE_URL, f"sku:{part}"))

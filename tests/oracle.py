@@ -74,21 +74,24 @@ def closures(plan: Plan) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
 
 def violations(state: TenantState, plan: Plan) -> list[Violation]:
     """Every (action, rule) that some order respecting `depends_on` breaks; [] proves every order legal."""
-    acts = {a["id"]: _parse(a) for a in plan["actions"] if not a.get("manual")}
+    # Manual actions too: a person does them in the admin center, under the same rules, and what
+    # depends on them waits for them.
+    acts = {a["id"]: _parse(a) for a in plan["actions"]}
     deps, dependents = closures(plan)
     out: list[Violation] = []
     for a in acts.values():
         done = [acts[i] for i in sorted(deps[a.id]) if i in acts]
         maybe = [acts[i] for i in sorted(acts) if i != a.id and i not in deps[a.id] and i not in dependents[a.id]]
-        out += _Judge(state, a, done, maybe).check()
+        out += _Judge(state, a, done, maybe, {i: [acts[d] for d in sorted(deps[i])] for i in acts}).check()
     return out
 
 
 class _Judge:
     """The rules for one action, at their worst over the actions that may run before it."""
 
-    def __init__(self, state: TenantState, a: _Act, done: list[_Act], maybe: list[_Act]) -> None:
-        self.state, self.a, self.done, self.maybe = state, a, done, maybe
+    def __init__(self, state: TenantState, a: _Act, done: list[_Act], maybe: list[_Act],
+                 deps: dict[int, list[_Act]]) -> None:
+        self.state, self.a, self.done, self.maybe, self.deps = state, a, done, maybe, deps
 
     def fail(self, rule: str, detail: str) -> list[Violation]:
         return [Violation(self.a.id, rule, detail)]
@@ -126,8 +129,13 @@ class _Judge:
             return []
         return self.fail("no_subscription", f"{sku} is neither owned nor bought before it")
 
-    def _seats_worst(self, sku: str) -> int | None:
-        """The fewest seats `sku` can have when `a` runs (None: no subscription for certain)."""
+    def _seat_scenarios(self, sku: str) -> list[tuple[int, set[int]]] | None:
+        """(seats, actions certainly run first among those that may) in the worst cases when `a`
+        runs (None: no subscription for certain).
+
+        Either no seat change that may come first has come (the seats after what `a` depends on),
+        or one has, and then so has everything it depends on: the removals a decrease waits for.
+        """
         live = self.state.subscriptions.get(sku)
         seats = live.seats if live else None
         for x in self.done:  # in id order, which respects dependencies among them
@@ -135,16 +143,23 @@ class _Judge:
                 seats = int(x.after["seats"])
         if seats is None:
             return None
-        lowered = [int(x.after["seats"]) for x in self._of(self.maybe, "set_seats", sku=sku)]
-        return min([seats, *lowered])
+        maybe = {x.id for x in self.maybe}
+        out: list[tuple[int, set[int]]] = [(seats, set())]
+        for change in self._of(self.maybe, "set_seats", sku=sku):
+            out.append((int(change.after["seats"]), {change.id} | {x.id for x in self.deps[change.id]} & maybe))
+        return out
 
-    def _assigned_worst(self, sku: str) -> int:
-        """The most licenses of `sku` that can be assigned when `a` runs (not counting `a`)."""
+    def _assigned_worst(self, sku: str, forced: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+        """The most licenses of `sku` assigned when `a` runs (not counting `a`), over every set of
+        actions that may have run first, each with what it depends on, `forced` among them."""
         live = self.state.subscriptions.get(sku)
-        consumed = live.consumed if live else 0
-        adds = len(self._of(self.done, "assign_license", sku=sku)) + len(self._of(self.maybe, "assign_license",
-                                                                                   sku=sku))
-        return consumed + adds - len(self._of(self.done, "remove_license", sku=sku))
+        certain = (live.consumed if live else 0) + len(self._of(self.done, "assign_license", sku=sku)) \
+            - len(self._of(self.done, "remove_license", sku=sku))
+        weight = {x.id: (1 if x.type == "assign_license" else -1 if x.type == "remove_license" else 0)
+                  if x.sku == sku else 0 for x in self.maybe}
+        maybe = set(weight)
+        requires = {x.id: [d.id for d in self.deps[x.id] if d.id in maybe] for x in self.maybe}
+        return certain + max_closure(weight, requires, forced)
 
     def _locations(self, upn: str) -> set[str | None]:
         user = self.state.users.get(upn)
@@ -174,11 +189,14 @@ class _Judge:
             elif countries and location not in countries:
                 out += self.fail("country", f"{sku} is not for {location}, where {upn} may be")
         if sku != CREDITS_SKU:
-            seats = self._seats_worst(sku)
-            if seats is None:
+            scenarios = self._seat_scenarios(sku)
+            if scenarios is None:
                 out += self.fail("no_subscription", f"{sku} is neither owned nor bought before it")
-            elif self._assigned_worst(sku) + 1 > seats:
-                out += self.fail("seats", f"{sku}: {self._assigned_worst(sku) + 1} may be assigned of {seats} seats")
+            for seats, forced in scenarios or ():
+                if self._assigned_worst(sku, forced) + 1 > seats:
+                    out += self.fail("seats", f"{sku}: {self._assigned_worst(sku, forced) + 1} may be assigned "
+                                     f"of {seats} seats")
+                    break
         removed = {x.sku for x in self._of(self.done + self.maybe, "remove_license", upn=upn)}
         surely = (self._held(upn) - removed) | {x.sku for x in self._of(self.done, "assign_license", upn=upn)}
         missing = catalog.missing_prerequisite(sku, {s for s in surely if s})
@@ -219,6 +237,53 @@ class _Judge:
             if countries and location not in countries:
                 out += self.fail("country", f"{upn} may still hold {sku}, which is not for {location}")
         return out
+
+
+def max_closure(weight: dict[int, int], requires: dict[int, list[int]], forced: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+    """The largest total weight of a set of nodes that holds everything its members require and
+    every node of `forced` (a maximum-weight closure, found as a minimum cut; Picard, 1976)."""
+    if not forced and all(w <= 0 for w in weight.values()):
+        return 0
+    big = sum(abs(w) for w in weight.values()) + 1  # makes a forced node worth more than all others
+    must = 10 * big * (len(forced) + 1)  # a requirement is never cut
+    cap: dict[Any, dict[Any, int]] = {}
+
+    def edge(u: Any, v: Any, c: int) -> None:
+        cap.setdefault(u, {}).setdefault(v, 0)
+        cap.setdefault(v, {}).setdefault(u, 0)
+        cap[u][v] += c
+
+    gains = 0
+    for v, w in weight.items():
+        w = w + big if v in forced else w
+        if w > 0:
+            edge("source", v, w)
+            gains += w
+        elif w < 0:
+            edge(v, "sink", -w)
+        for u in requires.get(v, []):
+            edge(v, u, must)
+    flow = 0
+    while True:  # Edmonds-Karp: shortest augmenting paths
+        parent: dict[Any, Any] = {"source": None}
+        queue = ["source"]
+        while queue and "sink" not in parent:
+            u = queue.pop(0)
+            for v, c in cap.get(u, {}).items():
+                if c > 0 and v not in parent:
+                    parent[v] = u
+                    queue.append(v)
+        if "sink" not in parent:
+            return gains - flow - big * len(forced)
+        path, v = [], "sink"
+        while parent[v] is not None:
+            path.append((parent[v], v))
+            v = parent[v]
+        push = min(cap[u][v] for u, v in path)
+        for u, v in path:
+            cap[u][v] -= push
+            cap[v][u] += push
+        flow += push
 
 
 def hard_cases(state: TenantState, plan: Plan) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fakegraph import FakeGraph, catalog_rules, from_snapshot
+from fakegraph import FakeGraph, from_snapshot, plan_rules
 from conftest import EXAMPLES
 
 TENANT = "2f1c0b5e-7a4d-4c1e-9f55-3c2a9d1e8b70"
@@ -135,10 +135,14 @@ def test_add_and_remove_are_atomic(graph: FakeGraph) -> None:
 
 
 def test_prerequisite_rule(graph: FakeGraph) -> None:
+    # Microsoft's wording, at the service-plan level: MCOPSTN1's plan depends on MCOEV's Phone System plan.
     status, _, body = assign(graph, "bob@contoso.com", [PSTN1], [])
-    assert status == 400 and "depend on Teams Phone" in body["error"]["message"]
+    assert status == 400 and body["error"]["code"] == "Request_BadRequest"
+    assert body["error"]["message"] == (f"License assignment failed because service plan {PSTN1_PLAN} depends on "
+                                        f"the service plan(s) {PHONE_SYSTEM_PLAN}")
+    assert graph.licenses()["bob@contoso.com"] == {"ENTERPRISEPACK"}
     assert assign(graph, "bob@contoso.com", [MCOEV, PSTN1], [])[0] == 200
-    assert catalog_rules({"MCOEV", "MCOPSTN1"}) is None
+    assert plan_rules([("MCOEV", []), ("MCOPSTN1", [])]) is None
 
 
 def test_batch_of_21_is_rejected(graph: FakeGraph) -> None:
@@ -220,3 +224,198 @@ def test_concurrent_requests_are_counted() -> None:
         for t in threads:
             t.join()
         assert graph.max_in_flight > 1 and [r.status for r in graph.requests] == [200] * 6
+
+
+# ----- service-plan dependencies (tests/fakegraph_plans.py) ---------------------------------------------
+PHONE_SYSTEM_PLAN = "4828c8ec-dc2e-4779-b502-87ac9ce28ab7"   # MCOEV's plan, also inside E5
+PSTN1_PLAN = "4ed3ff63-69d7-4fb7-b984-5aec7f605ca8"          # MCOPSTN1's plan
+CONFERENCING_PLAN = "3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40"   # MCOMEETADV's plan, also inside Office 365 E5
+PPM_PLAN = "bb038288-76ab-49d6-afc1-eaa6c222c65a"            # MCOMEETACPEA's plan
+CREDITS_PLAN = "505e180f-f7e0-4b65-91d4-00d670bbd18c"        # MCOPSTNC's plan
+E5_NOCONF = "26d45bd9-adf1-46cd-a9e1-51e9a5524128"
+M365_E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
+CREDITS = "47794cd0-f0e5-45c5-9033-2eb6b5fc84e0"
+CONFERENCING = "0c266dff-15dd-4b49-8397-2bb16070ed52"
+PPM = "df9561a4-4969-4e6a-8e73-c601b68ec077"
+VOICE_SKUS = [("ENTERPRISEPREMIUM", E5, 5), ("ENTERPRISEPREMIUM_NOPSTNCONF", E5_NOCONF, 5), ("SPE_E3", M365_E3, 5),
+              ("MCOEV", MCOEV, 5), ("MCOPSTN1", PSTN1, 5), ("MCOPSTNC", CREDITS, 100),
+              ("MCOMEETADV", CONFERENCING, 5), ("MCOMEETACPEA", PPM, 5)]
+VOICE_USERS: list[dict[str, Any]] = [
+    {"userPrincipalName": "e5@voice.example", "usageLocation": "US", "licenses": ["ENTERPRISEPREMIUM"]},
+    {"userPrincipalName": "noconf@voice.example", "usageLocation": "US", "licenses": ["ENTERPRISEPREMIUM_NOPSTNCONF"]},
+    {"userPrincipalName": "e3@voice.example", "usageLocation": "US", "licenses": ["SPE_E3"]},
+    {"userPrincipalName": "caller@voice.example", "usageLocation": "US", "licenses": ["SPE_E3", "MCOEV", "MCOPSTN1"]}]
+
+
+def depends(plan: str, *needs: str) -> str:
+    return (f"License assignment failed because service plan {plan} depends on the service plan(s) "
+            f"{', '.join(sorted(needs))}")
+
+
+@pytest.fixture
+def voice() -> Iterator[FakeGraph]:
+    with FakeGraph(tenant_id=TENANT, skus=VOICE_SKUS, users=VOICE_USERS) as fake:
+        yield fake
+
+
+def assign_body(graph: FakeGraph, upn: str, body: Any) -> tuple[int, dict[str, str], Any]:
+    return call(f"{graph.base_url}/users/{upn}/assignLicense", "POST", body)
+
+
+def test_a_disabled_phone_system_plan_strands_the_calling_plan(graph: FakeGraph) -> None:
+    # Graph works on service plans, not SKUs: E5 holds Phone System only while that plan is enabled.
+    assert assign(graph, "alice@contoso.com", [PSTN1], [])[0] == 200
+    body = {"addLicenses": [{"skuId": E5, "disabledPlans": [PHONE_SYSTEM_PLAN]}], "removeLicenses": []}
+    status, _, reply = assign_body(graph, "alice@contoso.com", body)
+    assert status == 400 and reply["error"]["message"] == depends(PSTN1_PLAN, PHONE_SYSTEM_PLAN)
+    body["addLicenses"].append({"skuId": MCOEV, "disabledPlans": []})  # the standalone plan stands in for it
+    status, _, reply = assign_body(graph, "alice@contoso.com", body)
+    assert status == 200
+    assert {"skuId": E5, "disabledPlans": [PHONE_SYSTEM_PLAN]} in reply["assignedLicenses"]
+
+
+def test_removing_teams_phone_under_a_calling_plan_is_refused(voice: FakeGraph) -> None:
+    status, _, body = assign(voice, "caller@voice.example", [], [MCOEV])
+    assert status == 400 and body["error"]["message"] == depends(PSTN1_PLAN, PHONE_SYSTEM_PLAN)
+    assert voice.licenses()["caller@voice.example"] == {"SPE_E3", "MCOEV", "MCOPSTN1"}
+    assert assign(voice, "caller@voice.example", [], [MCOEV, PSTN1])[0] == 200
+
+
+def test_communications_credits_need_audio_conferencing_or_a_calling_plan(voice: FakeGraph) -> None:
+    status, _, body = assign(voice, "e3@voice.example", [CREDITS], [])
+    assert status == 400 and body["error"]["message"].startswith(
+        f"License assignment failed because service plan {CREDITS_PLAN} depends on the service plan(s) ")
+    assert CONFERENCING_PLAN in body["error"]["message"] and PSTN1_PLAN in body["error"]["message"]
+    # Office 365 E5 without Audio Conferencing has Phone System but neither prerequisite.
+    assert assign(voice, "noconf@voice.example", [CREDITS], [])[0] == 400
+    assert assign(voice, "e5@voice.example", [CREDITS], [])[0] == 200          # E5 includes MCOMEETADV
+    assert assign(voice, "caller@voice.example", [CREDITS], [])[0] == 200      # a calling plan
+    assert assign(voice, "e3@voice.example", [CONFERENCING, CREDITS], [])[0] == 200
+    assert voice.sku_counts()["MCOPSTNC"] == (100, 3)
+
+
+def test_pay_per_minute_conferencing_is_audio_conferencing_for_credits(voice: FakeGraph) -> None:
+    # Microsoft's pay-per-minute article contradicts itself on a per-user credits license, so pay-per-minute
+    # alone is accepted; it does count as "an Audio Conferencing license" that Communications Credits need.
+    assert assign(voice, "e3@voice.example", [PPM], [])[0] == 200
+    assert assign(voice, "e3@voice.example", [CREDITS], [])[0] == 200
+    status, _, body = assign(voice, "e3@voice.example", [], [PPM])
+    assert status == 400 and body["error"]["message"].startswith(
+        f"License assignment failed because service plan {CREDITS_PLAN} depends on the service plan(s) ")
+    assert PPM_PLAN in body["error"]["message"]
+    assert voice.licenses()["e3@voice.example"] == {"SPE_E3", "MCOMEETACPEA", "MCOPSTNC"}
+
+
+def test_the_table_is_microsofts(voice: FakeGraph) -> None:
+    # Bundles that carry their own prerequisites need nothing else; unknown SKUs have no known plans.
+    for bundle in ("MCOTEAMS_ESSENTIALS", "BUSINESS_VOICE_MED2", "BUSINESS_VOICE_MED2_TELCO", "BUSINESS_VOICE",
+                   "SPE_E5_CALLINGMINUTES", "Microsoft_365_E5_EEA_(no_Teams)_with_Calling_Minutes"):
+        assert plan_rules([(bundle, [])]) is None, bundle
+    assert plan_rules([("POWER_BI_PRO_TRIAL", [])]) is None
+    payg = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
+    assert plan_rules([(payg, [])]) == depends("156a1efe-17cd-4b03-9f17-2eb512298fb3", PHONE_SYSTEM_PLAN)
+    assert plan_rules([("SPE_E3", []), ("MCOEV", []), (payg, [])]) is None
+    assert plan_rules([("SPE_E5", [PHONE_SYSTEM_PLAN]), ("MCOPSTN2", [])]) == depends(
+        "5a10155d-f5c1-411a-a8ec-e99aae125390", PHONE_SYSTEM_PLAN)
+    # A plan stays enabled if any assignment enables it.
+    assert plan_rules([("SPE_E5", [PHONE_SYSTEM_PLAN]), ("MCOEV", []), ("MCOPSTN2", [])]) is None
+
+
+def test_rules_none_accepts_any_combination() -> None:
+    with FakeGraph(tenant_id=TENANT, skus=SKUS, users=USERS, rules=None) as fake:
+        assert assign(fake, "bob@contoso.com", [PSTN1], [])[0] == 200
+
+
+# ----- assignLicense bodies -------------------------------------------------------------------------------
+def test_missing_disabled_plans_means_none(graph: FakeGraph) -> None:
+    status, _, body = assign_body(graph, "carol@contoso.com", {"addLicenses": [{"skuId": E3}], "removeLicenses": []})
+    assert status == 200 and body["assignedLicenses"] == [{"skuId": E3, "disabledPlans": []}]
+
+
+def test_null_disabled_plans_is_refused(graph: FakeGraph) -> None:
+    body = {"addLicenses": [{"skuId": E3, "disabledPlans": None}], "removeLicenses": []}
+    status, _, reply = assign_body(graph, "carol@contoso.com", body)
+    assert status == 400 and reply["error"]["code"] == "Request_BadRequest"
+    assert reply["error"]["message"].startswith("A null value was found for the property named 'disabledPlans'")
+    assert graph.licenses()["carol@contoso.com"] == set()
+    batch = {"requests": [{"id": "1", "method": "POST", "url": "/users/carol@contoso.com/assignLicense",
+                           "headers": {"Content-Type": "application/json"}, "body": body}]}
+    status, _, reply = call(f"{graph.base_url}/$batch", "POST", batch)
+    assert status == 200 and reply["responses"][0]["status"] == 400
+    assert graph.licenses()["carol@contoso.com"] == set()
+
+
+# ----- deterministic faults -------------------------------------------------------------------------------
+def test_lose_writes_applies_then_answers_with_the_status(graph: FakeGraph) -> None:
+    graph.lose_writes(2, status=503)
+    assert call(f"{graph.base_url}/users")[0] == 200  # reads are never lost
+    status, headers, body = assign(graph, "carol@contoso.com", [E3], [])
+    assert status == 503 and body["error"]["code"] == "serviceNotAvailable" and "Retry-After" in headers
+    assert graph.licenses()["carol@contoso.com"] == {"ENTERPRISEPACK"}
+    assert assign(graph, "dave@contoso.com", [], [E5])[0] == 400  # a refused write is not a lost reply
+    assert graph.lost_writes_left == 1
+    status, _, body = call(f"{graph.base_url}/users/grace@contoso.com", "PATCH", {"usageLocation": "FR"})
+    assert status == 503 and graph.locations()["grace@contoso.com"] == "FR"
+    assert graph.lost_writes_left == 0
+    assert call(f"{graph.base_url}/users/grace@contoso.com", "PATCH", {"usageLocation": "DE"})[0] == 204
+    assert [r.status for r in graph.requests if r.method != "GET"] == [503, 400, 503, 204]
+
+
+@pytest.mark.parametrize("lost", [408, 500, 504])
+def test_lose_writes_inside_a_batch(graph: FakeGraph, lost: int) -> None:
+    graph.configure(lose_writes=(1, lost))
+    hdr = {"Content-Type": "application/json"}
+    reqs = [{"id": "a", "method": "POST", "url": "/users/carol@contoso.com/assignLicense", "headers": hdr,
+             "body": {"addLicenses": [{"skuId": E3, "disabledPlans": []}], "removeLicenses": []}},
+            {"id": "b", "method": "PATCH", "url": "/users/grace@contoso.com", "headers": hdr,
+             "body": {"usageLocation": "US"}}]
+    status, _, body = call(f"{graph.base_url}/$batch", "POST", {"requests": reqs})
+    assert status == 200
+    statuses = sorted(r["status"] for r in body["responses"])
+    assert statuses in (sorted([lost, 200]), sorted([lost, 204]))  # exactly one reply lost, the other intact
+    assert graph.licenses()["carol@contoso.com"] == {"ENTERPRISEPACK"}  # both writes were applied
+    assert graph.locations()["grace@contoso.com"] == "US"
+    assert graph.lost_writes_left == 0
+
+
+def test_lose_writes_counts_exactly_across_threads() -> None:
+    users = [{"userPrincipalName": f"u{i}@contoso.com"} for i in range(12)]
+    with FakeGraph(tenant_id=TENANT, skus=SKUS, users=users) as fake:
+        fake.lose_writes(5, 500)
+        results: list[int] = []
+        lock = threading.Lock()
+
+        def patch(i: int) -> None:
+            status = call(f"{fake.base_url}/users/u{i}@contoso.com", "PATCH", {"usageLocation": "US"})[0]
+            with lock:
+                results.append(status)
+
+        threads = [threading.Thread(target=patch, args=(i,)) for i in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results) == [204] * 7 + [500] * 5
+        assert set(fake.locations().values()) == {"US"} and fake.lost_writes_left == 0
+
+
+def test_lose_writes_rejects_nonsense(graph: FakeGraph) -> None:
+    with pytest.raises(ValueError):
+        graph.lose_writes(1, status=200)
+    with pytest.raises(ValueError):
+        graph.lose_writes(-1)
+
+
+def test_next_link_base_moves_only_the_host(graph: FakeGraph) -> None:
+    url = f"{graph.base_url}/users?$select=id,userPrincipalName&$top=2"
+    own = call(url)[2]["@odata.nextLink"]
+    graph.configure(next_link_base="https://evil.example:8443")
+    moved = call(url)[2]["@odata.nextLink"]
+    assert moved.startswith("https://evil.example:8443/v1.0/users?")
+    assert moved.split("/v1.0/", 1)[1] == own.split("/v1.0/", 1)[1]
+    graph.next_link_base = None
+    assert call(url)[2]["@odata.nextLink"] == own
+    with pytest.raises(ValueError):
+        graph.configure(next_link_base="evil.example")
+    with FakeGraph(tenant_id=TENANT, skus=SKUS, users=USERS, next_link_base="http://127.0.0.2:1") as other:
+        assert call(f"{other.base_url}/users?$top=1")[2]["@odata.nextLink"].startswith("http://127.0.0.2:1/v1.0/users?")

@@ -80,3 +80,27 @@ def test_a_calling_plan_is_not_assigned_where_a_move_may_take_the_user() -> None
     waiting = plan(("remove_license", f"user/a@x.example/{payg}", None, []),
                    ("set_usage_location", "user/a@x.example", {"usageLocation": "JP"}, [1]))
     assert violations(held, waiting) == []
+
+
+def test_max_closure_counts_what_each_choice_brings_with_it() -> None:
+    from oracle import max_closure
+
+    assert max_closure({1: 1, 2: -1}, {1: [2]}) == 0  # the assignment brings its removal
+    assert max_closure({1: 1, 2: -1, 3: 1}, {1: [2]}) == 1
+    assert max_closure({1: 1, 2: 1, 3: -1}, {1: [3], 2: [3]}) == 1  # one removal shared by two
+    assert max_closure({2: -1}, {}, forced={2}) == -1
+    assert max_closure({1: 1, 2: -1, 3: 0}, {3: [2]}, forced={3}) == 0
+
+
+def test_an_assignment_racing_one_that_waits_for_a_removal_is_legal() -> None:
+    """#3 may follow #2, but #2 brings the removal #1 it waits for: never more than 2 of 2 seats."""
+    state = tenant({"a@x.example": ("US", {"MCOEV"}), "b@x.example": ("US", set()), "c@x.example": ("US", set())},
+                   {"MCOEV": 2})
+    p = plan(("remove_license", "user/a@x.example/MCOEV", None, []),
+             ("assign_license", "user/b@x.example/MCOEV", {"sku": "MCOEV"}, [1]),
+             ("assign_license", "user/c@x.example/MCOEV", {"sku": "MCOEV"}, []))
+    assert violations(state, p) == []
+    both_free = plan(("remove_license", "user/a@x.example/MCOEV", None, []),
+                     ("assign_license", "user/b@x.example/MCOEV", {"sku": "MCOEV"}, []),
+                     ("assign_license", "user/c@x.example/MCOEV", {"sku": "MCOEV"}, []))
+    assert [v.rule for v in violations(state, both_free)] == ["seats", "seats"]
