@@ -1,13 +1,15 @@
-"""Shared fixtures: a pinned clock, a CLI runner that uses a real subprocess, sample paths."""
+"""Shared fixtures: a pinned clock, CLI runners (in this process, or in a subprocess), sample paths."""
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -47,16 +49,53 @@ def today() -> date:
     return TODAY
 
 
+def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TENANTCTL_")}
+    full_env.update({"TENANTCTL_TODAY": TODAY.isoformat(), "NO_COLOR": "1"})
+    full_env.update(env or {})
+    return full_env
+
+
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run `tenantctl ARGS` in this process, in a scratch directory, with the clock pinned.
+
+    The same entry point as the command (`reconciler.cli.main`), its exit code from SystemExit,
+    its output captured. Tests whose subject is the process boundary (SIGKILL, signals, a second
+    process holding the lock, what reaches a child's environment) use `cli_process` instead."""
+    from reconciler.cli import main
+
+    def run(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+        saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+        out, err = io.StringIO(), io.StringIO()
+        os.environ.clear()
+        os.environ.update(_cli_env(env))
+        os.chdir(tmp_path)
+        sys.stdin = io.StringIO(stdin or "")
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                try:
+                    main([str(a) for a in args])
+                    code = 0
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+            os.chdir(saved_cwd)
+            sys.stdin = saved_stdin
+        return Result(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def cli_process(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run `tenantctl ARGS` in a subprocess, in a scratch directory, with the clock pinned."""
 
     def run(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("TENANTCTL_")}
-        full_env.update({"TENANTCTL_TODAY": TODAY.isoformat(), "NO_COLOR": "1"})
-        full_env.update(env or {})
         proc = subprocess.run([sys.executable, "-m", "reconciler", *map(str, args)], cwd=tmp_path,
-                              env=full_env, input=stdin, capture_output=True, text=True, timeout=120)
+                              env=_cli_env(env), input=stdin, capture_output=True, text=True, timeout=120)
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     return run

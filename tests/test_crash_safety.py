@@ -229,3 +229,9 @@ def test_faults_setting_is_checked(cli) -> None:  # type: ignore[no-untyped-def]
 
 if sys.platform == "win32":  # pragma: no cover - fork and SIGKILL are POSIX
     pytestmark = pytest.mark.skip("POSIX only")
+
+
+@pytest.fixture
+def cli(cli_process):  # type: ignore[no-untyped-def]
+    """The process boundary is the subject here (SIGKILL, a second process holding the lock)."""
+    return cli_process

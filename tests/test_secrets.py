@@ -126,13 +126,14 @@ if os.environ.get("CANARY_ENV_REPORT"):
 """
 
 
-def test_canaries_reach_the_cli_process(cli, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_canaries_reach_the_cli_process(cli_process, env: dict[str, str],
+                                        tmp_path_factory: pytest.TempPathFactory) -> None:
     """Control: the process that runs tenantctl really has the canaries in its environment, and no
     TENANTCTL_DEBUG (so an unexpected exception is not printed as a traceback with locals)."""
     hook = tmp_path_factory.mktemp("hook")
     (hook / "sitecustomize.py").write_text(SITECUSTOMIZE.format(names=sorted(env) + ["TENANTCTL_DEBUG"]))
     report = hook / "env.json"
-    r = cli("schema", env={**env, "PYTHONPATH": str(hook), "CANARY_ENV_REPORT": str(report)})
+    r = cli_process("schema", env={**env, "PYTHONPATH": str(hook), "CANARY_ENV_REPORT": str(report)})
     assert r.code == 0, r.err
     assert json.loads(report.read_text()) == {**env, "TENANTCTL_DEBUG": None}
 
