@@ -23,6 +23,7 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
         return []
     live = state.credits
     ids: list[int] = []
+    recharged = 0  # the id of a set_auto_recharge that buys at once, if any
     # A provider that sees MCOPSTNC but not the settings leaves them unknown; no credits at all is known.
     recharge_unknown = live is not None and AUTO_RECHARGE in state.unknown
     balance_unknown = live is not None and BALANCE in state.unknown
@@ -40,14 +41,18 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
                          destructive=disabling))
         if not balance_unknown and want.auto_recharge.buys_now(live_recharge, balance):
             balance += want.auto_recharge.amount or Decimal(0)  # the recharge it triggers at once
+            recharged = ids[-1]
     if want.minimum_balance is not None and balance_unknown:
         b.not_readable("communicationsCredits", "balance", f"at least {money_out(want.minimum_balance)}")
     # A top-up is planned from the balance after any recharge that turning auto-recharge on buys.
     buying = want.minimum_balance is not None and not balance_unknown and balance < want.minimum_balance
     if want.minimum_balance is not None and buying:
         amount = (want.minimum_balance - balance).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+        # A top-up counted from the recharge waits for it: if turning it on failed, this amount
+        # would leave the balance short of the minimum.
         ids.append(b.add("add_funds", "communicationsCredits", {"balance": money_out(balance)},
-                         {"balance": money_out(balance + amount), "amount": money_out(amount)}))
+                         {"balance": money_out(balance + amount), "amount": money_out(amount)}, False,
+                         [recharged] if recharged else []))
     # New MCOPSTNC licenses, and what bills against credits, need credits funded or auto-recharge
     # on: judge the state after this plan's credit actions.
     recharge_after = want.auto_recharge if want.auto_recharge is not None else live_recharge
@@ -90,10 +95,17 @@ def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserCha
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5:,} more" if len(missing) > 5 else "")
         verb = "holds (or will, after this plan)" if len(missing) == 1 else "hold (or will, after this plan)"
+        want = spec.credits
+        funded = (state.credits is not None and state.credits.licenses_available) or want is not None and (
+            bool(want.auto_recharge and want.auto_recharge.enabled) or want.minimum_balance is not None)
+        # Without funds or auto-recharge, MCOPSTNC cannot be assigned yet (credits_not_set_up).
+        advice = "add MCOPSTNC to their licenses" if funded else ("fund Communications Credits first "
+                  "(communicationsCredits.minimumBalance, or autoRecharge enabled), then add MCOPSTNC to their "
+                  "licenses")
         b.diag("warning", "credits_license_missing", f"{_count(len(missing), 'listed user')} {verb} a calling plan "
                "or audio conferencing (suites such as E5 include it) without the "
                "Communications Credits license (MCOPSTNC), so they cannot make calls or dial out of meetings paid "
-               f"from credits: {shown}; add MCOPSTNC to their licenses", "communicationsCredits")
+               f"from credits: {shown}; {advice}", "communicationsCredits")
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,4 +1,4 @@
-"""End-to-end: the tenantctl command in a subprocess against the local SQLite provider."""
+"""End-to-end: the tenantctl command (in this process) against the local SQLite provider."""
 
 from __future__ import annotations
 
