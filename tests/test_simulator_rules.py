@@ -327,3 +327,51 @@ def test_a_license_needs_its_prerequisite_and_a_usage_location(tmp_path: Path) -
     refused(lambda: p.assign_license("b@x.example", "MCOPSTN1"), "dependency_violation")
     refused(lambda: p.assign_license("d@x.example", "MCOEV"), "invalid_usage_location")
     refused(lambda: p.assign_license("nobody@x.example", "MCOEV"), "not_found")
+
+
+# ------------------------------------------------- the remaining rows of docs/rules.md the simulator enforces
+
+
+def test_c4_nce_has_no_credits_to_buy_or_recharge(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: NCE\n")
+    refused(lambda: p.add_funds(Decimal(10), "k"))
+    refused(lambda: p.set_auto_recharge(AutoRecharge(True, Decimal(10), Decimal(50))))
+    assert p.read_state().credits is None
+
+
+def test_c6_turning_auto_recharge_on_twice_buys_once(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n")
+    on = AutoRecharge(True, Decimal(50), Decimal(20))  # amount 20 leaves the balance below the trigger
+    assert p.set_auto_recharge(on) is True
+    assert p.set_auto_recharge(on) is False
+    credits = p.read_state().credits
+    assert credits is not None and [lot.amount for lot in credits.funds] == [Decimal(20)]
+
+
+@pytest.mark.parametrize("agreement", ["EA", "MCA"])
+def test_c3_c13_no_credits_license_without_credits_set_up(tmp_path: Path, agreement: str) -> None:
+    p = tenant(tmp_path, f"  agreement: {agreement}\n  subscriptions:\n    - {{sku: MCOEV, seats: 1}}\n"
+               "    - {sku: MCOMEETADV, seats: 1}\n  users:\n"
+               "    - {upn: a@x.example, usageLocation: US, licenses: [MCOEV, MCOMEETADV]}\n")
+    refused(lambda: p.assign_license("a@x.example", "MCOPSTNC"), "no_available_licenses")
+
+
+def test_c13_funding_adds_the_credits_licenses(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n  subscriptions:\n    - {sku: MCOMEETADV, seats: 1}\n  users:\n"
+               "    - {upn: a@x.example, usageLocation: US, licenses: [MCOMEETADV]}\n")
+    assert p.add_funds(Decimal(10), "k") is True
+    assert p.assign_license("a@x.example", "MCOPSTNC") is True
+
+
+def test_p7_only_plans_that_offer_it_take_pay_as_you_go(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: NCE\n  subscriptions:\n    - {sku: SPE_E3, seats: 1}\n"
+               "    - {sku: MCOPSTN1, seats: 1}\n")
+    refused(lambda: p.set_pay_as_you_go("SPE_E3", True))
+    assert p.set_pay_as_you_go("MCOPSTN1", True) is True
+
+
+def test_t10a_a_monthly_term_is_never_billed_annually(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  subscriptions:\n    - {sku: SPE_E3, seats: 1}\n")
+    refused(lambda: p.set_term("SPE_E3", "P1M", "annual"))
+    refused(lambda: p.purchase_subscription("MCOEV", 1, "P1M", "annual", "k"))
+    assert p.set_term("SPE_E3", "P1M", "monthly") is True
