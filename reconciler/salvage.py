@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import catalog
-from .schema import SchemaPath
+from .schema import Fault, SchemaPath
 
 # Errors here (under `spec` or a snapshot's `state`) leave nothing the rules can rely on.
 _FRAME = {"agreement", "currency", "subscriptions", "users", "licenseProfiles"}
@@ -35,27 +35,58 @@ class Salvage:
     credits_unknown: bool = False  # communicationsCredits is declared but malformed
 
 
-def salvage(data: Any, errors: Iterable[SchemaPath], root: str = "spec") -> Salvage | None:
+def salvage(data: Any, faults: Iterable[Fault], root: str = "spec") -> Salvage | None:
     """The part of `data` the rules can check, or None when its frame is broken.
 
-    `root` is the mapping the rules read: `spec` in a Tenant, `state` in a TenantSnapshot."""
-    paths = list(errors)
+    `root` is the mapping the rules read: `spec` in a Tenant, `state` in a TenantSnapshot. An
+    unknown field is only taken out (the rest of its item is still checked); any other error
+    leaves its item out."""
+    faults = list(faults)
     body = data.get(root) if isinstance(data, dict) else None
-    if not isinstance(body, dict) or any(p in ((), (root,)) or len(p) == 2 and p[0] == root and p[1] in _FRAME
-                                         for p in paths):
+    if not isinstance(body, dict) or any(_frame(f, root) for f in faults):
         return None
     out = Salvage(copy.copy(data))
     body = out.data[root] = dict(body)
-    if any(p[:1] != (root,) for p in paths):
+    if any(f.path[:1] != (root,) for f in faults):
         # apiVersion, kind or metadata: no rule reads them, but the value is built with a name.
         out.data["metadata"] = {"name": "-"}
     for section in _LISTS:
         if isinstance(body.get(section), list):
             body[section] = list(body[section])
-    for path in paths:
-        if len(path) >= 2 and path[0] == root:
+    for fault in faults:
+        path = fault.path
+        if fault.unknown_field and path[:1] == (root,):
+            _strip(body, path[1:])
+        elif len(path) >= 2 and path[0] == root:
             _drop(out, body, path[1], path[2] if len(path) >= 3 else None)
     return out
+
+
+def _frame(fault: Fault, root: str) -> bool:
+    path = fault.path
+    if fault.unknown_field:  # a misspelt section name: what it held is unknown
+        return len(path) == 2 and path[0] == root
+    return path in ((), (root,)) or len(path) == 2 and path[0] == root and path[1] in _FRAME
+
+
+def _strip(container: Any, path: SchemaPath) -> None:
+    """Take the unknown field at `path` out, copying each mapping or list on the way (the
+    document's own data stays as it was)."""
+    *steps, name = path
+    for step in steps:
+        try:
+            inner = container[step]
+        except (KeyError, IndexError, TypeError):
+            return  # already left out
+        if isinstance(inner, dict):
+            inner = container[step] = dict(inner)
+        elif isinstance(inner, list):
+            inner = container[step] = list(inner)
+        else:
+            return  # already left out
+        container = inner
+    if isinstance(container, dict):
+        container.pop(name, None)
 
 
 def _drop(out: Salvage, body: dict[str, Any], section: str | int, key: str | int | None) -> None:

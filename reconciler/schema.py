@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -43,13 +44,35 @@ def _validator(kind: str) -> Draft202012Validator:
 SchemaPath = tuple[str | int, ...]
 
 
+@dataclass(frozen=True)
+class Fault:
+    """Where the schema refused a document, for salvage: the data path, and whether all that is
+    wrong there is an unknown field (then `path` ends with that field's name)."""
+
+    path: SchemaPath
+    unknown_field: bool = False
+
+
+def _faults(errors: list[SchemaError]) -> list[Fault]:
+    out = []
+    for e in errors:
+        where = tuple(e.absolute_path)
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            subschema: Any = e.schema
+            allowed = set(subschema.get("properties", {}))
+            out += [Fault(where + (k,), True) for k in e.instance if k not in allowed]
+        else:
+            out.append(Fault(where))
+    return out
+
+
 def validate(doc: Document, kind: str) -> list[Problem]:
     """Every schema violation in `doc`, one located problem per place."""
     return check(doc, kind)[0]
 
 
-def check(doc: Document, kind: str) -> tuple[list[Problem], list[SchemaPath]]:
-    """Every schema violation in `doc` as located problems, and the data path of each (for salvage)."""
+def check(doc: Document, kind: str) -> tuple[list[Problem], list[Fault]]:
+    """Every schema violation in `doc` as located problems, and where each is (for salvage)."""
     data, users = doc.data, None
     if kind == "tenant" and isinstance(data, dict) and isinstance(data.get("spec"), dict) \
             and isinstance(data["spec"].get("users"), list):
@@ -59,7 +82,7 @@ def check(doc: Document, kind: str) -> tuple[list[Problem], list[SchemaPath]]:
     errors = list(_validator(kind).iter_errors(data))
     if users is not None:
         errors += _user_errors(users, ("spec", "users"), kind)
-    return _problems(doc, errors), [tuple(e.absolute_path) for e in errors]
+    return _problems(doc, errors), _faults(errors)
 
 
 def validate_users(doc: Document, users: list[Any]) -> list[Problem]:
@@ -67,14 +90,14 @@ def validate_users(doc: Document, users: list[Any]) -> list[Problem]:
     return check_users(doc, users)[0]
 
 
-def check_users(doc: Document, users: list[Any]) -> tuple[list[Problem], list[SchemaPath]]:
-    """A roster's schema violations, and the data path of each (its first step is the row)."""
+def check_users(doc: Document, users: list[Any]) -> tuple[list[Problem], list[Fault]]:
+    """A roster's schema violations, and where each is (a path's first step is the row)."""
     nested = [i for i, user in enumerate(users) if isinstance(user, dict) and "file" in user]
     if nested:
         return [doc.problem((i, "file"), "a roster cannot name other rosters", "list every roster in the spec's "
-                            "users", key=True) for i in nested], [(i, "file") for i in nested]
+                            "users", key=True) for i in nested], [Fault((i, "file")) for i in nested]
     errors = _user_errors(users, (), "user")
-    return _problems(doc, errors), [tuple(e.absolute_path) for e in errors]
+    return _problems(doc, errors), _faults(errors)
 
 
 def _problems(doc: Document, errors: list[SchemaError]) -> list[Problem]:

@@ -102,7 +102,7 @@ def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tup
     if found.problems:
         return [], found.problems
     problems, paths = check_users(found.doc, found.doc.data)
-    bad_rows = {p[0] for p in paths if p}
+    bad_rows = {f.path[0] for f in paths if f.path}
     return [_Entry(found.doc, (j,), row, f"{name}:{line}")
             for j, (row, line) in enumerate(zip(found.doc.data, found.lines)) if j not in bad_rows], problems
 

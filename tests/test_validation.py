@@ -432,3 +432,18 @@ def test_a_broken_frame_reports_the_schema_alone(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as exc:
         load_spec(tmp_path / "s.yaml")
     assert [m for *_, m in _located(exc)] == ["missing required field 'agreement'"]
+
+
+def test_an_unknown_field_does_not_hide_the_rest_of_its_item(tmp_path: Path) -> None:
+    """Only the unknown field is taken out of the rule check: its subscription's seats still count."""
+    (tmp_path / "s.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: t}\nspec:\n  agreement: EA\n  subscriptions:\n"
+        "    - {sku: SPE_E3, seats: 1, colour: red}\n  users:\n"
+        "    - {upn: a@x.example, usageLocation: US, licenses: [SPE_E3], hat: big}\n"
+        "    - {upn: b@x.example, usageLocation: US, licenses: [SPE_E3]}\n")
+    with pytest.raises(ValidationError) as exc:
+        load_spec(tmp_path / "s.yaml")
+    assert [(f, m.split(" (")[0]) for _, _, f, m in _located(exc)] == [
+        ("spec.subscriptions[0].seats", "2 listed users hold SPE_E3 but seats is 1"),
+        ("spec.subscriptions[0].colour", "unknown field 'colour'"),
+        ("spec.users[0].hat", "unknown field 'hat'")]
