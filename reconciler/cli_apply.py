@@ -7,6 +7,7 @@ at any point is visible in `history` and the next apply finishes the job without
 
 from __future__ import annotations
 
+import shlex
 import signal
 import sys
 import time
@@ -69,8 +70,10 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
         raise StalePlanError(f"the spec it was made from cannot be read ({exc}); nothing was applied. Keep the plan "
                              "beside its spec (paths are relative to the plan file), or plan again") from None
     # An explicit --provider (or TENANTCTL_PROVIDER) wins; a saved plan otherwise names its own.
-    provider = open_for(settings, provider_override or settings.provider or (saved.provider if saved else None),
-                        spec.name, spec)
+    chosen = provider_override or settings.provider or (saved.provider if saved else None)
+    provider = open_for(settings, chosen, spec.name, spec)
+    # How to read this run's journal from here (`tenantctl history RUN` plus these).
+    where = (f" --provider {shlex.quote(chosen)}" if chosen else "") + f" --name {shlex.quote(spec.name)}"
     with trapped(settings.say) as signals:
         try:
             try:
@@ -97,7 +100,7 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
                         ledger.record_managed(spec.subscriptions)
                     if not may_run:
                         return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
-                    run_id, result = _run(the_plan, provider, ledger, spec_file, saved, settings, signals)
+                    run_id, result = _run(the_plan, provider, ledger, spec_file, saved, settings, signals, where)
             finally:
                 with signals.shielded():
                     provider.close()
@@ -109,7 +112,7 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
         # Still trapped (and settled: a signal now is noted, not obeyed) while the outcome is reported.
         if signals.stop is not None and result.left:
             _report(result, settings, interrupted=True)
-            settings.error(f"interrupted by {signal.Signals(signals.stop).name}: " + _stopped(result, run_id))
+            settings.error(f"interrupted by {signal.Signals(signals.stop).name}: " + _stopped(result, run_id, where))
             return 128 + signals.stop
         _report(result, settings)
         if not result.ok:
@@ -124,14 +127,14 @@ def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_appro
     if not the_plan.actions:
         return False
     if the_plan.destructive and not allow_destroy:
-        settings.error(f"{source}{len(the_plan.destructive)} destructive action(s) planned; nothing was applied. "
+        settings.error(f"{source}{len(the_plan.destructive):,} destructive action(s) planned; nothing was applied. "
                      "Review them and rerun with --allow-destroy to permit them.")
         return False
     return auto_approve or _confirm(settings, the_plan)
 
 
 def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: SavedPlan | None,
-         settings: Settings, signals: Signals) -> tuple[str, ApplyResult]:
+         settings: Settings, signals: Signals, where: str) -> tuple[str, ApplyResult]:
     run_id = ledger.begin(the_plan.tenant, source, saved.plan_digest if saved else None, len(the_plan.actions))
     signals.running = True
     try:
@@ -142,7 +145,7 @@ def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: Save
             # The action in flight was abandoned: free the database before the ledger writes to it.
             getattr(provider, "abandon", lambda: None)()
             ledger.for_cleanup()
-            truth = journal_truth(ledger.actions(run_id), len(the_plan.actions), run_id)
+            truth = journal_truth(ledger.actions(run_id), len(the_plan.actions), run_id, where)
             ledger.finish(run_id, "interrupted", truth)
         if isinstance(exc, KeyboardInterrupt):  # no handler installed (not the main thread)
             raise Interrupted(signal.SIGINT, truth) from exc
@@ -160,16 +163,16 @@ def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: Save
     return run_id, result
 
 
-def _stopped(result: ApplyResult, run_id: str) -> str:
+def _stopped(result: ApplyResult, run_id: str, where: str) -> str:
     """What a run stopped between actions did; the journal holds the same."""
     ran = len(result.outcomes)
     return (f"{result.count('done'):,} done, {result.count('unchanged'):,} already so, {result.count('failed'):,} "
             f"failed of the {ran:,} actions run; the other {result.left:,} were not attempted. "
-            f"`tenantctl history {run_id}` lists every action; run apply again to finish the rest: it reads the "
+            f"`tenantctl history {run_id}{where}` lists every action; run apply again to finish the rest: it reads the "
             "tenant again and never buys twice")
 
 
-def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str) -> str:
+def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str, where: str = "") -> str:
     """What the journal proves a cut-short run did, and what to do next."""
     count = {status: sum(1 for r in rows if r["outcome"] == status) for status in ("done", "unchanged", "failed")}
     doubt = [r for r in rows if r["intent_at"] and r["outcome"] is None]
@@ -179,7 +182,7 @@ def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str) -> str:
     return (f"{count['done']:,} done, {count['unchanged']:,} already so, {count['failed']:,} failed"
             + "".join(f"; #{r['action_id']} {r['type']} {r['address']} was in flight and may or may not have "
                       "happened" for r in doubt)
-            + f"; the other {left:,} of {total:,} were not attempted. `tenantctl history {run_id}` lists every "
+            + f"; the other {left:,} of {total:,} were not attempted. `tenantctl history {run_id}{where}` lists every "
             "action; run apply again to finish the rest: it reads the tenant again and never buys twice")
 
 
@@ -202,7 +205,7 @@ def _confirm(settings: Settings, the_plan: Plan) -> bool:
         settings.error("apply needs confirmation but there is no terminal; nothing was applied. "
                      "Pass --auto-approve in automation.")
         return False
-    answer = click.prompt(f"Apply {len(the_plan.actions)} action(s) to tenant {the_plan.tenant}? "
+    answer = click.prompt(f"Apply {len(the_plan.actions):,} action(s) to tenant {the_plan.tenant}? "
                           "Only 'yes' is accepted", default="", show_default=False, err=True)
     if answer.strip() != "yes":
         settings.say("Apply cancelled; nothing was applied.")
@@ -291,7 +294,7 @@ def history(settings: Settings, run_id: str | None, name: str | None, limit: int
     if not runs:
         click.echo(f"No applies recorded in {provider.address}.")
     for r in runs:
-        click.echo(f"{r.run_id}  {r.started}  {r.status:<11}  {r.total:>6} action(s)  {r.source}"
+        click.echo(f"{r.run_id}  {r.started}  {r.status:<11}  {r.total:>7,} action(s)  {r.source}"
                    + (f"\n    {r.summary}" if r.summary else ""))
         for a in actions.get(r.run_id, []):
             outcome = a["outcome"] or "IN DOUBT (intent recorded, no outcome: the process died here)"

@@ -101,8 +101,8 @@ def summary_line(plan: Plan) -> str:
     remove = counts.get("remove_license", 0)
     change = len(plan.actions) - buy - assign - remove
     manual = sum(1 for a in plan.actions if a.manual)
-    return (f"Plan: {buy} to buy, {change} to change, {assign} to assign, {remove} to remove "
-            f"({len(plan.destructive)} destructive" + (f", {manual} manual" if manual else "") + ").")
+    return (f"Plan: {buy:,} to buy, {change:,} to change, {assign:,} to assign, {remove:,} to remove "
+            f"({len(plan.destructive):,} destructive" + (f", {manual:,} manual" if manual else "") + ").")
 
 
 def action_line(action: Action, style: Style, cost: ActionCost | None = None) -> str:
@@ -241,14 +241,14 @@ def apply_text(result: ApplyResult) -> str:
     done, same = result.count("done"), result.count("unchanged")
     failed, skipped = result.count("failed"), result.count("skipped")
     # Those a failure held back and those an interrupt stopped are both "not attempted".
-    line = f"Apply: {done} done, {same} already so, {failed} failed, {skipped + result.left:,} not attempted"
+    line = f"Apply: {done:,} done, {same:,} already so, {failed:,} failed, {skipped + result.left:,} not attempted"
     if result.left:
         line += f" ({result.left:,} stopped by the interrupt)"
     manual, waiting = result.count("manual"), result.count("waiting")
     if manual or waiting:
-        line += f", {manual} manual, {waiting} waiting for them"
+        line += f", {manual:,} manual, {waiting:,} waiting for them"
     if result.retries:
-        line += f", {result.retries} retries"
+        line += f", {result.retries:,} retries"
     return line + "."
 
 
@@ -258,7 +258,7 @@ def checklist(result: ApplyResult) -> str:
         return ""
     lines = ["", f"Manual steps remain: {len(result.manual)} change(s) have no API. tenantctl did NOT do them.",
              "Do them in the Microsoft 365 admin center, then run apply again to finish "
-             f"({result.count('waiting')} action(s) wait for them):"]
+             f"({result.count('waiting'):,} action(s) wait for them):"]
     for o in result.manual:
         a = o.action
         lines.append(f"  [ ] #{a.id} {a.type} {a.address}  {describe(a)}".rstrip())

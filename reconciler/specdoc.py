@@ -131,7 +131,8 @@ def undeclared_parts(state: TenantState, agreement: str | None = None) -> list[s
            if (why := _why_not_declared(state, sku, agreement, credits)) is not None and sku != CREDITS_SKU]
     if state.credits is not None and not credits and AUTO_RECHARGE not in state.unknown:
         out.append("Communications Credits: " + ("NCE has none to declare" if agreement == "NCE" else
-                   "a spec may only turn MCA auto-recharge off" if agreement == "MCA" else
+                   "auto-recharge is on, which an MCA spec cannot declare; to turn it off as Microsoft "
+                   "requires, add communicationsCredits: {autoRecharge: {enabled: false}}" if agreement == "MCA" else
                    "auto-recharge is on without a trigger or amount"))
     return out
 

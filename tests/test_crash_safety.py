@@ -207,9 +207,10 @@ def test_large_apply_converges_under_a_30_percent_fault_rate(cli, workdir: Path)
     faults = {"TENANTCTL_FAULTS": "transient=0.3,lost=0.05,retry_after=0,seed=11"}
     r = cli("apply", spec, "--auto-approve", env=faults)
     assert r.code == 0, r.out[-2000:] + r.err
-    retries = re.search(r"Apply: (\d+) done, (\d+) already so, 0 failed, 0 not attempted, (\d+) retries\.", r.out)
+    retries = re.search(r"Apply: ([\d,]+) done, ([\d,]+) already so, 0 failed, 0 not attempted, ([\d,]+) retries\.",
+                        r.out)
     assert retries, r.out[-500:]
-    done, already, count = map(int, retries.groups())
+    done, already, count = (int(n.replace(",", "")) for n in retries.groups())
     # 4,004 actions: 2 purchases, auto-recharge, funds, 1,000 locations, 3,000 assignments. A lost
     # response is retried and then found already done, so done + already so is every action.
     assert done + already == 4004 and already > 0 and count > 1000

@@ -181,7 +181,7 @@ def test_20000_users_paged_and_batched_within_the_request_bound(cli, graph_tenan
                            for u in users]}}))
     applied = cli("apply", spec, "--provider", "graph", "--auto-approve", env=g.env)
     assert applied.code == 0, applied.out[-2000:] + applied.err[-2000:]
-    assert "Apply: 20000 done" in applied.out
+    assert "Apply: 20,000 done" in applied.out
     assert all(skus == {"SPE_E3", "MCOEV"} for skus in g.fake.licenses().values())
     pages = [r for r in g.fake.requests if r.method == "GET" and r.path.endswith("/users")]
     batches = [r for r in g.fake.requests if r.path.endswith("/$batch")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -102,16 +103,16 @@ def test_a_signal_mid_apply_tells_the_truth_and_the_next_apply_converges(workdir
     name = signal.Signals(sig).name
     line = next(ln for ln in err.splitlines() if ln.startswith(f"error: interrupted by {name}"))
     assert "Traceback" not in err and "nothing was applied" not in line
-    run_id = re.search(r"tenantctl history (\S+)`", line)
+    run_id = re.search(r"`tenantctl (history (\S+)[^`]*)`", line)
     assert run_id, line
     db = workdir / ".tenantctl" / "faults.db"
-    counts = journal(db, run_id.group(1))
+    counts = journal(db, run_id.group(2))
     # What the process said is what the journal proves.
     assert f"{counts['done']:,} done" in line and f"{counts['unchanged']:,} already so" in line
     assert counts["done"] >= after - 2 and counts["failed"] == 0
     if counts["doubt"]:
         assert "in flight and may or may not have happened" in line
-    history = tenantctl(workdir, "history", run_id.group(1), "--name", "faults")
+    history = tenantctl(workdir, *shlex.split(run_id.group(1)))  # the command, exactly as the message gives it
     listed = [ln for ln in history.stdout.splitlines() if re.match(r"\s+#\d+ .*  done$", ln)]
     assert history.returncode == 0 and len(listed) == counts["done"]
 
@@ -226,8 +227,8 @@ def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(w
     assert proc.returncode == 143, text
     line = next(ln for ln in text.splitlines() if ln.startswith("error: interrupted by SIGTERM"))
     assert "#1 purchase_subscription subscription/MCOEV was in flight and may or may not have happened" in line
-    run_id = re.search(r"tenantctl history (\S+)`", line)
-    assert run_id
+    run_id = re.search(r"`tenantctl history (\S+) --name \S+`", line)
+    assert run_id, line
     assert journal(db, run_id.group(1))["doubt"] == 1
     assert tenantctl(workdir, "apply", str(spec), "--auto-approve").returncode == 0
     with sqlite3.connect(db) as conn:

@@ -62,7 +62,7 @@ def test_a_10000_user_change_is_one_comment_grouped_by_change(cli, workdir: Path
     first = r.out
     # Summary, counts, cost and the destructive changes come before the folded list.
     fold_at = first.index("<details>")
-    for needle in ("### Tenant `big`", f"**Plan: 1 to buy, 0 to change, {BIG_USERS} to assign, "
+    for needle in ("### Tenant `big`", f"**Plan: 1 to buy, 0 to change, {BIG_USERS:,} to assign, "
                    f"{BIG_REMOVALS} to remove ({BIG_REMOVALS} destructive).**", "| `assign_license` | 10000 |",
                    f"+{BIG_USERS * 38 * 1.05:,.2f}", f":warning: **{BIG_REMOVALS} destructive action(s):**",
                    ":warning: **500 users**: `+ ENTERPRISEPREMIUM`, `- MCOEV` (user00000@big.example, "
