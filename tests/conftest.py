@@ -24,9 +24,6 @@ _RELAXED = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 settings.register_profile("ci", max_examples=500, derandomize=True, database=None, deadline=None,
                           suppress_health_check=_RELAXED)
 settings.register_profile("deep", max_examples=20_000, deadline=None, suppress_health_check=_RELAXED)
-# For mutation runs (tests/mutation.sh): each surviving mutant runs its tests in full, so fewer examples.
-settings.register_profile("mutation", max_examples=40, derandomize=True, database=None, deadline=None,
-                          suppress_health_check=_RELAXED)
 settings.load_profile(os.environ.get("TENANTCTL_HYPOTHESIS", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent

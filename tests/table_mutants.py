@@ -69,7 +69,7 @@ def main() -> int:
             # No bytecode: a mutant the size of the original, written within the same second, would
             # otherwise be run from the original's cached .pyc (or leave its own behind).
             env = {k: v for k, v in os.environ.items() if not k.startswith("TENANTCTL_")}
-            env.update({"TENANTCTL_HYPOTHESIS": "mutation", "PYTHONDONTWRITEBYTECODE": "1"})
+            env.update({"TENANTCTL_HYPOTHESIS": "ci", "PYTHONDONTWRITEBYTECODE": "1"})
             run = subprocess.run([sys.executable, "-B", "-m", "pytest", *ARGS], cwd=ROOT, capture_output=True,
                                  text=True, env=env)
         finally:

@@ -96,3 +96,59 @@ def test_a_lot_counts_until_the_day_before_its_first_anniversary() -> None:
     assert CreditsState(funds=(lot,)).balance(date(2026, 11, 21)) == Decimal(0)
     leap = FundLot(date(2024, 2, 29), Decimal(1), Decimal(1))
     assert leap.expires == date(2025, 2, 28)
+
+
+def overridden_plan(guardrails: str, overrides: frozenset[str], seats: int = 30, buy: str = "") -> Plan:
+    text = ("apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n  agreement: EA\n"
+            f"  guardrails: {{{guardrails}}}\n  subscriptions:\n    - {{sku: MCOEV, seats: 20}}\n"
+            f"    - {{sku: MCOPSTN1, seats: {seats}}}\n{buy}  communicationsCredits:\n"
+            "    autoRecharge: {enabled: false}\n    minimumBalance: 100\n  users: []\n")
+    return compute_plan(spec_from_document(load_bytes(text.encode(), "spec.yaml")), STATE, overrides)
+
+
+@pytest.mark.parametrize("name, limit", [("maxMonthlyIncrease", "1"), ("maxSeatsPerSubscription", "2"),
+                                         ("maxFundsPerApply", "1")])
+def test_each_guardrail_can_be_overridden_by_its_own_name_only(name: str, limit: str) -> None:
+    others = frozenset({"maxMonthlyIncrease", "maxSeatsPerSubscription", "maxFundsPerApply"} - {name})
+    refused = overridden_plan(f"{name}: {limit}", others)
+    assert [(g.name, g.exceeded, g.overridden) for g in refused.guardrails] == [(name, True, False)]
+    assert refused.has_errors
+    accepted = overridden_plan(f"{name}: {limit}", frozenset({name}))
+    assert [(g.name, g.exceeded, g.overridden) for g in accepted.guardrails] == [(name, True, True)]
+    assert not accepted.has_errors
+
+
+def test_a_purchase_counts_against_the_seat_guardrail() -> None:
+    p = overridden_plan("maxSeatsPerSubscription: 40", frozenset(), seats=20,
+                        buy="    - {sku: SPE_E3, seats: 41}\n")
+    [check] = p.guardrails
+    assert check.exceeded and check.value == Decimal(41)
+    assert check.detail == "the plan sets subscription/SPE_E3 to 41 seats; the limit is 40"
+
+
+def test_a_plan_without_seat_changes_is_within_any_seat_guardrail() -> None:
+    [check] = overridden_plan("maxSeatsPerSubscription: 0", frozenset(), seats=20).guardrails
+    assert (check.exceeded, check.value, check.detail) == (False, Decimal(0), "the plan changes no seat count")
+
+
+UNPRICED = snapshot_from_document(load_bytes(b"""
+apiVersion: tenantctl/v1
+kind: TenantSnapshot
+metadata: {name: edge}
+state: {agreement: MCA, currency: CHF, subscriptions: [{sku: MCOEV, seats: 5}], users: []}
+""", "state.yaml"), TODAY)
+
+
+@pytest.mark.parametrize("overrides", [frozenset(), frozenset({"maxMonthlyIncrease"})])
+def test_an_unpriced_change_fails_the_cost_guardrail_unless_overridden(overrides: frozenset[str]) -> None:
+    """No price in the spec's currency: the increase is unknown, so the guardrail fails closed."""
+    from reconciler.guardrails import GuardrailCheck
+
+    spec = spec_from_document(load_bytes(
+        b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n  agreement: MCA\n  currency: CHF\n"
+        b"  guardrails: {maxMonthlyIncrease: 100}\n  subscriptions: [{sku: MCOEV, seats: 6}]\n  users: []\n",
+        "spec.yaml"))
+    [check] = compute_plan(spec, UNPRICED, overrides).guardrails
+    assert (check.exceeded, check.overridden, check.value) == (True, bool(overrides), None)
+    assert check.detail.startswith("the monthly cost of subscription/MCOEV is unknown (no price)")
+    assert GuardrailCheck.from_dict(check.to_dict()) == check
