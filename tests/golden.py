@@ -10,8 +10,9 @@ anything (fnmatch). Each fact is a mapping, one of:
 
     {waits: REF, for: REF}              the first transitively depends on the second
     {order: [REF, REF, ...]}            all present, in this order in the plan
-    {action: REF, after: {...}, before: {...}, destructive: BOOL, manual: BOOL}
-                                        present (exactly one match), with these values (a subset)
+    {action: REF, after: {...}, before: {...}, destructive: BOOL, manual: BOOL, waits_for_nothing: true}
+                                        present (exactly one match), with these values (a subset);
+                                        waits_for_nothing: its depends_on is empty
     {absent: REF}                       no action matches
     {count: {TYPE: N, ...}}             exactly N actions of each type named
     {actions: N}                        N actions in all
@@ -114,6 +115,8 @@ def check_fact(plan: dict[str, Any], fact: dict[str, Any]) -> None:
         for key in ("destructive", "manual"):
             if key in fact:
                 assert bool(action.get(key)) == fact[key], f"{fact['action']}: {key} is not {fact[key]}"
+        if fact.get("waits_for_nothing"):
+            assert not action["depends_on"], f"{fact['action']} waits for {action['depends_on']}"
     elif "absent" in fact:
         found = _matches(plan, fact["absent"])
         assert not found, f"{fact['absent']!r} should be absent: {[_name(a) for a in found]}"
