@@ -227,3 +227,43 @@ def test_target_addresses_are_checked_and_a_partial_plan_says_what_it_compared(c
     partial = cli("plan", "contoso.yaml", "--target", "user/Heidi@contoso.com")
     assert partial.code == 0 and "No changes for the targets (a partial plan" in partial.out
     assert "--target user/Heidi@contoso.com matches no planned action" in partial.out
+
+
+def test_a_saved_plan_reads_back_exactly_manual_steps_targets_and_all(tmp_path: Path) -> None:
+    """What `apply PLAN.json` runs is the plan that was reviewed, field for field (in-process, no CLI)."""
+    from dataclasses import replace
+
+    from conftest import TODAY
+    from reconciler.plan import compute_plan
+    from reconciler.savedplan import load_saved, saved_document
+    from reconciler.snapshot import load_snapshot
+    from reconciler.spec import load_spec
+
+    state = load_snapshot(EXAMPLES / "northwind.snapshot.yaml", TODAY)
+    commerce = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
+                          "set_auto_recharge", "add_funds"})
+    plan = compute_plan(load_spec(SPECS / "northwind.yaml"), replace(state, manual=commerce))
+    assert any(a.manual and a.steps for a in plan.actions) and plan.guardrails and plan.cost is not None
+    out = tmp_path / "plans" / "p.json"
+    out.parent.mkdir()
+    document = saved_document(plan, str(SPECS / "northwind.yaml"), f"local:{tmp_path / 't.db'}", out, True)
+    out.write_text(json.dumps(document), encoding="utf-8")
+    saved = load_saved(str(out))
+    assert saved.plan == plan and saved.plan.to_dict() == plan.to_dict()
+    assert saved.allow_destroy and Path(saved.spec_path).resolve() == SPECS / "northwind.yaml"
+    assert Path(saved.provider.removeprefix("local:")).resolve() == (tmp_path / "t.db").resolve()
+
+
+def test_a_saved_plan_of_another_format_version_is_refused_by_name(tmp_path: Path) -> None:
+    import pytest
+
+    from reconciler.savedplan import StalePlanError, load_saved, plan_digest
+
+    document = {"format_version": "2", "plan_digest": "x"}
+    document["plan_digest"] = plan_digest(document)
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(StalePlanError) as exc:
+        load_saved(str(path))
+    assert str(exc.value) == (f"{path}: plan format_version '2' is not supported (this tenantctl writes '1'); "
+                              "plan again")
