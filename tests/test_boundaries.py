@@ -152,3 +152,12 @@ def test_an_unpriced_change_fails_the_cost_guardrail_unless_overridden(overrides
     assert (check.exceeded, check.overridden, check.value) == (True, bool(overrides), None)
     assert check.detail.startswith("the monthly cost of subscription/MCOEV is unknown (no price)")
     assert GuardrailCheck.from_dict(check.to_dict()) == check
+
+
+def test_every_unpriced_change_is_named() -> None:
+    spec = spec_from_document(load_bytes(
+        b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n  agreement: MCA\n  currency: CHF\n"
+        b"  guardrails: {maxMonthlyIncrease: 100}\n  subscriptions: [{sku: MCOEV, seats: 6}, {sku: SPE_E3, seats: 2}]\n"
+        b"  users: []\n", "spec.yaml"))
+    [check] = compute_plan(spec, UNPRICED).guardrails
+    assert check.detail.startswith("the monthly cost of subscription/MCOEV, subscription/SPE_E3 is unknown")
