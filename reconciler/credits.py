@@ -113,4 +113,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _brief(fields: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in fields.items())
+    """`enabled true, triggerBelow 20, amount 50`: the spec's own words, never a Python repr."""
+    def word(value: Any) -> str:
+        return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return ", ".join(f"{k} {word(v)}" for k, v in fields.items())
