@@ -248,6 +248,7 @@ def test_a_saved_plan_reads_back_exactly_manual_steps_targets_and_all(tmp_path: 
     out.parent.mkdir()
     document = saved_document(plan, str(SPECS / "northwind.yaml"), f"local:{tmp_path / 't.db'}", out, True)
     out.write_text(json.dumps(document), encoding="utf-8")
+    (tmp_path / "t.db").touch()  # a tenant that exists beside the plan is found there, whatever the cwd
     saved = load_saved(str(out))
     assert saved.plan == plan and saved.plan.to_dict() == plan.to_dict()
     assert saved.allow_destroy and Path(saved.spec_path).resolve() == SPECS / "northwind.yaml"
