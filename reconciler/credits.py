@@ -8,7 +8,7 @@ must be off, and turning it off there is not destructive. Sources: docs/rules.md
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import catalog
 from .actions import Builder
@@ -16,11 +16,18 @@ from .licenses import UserChange
 from .model import AUTO_RECHARGE, BALANCE, AutoRecharge, TenantSpec, TenantState, money_out
 
 
-def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder) -> list[int]:
-    """Credits actions; returns the ids MCOPSTNC assignments must wait for."""
+class CreditsPlan(NamedTuple):
+    """The credits actions MCOPSTNC assignments must wait for, and whether credits are set up after them."""
+
+    ids: list[int]
+    available: bool
+
+
+def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder) -> CreditsPlan:
+    """Credits actions: their ids, and whether credits licenses can be assigned once they are done."""
     want = spec.credits
     if want is None:
-        return []
+        return CreditsPlan([], state.credits is not None and state.credits.licenses_available)
     live = state.credits
     ids: list[int] = []
     recharged = 0  # the id of a set_auto_recharge that buys at once, if any
@@ -69,13 +76,15 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
         b.diag("error", "credits_not_set_up", "Communications Credits must be funded or auto-recharge enabled "
                f"before {', '.join(needing)} can be bought or assigned; set communicationsCredits.minimumBalance "
                "or enable autoRecharge", "communicationsCredits")
-    return ids
+    return CreditsPlan(ids, available)
 
 
 
 
-def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder) -> None:
-    """Warn about listed callers without MCOPSTNC where calls are paid from prepaid credits (EA, MOSA)."""
+def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder,
+                     available: bool) -> None:
+    """Warn about listed callers without MCOPSTNC where calls are paid from prepaid credits (EA, MOSA);
+    `available` says whether credits are set up once the plan's credits actions are done."""
     set_up = spec.credits is not None or (state.credits is not None and state.credits.licenses_available)
     if not set_up or spec.agreement not in ("EA", "MOSA"):
         return
@@ -95,11 +104,8 @@ def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserCha
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5:,} more" if len(missing) > 5 else "")
         verb = "holds (or will, after this plan)" if len(missing) == 1 else "hold (or will, after this plan)"
-        want = spec.credits
-        funded = (state.credits is not None and state.credits.licenses_available) or want is not None and (
-            bool(want.auto_recharge and want.auto_recharge.enabled) or want.minimum_balance is not None)
         # Without funds or auto-recharge, MCOPSTNC cannot be assigned yet (credits_not_set_up).
-        advice = "add MCOPSTNC to their licenses" if funded else ("fund Communications Credits first "
+        advice = "add MCOPSTNC to their licenses" if available else ("fund Communications Credits first "
                   "(communicationsCredits.minimumBalance, or autoRecharge enabled), then add MCOPSTNC to their "
                   "licenses")
         b.diag("warning", "credits_license_missing", f"{_count(len(missing), 'listed user')} {verb} a calling plan "

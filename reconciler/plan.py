@@ -116,10 +116,11 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     # Microsoft's set-up order: calling plans and audio conferencing first, then credits for the
     # organization, then what needs the credits (MCOPSTNC, pay-per-minute, pay-as-you-go minutes).
     waiting = assignments(changes, b, ctx, credits_phase=False)
-    ctx.credit_ids = plan_credits(spec, state, changes, b)
+    credits = plan_credits(spec, state, changes, b)
+    ctx.credit_ids = credits.ids
     buy_after_credits(spec, seats, b, ctx.credit_ids)
     waiting += assignments(changes, b, ctx, credits_phase=True)
-    credits_licenses(spec, state, changes, b)
+    credits_licenses(spec, state, changes, b, credits.available)
     check_swap_cycles(late, waiting, b)
     removals(late, b, removal_ids, ctx.per_user)
     assign_after_swaps(waiting, b, ctx)

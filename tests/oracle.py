@@ -20,6 +20,7 @@ so a refusal names the action and the rule, to be read.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,7 +150,7 @@ class _Judge:
             out.append((int(change.after["seats"]), {change.id} | {x.id for x in self.deps[change.id]} & maybe))
         return out
 
-    def _assigned_worst(self, sku: str, forced: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+    def _assigned_worst(self, sku: str, forced: AbstractSet[int] = frozenset()) -> int:
         """The most licenses of `sku` assigned when `a` runs (not counting `a`), over every set of
         actions that may have run first, each with what it depends on, `forced` among them."""
         live = self.state.subscriptions.get(sku)
@@ -239,7 +240,8 @@ class _Judge:
         return out
 
 
-def max_closure(weight: dict[int, int], requires: dict[int, list[int]], forced: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+def max_closure(weight: dict[int, int], requires: dict[int, list[int]],
+                forced: AbstractSet[int] = frozenset()) -> int:
     """The largest total weight of a set of nodes that holds everything its members require and
     every node of `forced` (a maximum-weight closure, found as a minimum cut; Picard, 1976)."""
     if not forced and all(w <= 0 for w in weight.values()):
