@@ -50,13 +50,11 @@ def split_removals(changes: list[UserChange]) -> tuple[list[tuple[UserChange, st
         for sku in c.target:
             unmet |= catalog.missing_prerequisite(sku, kept)
         waits = {sku for sku in c.remove if c.add and catalog.capabilities({sku}) & unmet}
-        grew = bool(waits)
-        while grew:  # a license that a waiting removal's own license needs waits too
-            for sku in waits.copy():
-                unmet |= catalog.missing_prerequisite(sku, kept)
-            more = {sku for sku in c.remove if catalog.capabilities({sku}) & unmet} - waits
-            waits |= more
-            grew = bool(more)
+        newly = waits
+        while newly:  # a license that a waiting removal's own license needs waits too, transitively
+            needed = frozenset().union(*(catalog.missing_prerequisite(sku, kept) for sku in newly))
+            newly = {sku for sku in c.remove if catalog.capabilities({sku}) & needed} - waits
+            waits |= newly
         for sku in c.remove:
             (late if sku in waits else early).append((c, sku))
     key = lambda item: (-catalog.tier(item[1]), item[0].key, item[1])  # noqa: E731

@@ -161,3 +161,21 @@ def test_every_unpriced_change_is_named() -> None:
         b"  users: []\n", "spec.yaml"))
     [check] = compute_plan(spec, UNPRICED).guardrails
     assert check.detail.startswith("the monthly cost of subscription/MCOEV, subscription/SPE_E3 is unknown")
+
+
+def test_an_increase_that_comes_at_the_renewal_is_said_to() -> None:
+    """A scheduled seat change can cost more at the renewal than now: the guardrail bounds the larger, and says so."""
+    from reconciler.cost import CostEstimate
+    from reconciler.guardrails import check
+    from reconciler.model import Guardrails
+
+    limit = Guardrails(max_monthly_increase=Decimal("10"))
+    later = CostEstimate("USD", "2025-04-01", Decimal("100"), Decimal("105"), Decimal(0),
+                         monthly_at_renewal=Decimal("150"))
+    [renewal] = check(limit, (), later, frozenset())
+    assert (renewal.value, renewal.exceeded) == (Decimal("50"), True)
+    assert renewal.detail == "the plan adds 50.00 USD per month from the renewal; the limit is 10.00"
+    now = CostEstimate("USD", "2025-04-01", Decimal("100"), Decimal("105"), Decimal(0),
+                       monthly_at_renewal=Decimal("101"))
+    [at_once] = check(limit, (), now, frozenset())
+    assert at_once.detail == "the plan adds 5.00 USD per month; the limit is 10.00" and not at_once.exceeded

@@ -1,0 +1,98 @@
+"""The mutation score, from mutmut's results and the explained survivors (docs/mutation.md).
+
+    python tests/mutation_score.py                  # the table per module, and what is unexplained
+    python tests/mutation_score.py --survivors GLOB  # surviving mutant names (tests/mutation.sh)
+
+A survivor counts as explained only when `tests/mutation_explained.yaml` names it and the line it
+quotes is still in that mutant's code under mutants/, so an explanation goes stale (and says so)
+when the code it explained changes. Run it with the mutation venv's Python or any Python with
+PyYAML; it reads files only and never runs mutmut.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+EXPLAINED = ROOT / "tests" / "mutation_explained.yaml"
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
+          37: "mypy", None: "not checked"}
+
+
+def results() -> dict[str, str]:
+    """Every mutant's status, by name, from mutmut's .meta files."""
+    found: dict[str, str] = {}
+    for meta in sorted(MUTANTS.glob("reconciler/**/*.meta")):
+        for name, code in json.loads(meta.read_text("utf-8"))["exit_code_by_key"].items():
+            found[name] = STATUS.get(code, "timeout" if code in (-24, 24, 152, 255) else "suspicious")
+    return found
+
+
+def mutant_code(name: str) -> str:
+    """The source of one mutant's function, as mutmut wrote it under mutants/."""
+    module, _, function = name.rpartition(".")  # reconciler.licenses . x_split__mutmut_3
+    source = (MUTANTS / (module.replace(".", "/") + ".py")).read_text("utf-8")
+    match = re.search(rf"^(\s*)def {re.escape(function)}\(.*?(?=^\1(?:def |class |@)|\Z)", source, re.M | re.S)
+    return match.group(0) if match else ""
+
+
+def explanations() -> dict[str, dict[str, str]]:
+    """The explained survivors: name -> {kind, line, why}."""
+    data = yaml.safe_load(EXPLAINED.read_text("utf-8")) or {}
+    return {name: entry for name, entry in data.items()}
+
+
+def module_of(name: str) -> str:
+    return name.split(".x")[0]  # reconciler.plan.x_f__mutmut_1, reconciler.cost.xǁClassǁm__mutmut_2
+
+
+def main(argv: list[str]) -> int:
+    status = results()
+    if argv[:1] == ["--survivors"]:
+        globs = argv[1:] or ["*"]
+        print(" ".join(n for n, s in sorted(status.items())
+                       if s == "survived" and any(fnmatch.fnmatch(n, g) for g in globs)))
+        return 0
+    explained = explanations()
+    stale = [n for n, e in explained.items() if status.get(n) == "survived" and e["line"] not in mutant_code(n)]
+    counts: dict[str, Counter[str]] = {}
+    unexplained: list[str] = []
+    for name, state in sorted(status.items()):
+        if state == "survived" and name in explained and name not in stale:
+            state = f"explained ({explained[name]['kind']})"
+        elif state == "survived":
+            unexplained.append(name)
+        counts.setdefault(module_of(name), Counter())[state] += 1
+    print("| module | mutants | killed | mypy | explained | survived | no tests | not checked | score |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    total: Counter[str] = Counter()
+    for module, c in sorted(counts.items()):
+        total += c
+        print(_row(module, c))
+    print(_row("**all**", total))
+    for name in stale:
+        print(f"stale explanation (the quoted line is no longer in the mutant): {name}")
+    for name in unexplained:
+        print(f"unexplained survivor: {name}")
+    return 0
+
+
+def _row(module: str, c: Counter[str]) -> str:
+    explained = sum(v for k, v in c.items() if k.startswith("explained"))
+    checked = sum(c.values()) - c["not checked"]
+    good = c["killed"] + c["mypy"] + explained
+    score = f"{100 * good / checked:.1f} %" if checked else "-"
+    return (f"| {module} | {sum(c.values())} | {c['killed']} | {c['mypy']} | {explained} | {c['survived']} | "
+            f"{c['no tests']} | {c['not checked']} | {score} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
