@@ -12,9 +12,12 @@ PyYAML; it reads files only and never runs mutmut.
 from __future__ import annotations
 
 import fnmatch
+import io
 import json
 import re
 import sys
+import textwrap
+import tokenize
 from collections import Counter
 from pathlib import Path
 
@@ -44,6 +47,31 @@ def mutant_code(name: str) -> str:
     return match.group(0) if match else ""
 
 
+def _tokens(code: str) -> list[tuple[int, str]]:
+    body = textwrap.dedent(code.strip("\n"))
+    tokens = [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(body).readline)
+              if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)]
+    return tokens[2:]  # past `def NAME`: the mutant's name and the original's differ
+
+
+def wording_only(name: str) -> bool:
+    """True when the mutant changes only the words of a message: one string literal of prose (it
+    holds a space, unlike a key or a code) changed to other letters, its length and words kept."""
+    original = name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+    try:
+        mine, theirs = _tokens(mutant_code(name)), _tokens(mutant_code(original))
+    except (tokenize.TokenError, IndentationError):
+        return False
+    if len(mine) != len(theirs):
+        return False
+    diff = [(a, b) for a, b in zip(mine, theirs) if a != b]
+    if len(diff) != 1 or diff[0][0][0] != tokenize.STRING:
+        return False
+    new, old = diff[0][0][1], diff[0][1][1]
+    core = new.replace("XX", "")
+    return " " in old and (core.lower() == old.lower())
+
+
 def explanations() -> dict[str, dict[str, str]]:
     """The explained survivors: name -> {kind, line, why}."""
     data = yaml.safe_load(EXPLAINED.read_text("utf-8")) or {}
@@ -68,11 +96,14 @@ def main(argv: list[str]) -> int:
     for name, state in sorted(status.items()):
         if state == "survived" and name in explained and name not in stale:
             state = f"explained ({explained[name]['kind']})"
+        elif state == "survived" and wording_only(name):
+            state = "wording"
         elif state == "survived":
             unexplained.append(name)
         counts.setdefault(module_of(name), Counter())[state] += 1
-    print("| module | mutants | killed | mypy | explained | survived | no tests | not checked | score |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| module | mutants | killed | mypy | explained | wording | survived | no tests | not checked | score "
+          "| without wording |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     total: Counter[str] = Counter()
     for module, c in sorted(counts.items()):
         total += c
@@ -89,9 +120,10 @@ def _row(module: str, c: Counter[str]) -> str:
     explained = sum(v for k, v in c.items() if k.startswith("explained"))
     checked = sum(c.values()) - c["not checked"]
     good = c["killed"] + c["mypy"] + explained
-    score = f"{100 * good / checked:.1f} %" if checked else "-"
-    return (f"| {module} | {sum(c.values())} | {c['killed']} | {c['mypy']} | {explained} | {c['survived']} | "
-            f"{c['no tests']} | {c['not checked']} | {score} |")
+    score = f"{100 * (good + c['wording']) / checked:.1f} %" if checked else "-"
+    strict = f"{100 * good / (checked - c['wording']):.1f} %" if checked > c["wording"] else "-"
+    return (f"| {module} | {sum(c.values())} | {c['killed']} | {c['mypy']} | {explained} | {c['wording']} | "
+            f"{c['survived']} | {c['no tests']} | {c['not checked']} | {score} | {strict} |")
 
 
 if __name__ == "__main__":

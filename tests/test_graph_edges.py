@@ -104,3 +104,69 @@ def test_the_token_is_never_sent_to_a_next_page_on_another_host(graph_tenant) ->
         other.server_close()
     assert "next-page link to another host" in str(exc.value) and "refusing to send the token" in str(exc.value)
     assert Recorder.seen == []
+
+
+def test_one_action_at_a_time_goes_through_the_same_batch(graph_tenant) -> None:
+    """The Provider protocol's single actions (apply itself batches); a repeat is harmless (Graph accepts it)."""
+    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
+                     users=[{"userPrincipalName": "b@x.example", "usageLocation": None, "licenses": []}])
+    provider = provider_for(g)
+    try:
+        provider.read_state()
+        assert provider.set_usage_location("b@x.example", "US") is True  # a PATCH: Graph does not say "already"
+        assert provider.assign_license("b@x.example", "MCOEV") is True
+        provider.assign_license("b@x.example", "MCOEV")
+        assert g.fake.licenses()["b@x.example"] == {"MCOEV"}
+        assert provider.remove_license("b@x.example", "MCOEV") is True
+        assert g.fake.licenses()["b@x.example"] == set()
+        with pytest.raises(PermanentProviderError) as refused:
+            provider.assign_license("nobody@x.example", "MCOEV")
+        assert refused.value.code == "user_not_found"
+    finally:
+        provider.close()
+
+
+@pytest.mark.parametrize("call, what", [
+    (lambda p: p.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k"), "buy subscriptions"),
+    (lambda p: p.set_seats("MCOEV", 2), "change seat counts"),
+    (lambda p: p.schedule_seats("MCOEV", 2), "schedule seat changes for the renewal"),
+    (lambda p: p.set_term("MCOEV", "P1Y", "annual"), "change terms"),
+    (lambda p: p.set_pay_as_you_go("MCOPSTN1", True), "toggle pay-as-you-go overage"),
+    (lambda p: p.set_auto_recharge(None), "change Communications Credits auto-recharge"),
+    (lambda p: p.add_funds(10, "k"), "add Communications Credits funds"),
+])
+def test_graph_refuses_every_commerce_action_and_says_where_to_do_it(call: Any, what: str) -> None:
+    provider = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (None, None))  # type: ignore[arg-type,return-value]
+    with pytest.raises(PermanentProviderError) as refused:
+        call(provider)
+    assert (refused.value.message, refused.value.code) == (f"Microsoft Graph has no API to {what}", "no_api")
+    assert refused.value.hint == "do it in the Microsoft 365 admin center; the plan lists the steps"
+
+
+class OrgClient:
+    """A client whose GET /organization answers `reply` (a value or an exception to raise)."""
+
+    def __init__(self, reply: Any) -> None:
+        self.reply = reply
+
+    def get(self, path: str) -> Any:
+        assert path == "/organization?$select=id"
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        return self.reply
+
+
+def test_the_tenant_id_of_an_opaque_token_is_read_from_the_organization() -> None:
+    from reconciler.errors import TransientProviderError
+    from reconciler.providers.graph import _organization_id
+
+    assert _organization_id(OrgClient({"value": [{"id": "t-1"}, {"id": "t-2"}]})) == "t-1"  # type: ignore[arg-type]
+    assert _organization_id(OrgClient({"value": []})) is None  # type: ignore[arg-type]
+    assert _organization_id(OrgClient({})) is None  # type: ignore[arg-type]
+    assert _organization_id(OrgClient(TransientProviderError("busy"))) is None  # type: ignore[arg-type]
+    forbidden = PermanentProviderError("no Organization.Read.All", code="forbidden")
+    assert _organization_id(OrgClient(forbidden)) is None  # type: ignore[arg-type]
+    rejected = PermanentProviderError("token rejected", code="unauthorized")
+    with pytest.raises(PermanentProviderError) as raised:
+        _organization_id(OrgClient(rejected))  # type: ignore[arg-type]
+    assert raised.value is rejected

@@ -144,3 +144,18 @@ def test_a_saved_plan_is_told_from_a_spec_by_its_first_character(tmp_path: Path)
     spec.write_text("apiVersion: tenantctl/v1\n", encoding="utf-8")
     assert is_saved_plan(str(plan)) and not is_saved_plan(str(spec))
     assert not is_saved_plan(str(tmp_path / "missing"))  # the spec loader then says the file is missing
+
+
+def test_only_a_saved_plan_counts_as_written_by_tenantctl(tmp_path: Path) -> None:
+    """`plan --out FOLDER` clears its own old plans and nothing else."""
+    from reconciler.savedplan import written_by_tenantctl
+
+    ours = tmp_path / "ours.json"
+    ours.write_text(json.dumps({"format_version": "1", "plan_digest": "sha256:x"}), encoding="utf-8")
+    assert written_by_tenantctl(str(ours))
+    for name, text in [("no_digest.json", '{"format_version": "1"}'), ("no_version.json", '{"plan_digest": "x"}'),
+                       ("list.json", '["plan_digest", "format_version"]'), ("yaml.json", "plan_digest: x"),
+                       ("broken.json", '{"plan_digest":')]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert not written_by_tenantctl(str(tmp_path / name)), name
+    assert not written_by_tenantctl(str(tmp_path / "missing.json"))
