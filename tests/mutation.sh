@@ -21,5 +21,6 @@ if [ -n "$survivors" ]; then
     # shellcheck disable=SC2086  # one argument per mutant name
     TENANTCTL_HYPOTHESIS=ci "$venv/bin/mutmut" run --max-children 2 $survivors
 fi
-"$venv/bin/mutmut" results --all true | grep -v ": not checked" > docs/mutation-results.txt || true
-echo "Results: docs/mutation-results.txt (surviving mutants: \`$venv/bin/mutmut show NAME\`)"
+{ echo "# mutmut 3.8.1, $(date -u +%F), commit $(git rev-parse --short HEAD): bash tests/mutation.sh $*"
+  "$venv/bin/python" tests/mutation_score.py --all; } > docs/mutation-results.txt
+echo "Results: docs/mutation-results.txt (a mutant's change: \`$venv/bin/mutmut show NAME\`)"

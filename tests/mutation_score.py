@@ -1,6 +1,7 @@
 """The mutation score, from mutmut's results and the explained survivors (docs/mutation.md).
 
     python tests/mutation_score.py                  # the table per module, and what is unexplained
+    python tests/mutation_score.py --all             # and every mutant with its status
     python tests/mutation_score.py --survivors GLOB  # surviving mutant names (tests/mutation.sh)
 
 A survivor counts as explained only when `tests/mutation_explained.yaml` names it and the line it
@@ -54,22 +55,30 @@ def _tokens(code: str) -> list[tuple[int, str]]:
     return tokens[2:]  # past `def NAME`: the mutant's name and the original's differ
 
 
-def wording_only(name: str) -> bool:
-    """True when the mutant changes only the words of a message: one string literal of prose (it
-    holds a space, unlike a key or a code) changed to other letters, its length and words kept."""
+SQL_START = ("SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "PRAGMA", "BEGIN", "COMMIT",
+             "ROLLBACK", "ON CONFLICT", "WHERE", "VALUES")
+
+
+def automatic(name: str) -> str | None:
+    """A survivor explained by its shape alone, or None. `wording`: one string literal of prose (it
+    holds a space, unlike a key or a code) changed in case or wrapped in XX, its words kept. `sql
+    case`: one SQL string changed in case only, which SQLite reads the same (keywords and
+    identifiers are case-insensitive; the string holds no quoted value)."""
     original = name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
     try:
         mine, theirs = _tokens(mutant_code(name)), _tokens(mutant_code(original))
     except (tokenize.TokenError, IndentationError):
-        return False
-    if len(mine) != len(theirs):
-        return False
+        return None
     diff = [(a, b) for a, b in zip(mine, theirs) if a != b]
-    if len(diff) != 1 or diff[0][0][0] != tokenize.STRING:
-        return False
+    if len(mine) != len(theirs) or len(diff) != 1 or diff[0][0][0] != tokenize.STRING:
+        return None
     new, old = diff[0][0][1], diff[0][1][1]
-    core = new.replace("XX", "")
-    return " " in old and (core.lower() == old.lower())
+    text = old.strip("\"'fbr")
+    if new.lower() == old.lower() and "'" not in text and (text.upper().startswith(SQL_START) or "?" in text):
+        return "sql case"
+    if " " in old and new.replace("XX", "").lower() == old.lower():
+        return "wording"
+    return None
 
 
 def explanations() -> dict[str, dict[str, str]]:
@@ -93,14 +102,16 @@ def main(argv: list[str]) -> int:
     stale = [n for n, e in explained.items() if status.get(n) == "survived" and e["line"] not in mutant_code(n)]
     counts: dict[str, Counter[str]] = {}
     unexplained: list[str] = []
+    final: dict[str, str] = {}
     for name, state in sorted(status.items()):
         if state == "survived" and name in explained and name not in stale:
             state = f"explained ({explained[name]['kind']})"
-        elif state == "survived" and wording_only(name):
-            state = "wording"
+        elif state == "survived" and (shape := automatic(name)) is not None:
+            state = "wording" if shape == "wording" else "explained (sql case)"
         elif state == "survived":
             unexplained.append(name)
         counts.setdefault(module_of(name), Counter())[state] += 1
+        final[name] = state
     print("| module | mutants | killed | mypy | explained | wording | survived | no tests | not checked | score "
           "| without wording |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -113,6 +124,10 @@ def main(argv: list[str]) -> int:
         print(f"stale explanation (the quoted line is no longer in the mutant): {name}")
     for name in unexplained:
         print(f"unexplained survivor: {name}")
+    if argv[:1] == ["--all"]:
+        print()
+        for name, state in final.items():
+            print(f"{state:<24} {name}")
     return 0
 
 

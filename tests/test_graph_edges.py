@@ -170,3 +170,42 @@ def test_the_tenant_id_of_an_opaque_token_is_read_from_the_organization() -> Non
     with pytest.raises(PermanentProviderError) as raised:
         _organization_id(OrgClient(rejected))  # type: ignore[arg-type]
     assert raised.value is rejected
+
+
+def _refusal(status: int, code: str, message: str) -> Any:
+    from reconciler.providers.graph import user_error
+    from reconciler.providers.graphhttp import SubResponse
+
+    body = {"error": {"code": code, "message": message}} if code or message else {}
+    return user_error(UserWrite("b@x.example", add=("MCOEV",)), SubResponse(status, body))
+
+
+@pytest.mark.parametrize("status, code, message, kind, said, hint, error_code", [
+    (429, "TooManyRequests", "slow down", "TransientProviderError",
+     "b@x.example: still throttled by Microsoft Graph after every retry (transient: retry later)", None, None),
+    (400, "Request_BadRequest", "License assignment failed because the user has an invalid Usage Location.",
+     "PermanentProviderError", "b@x.example has no valid usage location, which Microsoft requires before any license",
+     "set usageLocation for b@x.example in the spec", "usage_location"),
+    (400, "Request_BadRequest", "Subscription has no available licenses.", "PermanentProviderError",
+     "no free seat for b@x.example: Subscription has no available licenses.",
+     "raise the subscription's seats in the admin center (and the spec) or free a license", "no_available_licenses"),
+    (401, "InvalidAuthenticationToken", "expired", "PermanentProviderError",
+     "b@x.example: Microsoft Graph refused access (401 InvalidAuthenticationToken: expired)",
+     "check the permissions in the README ('Connect a real tenant') and the token", "forbidden"),
+    (403, "Authorization_RequestDenied", "Insufficient privileges", "PermanentProviderError",
+     "b@x.example: Microsoft Graph refused access (403 Authorization_RequestDenied: Insufficient privileges)",
+     "check the permissions in the README ('Connect a real tenant') and the token", "forbidden"),
+    (404, "Request_ResourceNotFound", "gone", "PermanentProviderError", "b@x.example does not exist in the tenant",
+     "create the user or remove it from the spec", "user_not_found"),
+    (400, "Request_BadRequest", "odd", "PermanentProviderError",
+     "b@x.example: Microsoft Graph refused the change (400 Request_BadRequest: odd)", "", "Request_BadRequest"),
+    (400, "", "", "PermanentProviderError", "b@x.example: Microsoft Graph refused the change (400 : )", "", "rejected"),
+])
+def test_each_graph_refusal_says_what_to_change(status: int, code: str, message: str, kind: str, said: str,
+                                               hint: str | None, error_code: str | None) -> None:
+    error = _refusal(status, code, message)
+    assert type(error).__name__ == kind
+    if hint is None:
+        assert str(error) == said
+    else:
+        assert (error.message, error.hint, error.code) == (said, hint, error_code)

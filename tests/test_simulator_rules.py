@@ -375,3 +375,55 @@ def test_t10a_a_monthly_term_is_never_billed_annually(tmp_path: Path) -> None:
     refused(lambda: p.set_term("SPE_E3", "P1M", "annual"))
     refused(lambda: p.purchase_subscription("MCOEV", 1, "P1M", "annual", "k"))
     assert p.set_term("SPE_E3", "P1M", "monthly") is True
+
+
+# ------------------------------------------------- what each commerce write leaves behind (mutation run)
+
+
+def test_a_purchase_of_what_is_owned_changes_nothing_and_an_ea_only_sku_is_refused_elsewhere(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 3}\n")
+    assert p.purchase_subscription("MCOEV", 9, "P1Y", "monthly", "new-key") is False
+    assert p.read_state().subscriptions["MCOEV"].seats == 3
+    error = refused(lambda: p.purchase_subscription("MCOMEETACPEA", 1, "P1M", "monthly", "k2"))
+    assert (error.message, error.hint) == ("MCOMEETACPEA is not sold under a MOSA agreement",
+                                           "it is offered to volume-licensing (EA) customers only")
+    assert "MCOMEETACPEA" not in p.read_state().subscriptions
+
+
+def test_a_purchase_under_nce_opens_a_seven_day_cancellation_window(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: NCE\n")
+    assert p.purchase_subscription("MCOEV", 4, "P1Y", "monthly", "k") is True
+    bought = p.read_state().subscriptions["MCOEV"]
+    assert [(r.seats, r.until) for r in bought.refundable or ()] == [(4, TODAY + timedelta(days=7))]
+    assert bought.term_end == date(2027, 11, 21)
+    mosa = tenant(tmp_path, "  agreement: MOSA\n", name="m.db")
+    assert mosa.purchase_subscription("MCOEV", 4, "P1Y", "monthly", "k") is True
+    assert mosa.read_state().subscriptions["MCOEV"].refundable is None  # no window outside NCE and MCA
+
+
+def test_a_scheduled_change_takes_effect_on_the_term_end(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: []")
+    assert p.schedule_seats("SPE_E3", 6) is True
+    scheduled = p.read_state().subscriptions["SPE_E3"].scheduled
+    assert scheduled is not None and (scheduled.seats, scheduled.effective) == (6, date(2027, 3, 1))
+
+
+def test_a_term_change_says_whether_it_changed_anything(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: [], billingFrequency: monthly")
+    assert p.set_term("SPE_E3", "P1Y", "monthly") is False
+    assert p.set_term("SPE_E3", "P1Y", "annual") is True
+    assert p.read_state().subscriptions["SPE_E3"].billing_frequency == "annual"
+
+
+def test_scheduling_seats_and_changing_terms_need_their_documented_roles(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  billingRoles: [BillingAccountOwner]\n  subscriptions:\n"
+                         "    - {sku: SPE_E3, seats: 10, term: P1Y, termEnd: '2027-03-01'}\n")
+    assert "Billing Administrator" in str(refused(lambda: p.schedule_seats("SPE_E3", 6), "forbidden"))
+    assert "Billing Administrator" in str(refused(lambda: p.set_term("SPE_E3", "P1M", "monthly"), "forbidden"))
+
+
+def test_mca_never_buys_credits_and_says_what_to_use_instead(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MCA\n")
+    error = refused(lambda: p.add_funds(Decimal(10), "k"))
+    assert (error.message, error.hint) == ("MCA customers cannot buy Communications Credits",
+                                           "their calls are billed after use; use the pay-as-you-go option")
