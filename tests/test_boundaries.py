@@ -179,3 +179,21 @@ def test_an_increase_that_comes_at_the_renewal_is_said_to() -> None:
                        monthly_at_renewal=Decimal("101"))
     [at_once] = check(limit, (), now, frozenset())
     assert at_once.detail == "the plan adds 5.00 USD per month; the limit is 10.00" and not at_once.exceeded
+
+
+def test_a_purchase_without_a_declared_commitment_says_which_defaults_it_takes() -> None:
+    spec = spec_from_document(load_bytes(
+        b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n  agreement: MOSA\n"
+        b"  subscriptions:\n    - {sku: MCOEV, seats: 1}\n    - {sku: MCOMEETADV, seats: 1, term: P1Y}\n  users: []\n",
+        "spec.yaml"))
+    state = snapshot_from_document(load_bytes(
+        b"apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: edge}\nstate: {agreement: MOSA}\n",
+        "state.yaml"), TODAY)
+    said = {d.address: d.message for d in compute_plan(spec, state).diagnostics if d.code == "default_commitment"}
+    assert said == {
+        "subscription/MCOEV": "buying MCOEV on a P1Y term billed monthly: the spec does not declare term or "
+                              "billingFrequency, so the defaults are used; declare term and billingFrequency to "
+                              "choose the commitment",
+        "subscription/MCOMEETADV": "buying MCOMEETADV on a P1Y term billed monthly: the spec does not declare "
+                                   "billingFrequency, so the default is used; declare billingFrequency to choose "
+                                   "the commitment"}

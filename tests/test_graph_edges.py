@@ -209,3 +209,72 @@ def test_each_graph_refusal_says_what_to_change(status: int, code: str, message:
         assert str(error) == said
     else:
         assert (error.message, error.hint, error.code) == (said, hint, error_code)
+
+
+# ------------------------------------------------ reading back a write whose reply was lost (_read_back)
+
+E5 = catalog.CATALOG["ENTERPRISEPREMIUM"].sku_id
+
+
+class ReadClient:
+    """Answers the read-back $batch with the given user bodies (or statuses), recording what was asked."""
+
+    def __init__(self, answers: dict[str, tuple[int, dict[str, Any]]]) -> None:
+        self.answers, self.asked = answers, []  # type: list[Any]
+
+    def batch(self, requests: list[Any]) -> dict[str, Any]:
+        from reconciler.providers.graphhttp import SubResponse
+
+        self.asked.extend(requests)
+        return {r.id: SubResponse(*self.answers[r.id]) for r in requests}
+
+
+def read_back(writes: list[UserWrite], answers: dict[str, tuple[int, dict[str, Any]]]) -> Any:
+    """Run the read-back of `writes` (all unsure) against `answers`: (send, unread, current, results, retries, asked)."""
+    client = ReadClient(answers)
+    provider = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (client, None))  # type: ignore[arg-type,return-value]
+    provider._client = client  # type: ignore[assignment]  # signed in already
+    provider._sku_ids = {"MCOEV": MCOEV, "ENTERPRISEPREMIUM": E5}
+    current, results, retries = dict(enumerate(writes)), {}, {}  # type: ignore[var-annotated]
+    send, unread = provider._read_back(set(current), current, results, retries)
+    return send, unread, current, results, retries, client.asked
+
+
+def user(location: str | None, *skus: str) -> tuple[int, dict[str, Any]]:
+    return 200, {"usageLocation": location, "assignedLicenses": [{"skuId": s, "disabledPlans": []} for s in skus]}
+
+
+def test_an_unreadable_user_is_read_again_and_never_resent_on_a_guess() -> None:
+    # The first read fails (a 3xx is no answer either); the second user's read is still used.
+    for status in (300, 503):
+        send, unread, current, results, retries, asked = read_back(
+            [UserWrite("a@x.example", add=("MCOEV",)), UserWrite("b@x.example", add=("MCOEV",))],
+            {"r0": (status, {}), "r1": user("US", MCOEV)})
+        assert (send, unread, retries) == (set(), {0}, {0: 1, 1: 1})
+        assert 0 not in results and results[1].changed and results[1].retries == 1 and results[1].error is None
+        assert [(r.method, r.url) for r in asked] == [
+            ("GET", "/users/a@x.example?$select=id,userPrincipalName,usageLocation,assignedLicenses,"
+                    "licenseAssignmentStates"),
+            ("GET", "/users/b@x.example?$select=id,userPrincipalName,usageLocation,assignedLicenses,"
+                    "licenseAssignmentStates")]
+
+
+def test_only_what_the_read_shows_missing_is_sent_again() -> None:
+    writes = [UserWrite("a@x.example", "US", ("MCOEV",), ("ENTERPRISEPREMIUM",)),  # location missing only
+              UserWrite("b@x.example", "US", ("MCOEV",), ("ENTERPRISEPREMIUM",)),  # licenses missing only
+              UserWrite("c@x.example", None, (), ("ENTERPRISEPREMIUM",))]  # a removal that did not happen
+    send, unread, current, results, retries, _ = read_back(writes, {
+        "r0": user("GB", MCOEV), "r1": user("US", E5), "r2": user(None, E5)})
+    assert (send, unread, results) == ({0, 1, 2}, set(), {})
+    assert current == {0: UserWrite("a@x.example", "US", (), ()),
+                       1: UserWrite("b@x.example", None, ("MCOEV",), ("ENTERPRISEPREMIUM",)),
+                       2: UserWrite("c@x.example", None, (), ("ENTERPRISEPREMIUM",))}
+
+
+def test_a_read_naming_a_license_the_tenant_lacks_fails_that_write_only() -> None:
+    send, unread, current, results, retries, _ = read_back(
+        [UserWrite("a@x.example", add=("MCOPSTN1",)), UserWrite("b@x.example", "US")],
+        {"r0": user("US"), "r1": user("US")})
+    assert (send, unread) == (set(), set())
+    assert (results[0].part, results[0].retries, results[0].error.code) == ("licenses", 1, "no_subscription")  # type: ignore[union-attr]
+    assert results[1].changed and results[1].error is None and results[1].retries == 1

@@ -38,3 +38,13 @@ def test_turning_auto_recharge_on_counts_its_purchase_before_the_top_up() -> Non
     plan = compute_plan(SPEC, SEEN)
     funds = [a for a in plan.actions if a.type == "add_funds"]
     assert [(a.before, a.after) for a in funds] == [({"balance": 50}, {"balance": 100, "amount": 50})]
+
+
+def test_a_declared_off_switch_is_named_in_the_spec_s_own_words() -> None:
+    off = spec_from_document(load_bytes(
+        b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: u}\nspec:\n  agreement: EA\n  subscriptions: []\n"
+        b"  communicationsCredits:\n    autoRecharge: {enabled: false}\n  users: []\n", "spec.yaml"))
+    state = replace(SEEN, credits=CreditsState(AutoRecharge(False), (), licensed=True),
+                    unknown=frozenset({AUTO_RECHARGE}))
+    [note] = [d for d in compute_plan(off, state).diagnostics if d.code == "not_readable"]
+    assert "(the spec wants enabled false)" in note.message
