@@ -159,3 +159,7 @@ def test_only_a_saved_plan_counts_as_written_by_tenantctl(tmp_path: Path) -> Non
         (tmp_path / name).write_text(text, encoding="utf-8")
         assert not written_by_tenantctl(str(tmp_path / name)), name
     assert not written_by_tenantctl(str(tmp_path / "missing.json"))
+
+
+def test_a_provider_address_without_a_file_is_written_as_it_is(tmp_path: Path) -> None:
+    assert saved_document(PLAN, "contoso.yaml", "graph", tmp_path / "p.json")["provider"] == "graph"

@@ -427,3 +427,33 @@ def test_mca_never_buys_credits_and_says_what_to_use_instead(tmp_path: Path) -> 
     error = refused(lambda: p.add_funds(Decimal(10), "k"))
     assert (error.message, error.hint) == ("MCA customers cannot buy Communications Credits",
                                            "their calls are billed after use; use the pay-as-you-go option")
+
+
+def test_removing_what_a_user_does_not_hold_is_already_so(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: []")
+    assert p.remove_license("a@sim.example", "MCOEV") is False
+    assert p.remove_license("a@sim.example", "SPE_E3") is True
+    assert p.remove_license("a@sim.example", "SPE_E3") is False
+
+
+def test_nce_auto_recharge_is_refused_with_what_to_use_instead(tmp_path: Path) -> None:
+    error = refused(lambda: nce(tmp_path).set_auto_recharge(AutoRecharge(False)))
+    assert (error.message, error.hint) == ("NCE calling subscriptions cannot use Communications Credits",
+                                           "NCE bills overage after use; turn on pay-as-you-go instead")
+
+
+def test_the_pay_as_you_go_switch_says_whether_it_changed_and_names_its_direction(tmp_path: Path) -> None:
+    body = "  subscriptions:\n    - {sku: MCOPSTN1, seats: 1, payAsYouGo: false}\n"
+    p = tenant(tmp_path, "  agreement: MCA\n" + body)
+    assert p.set_pay_as_you_go("MCOPSTN1", False) is False
+    assert p.set_pay_as_you_go("MCOPSTN1", True) is True
+    assert p.set_pay_as_you_go("MCOPSTN1", True) is False
+    ea = tenant(tmp_path, "  agreement: EA\n" + body, name="ea.db")
+    error = refused(lambda: ea.set_pay_as_you_go("MCOPSTN1", True))
+    assert (error.message, error.hint) == ("the pay-as-you-go option is not offered under EA",
+                                           "minutes past a plan's allowance are paid from Communications Credits")
+    reader = tenant(tmp_path, "  agreement: MCA\n  billingRoles: [BillingAccountReader]\n" + body, name="r.db")
+    assert str(refused(lambda: reader.set_pay_as_you_go("MCOPSTN1", True), "forbidden")).startswith(
+        "turning pay-as-you-go on for MCOPSTN1 needs ")
+    assert str(refused(lambda: reader.set_pay_as_you_go("MCOPSTN1", False), "forbidden")).startswith(
+        "turning pay-as-you-go off for MCOPSTN1 needs ")
