@@ -457,3 +457,58 @@ def test_the_pay_as_you_go_switch_says_whether_it_changed_and_names_its_directio
         "turning pay-as-you-go on for MCOPSTN1 needs ")
     assert str(refused(lambda: reader.set_pay_as_you_go("MCOPSTN1", False), "forbidden")).startswith(
         "turning pay-as-you-go off for MCOPSTN1 needs ")
+
+
+def test_writes_that_find_the_tenant_already_so_say_so(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: []")
+    assert p.assign_license("a@sim.example", "SPE_E3") is False
+    assert p.set_usage_location("a@sim.example", "US") is False
+    assert p.set_seats("SPE_E3", 10) is False
+
+
+def test_seats_below_those_assigned_are_refused_with_how_many_to_free(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 5}\n  users:\n"
+                         + "".join(f"    - {{upn: u{i}@sim.example, usageLocation: US, licenses: [MCOEV]}}\n"
+                                   for i in range(3)))
+    error = refused(lambda: p.set_seats("MCOEV", 1))
+    assert (error.message, error.hint) == ("cannot reduce MCOEV to 1 seats: 3 are assigned",
+                                           "remove 2 MCOEV licenses from users first")
+
+
+def test_an_nce_increase_keeps_the_windows_already_open(tmp_path: Path) -> None:
+    p = nce(tmp_path, ", refundable: [{seats: 3, until: '2026-11-24'}]")
+    assert p.set_seats("SPE_E3", 12) is True
+    lots = p.read_state().subscriptions["SPE_E3"].refundable or ()
+    assert [(r.seats, r.until) for r in lots] == [(3, date(2026, 11, 24)), (2, TODAY + timedelta(days=7))]
+
+
+def test_seat_changes_need_their_documented_role(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: MOSA\n  billingRoles: [BillingAccountOwner]\n  subscriptions:\n"
+                         "    - {sku: MCOEV, seats: 5}\n")
+    assert "Billing Administrator" in str(refused(lambda: p.set_seats("MCOEV", 6), "forbidden"))
+
+
+def test_auto_recharge_needs_a_trigger_and_an_amount_and_mca_says_what_to_write(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n")
+    for half in (AutoRecharge(True, Decimal(10), None), AutoRecharge(True, None, Decimal(10))):
+        assert str(refused(lambda: p.set_auto_recharge(half))) == "auto-recharge needs a trigger and an amount"
+    mca = tenant(tmp_path, "  agreement: MCA\n", name="mca.db")
+    error = refused(lambda: mca.set_auto_recharge(AutoRecharge(True, Decimal(10), Decimal(50))))
+    assert error.hint == "under an MCA, calls are billed after use; set autoRecharge: {enabled: false}"
+
+
+def test_turning_auto_recharge_on_without_any_credits_buys_from_a_zero_balance(tmp_path: Path) -> None:
+    p = tenant(tmp_path, "  agreement: EA\n")
+    assert p.set_auto_recharge(AutoRecharge(True, Decimal(1), Decimal(50))) is True  # 0 is below 1
+    credits = p.read_state().credits
+    assert credits is not None and credits.balance(TODAY) == Decimal(50)
+
+
+def test_changing_the_amount_of_an_enabled_recharge_buys_nothing(tmp_path: Path) -> None:
+    # Below its trigger already (the recharge runs on Microsoft's schedule, not on this change).
+    p = tenant(tmp_path, "  agreement: EA\n  communicationsCredits:\n"
+                         "    autoRecharge: {enabled: true, triggerBelow: 50, amount: 100}\n"
+                         "    funds:\n      - {purchased: '2026-10-01', amount: 100, remaining: 30}\n")
+    assert p.set_auto_recharge(AutoRecharge(True, Decimal(50), Decimal(200))) is True
+    credits = p.read_state().credits
+    assert credits is not None and credits.balance(TODAY) == Decimal(30)
