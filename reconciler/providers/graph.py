@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import catalog
+from ..actions import ACTION_CLASSES
 from ..catalog import CREDITS_SKU
 from ..errors import PermanentProviderError, ProviderError, TransientProviderError
 from ..longlived import long_lived
@@ -29,8 +30,7 @@ from .graphhttp import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
 USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
-NO_API = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
-                    "set_auto_recharge", "add_funds"})
+NO_API = frozenset(c.kind for c in ACTION_CLASSES if not c.graph_api)  # the commerce and credits actions
 
 
 class GraphProvider:
