@@ -7,7 +7,7 @@ closed set of them, in the public type order, and the registry is derived from i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeAlias, get_args
+from typing import Any, ClassVar, Literal, TypeAlias, get_args
 
 from .action_base import ActionKind, Fields, Writer
 from .commerce_actions import (AddFunds, PurchaseSubscription, ScheduleSeats, SetAutoRecharge, SetPayAsYouGo, SetSeats,
@@ -25,6 +25,8 @@ ACTION_CLASSES: tuple[type[Change], ...] = get_args(Change)
 KINDS: dict[str, type[Change]] = {c.kind: c for c in ACTION_CLASSES}
 ACTION_TYPES = tuple(KINDS)
 MONEY_ACTIONS = frozenset(c.kind for c in ACTION_CLASSES if c.moves_money)
+
+Severity: TypeAlias = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class Action:
 class Diagnostic:
     """Something the user should know; severity "error" means the plan must not be applied."""
 
-    severity: str  # error | warning | info
+    severity: Severity
     code: str
     message: str
     address: str = ""
@@ -142,7 +144,7 @@ class Builder:
         self.actions.append(Action(action_id, change, destructive, deps))
         return action_id
 
-    def diag(self, severity: str, code: str, message: str, address: str = "") -> None:
+    def diag(self, severity: Severity, code: str, message: str, address: str = "") -> None:
         """Add a diagnostic."""
         self.diagnostics.append(Diagnostic(severity, code, message, address))
 
@@ -155,5 +157,5 @@ class Builder:
 
 __all__ = ["ACTION_CLASSES", "ACTION_TYPES", "FORMAT_VERSION", "KINDS", "MONEY_ACTIONS", "Action", "ActionKind",
            "AddFunds", "AssignLicense", "Builder", "Change", "Diagnostic", "PurchaseSubscription", "RemoveLicense",
-           "ScheduleSeats", "SetAutoRecharge", "SetPayAsYouGo", "SetSeats", "SetTerm", "SetUsageLocation", "Unrecognized",
-           "change_of"]
+           "ScheduleSeats", "SetAutoRecharge", "SetPayAsYouGo", "SetSeats", "SetTerm", "SetUsageLocation", "Severity",
+           "Unrecognized", "change_of"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from ..action_base import Writer
 from ..errors import ProviderError
@@ -53,6 +53,10 @@ class UserWrite:
     remove: tuple[str, ...] = ()
 
 
+# Which part of a UserWrite failed: "location" (nothing was done) or "licenses" (the location was set).
+WritePart: TypeAlias = Literal["", "location", "licenses"]
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """How one UserWrite ended: `error` None means it succeeded (`changed` False: already so)."""
@@ -60,7 +64,7 @@ class WriteResult:
     changed: bool = False
     error: ProviderError | None = None
     retries: int = 0
-    part: str = ""  # with an error: "location" (nothing was done) or "licenses" (the location was set)
+    part: WritePart = ""  # set with an error only
 
 
 @runtime_checkable

@@ -24,7 +24,7 @@ from ..errors import PermanentProviderError, ProviderError, TransientProviderErr
 from ..longlived import long_lived
 from ..model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, SCHEDULED, TERMS, AutoRecharge,
                      CreditsState, SubscriptionState, TenantState, UserState)
-from .base import UserWrite, WriteResult
+from .base import UserWrite, WritePart, WriteResult
 from .graphauth import TokenSource, check_tenant
 from .graphhttp import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 
@@ -157,7 +157,7 @@ class GraphProvider:
                 results[i] = WriteResult(changed=True, retries=retries.get(i, 0))
         return unsure
 
-    def _settle(self, i: int, w: UserWrite, answer: SubResponse, part: str, unsure: set[int],
+    def _settle(self, i: int, w: UserWrite, answer: SubResponse, part: WritePart, unsure: set[int],
                 results: dict[int, WriteResult], retries: dict[int, int]) -> bool:
         """True when the request succeeded; else note the write as unsure or failed."""
         retries[i] = retries.get(i, 0) + answer.retries
