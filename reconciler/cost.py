@@ -15,7 +15,7 @@ from typing import Any
 
 from .actions import Action
 from .commerce_actions import (AddFunds, PurchaseSubscription, ScheduleSeats, SetAutoRecharge, SetSeats,
-                               SetTerm, SubscriptionAction)
+                               SetTerm, SubscriptionAction, SubscriptionChange)
 from .model import BALANCE, DEFAULT_BILLING, DEFAULT_TERM, PriceList, TenantState, money, money_out
 
 CENTS = Decimal("0.01")
@@ -148,7 +148,7 @@ def estimate(actions: tuple[Action, ...], state: TenantState, prices: PriceList,
                         _total(later, prices) if renewal else None)
 
 
-def _change(change: SubscriptionAction, held: Held) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
+def _change(change: SubscriptionChange, held: Held) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
     """A subscription action's (before, after) in seats, term and billing frequency."""
     # Not held yet (a purchase): from nothing, on the commitment the action names, else the default.
     commitment = ((change.term, change.billing_frequency) if isinstance(change, (PurchaseSubscription, SetTerm))

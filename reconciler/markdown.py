@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .drift import DriftReport
 from .actions import SetTerm
+from .drift import DriftReport
 from .patterns import user_patterns
 from .plan import Action, Plan
 from .render import amount, brief, cost_note, count, describe, signed, summary_line, symbol

@@ -62,14 +62,14 @@ def describe(action: Action) -> str:
         return f"seats: {change.before} now, {change.scheduled} scheduled -> {change.after} {when}"
     diff = DeepDiff(before, after or {}, verbose_level=2)
     parts = []
-    for path, change in sorted(diff.get("values_changed", {}).items()):
-        parts.append(f"{_field(path)}: {_value(change['old_value'])} -> {_value(change['new_value'])}")
+    for path, moved in sorted(diff.get("values_changed", {}).items()):
+        parts.append(f"{_field(path)}: {_value(moved['old_value'])} -> {_value(moved['new_value'])}")
     for path, value in sorted(diff.get("dictionary_item_added", {}).items()):
         parts.append(f"{_field(path)}: (none) -> {_value(value)}")
     for path, value in sorted(diff.get("dictionary_item_removed", {}).items()):
         parts.append(f"{_field(path)}: {_value(value)} -> (none)")
-    for path, change in sorted(diff.get("type_changes", {}).items()):
-        parts.append(f"{_field(path)}: {_value(change['old_value'])} -> {_value(change['new_value'])}")
+    for path, moved in sorted(diff.get("type_changes", {}).items()):
+        parts.append(f"{_field(path)}: {_value(moved['old_value'])} -> {_value(moved['new_value'])}")
     return ", ".join(parts)
 
 
