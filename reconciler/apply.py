@@ -15,12 +15,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TypeVar
 
 from .batches import apply_in_waves
-from .errors import PermanentProviderError, ProviderError, TransientProviderError
-from .model import AutoRecharge
+from .errors import ProviderError, TransientProviderError
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
 from .plan import Action, Plan
 from .providers.base import BatchProvider, Provider
@@ -30,7 +28,6 @@ from .testhooks import crash_point, current_action
 __all__ = ["ApplyResult", "Outcome", "RetryPolicy", "apply_plan", "with_retries"]
 
 T = TypeVar("T")
-KEYED_ACTIONS = frozenset({"purchase_subscription", "add_funds"})
 
 
 def idempotency_key(plan: Plan, action: Action) -> str:
@@ -39,32 +36,14 @@ def idempotency_key(plan: Plan, action: Action) -> str:
     return "tenantctl-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def key_of(plan: Plan, action: Action) -> str | None:
+    """The idempotency key a keyed kind (a purchase, funds) is carried out and journaled with; None for others."""
+    return idempotency_key(plan, action) if action.change.keyed else None
+
+
 def execute(action: Action, provider: Provider, plan: Plan) -> bool:
-    """Perform one action; True when the tenant changed."""
-    kind, address, after = action.type, action.address, action.after or {}
-    parts = address.split("/")
-    if kind == "purchase_subscription":
-        return provider.purchase_subscription(after["sku"], after["seats"], after["term"], after["billingFrequency"],
-                                              idempotency_key(plan, action))
-    if kind == "set_seats":
-        return provider.set_seats(parts[1], after["seats"])
-    if kind == "schedule_seats":
-        return provider.schedule_seats(parts[1], after["seats"])
-    if kind == "set_term":
-        return provider.set_term(parts[1], after["term"], after["billingFrequency"])
-    if kind == "set_pay_as_you_go":
-        return provider.set_pay_as_you_go(parts[1], after["payAsYouGo"])
-    if kind == "set_auto_recharge":
-        return provider.set_auto_recharge(AutoRecharge.from_dict(after))
-    if kind == "add_funds":
-        return provider.add_funds(Decimal(str(after["amount"])), idempotency_key(plan, action))
-    if kind == "set_usage_location":
-        return provider.set_usage_location(parts[1], after["usageLocation"])
-    if kind == "assign_license":
-        return provider.assign_license(parts[1], parts[2])
-    if kind == "remove_license":
-        return provider.remove_license(parts[1], parts[2])
-    raise PermanentProviderError(f"unknown action type '{kind}'", "upgrade tenantctl")
+    """Perform one action: its kind knows the provider call. True when the tenant changed."""
+    return action.change.carry_out(provider, key_of(plan, action))
 
 
 def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy(),
@@ -92,7 +71,7 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
             outcome = Outcome(action, "manual", MANUAL_NOTE)
         else:
             if journal is not None:
-                journal.intent(action, idempotency_key(plan, action) if action.type in KEYED_ACTIONS else None)
+                journal.intent(action, key_of(plan, action))
             crash_point(action.id, "intent")
             token = current_action.set(action.id)
             try:
@@ -113,7 +92,7 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
 def _run_one(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy, sleep: Callable[[float], None],
              journal: Journal | None) -> Outcome:
     if journal is not None:
-        journal.intent(action, idempotency_key(plan, action) if action.type in KEYED_ACTIONS else None)
+        journal.intent(action, key_of(plan, action))
     return _attempt(action, provider, plan, policy, sleep)
 
 

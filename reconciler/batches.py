@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .actions import Action
+from .actions import Action, AssignLicense, SetUsageLocation
 from .errors import ProviderError
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
 from .plan import Plan
 from .providers.base import BatchProvider, UserWrite, WriteResult
-
-USER_ACTIONS = frozenset({"set_usage_location", "assign_license", "remove_license"})
+from .user_actions import UserAction
 
 
 def user_of(action: Action) -> str | None:
     """The user (lower-case UPN) a user-level action changes; None for tenant-level actions."""
-    return action.address.split("/")[1].lower() if action.type in USER_ACTIONS else None
+    return action.change.upn.lower() if isinstance(action.change, UserAction) else None
 
 
 def next_wave(pending: list[Action], done: set[int]) -> tuple[list[Action], list[Action]]:
@@ -34,7 +33,7 @@ def next_wave(pending: list[Action], done: set[int]) -> tuple[list[Action], list
         user = user_of(action)
         # A write sets the location before its license call, so a move that waits for the user's
         # own removal (a license sold only where they are leaving) goes in a later wave.
-        merges = user is not None and action.type != "set_usage_location"
+        merges = user is not None and not isinstance(action.change, SetUsageLocation)
         if all(d in done or (merges and d in in_wave and in_wave[d] == user) for d in action.depends_on):
             wave.append(action)
             in_wave[action.id] = user
@@ -50,14 +49,14 @@ def writes_of(actions: list[Action]) -> dict[str, UserWrite]:
     remove: dict[str, list[str]] = {}
     upns: dict[str, str] = {}
     for a in actions:
-        key = user_of(a)
-        assert key is not None
-        parts = a.address.split("/")
-        upns.setdefault(key, parts[1])
-        if a.type == "set_usage_location":
-            location[key] = (a.after or {})["usageLocation"]
+        change = a.change
+        assert isinstance(change, UserAction)
+        key = change.upn.lower()
+        upns.setdefault(key, change.upn)
+        if isinstance(change, SetUsageLocation):
+            location[key] = change.after
         else:
-            (add if a.type == "assign_license" else remove).setdefault(key, []).append(parts[2])
+            (add if isinstance(change, AssignLicense) else remove).setdefault(key, []).append(change.sku)
     return {key: UserWrite(upn, location.get(key), tuple(add.get(key, ())), tuple(remove.get(key, ())))
             for key, upn in upns.items()}
 
@@ -121,7 +120,7 @@ def _write_users(actions: list[Action], provider: BatchProvider, journal: Journa
         r = by_user[key]
         retries = 0 if key in counted else r.retries
         counted.add(key)
-        is_location = action.type == "set_usage_location"
+        is_location = isinstance(action.change, SetUsageLocation)
         if r.error is None or (is_location and r.part == "licenses"):
             finish(Outcome(action, "done" if r.changed or is_location else "unchanged",
                            "" if r.changed or is_location else "already so", retries))

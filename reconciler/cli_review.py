@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import click
 
@@ -186,13 +186,19 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
     return EXIT_CHANGES if detailed_exitcode and counts["changes"] else EXIT_OK
 
 
-def _plan_status(run: fleet.TenantRun[Planned]) -> str:
+# A tenant's line in a fleet plan or drift (the `status` of each tenant in the JSON).
+PlanStatus: TypeAlias = Literal["failed", "changes", "unchanged"]
+DriftStatus: TypeAlias = Literal["failed", "drifted", "in sync"]
+
+
+def _plan_status(run: fleet.TenantRun[Planned]) -> PlanStatus:
     if run.result is None or run.result.plan.has_errors:
         return "failed"
     return "changes" if run.result.plan.actions else "unchanged"
 
 
-def _plan_json(runs: list[fleet.TenantRun[Planned]], status: list[str], counts: Counter[str]) -> dict[str, Any]:
+def _plan_json(runs: list[fleet.TenantRun[Planned]], status: list[PlanStatus],
+               counts: Counter[PlanStatus]) -> dict[str, Any]:
     tenants = [{"file": r.file, "tenant": r.result.plan.tenant if r.result else None, "status": s,
                 "plan": r.result.plan.to_dict() if r.result else None, "error": r.error}
                for r, s in zip(runs, status)]
@@ -237,7 +243,8 @@ def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, p
                                           seen.state))
 
     runs: list[fleet.TenantRun[Drifted]] = _dedupe(_run(files, many, work, settings))
-    status = ["failed" if r.result is None else "drifted" if r.result.report.drifted else "in sync" for r in runs]
+    status: list[DriftStatus] = ["failed" if r.result is None else "drifted" if r.result.report.drifted else "in sync"
+                                 for r in runs]
     counts = Counter(status)
     summary = fleet.footer(len(runs), [(counts["drifted"], "drifted"), (counts["in sync"], "in sync")],
                            counts["failed"])

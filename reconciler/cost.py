@@ -11,26 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-from .model import BALANCE, DEFAULT_BILLING, DEFAULT_TERM, AutoRecharge, PriceList, TenantState, money, money_out
+from .actions import Action
+from .commerce_actions import (AddFunds, PurchaseSubscription, ScheduleSeats, SetAutoRecharge, SetSeats,
+                               SetTerm, SubscriptionAction, SubscriptionChange)
+from .model import BALANCE, DEFAULT_BILLING, DEFAULT_TERM, PriceList, TenantState, money, money_out
 
 CENTS = Decimal("0.01")
-
-
-class Change(Protocol):
-    """What costing needs of a plan action (plan.Action satisfies it)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def address(self) -> str: ...
-    @property
-    def before(self) -> dict[str, Any] | None: ...
-    @property
-    def after(self) -> dict[str, Any] | None: ...
 
 
 @dataclass(frozen=True)
@@ -110,7 +98,7 @@ def _in(value: Any) -> Decimal | None:
 Held = dict[str, tuple[int, str, str]]  # SKU -> seats, term, billing frequency
 
 
-def estimate(actions: tuple[Change, ...], state: TenantState, prices: PriceList,
+def estimate(actions: tuple[Action, ...], state: TenantState, prices: PriceList,
              managed: frozenset[str]) -> CostEstimate:
     """Walk the actions in order over the live managed subscriptions, pricing each change.
 
@@ -130,26 +118,26 @@ def estimate(actions: tuple[Change, ...], state: TenantState, prices: PriceList,
     balance = state.credits.balance(state.today) if state.credits else Decimal(0)
     renewal = any(s.scheduled for sku, s in state.subscriptions.items() if sku in managed)
     for action in actions:
-        if action.type in ("add_funds", "set_auto_recharge"):
-            amount = _funds_bought(action, balance, BALANCE not in state.unknown)
+        change = action.change
+        if isinstance(change, (AddFunds, SetAutoRecharge)):
+            amount = _funds_bought(change, balance, BALANCE not in state.unknown)
             balance += amount
             one_time += amount
-            if amount or action.type == "add_funds":
+            if amount or isinstance(change, AddFunds):
                 costs.append(ActionCost(action.id, Decimal(0), amount))
             continue
-        if action.type not in ("purchase_subscription", "set_seats", "schedule_seats", "set_term",
-                               "set_pay_as_you_go"):
+        if not isinstance(change, SubscriptionAction):
             continue
-        sku = action.address.removeprefix("subscription/")
-        scheduled = action.type == "schedule_seats"
+        sku = change.sku
+        scheduled = isinstance(change, ScheduleSeats)
         renewal |= scheduled
-        old, new = _change(action, later if scheduled else now)
+        old, new = _change(change, later if scheduled else now)
         if scheduled:
             later[sku] = new
         else:  # a change made now deletes a scheduled one: the renewal keeps the new count
             now[sku] = later[sku] = new
         after_cost, before_cost = prices.monthly(sku, *new), prices.monthly(sku, *old)
-        starts = ((action.after or {}).get("effective") or "renewal") if scheduled else None
+        starts = (change.effective_iso or "renewal") if isinstance(change, ScheduleSeats) else None
         if after_cost is None or before_cost is None:
             unpriced.add(sku)
             costs.append(ActionCost(action.id, None, starts=starts))
@@ -160,32 +148,30 @@ def estimate(actions: tuple[Change, ...], state: TenantState, prices: PriceList,
                         _total(later, prices) if renewal else None)
 
 
-def _change(action: Change, held: Held) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
+def _change(change: SubscriptionChange, held: Held) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
     """A subscription action's (before, after) in seats, term and billing frequency."""
-    sku = action.address.removeprefix("subscription/")
-    after = action.after or {}
-    old = held.get(sku, (0, after.get("term", DEFAULT_TERM), after.get("billingFrequency", DEFAULT_BILLING)))
-    if action.type == "purchase_subscription":
-        return old, (after.get("seats", 0), after.get("term", DEFAULT_TERM),
-                     after.get("billingFrequency", DEFAULT_BILLING))
-    if action.type in ("set_seats", "schedule_seats"):
-        return old, (after.get("seats", 0), old[1], old[2])
-    if action.type == "set_term":
-        return old, (old[0], str(after.get("term", old[1])), str(after.get("billingFrequency", old[2])))
+    # Not held yet (a purchase): from nothing, on the commitment the action names, else the default.
+    commitment = ((change.term, change.billing_frequency) if isinstance(change, (PurchaseSubscription, SetTerm))
+                  else (DEFAULT_TERM, DEFAULT_BILLING))
+    old = held.get(change.sku, (0, *commitment))
+    if isinstance(change, PurchaseSubscription):
+        return old, (change.seats, change.term, change.billing_frequency)
+    if isinstance(change, (SetSeats, ScheduleSeats)):
+        return old, (change.after, old[1], old[2])
+    if isinstance(change, SetTerm):
+        return old, (old[0], change.term, change.billing_frequency)
     return old, old
 
 
-def _funds_bought(action: Change, balance: Decimal, balance_known: bool) -> Decimal:
+def _funds_bought(change: AddFunds | SetAutoRecharge, balance: Decimal, balance_known: bool) -> Decimal:
     """Credits an action buys at once: a top-up, or the recharge that turning auto-recharge on triggers.
 
     With the balance unknown, a change that could trigger a recharge is counted as if it did, so
     `maxFundsPerApply` fails safe.
     """
-    after = action.after or {}
-    if action.type == "add_funds":
-        return money(after["amount"])
-    new = AutoRecharge.from_dict(after)
-    old = AutoRecharge.from_dict(action.before) if action.before else None
+    if isinstance(change, AddFunds):
+        return change.amount
+    new, old = change.after, change.before
     if balance_known:
         buys = new.buys_now(old, balance)
     else:

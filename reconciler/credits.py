@@ -11,7 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any, NamedTuple
 
 from . import catalog
-from .actions import Builder
+from .actions import AddFunds, Builder, SetAutoRecharge
 from .licenses import UserChange
 from .model import AUTO_RECHARGE, BALANCE, AutoRecharge, TenantSpec, TenantState, money_out
 
@@ -43,9 +43,7 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
         # Under an MCA, off is what Microsoft requires (usage is billed afterwards): nothing is lost.
         disabling = bool(live_recharge and live_recharge.enabled and not want.auto_recharge.enabled
                          and spec.agreement != "MCA")
-        ids.append(b.add("set_auto_recharge", "communicationsCredits",
-                         live_recharge.to_dict() if live_recharge else None, want.auto_recharge.to_dict(),
-                         destructive=disabling))
+        ids.append(b.add(SetAutoRecharge(live_recharge, want.auto_recharge), destructive=disabling))
         if not balance_unknown and want.auto_recharge.buys_now(live_recharge, balance):
             balance += want.auto_recharge.amount or Decimal(0)  # the recharge it triggers at once
             recharged = ids[-1]
@@ -57,9 +55,7 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
         amount = (want.minimum_balance - balance).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
         # A top-up counted from the recharge waits for it: if turning it on failed, this amount
         # would leave the balance short of the minimum.
-        ids.append(b.add("add_funds", "communicationsCredits", {"balance": money_out(balance)},
-                         {"balance": money_out(balance + amount), "amount": money_out(amount)}, False,
-                         [recharged] if recharged else []))
+        ids.append(b.add(AddFunds(balance, balance + amount, amount), False, [recharged] if recharged else []))
     # New MCOPSTNC licenses, and what bills against credits, need credits funded or auto-recharge
     # on: judge the state after this plan's credit actions.
     recharge_after = want.auto_recharge if want.auto_recharge is not None else live_recharge

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .cost import Change, CostEstimate
+from .actions import Action
+from .commerce_actions import PurchaseSubscription, SetSeats
+from .cost import CostEstimate
 from .model import Guardrails, money, money_out
 
 NAMES = ("maxMonthlyIncrease", "maxSeatsPerSubscription", "maxFundsPerApply")
@@ -42,7 +44,7 @@ class GuardrailCheck:
         return cls(data["name"], money(data["limit"]), value, data["exceeded"], data["overridden"], data["detail"])
 
 
-def check(guardrails: Guardrails, actions: tuple[Change, ...], cost: CostEstimate,
+def check(guardrails: Guardrails, actions: tuple[Action, ...], cost: CostEstimate,
           overrides: frozenset[str]) -> tuple[GuardrailCheck, ...]:
     """Every declared guardrail, evaluated against the plan's actions and cost."""
     checks: list[GuardrailCheck] = []
@@ -63,8 +65,8 @@ def check(guardrails: Guardrails, actions: tuple[Change, ...], cost: CostEstimat
                                          f"the limit is {_money(limit)}"))
     if guardrails.max_seats_per_subscription is not None:
         limit = Decimal(guardrails.max_seats_per_subscription)
-        seats = [(a.after["seats"], a.address) for a in actions
-                 if a.type in ("purchase_subscription", "set_seats") and a.after]
+        seats = [(_seats_set(a.change), a.address) for a in actions
+                 if isinstance(a.change, (PurchaseSubscription, SetSeats))]
         most, where = max(seats, default=(0, ""))
         checks.append(GuardrailCheck("maxSeatsPerSubscription", limit, Decimal(most), most > limit,
                                      "maxSeatsPerSubscription" in overrides,
@@ -77,6 +79,11 @@ def check(guardrails: Guardrails, actions: tuple[Change, ...], cost: CostEstimat
                                      f"the plan adds {_money(cost.one_time)} {currency} of Communications Credits; "
                                      f"the limit is {_money(limit)}"))
     return tuple(checks)
+
+
+def _seats_set(change: PurchaseSubscription | SetSeats) -> int:
+    """The seat count a purchase or a seat change sets now."""
+    return change.seats if isinstance(change, PurchaseSubscription) else change.after
 
 
 def _money(value: Decimal) -> str:

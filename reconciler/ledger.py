@@ -26,14 +26,18 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .errors import TenantctlError
 from .sqlitefiles import close_at_rest
 
 if TYPE_CHECKING:
     from .apply import Outcome
+    from .outcomes import Status
     from .plan import Action
+
+# A run's status in `history`: running until it finishes (or is found interrupted).
+RunStatus: TypeAlias = Literal["running", "complete", "failed", "interrupted"]
 
 _INTENT = "INSERT OR REPLACE INTO ledger_journal VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)"
 _OUTCOME = ("INSERT INTO ledger_journal VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) "
@@ -113,7 +117,7 @@ class RunRecord:
     tenant: str
     started: str
     finished: str | None
-    status: str
+    status: RunStatus
     source: str
     plan_digest: str | None
     total: int
@@ -238,7 +242,7 @@ class Ledger:
         stamp = now()
         self._transaction(lambda: self.db.executemany(_INTENT, [(run_id, *a[:3], a[3], stamp) for a in actions]))
 
-    def outcome(self, run_id: str, action_id: int, type_: str, address: str, status: str, message: str,
+    def outcome(self, run_id: str, action_id: int, type_: str, address: str, status: Status, message: str,
                 retries: int) -> None:
         """Record how an action ended (skipped actions get a row here without an intent).
 
@@ -248,7 +252,7 @@ class Ledger:
         if len(self._outcomes) >= 1000:
             self._flush()
 
-    def finish(self, run_id: str, status: str, summary: str) -> None:
+    def finish(self, run_id: str, status: RunStatus, summary: str) -> None:
         """Close a run."""
         self._write("UPDATE ledger_runs SET finished = ?, status = ?, summary = ? WHERE run_id = ?",
                     (now(), status, summary, run_id))
@@ -267,7 +271,7 @@ class Ledger:
         self._write("UPDATE ledger_runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'",
                     (run_id,))
 
-    def runs(self, limit: int | None = None, status: str | None = None) -> list[RunRecord]:
+    def runs(self, limit: int | None = None, status: RunStatus | None = None) -> list[RunRecord]:
         """Past runs, newest first."""
         self._flush()
         sql = "SELECT * FROM ledger_runs" + (" WHERE status = ?" if status else "") + " ORDER BY started DESC, rowid DESC"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import catalog
-from .actions import Builder
+from .actions import AssignLicense, Builder, RemoveLicense
 from .catalog import CREDITS_SKU
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def removals(items: list[tuple[UserChange, str]], b: Builder, removal_ids: dict[
         # A license goes only after the licenses on the same user that need it.
         deps = [i for other, i in by_user[c.key] if catalog.tier(other) > catalog.tier(sku)]
         deps += assigned.get(c.key, [])
-        action_id = b.add("remove_license", f"user/{c.upn}/{sku}", {"sku": sku}, None, True, deps)
+        action_id = b.add(RemoveLicense(c.upn, sku), True, deps)
         by_user[c.key].append((sku, action_id))
         removal_ids[sku].append(action_id)
 
@@ -142,7 +142,7 @@ def _assign(c: UserChange, sku: str, seat_dep: int | None, b: Builder, ctx: Assi
     if catalog.uses_credits(sku):
         deps.extend(ctx.credit_ids)
     deps.extend(ctx.ids[(c.key, other)] for other in _prerequisites_added(c, sku) if (c.key, other) in ctx.ids)
-    action_id = b.add("assign_license", f"user/{c.upn}/{sku}", None, {"sku": sku}, False, deps)
+    action_id = b.add(AssignLicense(c.upn, sku), False, deps)
     ctx.ids[(c.key, sku)] = action_id
     ctx.per_user[c.key].append(action_id)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .actions import SetTerm
 from .drift import DriftReport
-from .patterns import USER_ACTIONS, user_patterns
+from .patterns import user_patterns
 from .plan import Action, Plan
 from .render import amount, brief, cost_note, count, describe, signed, summary_line, symbol
 
@@ -125,16 +126,16 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
     if plan.diagnostics:
         blocks.append(Block(("**Diagnostics**", ""), tuple(f"- **{d.severity}** `{d.code}`: {d.message}"
                                                           for d in plan.diagnostics), ("",), heading))
-    users = sum(1 for a in plan.actions if a.type in USER_ACTIONS)
+    users = sum(1 for a in plan.actions if a.change.per_user)
     grouped = users > GROUP_ABOVE  # beyond this, user actions are shown by pattern (all are in the JSON)
     patterns = user_patterns(plan.actions) if grouped else []
     if plan.destructive:
-        shown = [a for a in plan.destructive if not grouped or a.type not in USER_ACTIONS]
+        shown = [a for a in plan.destructive if not grouped or not a.change.per_user]
         lines = [f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() for a in shown]
         lines += [f"- :warning: {p.line()}" for p in patterns if p.destructive]
         blocks.append(Block((f":warning: **{len(plan.destructive):,} destructive action(s):**", ""),
                             tuple(lines), ("",), heading))
-    commitments = [a for a in plan.actions if a.type == "set_term"]
+    commitments = [a for a in plan.actions if isinstance(a.change, SetTerm)]
     if commitments:
         blocks.append(Block((f":warning: **{len(commitments)} commitment change(s)** (term or billing "
                              "frequency):", ""),
@@ -146,7 +147,7 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
             f"{n}. {s}" for n, s in enumerate(a.steps, 1)) for a in manual]
         blocks.append(Block((f":raising_hand: **{len(manual)} manual step(s)** (no API; apply lists them, "
                              "never does them):", ""), tuple(steps), ("",), heading))
-    listed = [a for a in plan.actions if not grouped or a.type not in USER_ACTIONS]
+    listed = [a for a in plan.actions if not grouped or not a.change.per_user]
     if listed:
         lines = []
         for a in listed:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol, TypeAlias
 
 from .actions import Action
 
+# How an action ended; the words are the journal's `outcome` column and what apply reports.
+Status: TypeAlias = Literal["done", "unchanged", "failed", "skipped", "manual", "waiting"]
 MANUAL_NOTE = "no API: a person does it in the admin center (see the checklist)"
 
 
@@ -15,7 +17,7 @@ class Outcome:
     """What happened to one action: done, unchanged (already so), failed, skipped, manual or waiting."""
 
     action: Action
-    status: str
+    status: Status
     message: str = ""
     retries: int = 0
 
@@ -27,7 +29,7 @@ class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
     left: int = 0
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         """How many actions ended with `status`."""
         return sum(1 for o in self.outcomes if o.status == status)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .actions import Action
+from .actions import Action, AssignLicense, RemoveLicense, SetUsageLocation
+from .user_actions import UserAction
 
-USER_ACTIONS = ("set_usage_location", "assign_license", "remove_license")
 SHOWN = 3  # names shown per group
 
 
@@ -35,19 +35,18 @@ class Pattern:
         return f"**{len(self.users):,} {noun}**: " + ", ".join(f"`{w}`" for w in self.words) + f" ({who})"
 
 
-def _word(action: Action) -> str:
-    if action.type == "set_usage_location":
-        return f"usageLocation -> {(action.after or {}).get('usageLocation')}"
-    sku = action.address.rsplit("/", 1)[1]
-    return f"+ {sku}" if action.type == "assign_license" else f"- {sku}"
+def _word(change: SetUsageLocation | AssignLicense | RemoveLicense) -> str:
+    if isinstance(change, SetUsageLocation):
+        return f"usageLocation -> {change.after}"
+    return f"+ {change.sku}" if isinstance(change, AssignLicense) else f"- {change.sku}"
 
 
 def user_patterns(actions: Iterable[Action]) -> list[Pattern]:
     """The user actions grouped by each user's whole change, largest group first."""
     changes: dict[str, list[str]] = {}
     for a in actions:
-        if a.type in USER_ACTIONS:
-            changes.setdefault(a.address.split("/")[1], []).append(_word(a))
+        if isinstance(a.change, UserAction):
+            changes.setdefault(a.change.upn, []).append(_word(a.change))
     groups: dict[tuple[str, ...], list[str]] = {}
     for upn, words in changes.items():
         groups.setdefault(tuple(sorted(words, key=lambda w: (w[0] != "u", w))), []).append(upn)

@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import catalog, guardrails, manual, roles
-from .actions import ACTION_TYPES, FORMAT_VERSION, MONEY_ACTIONS, Action, Builder, Diagnostic
+from .actions import (ACTION_TYPES, FORMAT_VERSION, MONEY_ACTIONS, Action, Builder, Diagnostic, RemoveLicense, SetSeats,
+                      SetUsageLocation)
 from .cost import CostEstimate, estimate
 from .credits import credits_licenses, plan_credits
 from .digest import spec_digest, state_digest
@@ -108,9 +109,8 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     removals(early, b, removal_ids, {})
     seats = plan_subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
     not_managed(spec, state, b, managed_before)
-    location_ids = {c.key: b.add("set_usage_location", f"user/{c.upn}",
-                                 {"usageLocation": state.users[c.key].usage_location},
-                                 {"usageLocation": c.location}, False, _leaving_zone(c, b, late))
+    location_ids = {c.key: b.add(SetUsageLocation(c.upn, state.users[c.key].usage_location, c.location), False,
+                                 _leaving_zone(c, b, late))
                     for c in changes if c.location is not None}
     ctx = AssignContext(seats, [], location_ids, removal_ids, Counter(sku for _, sku in late))
     # Microsoft's set-up order: calling plans and audio conferencing first, then credits for the
@@ -126,8 +126,7 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     assign_after_swaps(waiting, b, ctx)
     for sku, (before, after) in sorted(seats.deferred.items()):
         # A decrease that a swap makes possible waits for the swap's removal.
-        seats.decreased[sku] = b.add("set_seats", f"subscription/{sku}", {"seats": before}, {"seats": after}, True,
-                                     removal_ids[sku])
+        seats.decreased[sku] = b.add(SetSeats(sku, before, after), True, removal_ids[sku])
     schedule(seats, b)
     planned = select(tuple(b.actions), targets, b) if targets else tuple(b.actions)
     actions = manual.mark(planned, state.manual, ManualContext.of(spec, state))
@@ -160,8 +159,8 @@ def _leaving_zone(c: UserChange, b: Builder, late: list[tuple[UserChange, str]])
         b.diag("error", "usage_location_not_allowed", f"'{c.upn}' moves to {c.location}, where {sku} is not sold, "
                "but it can only be removed once its replacement is assigned, which needs the new location; "
                "change the licenses and the usage location in two applies", f"user/{c.upn}/{sku}")
-    addresses = {f"user/{c.upn}/{sku}" for sku in zoned}
-    return [a.id for a in b.actions if a.type == "remove_license" and a.address in addresses]
+    return [a.id for a in b.actions
+            if isinstance(a.change, RemoveLicense) and a.change.upn == c.upn and a.change.sku in zoned]
 
 
 def _role_diagnostics(actions: tuple[Action, ...], state: TenantState, agreement: str, b: Builder) -> None:

@@ -9,12 +9,15 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from .actions import (AddFunds, AssignLicense, PurchaseSubscription, RemoveLicense, ScheduleSeats, SetAutoRecharge,
+                      SetTerm)
 from .apply import ApplyResult
 from .cost import ActionCost
 from .drift import DriftReport
+from .model import money_out
 from .plan import Action, Diagnostic, Plan
+from .user_actions import LicenseAction
 
-_SYMBOL = {"purchase_subscription": "+", "add_funds": "+", "assign_license": "+", "remove_license": "-"}
 _COLOR = {"+": "32", "~": "33", "-": "31", "!": "31", "?": "36"}
 
 
@@ -36,35 +39,37 @@ class Style:
 
 def symbol(action: Action) -> str:
     """+ adds, - removes, ~ changes in place."""
-    return _SYMBOL.get(action.type, "~")
+    return action.change.symbol
 
 
 def describe(action: Action) -> str:
     """The change in words: `seats: 200 -> 250`, `triggerBelow: 50 -> 100`."""
-    before, after = action.before, action.after
-    if action.type in ("assign_license", "remove_license"):
+    change = action.change
+    if isinstance(change, LicenseAction):
         return ""
+    before, after = action.before, action.after
     if before is None:
         return " ".join(f"{k}={_value(v)}" for k, v in (after or {}).items())
-    if action.type == "add_funds" and after:
-        return f"add {_value(after['amount'])} (balance {_value(before['balance'])} -> {_value(after['balance'])})"
-    if action.type == "schedule_seats" and after and before:
-        when = f"at renewal ({after['effective'] or 'date unknown'})"
-        if "scheduled" not in before:
-            return f"seats: {before['seats']} -> {after['seats']} {when}"
-        if after["seats"] == before["seats"]:
-            return f"seats: {before['seats']}, cancels the {before['scheduled']} scheduled {when}"
-        return f"seats: {before['seats']} now, {before['scheduled']} scheduled -> {after['seats']} {when}"
+    if isinstance(change, AddFunds):
+        return (f"add {_value(money_out(change.amount))} (balance {_value(money_out(change.balance))} -> "
+                f"{_value(money_out(change.new_balance))})")
+    if isinstance(change, ScheduleSeats):
+        when = f"at renewal ({change.effective_iso or 'date unknown'})"
+        if change.scheduled is None:
+            return f"seats: {change.before} -> {change.after} {when}"
+        if change.after == change.before:
+            return f"seats: {change.before}, cancels the {change.scheduled} scheduled {when}"
+        return f"seats: {change.before} now, {change.scheduled} scheduled -> {change.after} {when}"
     diff = DeepDiff(before, after or {}, verbose_level=2)
     parts = []
-    for path, change in sorted(diff.get("values_changed", {}).items()):
-        parts.append(f"{_field(path)}: {_value(change['old_value'])} -> {_value(change['new_value'])}")
+    for path, moved in sorted(diff.get("values_changed", {}).items()):
+        parts.append(f"{_field(path)}: {_value(moved['old_value'])} -> {_value(moved['new_value'])}")
     for path, value in sorted(diff.get("dictionary_item_added", {}).items()):
         parts.append(f"{_field(path)}: (none) -> {_value(value)}")
     for path, value in sorted(diff.get("dictionary_item_removed", {}).items()):
         parts.append(f"{_field(path)}: {_value(value)} -> (none)")
-    for path, change in sorted(diff.get("type_changes", {}).items()):
-        parts.append(f"{_field(path)}: {_value(change['old_value'])} -> {_value(change['new_value'])}")
+    for path, moved in sorted(diff.get("type_changes", {}).items()):
+        parts.append(f"{_field(path)}: {_value(moved['old_value'])} -> {_value(moved['new_value'])}")
     return ", ".join(parts)
 
 
@@ -96,9 +101,9 @@ def summary_line(plan: Plan) -> str:
     if not plan.actions:
         return "No changes. The tenant matches the spec."
     counts = plan.summary()["by_type"]
-    buy = counts.get("purchase_subscription", 0) + counts.get("add_funds", 0)
-    assign = counts.get("assign_license", 0)
-    remove = counts.get("remove_license", 0)
+    buy = counts.get(PurchaseSubscription.kind, 0) + counts.get(AddFunds.kind, 0)
+    assign = counts.get(AssignLicense.kind, 0)
+    remove = counts.get(RemoveLicense.kind, 0)
     change = len(plan.actions) - buy - assign - remove
     manual = sum(1 for a in plan.actions if a.manual)
     return (f"Plan: {buy:,} to buy, {change:,} to change, {assign:,} to assign, {remove:,} to remove "
@@ -114,7 +119,7 @@ def action_line(action: Action, style: Style, cost: ActionCost | None = None) ->
         line += f"  {detail}"
     if action.destructive:
         line += "  (destructive)"
-    if action.type == "set_term":
+    if isinstance(action.change, SetTerm):
         line += "  (commitment change)"
     if action.manual:
         line += "  (manual: no API)"
@@ -131,7 +136,7 @@ def cost_note(cost: ActionCost, action: Action | None = None) -> str:
     if cost.monthly_delta:
         parts.append(f"{signed(cost.monthly_delta)}/month")
     if cost.one_time:
-        recharge = action is not None and action.type == "set_auto_recharge"
+        recharge = action is not None and isinstance(action.change, SetAutoRecharge)
         parts.append(f"one-time {amount(cost.one_time)}" + (": the balance is below the new trigger, so it "
                                                               "recharges at once" if recharge else ""))
     if cost.starts and parts:

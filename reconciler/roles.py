@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .commerce_actions import PurchaseSubscription, ScheduleSeats, SetPayAsYouGo, SetSeats, SetTerm
+
 MCA_BILLING = frozenset({"BillingAccountOwner", "BillingAccountContributor", "BillingProfileOwner",
                          "BillingProfileContributor"})
 MOSA_BILLING = frozenset({"BillingAdministrator", "GlobalAdministrator"})
@@ -23,7 +25,8 @@ ROLE_NAMES = {
     "BillingAccountReader": "Billing account reader",
 }
 
-_SUBSCRIPTION_CHANGES = ("purchase_subscription", "set_seats", "schedule_seats", "set_term")
+# Keyed by the action's JSON type, which is also what the simulator checks a write against.
+_SUBSCRIPTION_CHANGES = (PurchaseSubscription.kind, SetSeats.kind, ScheduleSeats.kind, SetTerm.kind)
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ for _kind in _SUBSCRIPTION_CHANGES:
     _RULES[("MOSA", _kind)] = Requirement(MOSA_BILLING, "Buy or remove licenses for a Microsoft business subscription")
     _RULES[("NCE", _kind)] = Requirement(PARTNER_SALES, "New commerce experience cancellation policy; "
                                          "Manage customer subscriptions (Partner Center)")
-_RULES[("MCA", "set_pay_as_you_go")] = Requirement(MCA_BILLING, "Enable pay-as-you-go for your subscription")
-_RULES[("NCE", "set_pay_as_you_go")] = Requirement(PARTNER_ADMIN, "New commerce overage for telco pay-as-you-go")
+_RULES[("MCA", SetPayAsYouGo.kind)] = Requirement(MCA_BILLING, "Enable pay-as-you-go for your subscription")
+_RULES[("NCE", SetPayAsYouGo.kind)] = Requirement(PARTNER_ADMIN, "New commerce overage for telco pay-as-you-go")
 
 
 def required(action_type: str, agreement: str) -> Requirement | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .actions import change_of
 from .cost import CostEstimate
 from .digest import digest_of
 from .errors import TenantctlError
@@ -98,7 +99,7 @@ def load_saved(path: str) -> SavedPlan:
         raise StalePlanError(f"{path}: the plan file was edited after it was written (its digest does not match); "
                              "plan again and apply the new file")
     try:
-        actions = tuple(Action(a["id"], a["type"], a["address"], a["before"], a["after"], a["destructive"],
+        actions = tuple(Action(a["id"], change_of(a["type"], a["address"], a["before"], a["after"]), a["destructive"],
                                tuple(a["depends_on"]), bool(a.get("manual", False)), tuple(a.get("steps", ())))
                         for a in document["actions"])
         diagnostics = tuple(Diagnostic(d["severity"], d["code"], d["message"], d.get("address", ""))

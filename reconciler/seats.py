@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .actions import Builder
+from .actions import Builder, ScheduleSeats
 from .licenses import Seats
 from .model import CANCELLATION_WINDOW_DAYS, SubscriptionState
 
@@ -60,14 +60,13 @@ def seat_change(agreement: str, live: SubscriptionState, wanted: int, today: dat
 def schedule(seats: Seats, b: Builder) -> None:
     """The scheduled changes, each after the decrease it follows (a change now deletes a scheduled one)."""
     for sku, (now, replaced, after, effective) in sorted(seats.scheduled.items()):
-        address = f"subscription/{sku}"
+        change = ScheduleSeats(sku, now, after, effective, replaced)
         if effective is None:
-            b.diag("warning", "renewal_date_unknown", f"{address}: the renewal date cannot be read, so the seat "
-                   f"change to {after} takes effect at the next renewal on a date tenantctl does not know", address)
+            b.diag("warning", "renewal_date_unknown", f"{change.address}: the renewal date cannot be read, so the "
+                   f"seat change to {after} takes effect at the next renewal on a date tenantctl does not know",
+                   change.address)
         deps = [seats.decreased[sku]] if sku in seats.decreased else []
-        before = {"seats": now} if replaced is None else {"seats": now, "scheduled": replaced}
-        b.add("schedule_seats", address, before,
-              {"seats": after, "effective": effective.isoformat() if effective else None}, after < now, deps)
+        b.add(change, after < now, deps)
 
 
 def when(effective: date | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from . import catalog
-from .actions import Builder
+from .actions import Builder, PurchaseSubscription, SetPayAsYouGo, SetSeats, SetTerm
 from .licenses import Seats, UserChange
 from .model import PAY_AS_YOU_GO, SCHEDULED, TERMS, Subscription, TenantSpec, TenantState
 from .seats import seat_change
@@ -44,13 +44,12 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
         if later is not None:
             seats.scheduled[sku] = later
         if now > live.seats:
-            seats.action[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": now})
+            seats.action[sku] = b.add(SetSeats(sku, live.seats, now))
             seats.free[sku] = now - live.consumed
         elif now < live.seats and sku in late_skus:
             seats.deferred[sku] = (live.seats, now)
         elif now < live.seats:
-            seats.decreased[sku] = b.add("set_seats", address, {"seats": live.seats}, {"seats": now}, True,
-                                         removal_ids.get(sku, []))
+            seats.decreased[sku] = b.add(SetSeats(sku, live.seats, now), True, removal_ids.get(sku, []))
             seats.free[sku] = now - live.consumed
         # Only a declared term or billing frequency is managed: a commitment never changes by omission;
         # a monthly term is billed monthly, so declaring P1M alone changes the billing with it.
@@ -64,13 +63,11 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
             b.not_readable(address, "term and billingFrequency",
                           ", ".join(v for v in (want.term, want.billing_frequency) if v))
         elif TERMS not in state.unknown and wanted_term != (live.term, live.billing_frequency):
-            b.add("set_term", address, {"term": live.term, "billingFrequency": live.billing_frequency},
-                  {"term": wanted_term[0], "billingFrequency": wanted_term[1]})
+            b.add(SetTerm(sku, live.term, live.billing_frequency, *wanted_term))
         if want.pay_as_you_go is not None and PAY_AS_YOU_GO in state.unknown:
             b.not_readable(address, "payAsYouGo", "on" if want.pay_as_you_go else "off")
         elif want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
-            b.add("set_pay_as_you_go", address, {"payAsYouGo": live.pay_as_you_go},
-                  {"payAsYouGo": want.pay_as_you_go}, destructive=not want.pay_as_you_go)
+            b.add(SetPayAsYouGo(sku, live.pay_as_you_go, want.pay_as_you_go), destructive=not want.pay_as_you_go)
     return seats
 
 
@@ -110,8 +107,7 @@ def _purchase(want: Subscription, b: Builder, seats: Seats, deps: list[int]) -> 
         b.diag("warning", "default_commitment", f"buying {sku} on a {term} term billed {billing}: the spec does not "
                f"declare {' or '.join(missing)}, so the default{'s are' if len(missing) > 1 else ' is'} used; "
                f"declare {' and '.join(missing)} to choose the commitment", address)
-    bought = b.add("purchase_subscription", address, None,
-                   {"sku": sku, "seats": want.seats, "term": term, "billingFrequency": billing}, False, deps)
+    bought = b.add(PurchaseSubscription(sku, want.seats, term, billing), False, deps)
     seats.action[sku], seats.free[sku] = bought, want.seats
     if want.pay_as_you_go:
-        b.add("set_pay_as_you_go", address, {"payAsYouGo": False}, {"payAsYouGo": True}, False, [bought])
+        b.add(SetPayAsYouGo(sku, False, True), False, [bought])

@@ -15,7 +15,7 @@ import pytest
 from conftest import DEFAULT_TENANT_ID, TODAY
 from fakegraph import FakeGraph, GraphError
 from reconciler import catalog
-from reconciler.actions import Action
+from reconciler.actions import Action, AssignLicense, SetUsageLocation
 from reconciler.apply import apply_plan
 from reconciler.batches import apply_in_waves
 from reconciler.errors import PermanentProviderError, ProviderError
@@ -222,8 +222,8 @@ def test_unreadable_term_is_priced_as_p1y_for_cost_and_guardrails(graph_tenant) 
 # ---------------------------------------------------------------------------------------------------
 
 def _user_plan(upn: str) -> Plan:
-    location = Action(1, "set_usage_location", f"user/{upn}", {"usageLocation": None}, {"usageLocation": "US"})
-    assign = Action(2, "assign_license", f"user/{upn}/MCOEV", None, {"assigned": True}, depends_on=(1,))
+    location = Action(1, SetUsageLocation(upn, None, "US"))
+    assign = Action(2, AssignLicense(upn, "MCOEV"), depends_on=(1,))
     return Plan(tenant="x", spec_digest="", state_digest="", actions=(location, assign))
 
 

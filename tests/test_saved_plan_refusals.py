@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.actions import AssignLicense
 from reconciler.plan import Action, Diagnostic, Plan
 from reconciler.savedplan import (SavedPlan, StalePlanError, check_fresh, check_same, is_saved_plan,
                                   load_saved, plan_digest, saved_document)
 
 PLAN = Plan("contoso", "sha256:spec", "sha256:state",
-            (Action("a1", "assign_license", "user/a@contoso.com/license/SPE_E5", {}, {"assigned": True}, False, ()),))
+            (Action(1, AssignLicense("a@contoso.com", "SPE_E5")),))
 
 
 def saved(plan: Plan = PLAN) -> SavedPlan:

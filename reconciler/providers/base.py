@@ -10,16 +10,19 @@ TransientProviderError. The planner never sees this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
+from ..action_base import Writer
 from ..errors import ProviderError
-from ..model import AutoRecharge, TenantState
+from ..model import TenantState
 
 
-class Provider(Protocol):
-    """A live tenant. Implementations: LocalProvider (SQLite); a Graph provider can follow."""
+class Provider(Writer, Protocol):
+    """A live tenant: its reads here, its writes in `Writer` (which the actions are carried out with).
+
+    Implementations: LocalProvider (SQLite), GraphProvider (Microsoft Graph).
+    """
 
     @property
     def address(self) -> str:
@@ -31,37 +34,6 @@ class Provider(Protocol):
 
     def read_state(self) -> TenantState:
         """The whole observed state."""
-
-    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
-                              idempotency_key: str) -> bool:
-        """Buy a subscription once per key; False when that key was honoured or `sku` is owned."""
-
-    def set_seats(self, sku: str, seats: int) -> bool:
-        """Set the seat count (never below the seats consumed)."""
-
-    def schedule_seats(self, sku: str, seats: int) -> bool:
-        """Set the seat count the subscription renews with (the current count cancels a scheduled change)."""
-
-    def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
-        """Change term and billing frequency (effective at renewal)."""
-
-    def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
-        """Turn pay-as-you-go overage on or off."""
-
-    def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
-        """Set Communications Credits auto-recharge."""
-
-    def add_funds(self, amount: Decimal, idempotency_key: str) -> bool:
-        """Add funds once per key; False when that key was already honoured."""
-
-    def set_usage_location(self, upn: str, location: str) -> bool:
-        """Set a user's usage location."""
-
-    def assign_license(self, upn: str, sku: str) -> bool:
-        """Give a user a license; False when held already."""
-
-    def remove_license(self, upn: str, sku: str) -> bool:
-        """Take a license from a user; False when not held."""
 
     def close(self) -> None:
         """Release connections."""
@@ -81,6 +53,10 @@ class UserWrite:
     remove: tuple[str, ...] = ()
 
 
+# Which part of a UserWrite failed: "location" (nothing was done) or "licenses" (the location was set).
+WritePart: TypeAlias = Literal["", "location", "licenses"]
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """How one UserWrite ended: `error` None means it succeeded (`changed` False: already so)."""
@@ -88,7 +64,7 @@ class WriteResult:
     changed: bool = False
     error: ProviderError | None = None
     retries: int = 0
-    part: str = ""  # with an error: "location" (nothing was done) or "licenses" (the location was set)
+    part: WritePart = ""  # set with an error only
 
 
 @runtime_checkable

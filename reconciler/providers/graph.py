@@ -18,19 +18,19 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import catalog
+from ..actions import ACTION_CLASSES
 from ..catalog import CREDITS_SKU
 from ..errors import PermanentProviderError, ProviderError, TransientProviderError
 from ..longlived import long_lived
 from ..model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, SCHEDULED, TERMS, AutoRecharge,
                      CreditsState, SubscriptionState, TenantState, UserState)
-from .base import UserWrite, WriteResult
+from .base import UserWrite, WritePart, WriteResult
 from .graphauth import TokenSource, check_tenant
 from .graphhttp import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
 USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
-NO_API = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
-                    "set_auto_recharge", "add_funds"})
+NO_API = frozenset(c.kind for c in ACTION_CLASSES if not c.graph_api)  # the commerce and credits actions
 
 
 class GraphProvider:
@@ -157,7 +157,7 @@ class GraphProvider:
                 results[i] = WriteResult(changed=True, retries=retries.get(i, 0))
         return unsure
 
-    def _settle(self, i: int, w: UserWrite, answer: SubResponse, part: str, unsure: set[int],
+    def _settle(self, i: int, w: UserWrite, answer: SubResponse, part: WritePart, unsure: set[int],
                 results: dict[int, WriteResult], retries: dict[int, int]) -> bool:
         """True when the request succeeded; else note the write as unsure or failed."""
         retries[i] = retries.get(i, 0) + answer.retries

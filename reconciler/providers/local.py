@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import catalog
 from ..catalog import CREDITS_SKU
+from ..commerce_actions import PurchaseSubscription, ScheduleSeats, SetPayAsYouGo, SetSeats, SetTerm
 from ..errors import PermanentProviderError, ProviderError
 from ..longlived import long_lived
 from ..model import (CANCELLATION_WINDOW_DAYS, TERM_MONTHS, AutoRecharge, CreditsState, FundLot, RefundableSeats,
@@ -257,7 +258,7 @@ class LocalProvider:
                               idempotency_key: str) -> bool:
         """Buy `seats` of `sku` once per idempotency key; already owned: no-op."""
         with self._tx() as db:
-            self._require_role("purchase_subscription", f"buying {sku}")
+            self._require_role(PurchaseSubscription.kind, f"buying {sku}")
             # The key's own row is the guard: a key seen before is "already done", whatever became of the
             # subscription since (cancelled, say), and never a second purchase or a constraint error.
             if not _spend(db, "INSERT INTO purchases VALUES (?, ?) ON CONFLICT DO NOTHING", (idempotency_key, sku)):
@@ -282,7 +283,7 @@ class LocalProvider:
         """Change the seat count now: never below the seats in use, and where a cancellation window
         applies (NCE, MCA), a decrease only of seats still inside it."""
         with self._tx():
-            self._require_role("set_seats", f"changing {sku} seats")
+            self._require_role(SetSeats.kind, f"changing {sku} seats")
             sub = self._subscription(sku)
             if sub.seats == seats:
                 return False
@@ -305,7 +306,7 @@ class LocalProvider:
     def schedule_seats(self, sku: str, seats: int) -> bool:
         """Set the seat count the subscription renews with; the current count cancels a scheduled change."""
         with self._tx():
-            self._require_role("schedule_seats", f"scheduling {sku} seats for the renewal")
+            self._require_role(ScheduleSeats.kind, f"scheduling {sku} seats for the renewal")
             sub = self._subscription(sku)
             scheduled = None if seats == sub.seats else ScheduledSeats(seats, sub.term_end)
             if scheduled == sub.scheduled:
@@ -316,7 +317,7 @@ class LocalProvider:
     def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
         """Change term and billing frequency."""
         with self._tx() as db:
-            self._require_role("set_term", f"changing the {sku} term")
+            self._require_role(SetTerm.kind, f"changing the {sku} term")
             self._subscription(sku)
             check_billable(term, billing_frequency)
             cursor = db.execute("UPDATE subscriptions SET term = ?, billing_frequency = ? WHERE sku = ? AND "
@@ -327,7 +328,7 @@ class LocalProvider:
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
         """Toggle overage on a PAYG-capable subscription."""
         with self._tx() as db:
-            self._require_role("set_pay_as_you_go", f"turning pay-as-you-go {'on' if enabled else 'off'} for {sku}")
+            self._require_role(SetPayAsYouGo.kind, f"turning pay-as-you-go {'on' if enabled else 'off'} for {sku}")
             self._subscription(sku)
             entry = catalog.lookup(sku)
             if entry is None or not entry.pay_as_you_go:
