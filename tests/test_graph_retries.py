@@ -1,0 +1,176 @@
+"""The Graph client's $batch retry loop, exactly: how often it re-sends, how long it waits, what it counts.
+
+The fake Graph service tests the client end to end with random faults; these script each $batch
+round's answers instead (`_send_batch` replaced), so a bound that moved by one fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from reconciler.errors import PermanentProviderError, TransientProviderError
+from reconciler.providers.graphauth import StaticToken
+from reconciler.providers.graphhttp import AMBIGUOUS, GraphClient, SubRequest, SubResponse
+from reconciler.retry import RetryPolicy
+
+GET = SubRequest("g", "GET", "/users/a")
+POST = SubRequest("p", "POST", "/users/a/assignLicense", {"addLicenses": [], "removeLicenses": []})
+
+
+class Script:
+    """Answers each $batch round from a list of {id: (status, retry_after)}; records rounds and sleeps."""
+
+    def __init__(self, rounds: list[dict[str, tuple[int, float | None]]]) -> None:
+        self.rounds, self.sent, self.slept = iter(rounds), [], []  # type: Iterator[Any], list[list[str]], list[float]
+
+    def send(self, chunk: list[SubRequest]) -> dict[str, tuple[SubResponse, float | None]]:
+        answers = next(self.rounds)
+        self.sent.append([r.id for r in chunk])
+        return {r.id: (SubResponse(answers[r.id][0], {"n": len(self.sent)}), answers[r.id][1]) for r in chunk}
+
+
+@pytest.fixture
+def client() -> Iterator[GraphClient]:
+    c = GraphClient("http://127.0.0.1:9", StaticToken("t"))
+    yield c
+    c.close()
+
+
+def run(client: GraphClient, script: Script, policy: RetryPolicy, *requests: SubRequest) -> dict[str, SubResponse]:
+    client.retry, client.sleep = policy, script.slept.append
+    client._send_batch = script.send  # type: ignore[method-assign]
+    return client.batch(list(requests))
+
+
+def test_a_throttled_request_is_sent_attempts_times_with_exponential_backoff(client: GraphClient) -> None:
+    script = Script([{"g": (429, None)}] * 3)
+    answers = run(client, script, RetryPolicy(attempts=3, base_delay=1, budget=100), GET)
+    assert script.sent == [["g"], ["g"], ["g"]] and script.slept == [1, 2]
+    assert (answers["g"].status, answers["g"].retries, answers["g"].body) == (429, 2, {"n": 3})
+
+
+def test_retry_after_is_honoured_and_the_budget_is_inclusive(client: GraphClient) -> None:
+    script = Script([{"g": (429, 0.5)}] * 3 + [{"g": (200, None)}])
+    answers = run(client, script, RetryPolicy(attempts=10, base_delay=5, budget=1.0), GET)
+    # 0.5 + 0.5 reaches the budget exactly: allowed; a third wait would pass it.
+    assert script.slept == [0.5, 0.5] and len(script.sent) == 3
+    assert (answers["g"].status, answers["g"].retries) == (429, 2)
+
+
+def test_an_answer_resets_the_bound_for_the_requests_still_throttled(client: GraphClient) -> None:
+    script = Script([{"g": (200, None), "p": (429, None)}, {"p": (429, None)}, {"p": (200, None)}])
+    answers = run(client, script, RetryPolicy(attempts=2, base_delay=1, budget=100), GET, POST)
+    assert script.sent == [["g", "p"], ["p"]] and script.slept == [1]
+    assert (answers["g"].status, answers["g"].retries) == (200, 0)
+    assert (answers["p"].status, answers["p"].retries) == (429, 1)
+
+
+def test_a_read_that_failed_is_sent_again_but_a_write_never_is(client: GraphClient) -> None:
+    script = Script([{"g": (AMBIGUOUS, None), "p": (AMBIGUOUS, None)}, {"g": (200, None)}])
+    answers = run(client, script, RetryPolicy(attempts=5, base_delay=0.25, budget=100), GET, POST)
+    assert script.sent == [["g", "p"], ["g"]] and script.slept == [0.25]
+    assert (answers["g"].status, answers["g"].retries) == (200, 1)
+    assert (answers["p"].status, answers["p"].retries) == (AMBIGUOUS, 0)
+
+
+def test_a_batch_that_never_arrived_leaves_every_request_in_doubt_with_the_reason(client: GraphClient) -> None:
+    def lost(method: str, url: str, body: Any = None) -> Any:
+        assert (method, url) == ("POST", "http://127.0.0.1:9/$batch")
+        raise TransientProviderError("connection reset", 7.0)
+
+    client._send = lost  # type: ignore[method-assign]
+    answers = client._send_batch([GET, POST])
+    assert {k: (a.status, a.error, after) for k, (a, after) in answers.items()} == {
+        "g": (AMBIGUOUS, ("transport", "connection reset"), 7.0),
+        "p": (AMBIGUOUS, ("transport", "connection reset"), 7.0)}
+
+
+def test_a_batch_refused_for_its_token_is_every_request_s_refusal(client: GraphClient) -> None:
+    def refused(method: str, url: str, body: Any = None) -> Any:
+        raise PermanentProviderError("token expired", code="unauthorized")
+
+    client._send = refused  # type: ignore[method-assign]
+    answers = client._send_batch([POST])
+    assert {k: (a.status, a.error, after) for k, (a, after) in answers.items()} == {
+        "p": (401, ("unauthorized", "token expired"), None)}
+
+
+# ------------------------------------------- the provider's rounds: send, read back, send what is missing
+
+class Scripted:
+    """A Graph client whose answers are scripted per request id, in order; records every request."""
+
+    def __init__(self, answers: dict[str, list[tuple[int, dict[str, Any], int]]], attempts: int = 4) -> None:
+        self.answers, self.asked, self.slept = answers, [], []  # type: ignore[var-annotated]
+        self.retry = RetryPolicy(attempts=attempts, base_delay=0.5)
+
+    def batch(self, requests: list[SubRequest]) -> dict[str, SubResponse]:
+        self.asked.extend((r.id, r.method, r.url) for r in requests)
+        out = {}
+        for r in requests:
+            status, body, retries = self.answers[r.id].pop(0)
+            out[r.id] = SubResponse(status, body, retries)
+        return out
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+def provider(client: Scripted) -> Any:
+    from pathlib import Path
+
+    from conftest import TODAY
+    from reconciler import catalog
+    from reconciler.providers.graph import GraphProvider
+
+    p = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (client, None))  # type: ignore[arg-type,return-value]
+    p._client = client  # type: ignore[assignment]
+    p._sku_ids = {"MCOEV": catalog.CATALOG["MCOEV"].sku_id}
+    p._user_ids = {"a@x.example": "id-a", "b@x.example": "id-b"}
+    return p
+
+
+def held(*skus: str) -> dict[str, Any]:
+    from reconciler import catalog
+    return {"usageLocation": "US", "assignedLicenses": [{"skuId": catalog.CATALOG[s].sku_id} for s in skus]}
+
+
+def test_a_write_whose_read_failed_is_read_again_while_another_is_resent() -> None:
+    from reconciler.providers.base import UserWrite
+
+    client = Scripted({"a0": [(AMBIGUOUS, {}, 0)], "a1": [(AMBIGUOUS, {}, 0), (200, {}, 2)],
+                       "r0": [(503, {}, 0), (200, held("MCOEV"), 0)], "r1": [(200, held(), 0)]})
+    results = provider(client).write_users([UserWrite("A@x.example", add=("MCOEV",)),
+                                            UserWrite("b@x.example", add=("MCOEV",))])
+    assert [(r.changed, r.error, r.retries) for r in results] == [(True, None, 2), (True, None, 3)]
+    assert [url for _, _, url in client.asked][:2] == ["/users/id-a/assignLicense", "/users/id-b/assignLicense"]
+    assert [i for i, _, _ in client.asked] == ["a0", "a1", "r0", "r1", "a1", "r0"] and client.slept == [0.5]
+
+
+def test_a_write_never_confirmed_is_reported_as_transient_naming_what_is_in_doubt() -> None:
+    from reconciler.providers.base import UserWrite
+
+    client = Scripted({"l0": [(AMBIGUOUS, {}, 0)], "r0": [(503, {}, 0)] * 3, "a1": [(AMBIGUOUS, {}, 1)],
+                       "r1": [(503, {}, 0)] * 3}, attempts=3)
+    located, licensed = provider(client).write_users([UserWrite("a@x.example", location="US"),
+                                                      UserWrite("b@x.example", add=("MCOEV",))])
+    for result, part, tries in ((located, "location", 3), (licensed, "licenses", 4)):
+        assert isinstance(result.error, TransientProviderError) and (result.part, result.retries) == (part, tries)
+    assert located.error.message == "a@x.example: Microsoft Graph did not confirm the change; run apply again"  # type: ignore[union-attr]
+
+
+def test_a_license_the_tenant_does_not_have_fails_that_user_only_saying_how_to_get_it() -> None:
+    from reconciler.providers.base import UserWrite
+
+    client = Scripted({"l0": [(200, {}, 1)], "a1": [(200, {}, 0)]})
+    bad, good = provider(client).write_users([UserWrite("a@x.example", location="US", add=("MCOPSTN1",)),
+                                              UserWrite("b@x.example", add=("MCOEV",))])
+    assert isinstance(bad.error, PermanentProviderError) and (bad.part, bad.retries) == ("licenses", 1)
+    assert (bad.error.message, bad.error.hint, bad.error.code) == (
+        "the tenant has no MCOPSTN1 subscription",
+        "buy it first (the plan lists the admin-center steps), then run apply again", "no_subscription")
+    assert (good.changed, good.error) == (True, None)
+    assert ("l0", "PATCH", "/users/id-a") in client.asked
