@@ -197,3 +197,41 @@ def test_a_purchase_without_a_declared_commitment_says_which_defaults_it_takes()
         "subscription/MCOMEETADV": "buying MCOMEETADV on a P1Y term billed monthly: the spec does not declare "
                                    "billingFrequency, so the default is used; declare billingFrequency to choose "
                                    "the commitment"}
+
+
+def _diagnostics(spec_body: bytes, state_body: bytes, unknown: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+    from dataclasses import replace
+
+    spec = spec_from_document(load_bytes(b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n"
+                                         + spec_body, "spec.yaml"))
+    state = snapshot_from_document(load_bytes(b"apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: edge}"
+                                              b"\nstate:\n" + state_body, "state.yaml"), TODAY)
+    plan = compute_plan(spec, replace(state, unknown=unknown) if unknown else state)
+    return [(d.severity, d.code, d.message, d.address) for d in plan.diagnostics]
+
+
+def test_zero_seats_of_what_is_not_owned_buys_nothing_and_says_so() -> None:
+    assert _diagnostics(b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 0}\n  users: []\n",
+                        b"  agreement: MOSA\n") == [
+        ("info", "nothing_to_buy", "MCOEV declares 0 seats and is not owned: nothing to buy", "subscription/MCOEV")]
+
+
+def test_a_monthly_term_billed_annually_is_refused_with_what_to_declare() -> None:
+    assert _diagnostics(b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1, billingFrequency: annual}\n"
+                        b"  users: []\n",
+                        b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1, term: P1M, "
+                        b"billingFrequency: monthly}\n") == [
+        ("error", "commitment_invalid", "MCOEV is on a monthly term (P1M), which is billed monthly; billingFrequency "
+         "annual needs an annual term: declare term P1Y or P3Y too", "subscription/MCOEV")]
+
+
+def test_unreadable_terms_are_named_only_where_the_spec_declares_them() -> None:
+    from reconciler.model import TERMS
+
+    state = b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1}\n"
+    declared = _diagnostics(b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1, term: P1Y}\n"
+                            b"  users: []\n", state, frozenset({TERMS}))
+    assert [(s, c, a) for s, c, _, a in declared] == [("info", "not_readable", "subscription/MCOEV")]
+    assert "term and billingFrequency cannot be read" in declared[0][2] and "(the spec wants P1Y)" in declared[0][2]
+    assert _diagnostics(b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1}\n  users: []\n", state,
+                        frozenset({TERMS})) == []
