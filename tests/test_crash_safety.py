@@ -75,7 +75,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, tuple[int,
     provider = LocalProvider(work / ".tenantctl" / f"{TENANT}.db", TODAY)
     state = provider.read_state()
     provider.close()
-    from reconciler.spec.snapshot import dump_yaml, state_to_dict
+    from reconciler.domain.canonical import state_to_dict
+    from reconciler.spec.snapshot import dump_yaml
     text = re.sub(r",? ?idempotencyKey: [\w-]+", "", dump_yaml(state_to_dict(state)))
     actions = len(compute_plan(load_spec(SPECS / f"{TENANT}.yaml"),
                                load_snapshot(EXAMPLES / f"{TENANT}.snapshot.yaml", TODAY)).actions)

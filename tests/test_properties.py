@@ -39,9 +39,10 @@ from reconciler.domain.model import (AutoRecharge, CreditsState, FundLot, Refund
                                      SubscriptionState, TenantState, UserState)
 from reconciler.plan.compute import compute_plan
 from reconciler.providers.local.provider import LocalProvider
-from reconciler.spec.snapshot import dump_yaml, load_snapshot, snapshot_from_document, state_to_dict
+from reconciler.spec.snapshot import dump_yaml, load_snapshot, snapshot_from_document
 from reconciler.spec.loader import load_spec
-from reconciler.spec.export import export_spec, spec_to_dict
+from reconciler.spec.export import export_spec
+from reconciler.domain.canonical import spec_to_dict, state_to_dict
 from reconciler.spec.yamlload import load_bytes
 
 TODAY = date(2026, 11, 21)

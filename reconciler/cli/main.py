@@ -18,16 +18,17 @@ from ..apply.interrupts import Interrupted, trapped
 from ..apply.ledger import locked
 from ..apply.savedplan import load_saved
 from ..domain import catalog
+from ..domain.canonical import spec_to_dict, state_to_dict
 from ..domain.errors import TenantctlError, UsageError, ValidationError
 from ..domain.model import AGREEMENT, AGREEMENTS, CURRENCY, TERMS
 from ..plan.compute import Plan
 from ..providers import LocalProvider, today
 from ..render.markdown import plan_blocks, split
 from ..render.text import Style, amount, count, plan_text, to_json
-from ..spec.export import export_spec, spec_to_dict, undeclared_parts, unlisted_users
+from ..spec.export import export_spec, undeclared_parts, unlisted_users
 from ..spec.prices import price_list
 from ..spec.schema import schema as load_schema
-from ..spec.snapshot import dump_yaml, load_snapshot, state_to_dict
+from ..spec.snapshot import dump_yaml, load_snapshot
 from .apply import LOCK_TIMEOUT, apply, force_unlock, history
 from .common import (EXIT_ERROR, EXIT_OK, FORMATS, Settings, accept_output_options, color_wanted, observe, open_for,
                      provider_opt)

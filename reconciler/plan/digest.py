@@ -6,9 +6,8 @@ import hashlib
 import json
 from typing import Any
 
+from ..domain.canonical import spec_to_dict, state_to_dict
 from ..domain.model import TenantSpec, TenantState
-from ..spec.export import spec_to_dict
-from ..spec.snapshot import state_to_dict
 
 
 def digest_of(document: Any) -> str:

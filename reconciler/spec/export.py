@@ -1,56 +1,13 @@
-"""TenantSpec <-> `kind: Tenant` documents: the canonical form (for digests) and export."""
+"""Export: the spec that declares a tenant as it is now, and what such a spec cannot declare.
+
+Its document form is `domain.canonical.spec_to_dict`, the same the digests hash."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.model import (AUTO_RECHARGE, PAY_AS_YOU_GO, TERMS, CreditsSpec, Subscription, TenantSpec, TenantState,
-                            UserSpec, money_out)
-
-
-def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
-    """The Tenant document for `spec`, with defaults written out and profiles expanded."""
-    body: dict[str, Any] = {"agreement": spec.agreement, "currency": spec.currency}
-    subs = []
-    for sku in sorted(spec.subscriptions):
-        s = spec.subscriptions[sku]
-        item: dict[str, Any] = {"sku": sku, "seats": s.seats}
-        if s.term is not None:
-            item["term"] = s.term
-        if s.billing_frequency is not None:
-            item["billingFrequency"] = s.billing_frequency
-        if s.pay_as_you_go is not None:
-            item["payAsYouGo"] = s.pay_as_you_go
-        subs.append(item)
-    body["subscriptions"] = subs
-    if spec.credits is not None:
-        credits: dict[str, Any] = {}
-        if spec.credits.auto_recharge is not None:
-            credits["autoRecharge"] = spec.credits.auto_recharge.to_dict()
-        if spec.credits.minimum_balance is not None:
-            credits["minimumBalance"] = money_out(spec.credits.minimum_balance)
-        body["communicationsCredits"] = credits
-    users = []
-    for u in sorted(spec.users.values(), key=lambda u: u.index):
-        entry: dict[str, Any] = {"upn": u.upn}
-        if u.usage_location:
-            entry["usageLocation"] = u.usage_location
-        entry["licenses"] = sorted(u.licenses)
-        users.append(entry)
-    body["users"] = users
-    body["prune"] = spec.prune
-    if spec.missing_users != "error":
-        body["missingUsers"] = spec.missing_users
-    if spec.prices.overrides:
-        body["prices"] = {sku: money_out(price) for sku, price in spec.prices.spec_overrides().items()}
-    if spec.guardrails.to_dict():
-        body["guardrails"] = spec.guardrails.to_dict()
-    metadata: dict[str, Any] = {"name": spec.name}
-    if spec.tenant_id:
-        metadata["tenantId"] = spec.tenant_id
-    return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": metadata, "spec": body}
+                            UserSpec)
 
 
 def export_spec(state: TenantState, name: str | None = None, agreement: str | None = None,

@@ -19,7 +19,7 @@ from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.errors import Problem, ValidationError
 from ..domain.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
-                            TenantState, UserState, money, money_out)
+                            TenantState, UserState, money)
 from ..support.gc_pause import long_lived
 from .salvage import Salvage, salvage
 from .schema import check
@@ -182,52 +182,6 @@ def _credits(doc: Document, raw: dict[str, Any] | None, problems: list[Problem])
                             idempotency_key=f.get("idempotencyKey")))
     return CreditsState(auto_recharge=AutoRecharge.from_dict(auto),
                         funds=tuple(sorted(lots, key=lambda lot: lot.purchased)))
-
-
-def state_to_dict(state: TenantState) -> dict[str, Any]:
-    """The TenantSnapshot document for `state`, sorted so equal states give equal text."""
-    body: dict[str, Any] = {"agreement": state.agreement, "currency": state.currency}
-    if state.billing_roles is not None:
-        body["billingRoles"] = list(state.billing_roles)
-    body["subscriptions"] = [_subscription_to_dict(s) for s in sorted(state.subscriptions.values(),
-                                                                       key=lambda s: s.sku)]
-    if state.credits is not None:
-        funds = []
-        for lot in state.credits.funds:
-            item: dict[str, Any] = {"purchased": lot.purchased.isoformat(), "amount": money_out(lot.amount),
-                                    "remaining": money_out(lot.remaining)}
-            if lot.idempotency_key:
-                item["idempotencyKey"] = lot.idempotency_key
-            funds.append(item)
-        body["communicationsCredits"] = {"autoRecharge": state.credits.auto_recharge.to_dict(), "funds": funds}
-    users = []
-    for key in sorted(state.users):
-        u = state.users[key]
-        entry: dict[str, Any] = {"upn": u.upn}
-        if u.usage_location:
-            entry["usageLocation"] = u.usage_location
-        if u.licenses:
-            entry["licenses"] = sorted(u.licenses)
-        users.append(entry)
-    body["users"] = users
-    metadata: dict[str, Any] = {"name": state.name}
-    if state.tenant_id:
-        metadata["tenantId"] = state.tenant_id
-    return {"apiVersion": "tenantctl/v1", "kind": "TenantSnapshot", "metadata": metadata, "state": body}
-
-
-def _subscription_to_dict(s: SubscriptionState) -> dict[str, Any]:
-    out: dict[str, Any] = {"sku": s.sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency,
-                           "payAsYouGo": s.pay_as_you_go}
-    if s.term_end is not None:
-        out["termEnd"] = s.term_end.isoformat()
-    if s.refundable is not None:
-        out["refundable"] = [{"seats": r.seats, "until": r.until.isoformat()} for r in s.refundable]
-    if s.scheduled is not None:
-        out["scheduled"] = {"seats": s.scheduled.seats}
-        if s.scheduled.effective is not None:
-            out["scheduled"]["effective"] = s.scheduled.effective.isoformat()
-    return out
 
 
 def dump_yaml(document: dict[str, Any]) -> str:
