@@ -1,4 +1,4 @@
-"""The simulated tenant's tables, and the rules its writes check row by row (provider.py uses them).
+"""The simulated tenant's tables, and the rules its writes check row by row (store.py and provider.py use them).
 
 Kept apart from the provider so provider.py reads as the provider's operations only.
 """
