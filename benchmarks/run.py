@@ -121,7 +121,7 @@ def bench_graph(users: int, latency: float, work: Path, profiles: dict[str, Any]
     from fakegraph import FakeGraph
 
     from conftest import fake_jwt
-    from reconciler import catalog
+    from reconciler.domain import catalog
 
     tenant = "2f1c0b5e-7a4d-4c1e-9f55-3c2a9d1e8b70"
     e3, mcoev = catalog.lookup("SPE_E3"), catalog.lookup("MCOEV")

@@ -1,5 +1,5 @@
 """`python -m reconciler` runs the tenantctl CLI."""
 
-from .entry import main
+from .cli.entry import main
 
 main()

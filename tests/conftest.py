@@ -64,10 +64,10 @@ def _cli_env(env: dict[str, str] | None) -> dict[str, str]:
 def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run `tenantctl ARGS` in this process, in a scratch directory, with the clock pinned.
 
-    The same entry point as the command (`reconciler.cli.main`), its exit code from SystemExit,
+    The same entry point as the command (`reconciler.cli.main.main`), its exit code from SystemExit,
     its output captured. Tests whose subject is the process boundary (SIGKILL, signals, a second
     process holding the lock, what reaches a child's environment) use `cli_process` instead."""
-    from reconciler.cli import main
+    from reconciler.cli.main import main
 
     def run(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
         saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 from fakegraph_plans import DEPENDENCIES, SKUS
-from reconciler.countries import ISO_3166_ALPHA2
+from reconciler.domain.countries import ISO_3166_ALPHA2
 
 MAX_BATCH = 20
 USER_PROPS = ("id", "userPrincipalName", "displayName", "usageLocation", "assignedLicenses",
@@ -793,7 +793,7 @@ def from_snapshot(path: str | Path, tenant_id: str | None = None, **kwargs: Any)
 
     # Reading the product's own snapshot format needs the product's names for it (aliases, the credits
     # SKU); the licensing rules the fake enforces never come from here.
-    from reconciler import catalog
+    from reconciler.domain import catalog
 
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     state, meta = doc["state"], doc.get("metadata", {})
@@ -819,7 +819,7 @@ def from_snapshot(path: str | Path, tenant_id: str | None = None, **kwargs: Any)
 def _sku_id(part: str) -> str:
     if part in SKUS:  # Microsoft's skuId (tests/fakegraph_plans.py)
         return SKUS[part].sku_id
-    from reconciler import catalog
+    from reconciler.domain import catalog
 
     entry = catalog.lookup(part)
     return entry.sku_id if entry else str(uuid.uuid5(uuid.NAMESPACE_URL, f"sku:{part}"))

@@ -31,9 +31,9 @@ from typing import Any
 import yaml
 
 from conftest import ROOT, TODAY
-from reconciler.plan import compute_plan
-from reconciler.snapshot import load_snapshot
-from reconciler.spec import load_spec
+from reconciler.plan.compute import compute_plan
+from reconciler.spec.snapshot import load_snapshot
+from reconciler.spec.loader import load_spec
 
 CASES = ROOT / "tests" / "cases"
 DIGESTS = ("spec_digest", "state_digest")

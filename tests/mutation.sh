@@ -2,7 +2,7 @@
 # Mutation testing with mutmut (docs/mutation.md): `bash tests/mutation.sh [MUTANT-GLOB...]`.
 # Runs in a virtual environment of its own (.mutation-venv) where tenantctl is NOT installed, so
 # the tests import the mutated copy under mutants/. Configuration: [tool.mutmut] in pyproject.toml.
-# Takes hours for every module; pass mutant names (e.g. 'reconciler.guardrails*') to run a few.
+# Takes hours for every module; pass mutant names (e.g. 'reconciler.plan.guardrails*') to run a few.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.mutation-venv

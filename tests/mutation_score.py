@@ -42,7 +42,7 @@ def results() -> dict[str, str]:
 
 def mutant_code(name: str) -> str:
     """The source of one mutant's function, as mutmut wrote it under mutants/."""
-    module, _, function = name.rpartition(".")  # reconciler.licenses . x_split__mutmut_3
+    module, _, function = name.rpartition(".")  # reconciler.plan.licenses . x_split__mutmut_3
     source = (MUTANTS / (module.replace(".", "/") + ".py")).read_text("utf-8")
     match = re.search(rf"^(\s*)def {re.escape(function)}\(.*?(?=^\1(?:def |class |@)|\Z)", source, re.M | re.S)
     return match.group(0) if match else ""
@@ -88,7 +88,7 @@ def explanations() -> dict[str, dict[str, str]]:
 
 
 def module_of(name: str) -> str:
-    return name.split(".x")[0]  # reconciler.plan.x_f__mutmut_1, reconciler.cost.xǁClassǁm__mutmut_2
+    return name.split(".x")[0]  # reconciler.plan.compute.x_f__mutmut_1, reconciler.plan.cost.xǁClassǁm__mutmut_2
 
 
 def main(argv: list[str]) -> int:

@@ -24,9 +24,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler import catalog
-from reconciler.catalog import CREDITS_SKU
-from reconciler.model import TenantState
+from reconciler.domain import catalog
+from reconciler.domain.catalog import CREDITS_SKU
+from reconciler.domain.model import TenantState
 
 Plan = dict[str, Any]  # the public JSON form
 

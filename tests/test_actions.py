@@ -9,14 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.actions import (ACTION_CLASSES, ACTION_TYPES, MONEY_ACTIONS, Action, AddFunds, AssignLicense, Change,
-                                PurchaseSubscription, RemoveLicense, ScheduleSeats, SetAutoRecharge, SetPayAsYouGo,
-                                SetSeats, SetTerm, SetUsageLocation, Unrecognized, change_of)
-from reconciler.apply import idempotency_key
-from reconciler.errors import PermanentProviderError
-from reconciler.model import AutoRecharge
-from reconciler.plan import Plan
-from reconciler.providers.graph import NO_API
+from reconciler.domain.actions import (ACTION_CLASSES, ACTION_TYPES, MONEY_ACTIONS, Action, AddFunds, AssignLicense,
+                                       Change, PurchaseSubscription, RemoveLicense, ScheduleSeats, SetAutoRecharge,
+                                       SetPayAsYouGo, SetSeats, SetTerm, SetUsageLocation, Unrecognized, change_of)
+from reconciler.apply.run import idempotency_key
+from reconciler.domain.errors import PermanentProviderError
+from reconciler.domain.model import AutoRecharge
+from reconciler.plan.compute import Plan
+from reconciler.providers.graph.provider import NO_API
 
 EXAMPLES: list[Change] = [
     PurchaseSubscription("MCOEV", 5, "P1Y", "monthly"),

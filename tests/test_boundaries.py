@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 
 from conftest import TODAY
-from reconciler.plan import Plan, compute_plan
-from reconciler.snapshot import snapshot_from_document
-from reconciler.spec import spec_from_document
-from reconciler.yamlload import load_bytes
+from reconciler.plan.compute import Plan, compute_plan
+from reconciler.spec.snapshot import snapshot_from_document
+from reconciler.spec.loader import spec_from_document
+from reconciler.spec.yamlload import load_bytes
 
 # EA, 20 calling-plan seats at 12.00 a month (list price, annual term paid up front), 40.00 of credits.
 STATE = snapshot_from_document(load_bytes(b"""
@@ -88,7 +88,7 @@ def test_a_lot_counts_until_the_day_before_its_first_anniversary() -> None:
     """Credits expire 12 months after purchase: on the anniversary the lot no longer counts."""
     from datetime import date
 
-    from reconciler.model import CreditsState, FundLot
+    from reconciler.domain.model import CreditsState, FundLot
 
     lot = FundLot(date(2025, 11, 21), Decimal(10), Decimal("2.50"))
     assert lot.expires == date(2026, 11, 21)
@@ -142,7 +142,7 @@ state: {agreement: MCA, currency: CHF, subscriptions: [{sku: MCOEV, seats: 5}], 
 @pytest.mark.parametrize("overrides", [frozenset(), frozenset({"maxMonthlyIncrease"})])
 def test_an_unpriced_change_fails_the_cost_guardrail_unless_overridden(overrides: frozenset[str]) -> None:
     """No price in the spec's currency: the increase is unknown, so the guardrail fails closed."""
-    from reconciler.guardrails import GuardrailCheck
+    from reconciler.plan.guardrails import GuardrailCheck
 
     spec = spec_from_document(load_bytes(
         b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n  agreement: MCA\n  currency: CHF\n"
@@ -165,9 +165,9 @@ def test_every_unpriced_change_is_named() -> None:
 
 def test_an_increase_that_comes_at_the_renewal_is_said_to() -> None:
     """A scheduled seat change can cost more at the renewal than now: the guardrail bounds the larger, and says so."""
-    from reconciler.cost import CostEstimate
-    from reconciler.guardrails import check
-    from reconciler.model import Guardrails
+    from reconciler.plan.cost import CostEstimate
+    from reconciler.plan.guardrails import check
+    from reconciler.domain.model import Guardrails
 
     limit = Guardrails(max_monthly_increase=Decimal("10"))
     later = CostEstimate("USD", "2025-04-01", Decimal("100"), Decimal("105"), Decimal(0),

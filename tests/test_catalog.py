@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler import catalog
+from reconciler.domain import catalog
 
 PAYG_PLAN = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
 

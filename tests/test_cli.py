@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES, SAMPLES, SPECS, TODAY, load_nce_tenant
-from reconciler.apply import apply_plan
-from reconciler.errors import PermanentProviderError
-from reconciler.plan import compute_plan
-from reconciler.providers.local import LocalProvider
-from reconciler.snapshot import load_snapshot
-from reconciler.spec import load_spec
+from reconciler.apply.run import apply_plan
+from reconciler.domain.errors import PermanentProviderError
+from reconciler.plan.compute import compute_plan
+from reconciler.providers.local.provider import LocalProvider
+from reconciler.spec.snapshot import load_snapshot
+from reconciler.spec.loader import load_spec
 
 
 def load(cli, name: str) -> None:
@@ -301,7 +301,7 @@ def test_every_command_help_ends_with_examples_and_exit_codes() -> None:
     # Issue 13 item 14 (in-process: nothing here crosses a process boundary).
     from click.testing import CliRunner
 
-    from reconciler.cli import cli as tenantctl
+    from reconciler.cli.main import cli as tenantctl
     paths = _commands(tenantctl)
     assert len(paths) >= 13
     for path in paths:
@@ -312,7 +312,7 @@ def test_every_command_help_ends_with_examples_and_exit_codes() -> None:
 
 
 def test_every_spec_field_has_a_description_for_editors() -> None:
-    from reconciler.schema import schema
+    from reconciler.spec.schema import schema
 
     missing: list[str] = []
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, SPECS, TODAY
-from reconciler.ledger import Ledger
-from reconciler.plan import compute_plan
-from reconciler.providers.local import LocalProvider
-from reconciler.snapshot import load_snapshot
-from reconciler.spec import load_spec
+from reconciler.apply.ledger import Ledger
+from reconciler.plan.compute import compute_plan
+from reconciler.providers.local.provider import LocalProvider
+from reconciler.spec.snapshot import load_snapshot
+from reconciler.spec.loader import load_spec
 
 PHASES = ("intent", "inside", "outcome")
 TENANT = "northwind"
@@ -43,7 +43,7 @@ def forked(workdir: Path, *args: str, env: dict[str, str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        from reconciler.cli import main
+        from reconciler.cli.main import main
         main(list(args))
 
     process = multiprocessing.get_context("fork").Process(target=child)
@@ -75,7 +75,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, tuple[int,
     provider = LocalProvider(work / ".tenantctl" / f"{TENANT}.db", TODAY)
     state = provider.read_state()
     provider.close()
-    from reconciler.snapshot import dump_yaml, state_to_dict
+    from reconciler.domain.canonical import state_to_dict
+    from reconciler.spec.snapshot import dump_yaml
     text = re.sub(r",? ?idempotencyKey: [\w-]+", "", dump_yaml(state_to_dict(state)))
     actions = len(compute_plan(load_spec(SPECS / f"{TENANT}.yaml"),
                                load_snapshot(EXAMPLES / f"{TENANT}.snapshot.yaml", TODAY)).actions)

@@ -7,10 +7,10 @@ six; credits set up or not; a listed user the tenant does not have).
 from __future__ import annotations
 
 from conftest import TODAY
-from reconciler.plan import compute_plan
-from reconciler.snapshot import snapshot_from_document
-from reconciler.spec import spec_from_document
-from reconciler.yamlload import load_bytes
+from reconciler.plan.compute import compute_plan
+from reconciler.spec.snapshot import snapshot_from_document
+from reconciler.spec.loader import spec_from_document
+from reconciler.spec.yamlload import load_bytes
 
 HEAD = ("apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: w}\nspec:\n  agreement: EA\n"
         "  subscriptions:\n    - {sku: MCOMEETADV, seats: 10}\n")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from conftest import TODAY
-from reconciler.drift import drift_report
-from reconciler.plan import compute_plan
-from reconciler.snapshot import snapshot_from_document
-from reconciler.spec import spec_from_document
-from reconciler.yamlload import load_bytes
+from reconciler.plan.drift import drift_report
+from reconciler.plan.compute import compute_plan
+from reconciler.spec.snapshot import snapshot_from_document
+from reconciler.spec.loader import spec_from_document
+from reconciler.spec.yamlload import load_bytes
 
 
 def health(agreement: str, credits: str, spec_credits: str = "") -> set[str]:

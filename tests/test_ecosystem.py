@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SPECS
-from reconciler.cli import cli as tenantctl_cli
+from reconciler.cli.main import cli as tenantctl_cli
 
 CI = ROOT / "examples" / "ci"
 GITHUB = CI / "github"

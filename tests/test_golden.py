@@ -20,7 +20,7 @@ import pytest
 from conftest import TODAY
 from golden import CASES, DIGEST_PLACEHOLDER, DIGESTS, actual, case_dirs, failed_facts, load_facts, text
 from oracle import violations
-from reconciler.snapshot import load_snapshot
+from reconciler.spec.snapshot import load_snapshot
 
 
 def test_cases_are_complete() -> None:

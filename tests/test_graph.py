@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import MUTATION_PASS, SAMPLES, GraphTenant, spec_for_tenant
-from reconciler import catalog
+from reconciler.domain import catalog
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -212,9 +212,9 @@ def test_spec_without_tenant_id_is_refused_with_graph(cli, graph_tenant, workdir
 def test_graph_refusals_become_per_user_diagnostics(graph_tenant) -> None:
     from conftest import TODAY
     from reconciler.providers.base import UserWrite
-    from reconciler.providers.graph import GraphProvider
-    from reconciler.providers.graphauth import StaticToken
-    from reconciler.providers.graphhttp import GraphClient
+    from reconciler.providers.graph.provider import GraphProvider
+    from reconciler.providers.graph.auth import StaticToken
+    from reconciler.providers.graph.client import GraphClient
 
     mcoev = catalog.lookup("MCOEV")
     g = graph_tenant(None, skus=[("MCOEV", mcoev.sku_id, 1)],
@@ -245,15 +245,15 @@ def test_graph_refusals_become_per_user_diagnostics(graph_tenant) -> None:
     ({}, "the Azure CLI"),
 ])
 def test_credential_is_chosen_from_the_standard_variables(env: dict[str, str], method: str) -> None:
-    from reconciler.providers.graphauth import choose_credential
+    from reconciler.providers.graph.auth import choose_credential
 
     chosen, _ = choose_credential(env)
     assert chosen.startswith(method)
 
 
 def test_secret_without_client_id_and_tenant_conflicts_are_clear() -> None:
-    from reconciler.errors import PermanentProviderError
-    from reconciler.providers.graphauth import token_source
+    from reconciler.domain.errors import PermanentProviderError
+    from reconciler.providers.graph.auth import token_source
 
     with pytest.raises(PermanentProviderError, match="AZURE_CLIENT_ID is not set"):
         token_source("t", "https://graph.microsoft.com/v1.0", {"AZURE_CLIENT_SECRET": "s"})

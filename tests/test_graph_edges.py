@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from conftest import TODAY
-from reconciler import catalog
-from reconciler.errors import PermanentProviderError
+from reconciler.domain import catalog
+from reconciler.domain.errors import PermanentProviderError
 from reconciler.providers.base import UserWrite
-from reconciler.providers.graph import GraphProvider
-from reconciler.providers.graphauth import StaticToken
-from reconciler.providers.graphhttp import GraphClient
+from reconciler.providers.graph.provider import GraphProvider
+from reconciler.providers.graph.auth import StaticToken
+from reconciler.providers.graph.client import GraphClient
 
 MCOEV = catalog.CATALOG["MCOEV"].sku_id
 
@@ -157,8 +157,8 @@ class OrgClient:
 
 
 def test_the_tenant_id_of_an_opaque_token_is_read_from_the_organization() -> None:
-    from reconciler.errors import TransientProviderError
-    from reconciler.providers.graph import _organization_id
+    from reconciler.domain.errors import TransientProviderError
+    from reconciler.providers.graph.provider import _organization_id
 
     assert _organization_id(OrgClient({"value": [{"id": "t-1"}, {"id": "t-2"}]})) == "t-1"  # type: ignore[arg-type]
     assert _organization_id(OrgClient({"value": []})) is None  # type: ignore[arg-type]
@@ -173,8 +173,8 @@ def test_the_tenant_id_of_an_opaque_token_is_read_from_the_organization() -> Non
 
 
 def _refusal(status: int, code: str, message: str) -> Any:
-    from reconciler.providers.graph import user_error
-    from reconciler.providers.graphhttp import SubResponse
+    from reconciler.providers.graph.provider import user_error
+    from reconciler.providers.graph.client import SubResponse
 
     body = {"error": {"code": code, "message": message}} if code or message else {}
     return user_error(UserWrite("b@x.example", add=("MCOEV",)), SubResponse(status, body))
@@ -223,7 +223,7 @@ class ReadClient:
         self.answers, self.asked = answers, []  # type: list[Any]
 
     def batch(self, requests: list[Any]) -> dict[str, Any]:
-        from reconciler.providers.graphhttp import SubResponse
+        from reconciler.providers.graph.client import SubResponse
 
         self.asked.extend(requests)
         return {r.id: SubResponse(*self.answers[r.id]) for r in requests}

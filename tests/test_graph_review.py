@@ -14,18 +14,18 @@ import pytest
 
 from conftest import DEFAULT_TENANT_ID, TODAY
 from fakegraph import FakeGraph, GraphError
-from reconciler import catalog
-from reconciler.actions import Action, AssignLicense, SetUsageLocation
-from reconciler.apply import apply_plan
-from reconciler.batches import apply_in_waves
-from reconciler.errors import PermanentProviderError, ProviderError
-from reconciler.model import PriceList, Subscription, TenantSpec
-from reconciler.plan import Plan, compute_plan
+from reconciler.domain import catalog
+from reconciler.domain.actions import Action, AssignLicense, SetUsageLocation
+from reconciler.apply.run import apply_plan
+from reconciler.apply.waves import apply_in_waves
+from reconciler.domain.errors import PermanentProviderError, ProviderError
+from reconciler.domain.model import PriceList, Subscription, TenantSpec
+from reconciler.plan.compute import Plan, compute_plan
 from reconciler.providers.base import UserWrite, WriteResult
-from reconciler.providers.graph import GraphProvider
-from reconciler.providers.graphauth import StaticToken
-from reconciler.providers.graphhttp import GraphClient, SubRequest
-from reconciler.retry import RetryPolicy as Retry
+from reconciler.providers.graph.provider import GraphProvider
+from reconciler.providers.graph.auth import StaticToken
+from reconciler.providers.graph.client import GraphClient, SubRequest
+from reconciler.providers.retry import RetryPolicy as Retry
 
 MCOEV = catalog.lookup("MCOEV").sku_id  # type: ignore[union-attr]
 OTHER_TENANT = "11111111-2222-3333-4444-555555555555"

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from conftest import TODAY
-from reconciler.ledger import Ledger
-from reconciler.providers.local import LocalProvider
+from reconciler.apply.ledger import Ledger
+from reconciler.providers.local.provider import LocalProvider
 from test_crash_safety import write_calling_tenant
 
 USERS = 1000
@@ -238,7 +238,7 @@ def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(w
 def test_once_settled_a_signal_is_noted_not_obeyed() -> None:
     # After the run, the outcome must be reported whatever arrives (a late Ctrl-C once printed a
     # false "nothing was changed" over a complete apply).
-    from reconciler.interrupts import Signals
+    from reconciler.apply.interrupts import Signals
     notes: list[str] = []
     signals = Signals(notes.append)
     with pytest.raises(BaseException):
@@ -254,14 +254,14 @@ def test_ctrl_c_while_starting_is_one_line_not_a_traceback(monkeypatch: pytest.M
     """The interrupt lands while the CLI is imported: nothing has run, so that is all it says."""
     import importlib.abc
 
-    from reconciler import entry
+    from reconciler.cli import entry
 
     class Interrupting(importlib.abc.MetaPathFinder):
         def find_spec(self, name: str, *_: object) -> None:
-            if name == "reconciler.cli":
+            if name == "reconciler.cli.main":
                 raise KeyboardInterrupt
 
-    monkeypatch.delitem(sys.modules, "reconciler.cli", raising=False)
+    monkeypatch.delitem(sys.modules, "reconciler.cli.main", raising=False)
     monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
     with pytest.raises(SystemExit) as exc:
         entry.main()
@@ -272,11 +272,11 @@ def test_ctrl_c_while_starting_is_one_line_not_a_traceback(monkeypatch: pytest.M
 def test_the_apply_line_of_an_interrupted_run_counts_what_was_not_attempted(tmp_path: Path) -> None:
     """Not "0 not attempted; stopped before the other N": the N are counted where they belong."""
     from conftest import EXAMPLES, SPECS
-    from reconciler.apply import apply_plan
-    from reconciler.plan import compute_plan
-    from reconciler.render import apply_text
-    from reconciler.snapshot import load_snapshot
-    from reconciler.spec import load_spec
+    from reconciler.apply.run import apply_plan
+    from reconciler.plan.compute import compute_plan
+    from reconciler.render.text import apply_text
+    from reconciler.spec.snapshot import load_snapshot
+    from reconciler.spec.loader import load_spec
 
     provider = LocalProvider(tmp_path / "t.db", TODAY)
     provider.replace_state(load_snapshot(EXAMPLES / "contoso.snapshot.yaml", TODAY))

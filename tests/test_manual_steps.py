@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from reconciler.plan import Plan, compute_plan
-from reconciler.providers.graph import NO_API
-from reconciler.snapshot import load_snapshot
-from reconciler.spec import load_spec
+from reconciler.plan.compute import Plan, compute_plan
+from reconciler.providers.graph.provider import NO_API
+from reconciler.spec.snapshot import load_snapshot
+from reconciler.spec.loader import load_spec
 
 from conftest import EXAMPLES, SPECS, TODAY
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import TODAY
 from oracle import violations
-from reconciler.model import SubscriptionState, TenantState, UserState
+from reconciler.domain.model import SubscriptionState, TenantState, UserState
 
 
 def tenant(users: dict[str, tuple[str | None, set[str]]], seats: dict[str, int], agreement: str = "MOSA") -> TenantState:

@@ -28,21 +28,22 @@ from typing import Any
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from reconciler import catalog
-from reconciler.apply import apply_plan
+from reconciler.domain import catalog
+from reconciler.apply.run import apply_plan
 from conftest import EXAMPLES, SPECS
 from oracle import closures, hard_cases, violations
-from reconciler.errors import PermanentProviderError, ProviderError, ValidationError
+from reconciler.domain.errors import PermanentProviderError, ProviderError, ValidationError
 from reconciler.providers.base import UserWrite, WriteResult
-from reconciler.catalog import CREDITS_SKU
-from reconciler.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
-                              TenantState, UserState)
-from reconciler.plan import compute_plan
-from reconciler.providers.local import LocalProvider
-from reconciler.snapshot import dump_yaml, load_snapshot, snapshot_from_document, state_to_dict
-from reconciler.spec import load_spec
-from reconciler.specdoc import export_spec, spec_to_dict
-from reconciler.yamlload import load_bytes
+from reconciler.domain.catalog import CREDITS_SKU
+from reconciler.domain.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats,
+                                     SubscriptionState, TenantState, UserState)
+from reconciler.plan.compute import compute_plan
+from reconciler.providers.local.provider import LocalProvider
+from reconciler.spec.snapshot import dump_yaml, load_snapshot, snapshot_from_document
+from reconciler.spec.loader import load_spec
+from reconciler.spec.export import export_spec
+from reconciler.domain.canonical import spec_to_dict, state_to_dict
+from reconciler.spec.yamlload import load_bytes
 
 TODAY = date(2026, 11, 21)
 PAYG_PLAN = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"

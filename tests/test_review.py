@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, SAMPLES, SPECS
-from reconciler import fleet
-from reconciler.markdown import GITHUB_COMMENT_LIMIT, Block, fold, size, split
+from reconciler.cli import fleet
+from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, Block, fold, size, split
 
 BIG_USERS = 10_000
 BIG_REMOVALS = 500

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from conftest import EXAMPLES, SAMPLES, SPECS
-from reconciler.errors import ValidationError
-from reconciler.schema import _plain_user, schema
-from reconciler.spec import load_spec
-from reconciler.yamlload import load_file
+from reconciler.domain.errors import ValidationError
+from reconciler.spec.schema import _plain_user, schema
+from reconciler.spec.loader import load_spec
+from reconciler.spec.yamlload import load_file
 
 
 def roster_text(users: list[dict[str, Any]], fmt: str) -> str:

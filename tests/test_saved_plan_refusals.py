@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.actions import AssignLicense
-from reconciler.plan import Action, Diagnostic, Plan
-from reconciler.savedplan import (SavedPlan, StalePlanError, check_fresh, check_same, is_saved_plan,
-                                  load_saved, plan_digest, saved_document)
+from reconciler.domain.actions import AssignLicense
+from reconciler.plan.compute import Action, Diagnostic, Plan
+from reconciler.apply.savedplan import (SavedPlan, StalePlanError, check_fresh, check_same, is_saved_plan, load_saved,
+                                        plan_digest, saved_document)
 
 PLAN = Plan("contoso", "sha256:spec", "sha256:state",
             (Action(1, AssignLicense("a@contoso.com", "SPE_E5")),))
@@ -149,7 +149,7 @@ def test_a_saved_plan_is_told_from_a_spec_by_its_first_character(tmp_path: Path)
 
 def test_only_a_saved_plan_counts_as_written_by_tenantctl(tmp_path: Path) -> None:
     """`plan --out FOLDER` clears its own old plans and nothing else."""
-    from reconciler.savedplan import written_by_tenantctl
+    from reconciler.apply.savedplan import written_by_tenantctl
 
     ours = tmp_path / "ours.json"
     ours.write_text(json.dumps({"format_version": "1", "plan_digest": "sha256:x"}), encoding="utf-8")

@@ -56,7 +56,7 @@ def test_edited_plan_is_refused(cli, workdir: Path) -> None:
 def test_edited_plan_with_recomputed_digest_is_refused(cli, workdir: Path) -> None:
     # Someone who knows the digest scheme edits the actions and recomputes plan_digest: apply
     # re-plans from the unchanged spec and tenant and refuses what does not match.
-    from reconciler.savedplan import plan_digest
+    from reconciler.apply.savedplan import plan_digest
     path = setup(cli, workdir)
     doc = json.loads(path.read_text())
     doc["actions"][1]["after"]["seats"] = 500
@@ -234,10 +234,10 @@ def test_a_saved_plan_reads_back_exactly_manual_steps_targets_and_all(tmp_path: 
     from dataclasses import replace
 
     from conftest import TODAY
-    from reconciler.plan import compute_plan
-    from reconciler.savedplan import load_saved, saved_document
-    from reconciler.snapshot import load_snapshot
-    from reconciler.spec import load_spec
+    from reconciler.plan.compute import compute_plan
+    from reconciler.apply.savedplan import load_saved, saved_document
+    from reconciler.spec.snapshot import load_snapshot
+    from reconciler.spec.loader import load_spec
 
     state = load_snapshot(EXAMPLES / "northwind.snapshot.yaml", TODAY)
     commerce = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
@@ -258,7 +258,7 @@ def test_a_saved_plan_reads_back_exactly_manual_steps_targets_and_all(tmp_path: 
 def test_a_saved_plan_of_another_format_version_is_refused_by_name(tmp_path: Path) -> None:
     import pytest
 
-    from reconciler.savedplan import StalePlanError, load_saved, plan_digest
+    from reconciler.apply.savedplan import StalePlanError, load_saved, plan_digest
 
     document = {"format_version": "2", "plan_digest": "x"}
     document["plan_digest"] = plan_digest(document)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, TODAY
-from reconciler.ledger import Ledger
-from reconciler.longlived import long_lived
-from reconciler.model import SubscriptionState, UserState
-from reconciler.providers.local import LocalProvider
-from reconciler.snapshot import load_snapshot
+from reconciler.apply.ledger import Ledger
+from reconciler.support.gc_pause import long_lived
+from reconciler.domain.model import SubscriptionState, UserState
+from reconciler.providers.local.provider import LocalProvider
+from reconciler.spec.snapshot import load_snapshot
 
 
 def test_read_state_gives_back_exactly_what_was_stored(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import TODAY
-from reconciler.actions import Builder
-from reconciler.model import RefundableSeats, SubscriptionState
-from reconciler.seats import seat_change, when
+from reconciler.domain.actions import Builder
+from reconciler.domain.model import RefundableSeats, SubscriptionState
+from reconciler.plan.seats import seat_change, when
 
 LIVE = SubscriptionState("SPE_E3", 10, consumed=2, term_end=TODAY + timedelta(days=90),
                          refundable=(RefundableSeats(10, TODAY + timedelta(days=3)),))

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY
-from reconciler.errors import PermanentProviderError, TransientProviderError
-from reconciler.model import AutoRecharge
-from reconciler.providers.local import LocalProvider
-from reconciler.snapshot import snapshot_from_document
-from reconciler.yamlload import load_bytes
+from reconciler.domain.errors import PermanentProviderError, TransientProviderError
+from reconciler.domain.model import AutoRecharge
+from reconciler.providers.local.provider import LocalProvider
+from reconciler.spec.snapshot import snapshot_from_document
+from reconciler.spec.yamlload import load_bytes
 
 PAYG_PLAN = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
 
@@ -270,9 +270,9 @@ def test_a_funds_key_sent_twice_is_already_done_never_a_crash(tmp_path: Path) ->
 
 def test_lost_replies_on_keyed_actions_buy_once(tmp_path: Path) -> None:
     """Every write's first reply is lost (deterministically): the retry with the same key is 'already so'."""
-    from reconciler.apply import apply_plan
-    from reconciler.plan import compute_plan
-    from reconciler.spec import spec_from_document
+    from reconciler.apply.run import apply_plan
+    from reconciler.plan.compute import compute_plan
+    from reconciler.spec.loader import spec_from_document
 
     p = tenant(tmp_path, "  agreement: EA\n")
     spec = spec_from_document(load_bytes(

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from reconciler import catalog
-from reconciler.catalog import Sku
-from reconciler.licenses import UserChange, split_removals
+from reconciler.domain import catalog
+from reconciler.domain.catalog import Sku
+from reconciler.plan.licenses import UserChange, split_removals
 
 SYNTHETIC = (
     Sku("X_ROOT", "00000000-0000-0000-0000-000000000001", "root", provides=frozenset({"x-root"})),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conftest import TODAY
-from reconciler.model import AUTO_RECHARGE, BALANCE, AutoRecharge, CreditsState
-from reconciler.plan import compute_plan
-from reconciler.snapshot import snapshot_from_document
-from reconciler.spec import spec_from_document
-from reconciler.yamlload import load_bytes
+from reconciler.domain.model import AUTO_RECHARGE, BALANCE, AutoRecharge, CreditsState
+from reconciler.plan.compute import compute_plan
+from reconciler.spec.snapshot import snapshot_from_document
+from reconciler.spec.loader import spec_from_document
+from reconciler.spec.yamlload import load_bytes
 
 SPEC = spec_from_document(load_bytes(
     b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: u}\nspec:\n  agreement: EA\n  subscriptions: []\n"

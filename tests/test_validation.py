@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, SAMPLES, SPECS, TODAY
-from reconciler.errors import ValidationError
-from reconciler.snapshot import load_snapshot
-from reconciler.spec import load_spec
+from reconciler.domain.errors import ValidationError
+from reconciler.spec.snapshot import load_snapshot
+from reconciler.spec.loader import load_spec
 
 BAD = Path(__file__).resolve().parent / "bad_specs"
 DB = "local:t.db"

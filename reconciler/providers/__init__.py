@@ -1,4 +1,5 @@
-"""Providers: the only code that talks to a tenant. Chosen by a URL such as `local:PATH`."""
+"""Providers: the only code that talks to a tenant. Chosen by a URL such as `local:PATH`: `local/` (a tenant
+simulated in SQLite) or `graph/` (Microsoft Graph)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import UsageError
+from ..domain.errors import UsageError
 from .base import Provider
 from .faults import FaultInjector
-from .graph import DEFAULT_URL, GraphProvider
-from .graphauth import TokenSource, token_source
-from .graphhttp import GraphClient
-from .local import LocalProvider
+from .graph.auth import TokenSource, token_source
+from .graph.client import GraphClient
+from .graph.provider import DEFAULT_URL, GraphProvider
+from .local.provider import LocalProvider
 
 __all__ = ["Provider", "GraphProvider", "LocalProvider", "open_provider", "provider_url", "today"]
 DEFAULT_CONCURRENCY = 4

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
-from ..action_base import Writer
-from ..errors import ProviderError
-from ..model import TenantState
+from ..domain.action_base import Writer
+from ..domain.errors import ProviderError
+from ..domain.model import TenantState
 
 
 class Provider(Writer, Protocol):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..errors import TransientProviderError, UsageError
+from ..domain.errors import TransientProviderError, UsageError
 
 _KEYS = ("transient", "lost", "retry_after", "seed")
 

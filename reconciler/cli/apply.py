@@ -1,0 +1,305 @@
+"""`apply`, `history` and `force-unlock`: the commands that change a tenant or its ledger.
+
+Apply holds the tenant's lock from before it reads the tenant until the last action, so the
+plan it shows is the plan it runs, and journals every action (see ledger.py), so a run killed
+at any point is visible in `history` and the next apply finishes the job without repeating it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import time
+from typing import Any
+
+import click
+
+from ..apply.interrupts import Interrupted, Signals, trapped
+from ..apply.ledger import Ledger, RunJournal, locked
+from ..apply.run import ApplyResult, Outcome, apply_plan, with_retries
+from ..apply.savedplan import (SavedPlan, StalePlanError, check_fresh, check_same, is_saved_plan, load_saved,
+                               overrides_of)
+from ..domain.errors import ValidationError
+from ..plan import guardrails
+from ..plan.compute import Plan, compute_plan
+from ..plan.digest import spec_digest, state_digest
+from ..plan.targets import check as check_targets
+from ..render.text import Style, apply_text, checklist, plan_text, to_json
+from ..spec.loader import load_spec
+from .common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, TARGET, Settings, open_for, provider_opt
+
+LOCK_TIMEOUT = click.option("--lock-timeout", type=click.FloatRange(min=0), default=0, show_default=True,
+                            metavar="SECONDS", help="Wait this long for another run's lock on the tenant.")
+
+
+@click.command()
+@click.argument("spec_file", metavar="SPEC|PLAN.json", type=click.Path(dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
+@click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
+              help="Accept a plan that exceeds this guardrail (recorded in the output). Repeatable.")
+@TARGET
+@LOCK_TIMEOUT
+@provider_opt
+@click.pass_obj
+def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
+          targets: tuple[str, ...], lock_timeout: float, provider_override: str | None) -> int:
+    """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
+    try:
+        check_targets(targets)
+        if targets and is_saved_plan(spec_file):
+            raise click.UsageError("--target goes with a spec; a saved plan applies as it was made (targets included)")
+        return _apply(settings, spec_file, auto_approve, allow_destroy, overrides, targets, lock_timeout,
+                      provider_override)
+    except StalePlanError as exc:
+        # Every refusal of a saved plan names the file it refused.
+        raise StalePlanError(str(exc) if str(exc).startswith(spec_file) else f"{spec_file}: {exc}") from None
+
+
+def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
+           targets: tuple[str, ...], lock_timeout: float, provider_override: str | None) -> int:
+    saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
+    if saved is not None and overrides:
+        settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
+                     "overrides included")
+    try:
+        spec = load_spec(saved.spec_path if saved else spec_file)
+    except ValidationError as exc:
+        if saved is None:
+            raise
+        raise StalePlanError(f"the spec it was made from cannot be read ({exc}); nothing was applied. Keep the plan "
+                             "beside its spec (paths are relative to the plan file), or plan again") from None
+    # An explicit --provider (or TENANTCTL_PROVIDER) wins; a saved plan otherwise names its own.
+    chosen = provider_override or settings.provider or (saved.provider if saved else None)
+    provider = open_for(settings, chosen, spec.name, spec)
+    # How to read this run's journal from here (`tenantctl history RUN` plus these).
+    where = (f" --provider {shlex.quote(chosen)}" if chosen else "") + f" --name {shlex.quote(spec.name)}"
+    with trapped(settings.say) as signals:
+        try:
+            try:
+                with locked(provider.ledger_path, spec.name, "apply", lock_timeout, provider.address,
+                            signals.shielded) as ledger:
+                    interrupted = _close_interrupted(ledger, settings)
+                    state = with_retries(provider.read_state)
+                    if saved is not None:
+                        # Refuse before showing anything as if it would run: the reviewed plan is stale.
+                        check_fresh(saved, spec_digest(spec), state_digest(state),
+                                    ledger.applied_at(saved.plan_digest), interrupted.get(saved.plan_digest))
+                        check_same(saved, compute_plan(spec, state, overrides_of(saved.plan),
+                                                       frozenset(saved.plan.targets), ledger.managed()))
+                        the_plan = saved.plan
+                    else:
+                        the_plan = compute_plan(spec, state, frozenset(overrides), frozenset(targets),
+                                                ledger.managed())
+                    click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
+                    # A saved plan is the reviewed approval (as Terraform applies a saved plan unprompted).
+                    may_run = _may_run(the_plan, settings, allow_destroy or bool(saved and saved.allow_destroy),
+                                       auto_approve or saved is not None, f"{spec_file}: " if saved else "")
+                    if may_run or not (the_plan.actions or the_plan.has_errors):
+                        # Remembered so that a later plan can say which subscriptions the spec dropped.
+                        ledger.record_managed(spec.subscriptions)
+                    if not may_run:
+                        return EXIT_ERROR if the_plan.actions or the_plan.has_errors else EXIT_OK
+                    run_id, result = _run(the_plan, provider, ledger, spec_file, saved, settings, signals, where)
+            finally:
+                with signals.shielded():
+                    provider.close()
+        except (Interrupted, KeyboardInterrupt) as exc:
+            stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+            settings.error(f"interrupted by {stopped.name}: " + (stopped.truth or "before any action ran; nothing "
+                                                                  "was applied"))
+            return stopped.exit_code
+        # Still trapped (and settled: a signal now is noted, not obeyed) while the outcome is reported.
+        if signals.stop is not None and result.left:
+            _report(result, settings, interrupted=True)
+            settings.error(f"interrupted by {signal.Signals(signals.stop).name}: " + _stopped(result, run_id, where))
+            return 128 + signals.stop
+        _report(result, settings)
+        if not result.ok:
+            return EXIT_ERROR
+        return EXIT_MANUAL if result.manual else EXIT_OK
+
+
+def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_approve: bool, source: str = "") -> bool:
+    if the_plan.has_errors:
+        settings.error("the plan has errors (above); nothing was applied")
+        return False
+    if not the_plan.actions:
+        return False
+    if the_plan.destructive and not allow_destroy:
+        settings.error(f"{source}{len(the_plan.destructive):,} destructive action(s) planned; nothing was applied. "
+                     "Review them and rerun with --allow-destroy to permit them.")
+        return False
+    return auto_approve or _confirm(settings, the_plan)
+
+
+def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: SavedPlan | None,
+         settings: Settings, signals: Signals, where: str) -> tuple[str, ApplyResult]:
+    run_id = ledger.begin(the_plan.tenant, source, saved.plan_digest if saved else None, len(the_plan.actions))
+    signals.running = True
+    try:
+        result = apply_plan(the_plan, provider, on_outcome=_progress(settings, len(the_plan.actions)),
+                            journal=RunJournal(ledger, run_id), stop=lambda: signals.requested)
+    except BaseException as exc:
+        with signals.shielded():
+            # The action in flight was abandoned: free the database before the ledger writes to it.
+            getattr(provider, "abandon", lambda: None)()
+            ledger.for_cleanup()
+            truth = journal_truth(ledger.actions(run_id), len(the_plan.actions), run_id, where)
+            ledger.finish(run_id, "interrupted", truth)
+        if isinstance(exc, KeyboardInterrupt):  # no handler installed (not the main thread)
+            raise Interrupted(signal.SIGINT, truth) from exc
+        if isinstance(exc, Interrupted):
+            raise Interrupted(exc.signum, truth) from exc
+        raise
+    finally:
+        signals.running = False
+        signals.settle()  # the run is over: close it, release the lock and report, whatever arrives now
+    with signals.shielded():
+        summary = apply_text(result)
+        ledger.finish(run_id, "interrupted" if result.left else "complete" if result.ok else "failed", summary)
+        if saved is not None and not result.left:
+            ledger.record_applied(saved.plan_digest, summary)
+    return run_id, result
+
+
+def _stopped(result: ApplyResult, run_id: str, where: str) -> str:
+    """What a run stopped between actions did; the journal holds the same."""
+    ran = len(result.outcomes)
+    return (f"{result.count('done'):,} done, {result.count('unchanged'):,} already so, {result.count('failed'):,} "
+            f"failed of the {ran:,} actions run; the other {result.left:,} were not attempted. "
+            f"`tenantctl history {run_id}{where}` lists every action; run apply again to finish the rest: it reads the "
+            "tenant again and never buys twice")
+
+
+def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str, where: str = "") -> str:
+    """What the journal proves a cut-short run did, and what to do next."""
+    count = {status: sum(1 for r in rows if r["outcome"] == status) for status in ("done", "unchanged", "failed")}
+    doubt = [r for r in rows if r["intent_at"] and r["outcome"] is None]
+    if not any(count.values()) and not doubt:
+        return f"the journal of run {run_id} shows that no action started; nothing was applied"
+    left = total - sum(count.values()) - len(doubt)
+    return (f"{count['done']:,} done, {count['unchanged']:,} already so, {count['failed']:,} failed"
+            + "".join(f"; #{r['action_id']} {r['type']} {r['address']} was in flight and may or may not have "
+                      "happened" for r in doubt)
+            + f"; the other {left:,} of {total:,} were not attempted. `tenantctl history {run_id}{where}` lists every "
+            "action; run apply again to finish the rest: it reads the tenant again and never buys twice")
+
+
+def _close_interrupted(ledger: Ledger, settings: Settings) -> dict[str, str]:
+    """Say which earlier runs died part way and close them; returns plan digest -> run id."""
+    out: dict[str, str] = {}
+    for record, in_flight in ledger.interrupted():
+        where = (f"while action #{in_flight[0]} ({in_flight[1]} {in_flight[2]}) was running; its outcome is "
+                 "unknown" if in_flight else "between actions")
+        settings.say(f"note: apply run {record.run_id} (started {record.started}) was interrupted {where}. "
+                     "The tenant is read again, so this run does only what is left, and never buys twice.")
+        ledger.mark_interrupted(record.run_id)
+        if record.plan_digest:
+            out[record.plan_digest] = record.run_id
+    return out
+
+
+def _confirm(settings: Settings, the_plan: Plan) -> bool:
+    if not sys.stdin.isatty():
+        settings.error("apply needs confirmation but there is no terminal; nothing was applied. "
+                     "Pass --auto-approve in automation.")
+        return False
+    answer = click.prompt(f"Apply {len(the_plan.actions):,} action(s) to tenant {the_plan.tenant}? "
+                          "Only 'yes' is accepted", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        settings.say("Apply cancelled; nothing was applied.")
+        return False
+    return True
+
+
+def _progress(settings: Settings, total: int) -> Any:
+    """A progress line on a terminal, refreshed at most ten times a second."""
+    show = not settings.quiet and sys.stderr.isatty() and total >= 50
+    state = {"n": 0, "last": 0.0}
+
+    def tick(outcome: Outcome) -> None:
+        state["n"] += 1
+        now = time.monotonic()
+        if show and (now - state["last"] > 0.1 or state["n"] == total):
+            state["last"] = now
+            done = int(state["n"])
+            bar = "#" * (30 * done // total)
+            click.echo(f"\r[{bar:<30}] {done}/{total} {outcome.action.type:<22}", nl=(done == total), err=True)
+    return tick
+
+
+def _report(result: ApplyResult, settings: Settings, interrupted: bool = False) -> None:
+    style = Style(settings.color)
+    for o in result.outcomes:
+        if o.status == "failed":
+            click.echo(style.paint(f"  x failed    #{o.action.id} {o.action.type} {o.action.address}: {o.message}", "!"))
+        elif o.status == "skipped":
+            click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
+    click.echo(style.bold(apply_text(result)))
+    click.echo(checklist(result), nl=False)
+    if not result.ok and not interrupted:
+        settings.error("some actions did not complete; fix the cause and run apply again "
+                     "(actions already done are skipped)")
+
+
+@click.command("force-unlock")
+@click.argument("lock_id")
+@click.option("--name", help="Tenant name, for the default local database.")
+@provider_opt
+@click.pass_obj
+def force_unlock(settings: Settings, lock_id: str, name: str | None, provider_override: str | None) -> int:
+    """Remove a tenant's lock left by a run that died (the id is in the `locked` message)."""
+    provider = open_for(settings, provider_override, name)
+    try:
+        ledger = Ledger(provider.ledger_path)
+        try:
+            holder = ledger.force_unlock(lock_id)
+        finally:
+            ledger.close()
+    finally:
+        provider.close()
+    settings.say(f"Removed the lock held by {holder.describe()}.")
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("run_id", required=False)
+@click.option("--name", help="Tenant name, for the default local database.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs to list.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@provider_opt
+@click.pass_obj
+def history(settings: Settings, run_id: str | None, name: str | None, limit: int, fmt: str,
+            provider_override: str | None) -> int:
+    """List past applies, newest first; with RUN_ID, every action of that run and its outcome."""
+    provider = open_for(settings, provider_override, name, read_only=True)
+    try:
+        ledger = Ledger(provider.ledger_path, read_only=True)
+        try:
+            runs = ledger.runs(limit=None if run_id else limit)
+            if run_id:
+                runs = [r for r in runs if r.run_id == run_id]
+                if not runs:
+                    raise click.UsageError(f"no apply run {run_id} in {provider.address}; see `tenantctl history`")
+            actions = {r.run_id: ledger.actions(r.run_id) for r in runs} if run_id or fmt == "json" else {}
+        finally:
+            ledger.close()
+    finally:
+        provider.close()
+    if fmt == "json":
+        click.echo(to_json({"format_version": "1", "runs": [dict(r.to_dict(), actions=actions.get(r.run_id, []))
+                                                            for r in runs]}), nl=False)
+        return EXIT_OK
+    if not runs:
+        click.echo(f"No applies recorded in {provider.address}.")
+    for r in runs:
+        click.echo(f"{r.run_id}  {r.started}  {r.status:<11}  {r.total:>7,} action(s)  {r.source}"
+                   + (f"\n    {r.summary}" if r.summary else ""))
+        for a in actions.get(r.run_id, []):
+            outcome = a["outcome"] or "IN DOUBT (intent recorded, no outcome: the process died here)"
+            retries = f", {a['retries']} retries" if a["retries"] else ""
+            click.echo(f"    #{a['action_id']:<5} {a['type']:<22} {a['address']}  {outcome}{retries}"
+                       + (f": {a['message']}" if a["message"] and a["outcome"] not in ("done",) else ""))
+    return EXIT_OK

@@ -1,0 +1,102 @@
+"""The canonical dict forms of a spec and a state: what a `kind: Tenant` and a `kind: TenantSnapshot`
+document hold, with defaults written out and everything sorted, so equal values give equal documents.
+
+The plan's digests hash them (`plan.digest`), and the spec stage writes them out (`spec.export`, the
+snapshot dump): both stages use these forms, so they live here, below both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import SubscriptionState, TenantSpec, TenantState, money_out
+
+
+def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
+    """The Tenant document for `spec`, with defaults written out and profiles expanded."""
+    body: dict[str, Any] = {"agreement": spec.agreement, "currency": spec.currency}
+    subs = []
+    for sku in sorted(spec.subscriptions):
+        s = spec.subscriptions[sku]
+        item: dict[str, Any] = {"sku": sku, "seats": s.seats}
+        if s.term is not None:
+            item["term"] = s.term
+        if s.billing_frequency is not None:
+            item["billingFrequency"] = s.billing_frequency
+        if s.pay_as_you_go is not None:
+            item["payAsYouGo"] = s.pay_as_you_go
+        subs.append(item)
+    body["subscriptions"] = subs
+    if spec.credits is not None:
+        credits: dict[str, Any] = {}
+        if spec.credits.auto_recharge is not None:
+            credits["autoRecharge"] = spec.credits.auto_recharge.to_dict()
+        if spec.credits.minimum_balance is not None:
+            credits["minimumBalance"] = money_out(spec.credits.minimum_balance)
+        body["communicationsCredits"] = credits
+    users = []
+    for u in sorted(spec.users.values(), key=lambda u: u.index):
+        entry: dict[str, Any] = {"upn": u.upn}
+        if u.usage_location:
+            entry["usageLocation"] = u.usage_location
+        entry["licenses"] = sorted(u.licenses)
+        users.append(entry)
+    body["users"] = users
+    body["prune"] = spec.prune
+    if spec.missing_users != "error":
+        body["missingUsers"] = spec.missing_users
+    if spec.prices.overrides:
+        body["prices"] = {sku: money_out(price) for sku, price in spec.prices.spec_overrides().items()}
+    if spec.guardrails.to_dict():
+        body["guardrails"] = spec.guardrails.to_dict()
+    metadata: dict[str, Any] = {"name": spec.name}
+    if spec.tenant_id:
+        metadata["tenantId"] = spec.tenant_id
+    return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": metadata, "spec": body}
+
+
+
+def state_to_dict(state: TenantState) -> dict[str, Any]:
+    """The TenantSnapshot document for `state`, sorted so equal states give equal text."""
+    body: dict[str, Any] = {"agreement": state.agreement, "currency": state.currency}
+    if state.billing_roles is not None:
+        body["billingRoles"] = list(state.billing_roles)
+    body["subscriptions"] = [_subscription_to_dict(s) for s in sorted(state.subscriptions.values(),
+                                                                       key=lambda s: s.sku)]
+    if state.credits is not None:
+        funds = []
+        for lot in state.credits.funds:
+            item: dict[str, Any] = {"purchased": lot.purchased.isoformat(), "amount": money_out(lot.amount),
+                                    "remaining": money_out(lot.remaining)}
+            if lot.idempotency_key:
+                item["idempotencyKey"] = lot.idempotency_key
+            funds.append(item)
+        body["communicationsCredits"] = {"autoRecharge": state.credits.auto_recharge.to_dict(), "funds": funds}
+    users = []
+    for key in sorted(state.users):
+        u = state.users[key]
+        entry: dict[str, Any] = {"upn": u.upn}
+        if u.usage_location:
+            entry["usageLocation"] = u.usage_location
+        if u.licenses:
+            entry["licenses"] = sorted(u.licenses)
+        users.append(entry)
+    body["users"] = users
+    metadata: dict[str, Any] = {"name": state.name}
+    if state.tenant_id:
+        metadata["tenantId"] = state.tenant_id
+    return {"apiVersion": "tenantctl/v1", "kind": "TenantSnapshot", "metadata": metadata, "state": body}
+
+
+def _subscription_to_dict(s: SubscriptionState) -> dict[str, Any]:
+    out: dict[str, Any] = {"sku": s.sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency,
+                           "payAsYouGo": s.pay_as_you_go}
+    if s.term_end is not None:
+        out["termEnd"] = s.term_end.isoformat()
+    if s.refundable is not None:
+        out["refundable"] = [{"seats": r.seats, "until": r.until.isoformat()} for r in s.refundable]
+    if s.scheduled is not None:
+        out["scheduled"] = {"seats": s.scheduled.seats}
+        if s.scheduled.effective is not None:
+            out["scheduled"]["effective"] = s.scheduled.effective.isoformat()
+    return out

@@ -1,0 +1,113 @@
+"""The subscriptions' part of a plan: purchases, seat changes (now or at renewal), terms and the
+pay-as-you-go option. A commitment (term, billing frequency) is managed only where declared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..domain import catalog
+from ..domain.actions import Builder, PurchaseSubscription, SetPayAsYouGo, SetSeats, SetTerm
+from ..domain.model import PAY_AS_YOU_GO, SCHEDULED, TERMS, Subscription, TenantSpec, TenantState
+from .licenses import Seats, UserChange
+from .seats import seat_change
+
+
+def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder,
+                   removal_ids: dict[str, list[int]], late_skus: set[str]) -> Seats:
+    """Subscription actions, and the seat facts assignments depend on."""
+    delta: Counter[str] = Counter()
+    for c in changes:
+        delta.update(c.add)
+        delta.subtract(c.remove)
+    seats = Seats()
+    for sku in sorted(spec.subscriptions):
+        want = spec.subscriptions[sku]
+        live = state.subscriptions.get(sku)
+        consumed_after = (live.consumed if live else 0) + delta[sku]
+        address = f"subscription/{sku}"
+        if consumed_after > want.seats:
+            b.diag("error", "seats_exhausted", f"{consumed_after} users would hold {sku} but seats is {want.seats} "
+                   "(users not listed in the spec count too); raise seats or free licenses", address)
+        if live is None and want.seats == 0:
+            b.diag("info", "nothing_to_buy", f"{sku} declares 0 seats and is not owned: nothing to buy", address)
+        elif live is None and catalog.needs_credits(sku, spec.agreement):
+            seats.free[sku] = want.seats
+            seats.after_credits.append(sku)  # bought once the credits it bills against are set up
+        elif live is None:
+            _purchase(want, b, seats, [])
+        if live is None:
+            continue
+        seats.free[sku] = live.seats - live.consumed
+        now, later = seat_change(spec.agreement, live, want.seats, state.today, b, address,
+                                 SCHEDULED in state.unknown)
+        if later is not None:
+            seats.scheduled[sku] = later
+        if now > live.seats:
+            seats.action[sku] = b.add(SetSeats(sku, live.seats, now))
+            seats.free[sku] = now - live.consumed
+        elif now < live.seats and sku in late_skus:
+            seats.deferred[sku] = (live.seats, now)
+        elif now < live.seats:
+            seats.decreased[sku] = b.add(SetSeats(sku, live.seats, now), True, removal_ids.get(sku, []))
+            seats.free[sku] = now - live.consumed
+        # Only a declared term or billing frequency is managed: a commitment never changes by omission;
+        # a monthly term is billed monthly, so declaring P1M alone changes the billing with it.
+        term = want.term or live.term
+        wanted_term = (term, want.billing_frequency or ("monthly" if want.term == "P1M" else live.billing_frequency))
+        if wanted_term == ("P1M", "annual"):
+            b.diag("error", "commitment_invalid", f"{sku} is on a monthly term (P1M), which is billed monthly; "
+                   "billingFrequency annual needs an annual term: declare term P1Y or P3Y too", address)
+            wanted_term = (live.term, live.billing_frequency)
+        if TERMS in state.unknown and (want.term, want.billing_frequency) != (None, None):
+            b.not_readable(address, "term and billingFrequency",
+                          ", ".join(v for v in (want.term, want.billing_frequency) if v))
+        elif TERMS not in state.unknown and wanted_term != (live.term, live.billing_frequency):
+            b.add(SetTerm(sku, live.term, live.billing_frequency, *wanted_term))
+        if want.pay_as_you_go is not None and PAY_AS_YOU_GO in state.unknown:
+            b.not_readable(address, "payAsYouGo", "on" if want.pay_as_you_go else "off")
+        elif want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
+            b.add(SetPayAsYouGo(sku, live.pay_as_you_go, want.pay_as_you_go), destructive=not want.pay_as_you_go)
+    return seats
+
+
+def not_managed(spec: TenantSpec, state: TenantState, b: Builder, managed_before: frozenset[str]) -> None:
+    """Say which subscriptions the tenant has that the spec does not list: never changed, never cancelled.
+
+    `managed_before` holds the SKUs earlier applies managed (the ledger's memory), so a subscription
+    taken out of the spec is named as no longer managed rather than silently dropped."""
+    left = sorted(sku for sku in state.subscriptions if sku not in spec.subscriptions and sku in catalog.CATALOG
+                  and sku != catalog.CREDITS_SKU)
+    dropped = [sku for sku in left if sku in managed_before]
+    never = [sku for sku in left if sku not in managed_before]
+    if dropped:
+        b.diag("info", "no_longer_managed", f"no longer managed: {', '.join(dropped)} (an earlier apply managed "
+               f"{'it' if len(dropped) == 1 else 'them'}; the spec no longer lists {'it' if len(dropped) == 1 else 'them'}). "
+               "tenantctl changes and cancels nothing because of this: to cancel, do it in the admin center (or "
+               "Partner Center); to manage it again, put it back in the spec")
+    if never:
+        b.diag("info", "not_managed", f"not managed: {', '.join(never)} (in the tenant, not in the spec); tenantctl "
+               "never changes or cancels a subscription the spec does not list. If it was taken out of the spec to "
+               "cancel it, cancel it in the admin center (or Partner Center)")
+
+
+def buy_after_credits(spec: TenantSpec, seats: Seats, b: Builder, credit_ids: list[int]) -> None:
+    """Purchases of SKUs billed against credits (pay-per-minute), after the credits are set up."""
+    for sku in seats.after_credits:
+        _purchase(spec.subscriptions[sku], b, seats, credit_ids)
+
+
+def _purchase(want: Subscription, b: Builder, seats: Seats, deps: list[int]) -> None:
+    """Buy with the declared commitment, or the documented defaults (said in a warning)."""
+    sku, address = want.sku, f"subscription/{want.sku}"
+    term, billing = want.purchase_term
+    missing = [name for name, value in (("term", want.term), ("billingFrequency", want.billing_frequency))
+               if value is None]
+    if missing:
+        b.diag("warning", "default_commitment", f"buying {sku} on a {term} term billed {billing}: the spec does not "
+               f"declare {' or '.join(missing)}, so the default{'s are' if len(missing) > 1 else ' is'} used; "
+               f"declare {' and '.join(missing)} to choose the commitment", address)
+    bought = b.add(PurchaseSubscription(sku, want.seats, term, billing), False, deps)
+    seats.action[sku], seats.free[sku] = bought, want.seats
+    if want.pay_as_you_go:
+        b.add(SetPayAsYouGo(sku, False, True), False, [bought])

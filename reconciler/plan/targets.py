@@ -1,0 +1,54 @@
+"""`--target ADDRESS`: a partial plan, as Terraform's -target: only the actions on those addresses
+and what they depend on, renumbered, and said to be partial.
+
+An address selects itself and what lies under it: `user/ann@x.com` selects Ann's location and
+licenses, `subscription/MCOEV` that subscription's actions, `communicationsCredits` the credits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..domain.actions import Action, Builder
+from ..domain.errors import UsageError
+
+
+ADDRESS = re.compile(r"^(subscription/[^/\s]+|communicationsCredits|user/[^/\s]+(/[^/\s]+)?)$")
+
+
+def check(targets: tuple[str, ...]) -> None:
+    """Refuse an address that cannot name anything, before anything is read."""
+    bad = [t for t in targets if not ADDRESS.match(t.rstrip("/"))]
+    if bad:
+        raise UsageError(f"--target {bad[0]!r} is not an address; use subscription/SKU, communicationsCredits, "
+                         "user/UPN or user/UPN/SKU (as the plan shows them)")
+
+
+def select(actions: tuple[Action, ...], targets: frozenset[str], b: Builder) -> tuple[Action, ...]:
+    """The targeted actions and their dependencies, renumbered from 1, with a warning that says so."""
+    wanted = {t.rstrip("/").lower() for t in targets}
+    shown = ", ".join(sorted(t.rstrip("/") for t in targets))
+    by_id = {a.id: a for a in actions}
+    keep: set[int] = set()
+    stack = [a.id for a in actions if _selected(a.address.lower(), wanted)]
+    while stack:  # a targeted action brings what it depends on, transitively
+        action_id = stack.pop()
+        if action_id not in keep:
+            keep.add(action_id)
+            stack.extend(by_id[action_id].depends_on)
+    for target in sorted(targets):
+        if not any(_selected(a.address.lower(), {target.rstrip("/").lower()}) for a in actions):
+            b.diag("warning", "target_matches_nothing", f"--target {target} matches no planned action (nothing to "
+                   "change there, or a misspelt address)")
+    renumber = {old: new for new, old in enumerate(sorted(keep), start=1)}
+    kept = tuple(replace(a, id=renumber[a.id], depends_on=tuple(renumber[d] for d in a.depends_on))
+                 for a in actions if a.id in keep)
+    b.diag("warning", "partial_plan", f"this plan is partial (--target {shown}): {len(kept):,} of "
+           f"{len(actions):,} actions; the rest of the spec is not applied, so plan again without --target to "
+           "converge")
+    return kept
+
+
+def _selected(address: str, wanted: set[str]) -> bool:
+    return any(address == t or address.startswith(t + "/") for t in wanted)

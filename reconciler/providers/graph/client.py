@@ -1,0 +1,248 @@
+"""HTTP to Microsoft Graph: paged reads, $batch writes in groups of 20, several batches in flight.
+
+Throttling is honoured per request: a 429 inside a batch is re-sent in a later batch after its
+Retry-After (or an exponential backoff when there is none); a 429 for the whole batch re-sends
+it. Graph does not execute a throttled request, so that is always safe. A 5xx or timeout on a
+write is different: the write may have happened, so it is handed back as "ambiguous" (status 0)
+for the provider to read the user again before deciding what is left (provider.py).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ...domain.errors import PermanentProviderError, TransientProviderError
+from ..retry import RetryPolicy
+from .auth import TokenSource
+
+BATCH_LIMIT = 20  # Graph's maximum number of requests in one $batch
+TIMEOUT = (10, 60)  # connect, read (seconds)
+AMBIGUOUS = 0  # status of a write whose outcome is unknown (5xx, timeout, lost connection)
+
+
+@dataclass
+class SubRequest:
+    """One request inside a $batch."""
+
+    id: str
+    method: str
+    url: str  # relative to the version root, e.g. /users/{id}/assignLicense
+    body: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The $batch JSON form; a body needs its Content-Type."""
+        out: dict[str, Any] = {"id": self.id, "method": self.method, "url": self.url}
+        if self.body is not None:
+            out["headers"] = {"Content-Type": "application/json"}
+            out["body"] = self.body
+        return out
+
+
+@dataclass
+class SubResponse:
+    """One answer: `status` AMBIGUOUS when the request may or may not have been carried out."""
+
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    retries: int = 0
+
+    @property
+    def error(self) -> tuple[str, str]:
+        """(code, message) from Graph's error body."""
+        err = self.body.get("error") if isinstance(self.body, dict) else None
+        if isinstance(err, dict):
+            return str(err.get("code", "")), str(err.get("message", ""))
+        return "", ""
+
+
+class GraphClient:
+    """A pooled, thread-safe client for one Graph endpoint."""
+
+    def __init__(self, base_url: str, tokens: TokenSource, concurrency: int = 4, retry: RetryPolicy = RetryPolicy(),
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+        self.concurrency = concurrency
+        self.retry = retry
+        self.sleep = sleep
+        self.requests_made = 0
+        self._count_lock = threading.Lock()
+        self.session = requests.Session()
+        self.session.mount(self.base_url, HTTPAdapter(pool_connections=1, pool_maxsize=max(concurrency, 1)))
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="graph")
+
+    def close(self) -> None:
+        """Release connections and threads."""
+        self._pool.shutdown(wait=True)
+        self.session.close()
+
+    def get(self, path_or_url: str) -> dict[str, Any]:
+        """GET with retries on 429, 5xx and timeouts (reads are always safe to repeat)."""
+        url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
+        waited, attempt = 0.0, 0
+        while True:
+            try:
+                return self._checked(self._send("GET", url))
+            except TransientProviderError as exc:
+                delay = self.retry.delay(attempt, exc.retry_after)
+                if attempt + 1 >= self.retry.attempts or waited + delay > self.retry.budget:
+                    raise TransientProviderError(f"{exc.message}; gave up after {attempt + 1} attempts",
+                                                 exc.retry_after) from None
+                self.sleep(delay)
+                waited, attempt = waited + delay, attempt + 1
+
+    def paged(self, path: str) -> Iterator[dict[str, Any]]:
+        """Every item of a collection, following @odata.nextLink until there is none."""
+        page = self.get(path)
+        origin = urlsplit(self.base_url)
+        while True:
+            yield from page.get("value", [])
+            link = page.get("@odata.nextLink")
+            if not link:
+                return
+            # The bearer token goes wherever the link points: only ever to the same Graph endpoint.
+            if (urlsplit(link).scheme, urlsplit(link).netloc) != (origin.scheme, origin.netloc):
+                raise PermanentProviderError(f"Microsoft Graph sent a next-page link to another host "
+                                             f"({urlsplit(link).netloc}); refusing to send the token there")
+            page = self.get(link)
+
+    def batch(self, requests_: list[SubRequest]) -> dict[str, SubResponse]:
+        """Send every request through $batch, 20 at a time with bounded concurrency; answers by id.
+
+        Throttled requests are re-sent until they get an answer or the retry budget runs out (then
+        their answer is the last 429). GETs that fail with 5xx are re-sent too; writes are not.
+        """
+        answers: dict[str, SubResponse] = {}
+        tries: dict[str, int] = {}
+        pending = list(requests_)
+        attempt, waited = 0, 0.0
+        while pending:
+            chunks = [pending[i:i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
+            got: dict[str, tuple[SubResponse, float | None]] = {}
+            for part in self._pool.map(self._send_batch, chunks):  # _send_batch never raises
+                got.update(part)
+            retry, delay = [], 0.0
+            for req in pending:
+                answer, retry_after = got[req.id]
+                answer.retries = tries.get(req.id, 0)
+                if answer.status == 429 or (req.method == "GET" and answer.status == AMBIGUOUS):
+                    retry.append(req)
+                    tries[req.id] = tries.get(req.id, 0) + 1
+                    delay = max(delay, self.retry.delay(attempt, retry_after))
+                answers[req.id] = answer
+            if len(retry) < len(pending):
+                # Progress: the budget bounds time without any answer, not a long tenant's whole apply
+                # (identity writes are limited to about 3,000 per 150 s; 20,000 of them take minutes).
+                attempt, waited = 0, 0.0
+            pending = retry
+            if pending:
+                if attempt + 1 >= self.retry.attempts or waited + delay > self.retry.budget:
+                    break  # the last answers (429s) stand; the provider reports them as still throttled
+                self.sleep(delay)
+                waited, attempt = waited + delay, attempt + 1
+        return answers
+
+    def _send_batch(self, chunk: list[SubRequest]) -> dict[str, tuple[SubResponse, float | None]]:
+        """One $batch call, answered per request; it never raises, so other chunks' results are kept.
+
+        A whole-batch 429 answers every request 429 (nothing ran; batch() re-sends them within its
+        budget); a transport failure or a 5xx leaves every write ambiguous; a refusal (401, 403,
+        400) is every request's permanent answer.
+        """
+        def every(answer: SubResponse, retry_after: float | None = None) -> dict[str, tuple[SubResponse, float | None]]:
+            return {r.id: (SubResponse(answer.status, answer.body), retry_after) for r in chunk}
+
+        try:
+            response = self._send("POST", self.base_url + "/$batch", {"requests": [r.to_dict() for r in chunk]})
+        except TransientProviderError as exc:
+            return every(SubResponse(AMBIGUOUS, _error_body("transport", exc.message)), exc.retry_after)
+        except PermanentProviderError as exc:  # no token (expired, sign-in failed)
+            return every(SubResponse(401, _error_body(exc.code, str(exc))))
+        status = response.status_code
+        if status == 429:
+            return every(SubResponse(429, _json(response)), _retry_after(response.headers))
+        if status >= 500:
+            return every(SubResponse(AMBIGUOUS, _json(response)), _retry_after(response.headers))
+        if status >= 300:
+            return every(SubResponse(status, _json(response)))
+        answers = {}
+        for item in _json(response).get("responses", []):
+            try:
+                inner = int(item.get("status", AMBIGUOUS))
+            except (TypeError, ValueError):
+                inner = AMBIGUOUS
+            if inner >= 500 or inner == 408:
+                inner = AMBIGUOUS  # a write may have happened before the failure
+            body = item.get("body")
+            answers[str(item.get("id"))] = (SubResponse(inner, body if isinstance(body, dict) else {}),
+                                            _retry_after(item.get("headers") or {}))
+        missing = SubResponse(AMBIGUOUS, _error_body("missing", "no answer in the batch"))
+        return {r.id: answers.get(r.id, (missing, None)) for r in chunk}
+
+    def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:
+        """One HTTP request with the bearer token; a 401 gets one fresh token and one more try."""
+        for refresh in (False, True):
+            headers = {"Authorization": f"Bearer {self.tokens.token(refresh)}", "Accept": "application/json"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            with self._count_lock:
+                self.requests_made += 1
+            try:
+                response = self.session.request(method, url, headers=headers, timeout=TIMEOUT,
+                                                data=None if body is None else json.dumps(body))
+            except requests.RequestException as exc:
+                raise TransientProviderError(f"Microsoft Graph did not answer ({type(exc).__name__})") from None
+            if response.status_code != 401:
+                return response
+        return response
+
+    def _checked(self, response: requests.Response) -> dict[str, Any]:
+        """The JSON body of a 2xx answer; a typed error otherwise."""
+        status = response.status_code
+        if status < 300:
+            return _json(response)
+        code, message = SubResponse(status, _json(response)).error
+        if status == 429 or status >= 500:
+            raise TransientProviderError(f"Microsoft Graph answered {status} {code}".rstrip(),
+                                         _retry_after(response.headers))
+        if status in (401, 403):
+            raise PermanentProviderError(f"Microsoft Graph refused access ({status} {code}: {message})",
+                                         "grant the app the permissions in the README ('Connect a real tenant'): "
+                                         "LicenseAssignment.Read.All and User.Read.All to plan; "
+                                         "LicenseAssignment.ReadWrite.All and User.ReadWrite.All to apply",
+                                         code="forbidden")
+        raise PermanentProviderError(f"Microsoft Graph answered {status} {code}: {message}", code=code or "rejected")
+
+
+def _error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Retry-After in seconds, from a requests header map or a $batch item's plain dict."""
+    for key in ("Retry-After", "retry-after"):
+        value = headers.get(key) if hasattr(headers, "get") else None
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,310 @@
+"""A real tenant through Microsoft Graph v1.0: licenses and usage locations, honest about the rest.
+
+Reads: GET /subscribedSkus (seats = prepaidUnits.enabled) and every user with $select and
+$top=999, following @odata.nextLink. Writes: PATCH /users/{id} for the usage location and
+POST /users/{id}/assignLicense with both arrays, through $batch (client.py).
+
+Graph has no call to buy, resize or re-term a subscription, toggle pay-as-you-go overage, or
+read or change Communications Credits. The state says so: those action types are `manual`
+(the plan carries admin-center steps) and those fields are `unknown` (never drift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ...domain import catalog
+from ...domain.actions import ACTION_CLASSES
+from ...domain.catalog import CREDITS_SKU
+from ...domain.errors import PermanentProviderError, ProviderError, TransientProviderError
+from ...domain.model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, SCHEDULED, TERMS, AutoRecharge,
+                             CreditsState, SubscriptionState, TenantState, UserState)
+from ...support.gc_pause import long_lived
+from ..base import UserWrite, WritePart, WriteResult
+from .auth import TokenSource, check_tenant
+from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
+
+DEFAULT_URL = "https://graph.microsoft.com/v1.0"
+USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
+NO_API = frozenset(c.kind for c in ACTION_CLASSES if not c.graph_api)  # the commerce and credits actions
+
+
+class GraphProvider:
+    """One tenant through Microsoft Graph; its lock and journal live in a local SQLite file."""
+
+    def __init__(self, ledger: Path, tenant: str | None, expected_tenant_id: str | None, today: date,
+                 client_factory: Callable[[], tuple[GraphClient, TokenSource]]) -> None:
+        self._ledger = ledger
+        self.tenant = tenant
+        self.expected_tenant_id = expected_tenant_id
+        self.today = today
+        self._factory = client_factory
+        self._client: GraphClient | None = None
+        self._tenant_id: str | None = None
+        self._sku_ids: dict[str, str] = {}  # part number -> skuId, from the tenant's own subscribedSkus
+        self._user_ids: dict[str, str] = {}  # upn.lower() -> object id
+
+    @property
+    def address(self) -> str:
+        """`graph:LEDGER`: reopening this URL finds the same lock and history."""
+        return f"graph:{self._ledger}"
+
+    @property
+    def ledger_path(self) -> Path:
+        """A local SQLite file: Graph has nowhere to keep tenantctl's lock and journal."""
+        return self._ledger
+
+    @property
+    def client(self) -> GraphClient:
+        """Signed in and checked to be the spec's tenant on first use (history needs no sign-in)."""
+        if self._client is None:
+            client, tokens = self._factory()
+            if tokens.tenant_id is None and self.expected_tenant_id:
+                tokens.tenant_id = _organization_id(client)
+                if tokens.tenant_id is None:  # fail closed: never touch a tenant we cannot name
+                    client.close()
+                    raise PermanentProviderError(f"cannot tell which tenant the token from {tokens.method} is for "
+                                                 "(it names none, and GET /organization failed)",
+                                                 "use a Microsoft Graph access token (a JWT with a tid claim), or "
+                                                 "grant Organization.Read.All", code="tenant_unknown")
+            check_tenant(tokens, self.expected_tenant_id)
+            self._client, self._tenant_id = client, tokens.tenant_id
+        return self._client
+
+    def close(self) -> None:
+        """Release connections."""
+        if self._client is not None:
+            self._client.close()
+
+    @long_lived
+    def read_state(self) -> TenantState:
+        """Subscriptions and users as Graph sees them; billing fields are unknown."""
+        client = self.client
+        skus = list(client.paged("/subscribedSkus"))
+        parts = {s["skuId"]: catalog.canonical(s["skuPartNumber"]) for s in skus}
+        self._sku_ids = {part: sku_id for sku_id, part in parts.items()}
+        subscriptions: dict[str, SubscriptionState] = {}
+        credits: CreditsState | None = None
+        for s in skus:
+            part, enabled = parts[s["skuId"]], int((s.get("prepaidUnits") or {}).get("enabled", 0))
+            if part == CREDITS_SKU:
+                # Funding credits or enabling auto-recharge adds many MCOPSTNC licenses: that much is visible.
+                credits = CreditsState(AutoRecharge(enabled=False), (), licensed=enabled > 0)
+            else:
+                subscriptions[part] = SubscriptionState(part, enabled, consumed=int(s.get("consumedUnits", 0)))
+        users: dict[str, UserState] = {}
+        for u in client.paged(f"/users?$select={USER_FIELDS}&$top=999"):
+            upn = u["userPrincipalName"]
+            self._user_ids[upn.lower()] = u["id"]
+            held = frozenset(parts.get(a["skuId"], a["skuId"]) for a in u.get("assignedLicenses") or [])
+            users[upn.lower()] = UserState(upn, u.get("usageLocation") or None, held, _inherited(u, parts))
+        unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED}
+        unknown |= {AUTO_RECHARGE, BALANCE} if credits else set()
+        return TenantState(name=self.tenant or "", agreement="", today=self.today, tenant_id=self._tenant_id,
+                           currency="", subscriptions=subscriptions, credits=credits, users=users,
+                           unknown=frozenset(unknown), manual=NO_API)
+
+    def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:
+        """Usage locations, then one assignLicense per user, batched.
+
+        A write whose outcome is unknown (5xx, timeout) is read back before anything more is sent
+        for that user, and only what is still missing goes again: a removal that happened is never
+        repeated (Graph would refuse it as a license the user does not hold).
+        """
+        if not self._sku_ids:
+            self.read_state()  # skuIds come from the tenant itself
+        current = dict(enumerate(writes))  # what is still to do, per write
+        send, verify = set(current), set()
+        results: dict[int, WriteResult] = {}
+        retries: dict[int, int] = {}
+        for round_ in range(self.client.retry.attempts):
+            if send:
+                verify |= self._round({i: current[i] for i in sorted(send)}, results, retries)
+            send, verify = self._read_back(verify, current, results, retries) if verify else (set(), set())
+            if not send and not verify:
+                break
+            self.client.sleep(self.client.retry.delay(round_, None))
+        for i in send | verify:
+            results[i] = WriteResult(error=TransientProviderError(f"{current[i].upn}: Microsoft Graph did not confirm "
+                                                                  "the change; run apply again"),
+                                     retries=retries.get(i, 0), part="location" if current[i].location else "licenses")
+        return [results[i] for i in range(len(writes))]
+
+    def _round(self, pending: dict[int, UserWrite], results: dict[int, WriteResult],
+               retries: dict[int, int]) -> set[int]:
+        """Send every pending write once; returns the writes whose outcome is unknown."""
+        unsure: set[int] = set()
+        answers = self.client.batch([SubRequest(f"l{i}", "PATCH", f"/users/{self._id(w.upn)}",
+                                                {"usageLocation": w.location})
+                                     for i, w in pending.items() if w.location is not None])
+        located = [i for i, w in pending.items() if w.location is None or
+                   self._settle(i, w, answers[f"l{i}"], "location", unsure, results, retries)]
+        bodies: dict[int, dict[str, Any]] = {}
+        for i in located:
+            try:
+                bodies[i] = self._license_body(pending[i])
+            except PermanentProviderError as exc:
+                results[i] = WriteResult(error=exc, retries=retries.get(i, 0), part="licenses")
+        answers = self.client.batch([SubRequest(f"a{i}", "POST", f"/users/{self._id(pending[i].upn)}/assignLicense",
+                                                body) for i, body in bodies.items() if pending[i].add or pending[i].remove])
+        for i in bodies:
+            w = pending[i]
+            if not (w.add or w.remove) or self._settle(i, w, answers[f"a{i}"], "licenses", unsure, results, retries):
+                results[i] = WriteResult(changed=True, retries=retries.get(i, 0))
+        return unsure
+
+    def _settle(self, i: int, w: UserWrite, answer: SubResponse, part: WritePart, unsure: set[int],
+                results: dict[int, WriteResult], retries: dict[int, int]) -> bool:
+        """True when the request succeeded; else note the write as unsure or failed."""
+        retries[i] = retries.get(i, 0) + answer.retries
+        if answer.status == AMBIGUOUS:
+            unsure.add(i)
+        elif answer.status >= 300:
+            results[i] = WriteResult(error=user_error(w, answer), retries=retries[i], part=part)
+        return answer.status != AMBIGUOUS and answer.status < 300
+
+    def _read_back(self, verify: set[int], current: dict[int, UserWrite], results: dict[int, WriteResult],
+                   retries: dict[int, int]) -> tuple[set[int], set[int]]:
+        """Read the users whose writes may or may not have happened: (still to send, still to read)."""
+        answers = self.client.batch([SubRequest(f"r{i}", "GET", f"/users/{self._id(current[i].upn)}"
+                                                f"?$select={USER_FIELDS}") for i in sorted(verify)])
+        send: set[int] = set()
+        unread: set[int] = set()
+        for i in sorted(verify):
+            w, answer = current[i], answers[f"r{i}"]
+            retries[i] = retries.get(i, 0) + 1
+            if answer.status >= 300 or answer.status == AMBIGUOUS:
+                unread.add(i)  # read again next round; never re-send on a guess
+                continue
+            held = {a.get("skuId") for a in answer.body.get("assignedLicenses") or []}
+            try:
+                left = UserWrite(w.upn, w.location if w.location and answer.body.get("usageLocation") != w.location
+                                 else None, tuple(s for s in w.add if self._sku_id(s) not in held),
+                                 tuple(s for s in w.remove if self._sku_id(s) in held))
+            except PermanentProviderError as exc:
+                results[i] = WriteResult(error=exc, retries=retries[i], part="licenses")
+                continue
+            if left.location is None and not left.add and not left.remove:
+                results[i] = WriteResult(changed=True, retries=retries[i])
+            else:
+                current[i] = left
+                send.add(i)
+        return send, unread
+
+    def _license_body(self, w: UserWrite) -> dict[str, Any]:
+        # Both arrays, always: an omitted one has been seen to give 400.
+        return {"addLicenses": [{"skuId": self._sku_id(s), "disabledPlans": []} for s in w.add],
+                "removeLicenses": [self._sku_id(s) for s in w.remove]}
+
+    def _sku_id(self, part: str) -> str:
+        sku_id = self._sku_ids.get(part)
+        if sku_id is None:
+            raise PermanentProviderError(f"the tenant has no {part} subscription", "buy it first (the plan lists "
+                                         "the admin-center steps), then run apply again", code="no_subscription")
+        return sku_id
+
+    def _id(self, upn: str) -> str:
+        return self._user_ids.get(upn.lower()) or quote(upn, safe="@")
+
+    # The Provider protocol, one action at a time (apply uses write_users; these serve other callers).
+
+    def set_usage_location(self, upn: str, location: str) -> bool:
+        """Set one user's usage location."""
+        return _one(self.write_users([UserWrite(upn, location=location)])[0])
+
+    def assign_license(self, upn: str, sku: str) -> bool:
+        """Give one user one license."""
+        return _one(self.write_users([UserWrite(upn, add=(sku,))])[0])
+
+    def remove_license(self, upn: str, sku: str) -> bool:
+        """Take one license from one user."""
+        return _one(self.write_users([UserWrite(upn, remove=(sku,))])[0])
+
+    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
+                              idempotency_key: str) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("buy subscriptions")
+
+    def set_seats(self, sku: str, seats: int) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("change seat counts")
+
+    def schedule_seats(self, sku: str, seats: int) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("schedule seat changes for the renewal")
+
+    def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("change terms")
+
+    def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("toggle pay-as-you-go overage")
+
+    def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("change Communications Credits auto-recharge")
+
+    def add_funds(self, amount: Any, idempotency_key: str) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("add Communications Credits funds")
+
+
+def user_error(w: UserWrite, answer: SubResponse) -> ProviderError:
+    """Graph's refusal as a per-user message that says what to change."""
+    code, message = answer.error
+    if answer.status == 429:
+        return TransientProviderError(f"{w.upn}: still throttled by Microsoft Graph after every retry")
+    lowered = message.lower()
+    if "usage location" in lowered:
+        return PermanentProviderError(f"{w.upn} has no valid usage location, which Microsoft requires before any "
+                                      "license", f"set usageLocation for {w.upn} in the spec", code="usage_location")
+    if "available licenses" in lowered:
+        return PermanentProviderError(f"no free seat for {w.upn}: {message}", "raise the subscription's seats in the "
+                                      "admin center (and the spec) or free a license", code="no_available_licenses")
+    if answer.status in (401, 403):
+        return PermanentProviderError(f"{w.upn}: Microsoft Graph refused access ({answer.status} {code}: {message})",
+                                      "check the permissions in the README ('Connect a real tenant') and the token",
+                                      code="forbidden")
+    if answer.status == 404:
+        return PermanentProviderError(f"{w.upn} does not exist in the tenant", "create the user or remove it from "
+                                      "the spec", code="user_not_found")
+    return PermanentProviderError(f"{w.upn}: Microsoft Graph refused the change ({answer.status} {code}: {message})",
+                                  code=code or "rejected")
+
+
+def _inherited(user: dict[str, Any], parts: dict[str, str]) -> frozenset[str]:
+    """SKUs the user holds only through groups: a direct removal would be refused (or change nothing)."""
+    by_group: set[str] = set()
+    for state in user.get("licenseAssignmentStates") or []:
+        if state.get("assignedByGroup"):
+            by_group.add(parts.get(state.get("skuId", ""), state.get("skuId", "")))
+    return frozenset(by_group)
+
+
+def _organization_id(client: GraphClient) -> str | None:
+    """The tenant id from GET /organization, for a token that does not say (an opaque token)."""
+    try:
+        orgs = client.get("/organization?$select=id").get("value") or []
+    except TransientProviderError:
+        return None
+    except PermanentProviderError as exc:
+        if exc.code == "forbidden":  # no Organization.Read.All: the caller refuses, naming the way out
+            return None
+        raise  # a rejected token says so itself
+    return str(orgs[0]["id"]) if orgs else None
+
+
+def _one(result: WriteResult) -> bool:
+    if result.error is not None:
+        raise result.error
+    return result.changed
+
+
+def _no_api(what: str) -> PermanentProviderError:
+    return PermanentProviderError(f"Microsoft Graph has no API to {what}", "do it in the Microsoft 365 admin center; "
+                                  "the plan lists the steps", code="no_api")

@@ -1,0 +1,233 @@
+"""The local provider's file: opening it, one transaction per write, reading the whole state, loading a snapshot.
+
+Reads are a handful of bulk queries (no per-user round trips), so a 100,000-user tenant reads in
+well under a second. The writes, and the rules they check, are the provider's (provider.py); the
+SQL is tables.py's.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ...domain.errors import PermanentProviderError, ProviderError
+from ...domain.model import (CANCELLATION_WINDOW_DAYS, AutoRecharge, CreditsState, FundLot, SubscriptionState,
+                             TenantState, UserState)
+from ...support.crash_points import crash_point, current_action
+from ...support.gc_pause import long_lived
+from ..faults import FaultInjector
+from ..sqlitefiles import close_at_rest
+from .tables import (COUNTS, SCHEMA, SCHEMA_VERSION, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM, iso, subscription_state,
+                     text_of)
+
+
+class NoTenantError(ProviderError):
+    """The database holds no tenant yet."""
+
+
+class LocalStore:
+    """A tenant simulated in SQLite at `path`, with the clock pinned to `today`: the file, its reads and
+    snapshot load. `LocalProvider` adds the writes."""
+
+    def __init__(self, path: str | Path, today: date, faults: FaultInjector | None = None,
+                 read_only: bool = False, create: bool = True) -> None:
+        self.path = Path(path)
+        self.today = today
+        self.faults = faults
+        self.read_only = read_only
+        if read_only:
+            self.db = self._open_read_only()
+            return
+        if not create and not self.path.is_file():  # only `snapshot load` brings a tenant into being
+            raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
+                                f"load SNAPSHOT.yaml --provider local:{self.path}`")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, one transaction per action.
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consumed_remove'").fetchone() is None:
+            self.db.executescript(COUNTS)
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """For commands that only read: never create or change the file (a missing tenant is an error)."""
+        if not self.path.is_file():
+            raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
+                                f"load SNAPSHOT.yaml --provider local:{self.path}`")
+        db = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        names = {n for (n,) in db.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in names:
+            db.close()
+            raise NoTenantError(f"{self.path} is not a tenantctl simulated tenant; load one with "
+                                "`tenantctl snapshot load SNAPSHOT.yaml`")
+        # A file written by an older version lacks these; stand-ins in the connection's temp schema.
+        if "commitments" not in names:
+            db.execute("CREATE TEMP TABLE commitments (sku TEXT PRIMARY KEY, term_end TEXT, refundable TEXT, "
+                       "scheduled_seats INTEGER, scheduled_effective TEXT)")
+        if "consumed" not in names:
+            db.execute("CREATE TEMP VIEW consumed AS SELECT sku, COUNT(*) AS n FROM user_licenses GROUP BY sku")
+        return db
+
+    def stored_name(self) -> str | None:
+        """The name of the tenant the file holds, if any."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()
+        return str(row[0]) if row else None
+
+    @property
+    def address(self) -> str:
+        """`local:PATH`."""
+        return f"local:{self.path}"
+
+    @property
+    def ledger_path(self) -> Path:
+        """Locks, journal and history live in the tenant's own database."""
+        return self.path
+
+    def close(self) -> None:
+        """Close the database (read-only connections never write, not even the journal mode)."""
+        if self.read_only:
+            self.db.close()
+        else:
+            close_at_rest(self.db)
+
+    def abandon(self) -> None:
+        """Roll back a write cut short, so the file's write lock is free (safe to call at any time)."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    @contextmanager
+    def _tx(self, inject: bool = True) -> Iterator[sqlite3.Connection]:
+        faults = self.faults if inject else None
+        if faults is not None:
+            faults.before("write")
+        # BEGIN and COMMIT inside the try: an interrupt (Ctrl-C, SIGTERM) landing anywhere leaves no
+        # transaction open, which would hold the database's write lock against the cleanup.
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            yield self.db
+            crash_point(current_action.get(), "inside")  # test hook: die before the commit
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.abandon()
+            raise
+        if faults is not None:
+            faults.after("write")
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def _meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    @long_lived
+    def read_state(self) -> TenantState:
+        """Everything, in five queries."""
+        if self.faults is not None:
+            self.faults.before("read")
+        meta = self._meta()
+        if "name" not in meta:
+            raise NoTenantError(f"no tenant in {self.path}: load one first with "
+                                "`tenantctl snapshot load SNAPSHOT.yaml`")
+        # One row per user with its licenses joined; the few distinct license sets are built once
+        # and shared (a 100,000-user tenant has a handful), which halves the time and memory.
+        sets: dict[str | None, frozenset[str]] = {None: frozenset()}
+        users = {}
+        for key, upn, loc, joined in self.db.execute(
+                "SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(sku, char(31)) FROM "
+                "(SELECT sku FROM user_licenses l WHERE l.upn_key = u.upn_key ORDER BY sku)) FROM users u"):
+            held = sets.get(joined)
+            if held is None:
+                held = sets[joined] = frozenset(joined.split("\x1f"))  # unit separator: never in a SKU
+            users[key] = UserState(upn=upn, usage_location=loc, licenses=held)
+        consumed = dict(self.db.execute("SELECT sku, n FROM consumed").fetchall())
+        window = CANCELLATION_WINDOW_DAYS.get(meta["agreement"])
+        # Renewals due by today are seen as done; the first write to the subscription records them.
+        subscriptions = {row[0]: subscription_state(row, consumed.get(row[0], 0)).renewed(self.today, window)
+                         for row in self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM}")}
+        return TenantState(name=meta["name"], tenant_id=meta.get("tenant_id") or None, agreement=meta["agreement"],
+                           today=self.today, currency=meta.get("currency", "USD"),
+                           billing_roles=self._roles(meta),
+                           subscriptions=subscriptions, credits=self._credits(), users=users)
+
+    def _credits(self) -> CreditsState | None:
+        row = self.db.execute("SELECT enabled, trigger_below, amount FROM credits").fetchone()
+        if row is None:
+            return None
+        lots = tuple(FundLot(purchased=date.fromisoformat(p), amount=Decimal(a), remaining=Decimal(r),
+                             idempotency_key=k)
+                     for p, a, r, k in self.db.execute(
+                         "SELECT purchased, amount, remaining, idempotency_key FROM funds ORDER BY purchased, id"))
+        recharge = AutoRecharge(enabled=bool(row[0]), trigger_below=Decimal(row[1]) if row[1] is not None else None,
+                                amount=Decimal(row[2]) if row[2] is not None else None)
+        return CreditsState(auto_recharge=recharge, funds=lots)
+
+    # ---- whole-state load (snapshot load) ----------------------------------------------------
+
+    def replace_state(self, state: TenantState) -> None:
+        """Make the database hold exactly `state`, in one transaction (the simulator's own
+        administration: no injected faults)."""
+        with self._tx(inject=False) as db:
+            # A replaced tenant starts afresh: its purchase keys went with the old one.
+            for table in ("user_licenses", "users", "funds", "credits", "commitments", "subscriptions", "purchases",
+                          "meta"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("schema_version", SCHEMA_VERSION), ("name", state.name), ("tenant_id", state.tenant_id or ""),
+                ("agreement", state.agreement), ("currency", state.currency),
+                ("billing_roles", json.dumps(None if state.billing_roles is None else list(state.billing_roles)))])
+            for sub in state.subscriptions.values():
+                self._write_subscription(sub, insert=True)
+            if state.credits is not None:
+                r = state.credits.auto_recharge
+                db.execute("INSERT INTO credits VALUES (1, ?, ?, ?)", (int(r.enabled), text_of(r.trigger_below),
+                                                                         text_of(r.amount)))
+                db.executemany("INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?)",
+                               [(lot.purchased.isoformat(), str(lot.amount), str(lot.remaining), lot.idempotency_key)
+                                for lot in state.credits.funds])
+            db.executemany("INSERT INTO users VALUES (?, ?, ?)",
+                           [(key, u.upn, u.usage_location) for key, u in state.users.items()])
+            db.executemany("INSERT INTO user_licenses VALUES (?, ?)",
+                           [(key, sku) for key, u in state.users.items() for sku in u.licenses])
+
+    # ---- what the writes share ---------------------------------------------------------------
+
+    def _agreement(self) -> str:
+        return self._meta()["agreement"]
+
+    def _roles(self, meta: dict[str, str]) -> tuple[str, ...] | None:
+        roles = json.loads(meta.get("billing_roles", "null"))
+        return None if roles is None else tuple(roles)
+
+    def _subscription(self, sku: str) -> SubscriptionState:
+        """The subscription as of today, recording any renewal that fell due (inside a write transaction)."""
+        row = self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM} WHERE s.sku = ?",
+                              (sku,)).fetchone()
+        if row is None:
+            raise PermanentProviderError(f"the tenant has no {sku} subscription", f"buy {sku} first", "not_found")
+        consumed = self.db.execute("SELECT COALESCE((SELECT n FROM consumed WHERE sku = ?), 0)", (sku,)).fetchone()[0]
+        sub = subscription_state(row, int(consumed))
+        renewed = sub.renewed(self.today, CANCELLATION_WINDOW_DAYS.get(self._agreement()))
+        if renewed != sub:
+            self._write_subscription(renewed)
+        return renewed
+
+    def _write_subscription(self, sub: SubscriptionState, insert: bool = False) -> None:
+        if insert:
+            self.db.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?)",
+                            (sub.sku, sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go)))
+        else:
+            self.db.execute("UPDATE subscriptions SET seats = ?, term = ?, billing_frequency = ?, pay_as_you_go = ? "
+                            "WHERE sku = ?", (sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go),
+                                              sub.sku))
+        refundable = None if sub.refundable is None else json.dumps(
+            [[r.seats, r.until.isoformat()] for r in sub.refundable])
+        scheduled = sub.scheduled
+        self.db.execute("INSERT OR REPLACE INTO commitments VALUES (?, ?, ?, ?, ?)", (
+            sub.sku, iso(sub.term_end), refundable, scheduled.seats if scheduled else None,
+            iso(scheduled.effective) if scheduled else None))

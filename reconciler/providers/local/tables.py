@@ -1,0 +1,109 @@
+"""The simulated tenant's tables, and the rules its writes check row by row (store.py and provider.py use them).
+
+Kept apart from the provider so provider.py reads as the provider's operations only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ...domain import catalog
+from ...domain.errors import PermanentProviderError
+from ...domain.model import RefundableSeats, ScheduledSeats, SubscriptionState
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    sku TEXT PRIMARY KEY, seats INTEGER NOT NULL CHECK (seats >= 0), term TEXT NOT NULL,
+    billing_frequency TEXT NOT NULL, pay_as_you_go INTEGER NOT NULL DEFAULT 0);
+-- Renewal date, seats inside their cancellation window (JSON; NULL: unknown), a seat change at renewal.
+CREATE TABLE IF NOT EXISTS commitments (
+    sku TEXT PRIMARY KEY REFERENCES subscriptions (sku), term_end TEXT, refundable TEXT,
+    scheduled_seats INTEGER, scheduled_effective TEXT);
+CREATE TABLE IF NOT EXISTS credits (
+    id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL, trigger_below TEXT, amount TEXT);
+CREATE TABLE IF NOT EXISTS funds (
+    id INTEGER PRIMARY KEY, purchased TEXT NOT NULL, amount TEXT NOT NULL, remaining TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE);
+CREATE TABLE IF NOT EXISTS users (upn_key TEXT PRIMARY KEY, upn TEXT NOT NULL, usage_location TEXT);
+CREATE TABLE IF NOT EXISTS user_licenses (
+    upn_key TEXT NOT NULL REFERENCES users (upn_key), sku TEXT NOT NULL,
+    PRIMARY KEY (upn_key, sku)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses (sku);
+CREATE TABLE IF NOT EXISTS purchases (idempotency_key TEXT PRIMARY KEY, sku TEXT NOT NULL);
+"""
+
+# How many users hold each SKU, kept by triggers: counting holders at every assignment made a
+# 100,000-user apply quadratic (137 s). Created and filled in one transaction the first time a file
+# is opened by this version; from then on the triggers, stored in the file, keep it right.
+COUNTS = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS consumed (sku TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS consumed_add AFTER INSERT ON user_licenses BEGIN
+    INSERT INTO consumed VALUES (NEW.sku, 1) ON CONFLICT (sku) DO UPDATE SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS consumed_remove AFTER DELETE ON user_licenses BEGIN
+    UPDATE consumed SET n = n - 1 WHERE sku = OLD.sku; END;
+DELETE FROM consumed;
+INSERT INTO consumed SELECT sku, COUNT(*) FROM user_licenses GROUP BY sku;
+COMMIT;
+"""
+
+
+def text_of(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+SUBSCRIPTION_COLUMNS = ("s.sku, s.seats, s.term, s.billing_frequency, s.pay_as_you_go, c.term_end, c.refundable, "
+                         "c.scheduled_seats, c.scheduled_effective")
+SUBSCRIPTION_FROM = "FROM subscriptions s LEFT JOIN commitments c ON c.sku = s.sku"
+
+
+def subscription_state(row: tuple[Any, ...], consumed: int) -> SubscriptionState:
+    sku, seats, term, billing, payg, term_end, refundable, scheduled_seats, scheduled_effective = row
+    return SubscriptionState(
+        sku=sku, seats=seats, term=term, billing_frequency=billing, pay_as_you_go=bool(payg), consumed=consumed,
+        term_end=date.fromisoformat(term_end) if term_end else None,
+        refundable=None if refundable is None else tuple(
+            RefundableSeats(n, date.fromisoformat(until)) for n, until in json.loads(refundable)),
+        scheduled=None if scheduled_seats is None else ScheduledSeats(
+            scheduled_seats, date.fromisoformat(scheduled_effective) if scheduled_effective else None))
+
+
+def take_refundable(refundable: tuple[RefundableSeats, ...], seats: int, sku: str) -> tuple[RefundableSeats, ...]:
+    """The refundable seats left after removing `seats` (the newest first), or refuse as Microsoft does."""
+    if seats > sum(r.seats for r in refundable):
+        raise PermanentProviderError(
+            f"subscription quantity cannot be decreased: only {sum(r.seats for r in refundable)} {sku} seat(s) are "
+            "inside their seven-day cancellation window", "schedule the decrease for the renewal instead "
+            "(tenantctl plans schedule_seats for it)", "cancellation_window_closed")
+    left: list[RefundableSeats] = []
+    for lot in sorted(refundable, key=lambda r: r.until, reverse=True):
+        taken = min(seats, lot.seats)
+        seats -= taken
+        if lot.seats > taken:
+            left.append(replace(lot, seats=lot.seats - taken))
+    return tuple(sorted(left, key=lambda r: (r.until, r.seats)))
+
+
+def check_billable(term: str, billing_frequency: str) -> None:
+    if term == "P1M" and billing_frequency == "annual":
+        raise PermanentProviderError("a monthly term (P1M) is billed monthly, not annually",
+                                     "choose billing frequency monthly, or an annual term")
+
+
+def check_country(sku: str, upn: str, location: str | None) -> None:
+    entry = catalog.lookup(sku)
+    if entry is not None and entry.countries is not None and location not in entry.countries:
+        raise PermanentProviderError(f"{sku} is only for users in {', '.join(sorted(entry.countries))}, not "
+                                     f"'{upn}' in {location}", "assign a calling plan sold in the user's country",
+                                     "prohibited_in_usage_location")

@@ -1,0 +1,213 @@
+"""Rosters: `spec.users` read from CSV, JSON or YAML files that the spec names (`- file: PATH`).
+
+A roster is a list of users with the same fields as spec.users (upn, usageLocation, licenses,
+profile). It is turned into the same plain data as an inline list and checked by the same
+schema and rules, so a user is treated alike wherever it is written; only the locations differ.
+Every format keeps the line of each user, so errors point at file:line:col like the spec's.
+
+    upn,usageLocation,licenses,profile          # CSV: a header, then one user per row;
+    ada@contoso.com,GB,SPE_E5;MCOEV,            # licenses are separated by ; or spaces
+    bob@contoso.com,US,,calling                 # an empty cell is an absent field
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..domain.errors import Problem, ValidationError
+from ..support.gc_pause import long_lived
+from .jsonroster import json_users
+from .yamlload import Document, Where, decode, line_col, load_bytes, read_bytes, render_path
+
+COLUMNS = ("upn", "usageLocation", "licenses", "profile")
+_LICENSE_SPLIT = re.compile(r"[;,\s]+")
+
+
+def resolve(spec_path: str, ref: str) -> tuple[Path, str]:
+    """(the file to read, its name in messages) for `ref` written in the spec at `spec_path`.
+
+    A roster must live beside the spec or below it: a spec reviewed in a pull request must not
+    read files elsewhere on the machine that applies it (and echo their lines in errors).
+    """
+    folder = Path(spec_path).parent
+    if Path(ref).is_absolute():
+        raise ValueError("a roster path must be relative to the spec's folder")
+    try:
+        base = folder.resolve()
+        target = (base / ref).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long
+        raise ValueError(f"cannot follow '{ref}': {getattr(exc, 'strerror', None) or exc}") from None
+    if not target.is_relative_to(base):
+        raise ValueError(f"'{ref}' leaves the spec's folder; keep rosters in the spec's folder or one below it")
+    name = str(folder / ref) if str(folder) != "." else ref
+    return target, name
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A roster read: its users as a Document (data is a list), each user's line, and problems of
+    the file's own shape (a CSV row with too many cells) that do not stop the users being checked."""
+
+    doc: Document
+    lines: list[int]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@long_lived
+def load_roster(path: Path, name: str) -> Roster:
+    """The roster at `path`; ValidationError if it cannot be read as a list of users at all."""
+    raw, total = read_bytes(path, name)
+    text = decode(raw, name, total)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv(text, name)
+    if not text.strip():
+        raise ValidationError([Problem(name, 1, 1, "", "roster is empty", "write a list of users, or [] for none")])
+    if suffix == ".json":
+        users, lines, locate = json_users(text, name)
+        return Roster(Document(name, users, None, locate, render_path), lines)
+    doc = load_bytes(raw, name, total)
+    if not isinstance(doc.data, list):
+        raise ValidationError([doc.problem((), "expected a list of users", "each item as in spec.users: "
+                                           "{upn: ..., usageLocation: ..., licenses: [...]}")])
+    assert doc.root is not None
+    return Roster(doc, [node.start_mark.line + 1 for node in doc.root.value])
+
+
+# ---- CSV -----------------------------------------------------------------------------------------
+
+
+def _csv(text: str, name: str) -> Roster:
+    # The csv module ends lines at \r, \n or \r\n; so do the line numbers, once all are \n.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines = text.split("\n")
+    header: list[str | None] = []
+    header_line = 0
+    rows: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []  # each row's first and last line (a quoted cell may span lines)
+    problems: list[Problem] = []
+    previous = 0
+    try:
+        for record in reader:
+            first, previous = previous + 1, reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if not header_line:
+                header_line = first
+                header = _header(record, name, first, _record(lines, first, previous), problems)
+                continue
+            if len(record) > len(header):
+                body = _record(lines, first, previous)
+                cells = _cell_starts(body)
+                problems.append(Problem(name, *_position(body, first, cells[len(header)]), "",
+                                        f"this row has {len(record)} cells but the header names {len(header)} "
+                                        "columns", "separate licenses with ; (SPE_E5;MCOEV), or quote a cell "
+                                        "that holds commas"))
+            rows.append(_row(header, record))
+            spans.append((first, previous))
+    except csv.Error as exc:
+        problems.append(Problem(name, reader.line_num, 1, "", f"malformed CSV: {exc}",
+                                "a quoted cell must end with a quote followed by a comma or the line's end"))
+    if not header_line and not problems:
+        problems.append(Problem(name, 1, 1, "", "roster is empty", "the first line names the columns: "
+                                + ",".join(COLUMNS)))
+    if problems and (not header_line or "upn" not in header or None in header):
+        raise ValidationError(problems)  # without the columns, no row can be read
+    columns = list(header)
+
+    def locate(where: Where, key: bool) -> tuple[int, int]:
+        if not where or not isinstance(where[0], int) or not 0 <= where[0] < len(spans):
+            return (header_line, 1)
+        first, last = spans[where[0]]
+        if len(where) < 2 or where[1] not in columns:
+            return (first, 1)
+        body = _record(lines, first, last)
+        cells = _cell_starts(body) + [len(body) + 1]
+        index = columns.index(str(where[1]))
+        start = cells[index] if index < len(cells) - 1 else len(body)
+        if len(where) > 2 and isinstance(where[2], int):
+            tokens = list(re.finditer(r"[^;,\s\"]+", body[start:cells[index + 1] - 1]))
+            if where[2] < len(tokens):
+                start += tokens[where[2]].start()
+        return _position(body, first, start)
+
+    def field_name(where: Where) -> str:
+        return str(where[1]) if len(where) > 1 else ""
+    return Roster(Document(name, rows, None, locate, field_name), [first for first, _ in spans], problems)
+
+
+def _record(lines: list[str], first: int, last: int) -> str:
+    """The text of a CSV record that runs from line `first` to line `last`."""
+    return "\n".join(lines[first - 1:last])
+
+
+def _position(body: str, first: int, offset: int) -> tuple[int, int]:
+    """(line, col) of `offset` in a record's text that starts on line `first`."""
+    line, col = line_col(body, offset)
+    return first + line - 1, col
+
+
+def _header(record: list[str], name: str, line: int, text: str, problems: list[Problem]) -> list[str | None]:
+    """Column names, canonical case; unknown ones are reported (and None)."""
+    known = {c.lower(): c for c in COLUMNS}
+    cells = _cell_starts(text)
+    if any("@" in cell for cell in record):
+        problems.append(Problem(name, line, 1, "", "the first line holds a user, not the column names",
+                                "start the file with the header line: " + ",".join(COLUMNS)))
+        return [None]
+    out: list[str | None] = []
+    for k, cell in enumerate(record):
+        col = cells[k] + 1 if k < len(cells) else 1
+        column = known.get(cell.strip().lower())
+        if column is None:
+            near = difflib.get_close_matches(cell.strip(), COLUMNS, n=1, cutoff=0.5)
+            hint = f"did you mean '{near[0]}'?" if near else "columns: " + ",".join(COLUMNS)
+            what = f"unknown column '{cell.strip()}'" if cell.strip() else f"column {k + 1} of the header has no name"
+            problems.append(Problem(name, line, col, "", what, hint if cell.strip() else
+                                    "name it, or remove the trailing comma"))
+        elif column in out:
+            problems.append(Problem(name, line, col, "", f"column '{column}' appears twice"))
+        out.append(column)
+    if "upn" not in out and not problems:
+        problems.append(Problem(name, line, 1, "", "the header has no 'upn' column",
+                                "the first line names the columns: " + ",".join(COLUMNS)))
+    return out
+
+
+def _row(header: list[str | None], record: list[str]) -> dict[str, Any]:
+    """One user as spec.users writes it; empty cells are absent fields."""
+    user: dict[str, Any] = {}
+    for column, cell in zip(header, record):
+        value = cell.strip()
+        if not value or column is None:
+            continue
+        user[column] = [s for s in _LICENSE_SPLIT.split(value) if s] if column == "licenses" else value
+    return user
+
+
+def _cell_starts(text: str) -> list[int]:
+    """Offsets where each cell of a CSV record starts, read as the csv module reads it: a quote
+    opens a quoted cell only as the cell's first character, and "" inside one is a quote."""
+    starts, quoted, at_start, pos = [0], False, True, 0
+    while pos < len(text):
+        char = text[pos]
+        if quoted:
+            if char == '"' and text[pos + 1:pos + 2] == '"':
+                pos += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"' and at_start:
+            quoted = True
+        elif char == ",":
+            starts.append(pos + 1)
+            at_start, pos = True, pos + 1
+            continue
+        at_start, pos = False, pos + 1
+    return starts

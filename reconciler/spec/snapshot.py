@@ -1,0 +1,209 @@
+"""`kind: TenantSnapshot`: the observed state as a file, loaded into and dumped from providers.
+
+A snapshot must describe a tenant that could exist: the local provider enforces the same rules
+as Microsoft 365, so a state that violates them (more consumed than seats, a calling plan without
+Teams Phone) is rejected at load with its location rather than producing nonsense plans later.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..domain import catalog
+from ..domain.catalog import CREDITS_SKU
+from ..domain.errors import Problem, ValidationError
+from ..domain.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
+                            TenantState, UserState, money)
+from ..support.gc_pause import long_lived
+from .salvage import Salvage, salvage
+from .schema import check
+from .yamlload import Document, load_file
+
+
+def load_snapshot(path: str | Path, today: date) -> TenantState:
+    """Read and check a TenantSnapshot file; raise ValidationError listing every problem."""
+    return snapshot_from_document(load_file(path), today)
+
+
+@long_lived
+def snapshot_from_document(doc: Document, today: date) -> TenantState:
+    """Build a TenantState from parsed YAML, or raise ValidationError."""
+    if not isinstance(doc.data, dict):
+        raise ValidationError([doc.problem((), "expected a mapping with apiVersion, kind, metadata, state")])
+    if doc.data.get("kind") == "Tenant":
+        raise ValidationError([doc.problem(("kind",), "this is a Tenant spec (desired state), not a snapshot",
+                                           "use `tenantctl plan` or `tenantctl apply` with it")])
+    problems, paths = check(doc, "snapshot")
+    rest = salvage(doc.data, paths, root="state")
+    if rest is None:
+        raise ValidationError(problems)
+    # Located by `doc`'s node tree, so every index stays right; the rules check what the schema accepted.
+    state = _build(replace(doc, data=rest.data), today, problems, rest)
+    if problems:
+        raise ValidationError(problems)
+    return state
+
+
+def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -> TenantState:
+    raw = doc.data["state"]
+    users: dict[str, UserState] = {}
+    held: Counter[str] = Counter()
+    for i, u in enumerate(raw.get("users") or []):
+        if u is None:  # left out by salvage: it has schema errors
+            continue
+        key = u["upn"].lower()
+        if key in users:
+            problems.append(doc.problem(("state", "users", i, "upn"), f"duplicate user '{u['upn']}'"))
+            continue
+        licenses = frozenset(catalog.canonical(s) for s in u.get("licenses") or [])
+        if len(licenses) != len(u.get("licenses") or []):
+            problems.append(doc.problem(("state", "users", i, "licenses"), "a license is listed twice"))
+        if licenses and "usageLocation" not in u:
+            problems.append(doc.problem(("state", "users", i), f"user '{u['upn']}' holds licenses but has no "
+                                        "usageLocation, which Microsoft 365 does not allow"))
+        for sku in sorted(licenses):
+            missing = catalog.missing_prerequisite(sku, licenses)
+            if missing:
+                problems.append(doc.problem(("state", "users", i, "licenses"), f"'{u['upn']}' holds {sku} "
+                                            f"without {catalog.describe_caps(missing)}"))
+            entry = catalog.CATALOG.get(sku)
+            if entry is not None and entry.countries is not None and u.get("usageLocation") not in entry.countries:
+                problems.append(doc.problem(("state", "users", i, "licenses"), f"'{u['upn']}' holds {sku}, which is "
+                                            f"only for users in {', '.join(sorted(entry.countries))}"))
+        held.update(licenses)
+        users[key] = UserState(upn=u["upn"], usage_location=u.get("usageLocation"), licenses=licenses)
+
+    subscriptions: dict[str, SubscriptionState] = {}
+    for i, s in enumerate(raw.get("subscriptions") or []):
+        if s is None:
+            continue
+        where = ("state", "subscriptions", i)
+        sku = catalog.canonical(s["sku"])
+        if sku == CREDITS_SKU:
+            problems.append(doc.problem(where + ("sku",), "MCOPSTNC comes with Communications Credits",
+                                        "describe it under state.communicationsCredits"))
+            continue
+        if sku in subscriptions:
+            problems.append(doc.problem(where + ("sku",), f"duplicate subscription '{sku}'"))
+            continue
+        if s.get("term") == "P1M" and s.get("billingFrequency") == "annual":
+            problems.append(doc.problem(where + ("billingFrequency",), "a monthly term (P1M) is billed monthly, "
+                                        "not annually"))
+        entry = catalog.lookup(sku)
+        if entry is not None and entry.agreements is not None and raw["agreement"] not in entry.agreements:
+            problems.append(doc.problem(where + ("sku",), f"{sku} is only sold under "
+                                        f"{'/'.join(sorted(entry.agreements))} agreements, not {raw['agreement']}"))
+        if s.get("payAsYouGo") and raw["agreement"] in catalog.PREPAID_CREDITS:
+            problems.append(doc.problem(where + ("payAsYouGo",), f"there is no pay-as-you-go option under "
+                                        f"{raw['agreement']}: minutes past a plan's allowance come from credits"))
+        if held[sku] > s["seats"]:
+            problems.append(doc.problem(where + ("seats",), f"{held[sku]} user{'s' if held[sku] != 1 else ''} "
+                                        f"hold{'s' if held[sku] == 1 else ''} {sku} but it has only {s['seats']} "
+                                        f"seat{'s' if s['seats'] != 1 else ''}: the snapshot contradicts itself"))
+        subscriptions[sku] = SubscriptionState(sku=sku, seats=s["seats"], term=s.get("term", "P1Y"),
+                                               billing_frequency=s.get("billingFrequency", "monthly"),
+                                               pay_as_you_go=s.get("payAsYouGo", False), consumed=held[sku],
+                                               **_commitment(doc, where, s, problems))
+
+    credits = _credits(doc, raw.get("communicationsCredits"), problems)
+    for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU} - rest.presumed):
+        problems.append(doc.problem(("state", "subscriptions"), f"users hold {sku} but there is no "
+                                    "subscription for it", f"add {{sku: {sku}, seats: {held[sku]}}}"))
+    # Holding such a license needs credits set up once; turning auto-recharge off later keeps it.
+    for sku in sorted(sku for sku in held if catalog.needs_credits(sku, raw["agreement"])):
+        if credits is None and not rest.credits_unknown:
+            problems.append(doc.problem(("state",), f"users hold {sku} but Communications Credits are not set up",
+                                        "add state.communicationsCredits with funds or auto-recharge enabled"))
+    meta = doc.data["metadata"]
+    return TenantState(name=meta["name"], tenant_id=meta.get("tenantId"), agreement=raw["agreement"],
+                       today=today, currency=raw.get("currency", "USD"),
+                       billing_roles=tuple(raw["billingRoles"]) if "billingRoles" in raw else None,
+                       subscriptions=subscriptions,
+                       credits=credits, users=users)
+
+
+def _date(doc: Document, where: tuple[str | int, ...], text: str, problems: list[Problem]) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(doc.problem(where, f"'{text}' is not a calendar date"))
+        return None
+
+
+def _commitment(doc: Document, where: tuple[str | int, ...], raw: dict[str, Any],
+                problems: list[Problem]) -> dict[str, Any]:
+    """termEnd, refundable and scheduled of one subscription, as SubscriptionState fields."""
+    out: dict[str, Any] = {}
+    if "termEnd" in raw:
+        out["term_end"] = _date(doc, where + ("termEnd",), raw["termEnd"], problems)
+    if "refundable" in raw:
+        lots = []
+        for j, r in enumerate(raw["refundable"]):
+            until = _date(doc, where + ("refundable", j, "until"), r["until"], problems)
+            if until is not None:
+                lots.append(RefundableSeats(r["seats"], until))
+        if sum(lot.seats for lot in lots) > raw["seats"]:
+            problems.append(doc.problem(where + ("refundable",), "more refundable seats than the subscription has"))
+        out["refundable"] = tuple(sorted(lots, key=lambda lot: (lot.until, lot.seats)))
+    if "scheduled" in raw:
+        effective = raw["scheduled"].get("effective", raw.get("termEnd"))
+        if effective != raw.get("termEnd"):
+            problems.append(doc.problem(where + ("scheduled", "effective"), "a scheduled seat change takes effect at "
+                                        "the renewal, so its date must be termEnd" + (
+                                            "" if "termEnd" in raw else ", which is missing"),
+                                        f"set termEnd: {effective}" if "termEnd" not in raw else "drop effective"))
+        out["scheduled"] = ScheduledSeats(raw["scheduled"]["seats"], _date(doc, where + ("scheduled",), effective,
+                                                                           problems) if effective else None)
+    return out
+
+
+def _credits(doc: Document, raw: dict[str, Any] | None, problems: list[Problem]) -> CreditsState | None:
+    if raw is None:
+        return None
+    auto = raw.get("autoRecharge") or {"enabled": False}
+    lots = []
+    for i, f in enumerate(raw.get("funds") or []):
+        where = ("state", "communicationsCredits", "funds", i)
+        try:
+            purchased = date.fromisoformat(f["purchased"])
+        except ValueError:
+            problems.append(doc.problem(where + ("purchased",), f"'{f['purchased']}' is not a calendar date"))
+            continue
+        if not 0 <= f["remaining"] <= f["amount"]:
+            problems.append(doc.problem(where + ("remaining",), f"remaining {f['remaining']} must be between 0 "
+                                        f"and the amount bought ({f['amount']})"))
+        lots.append(FundLot(purchased=purchased, amount=money(f["amount"]), remaining=money(f["remaining"]),
+                            idempotency_key=f.get("idempotencyKey")))
+    return CreditsState(auto_recharge=AutoRecharge.from_dict(auto),
+                        funds=tuple(sorted(lots, key=lambda lot: lot.purchased)))
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    """YAML text for a document, keys in the order given, users one per line."""
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Flow style for leaf mappings (one user per line), block style for the rest."""
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+    leaf = all(not isinstance(v, dict) and not (isinstance(v, list) and v and isinstance(v[0], dict))
+               for v in data.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=leaf and len(data) <= 6)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # Strings that YAML 1.1 readers would take for booleans (NO, yes, on) are quoted for them.
+    style = "'" if data.lower() in {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"} else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(dict, _represent_dict)
+_Dumper.add_representer(str, _represent_str)
