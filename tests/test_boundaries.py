@@ -226,7 +226,7 @@ def test_a_monthly_term_billed_annually_is_refused_with_what_to_declare() -> Non
 
 
 def test_unreadable_terms_are_named_only_where_the_spec_declares_them() -> None:
-    from reconciler.model import TERMS
+    from reconciler.domain.model import TERMS
 
     state = b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1}\n"
     declared = _diagnostics(b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1, term: P1Y}\n"

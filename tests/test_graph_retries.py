@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.errors import PermanentProviderError, TransientProviderError
-from reconciler.providers.graphauth import StaticToken
-from reconciler.providers.graphhttp import AMBIGUOUS, GraphClient, SubRequest, SubResponse
-from reconciler.retry import RetryPolicy
+from reconciler.domain.errors import PermanentProviderError, TransientProviderError
+from reconciler.providers.graph.auth import StaticToken
+from reconciler.providers.graph.client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
+from reconciler.providers.retry import RetryPolicy
 
 GET = SubRequest("g", "GET", "/users/a")
 POST = SubRequest("p", "POST", "/users/a/assignLicense", {"addLicenses": [], "removeLicenses": []})
@@ -123,8 +123,8 @@ def provider(client: Scripted) -> Any:
     from pathlib import Path
 
     from conftest import TODAY
-    from reconciler import catalog
-    from reconciler.providers.graph import GraphProvider
+    from reconciler.domain import catalog
+    from reconciler.providers.graph.provider import GraphProvider
 
     p = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (client, None))  # type: ignore[arg-type,return-value]
     p._client = client  # type: ignore[assignment]
@@ -134,7 +134,7 @@ def provider(client: Scripted) -> Any:
 
 
 def held(*skus: str) -> dict[str, Any]:
-    from reconciler import catalog
+    from reconciler.domain import catalog
     return {"usageLocation": "US", "assignedLicenses": [{"skuId": catalog.CATALOG[s].sku_id} for s in skus]}
 
 
