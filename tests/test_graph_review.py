@@ -59,11 +59,11 @@ class ExpiringToken:
 
 
 # ---------------------------------------------------------------------------------------------------
-# graphhttp.py
+# providers/graph/client.py
 # ---------------------------------------------------------------------------------------------------
 
 def test_exception_in_one_batch_chunk_discards_results_of_chunks_already_written(graph_tenant) -> None:
-    """graphhttp.batch: an exception in one $batch chunk (here: token expired, refresh refused) escapes
+    """client.batch: an exception in one $batch chunk (here: token expired, refresh refused) escapes
     pool.map, so write_users raises and the 20 licenses already assigned by the first chunk are
     reported as failed (apply marks every user of the wave "failed")."""
     users = [{"userPrincipalName": f"u{i:02d}@x.example", "usageLocation": "US", "licenses": []} for i in range(21)]
@@ -86,7 +86,7 @@ def test_exception_in_one_batch_chunk_discards_results_of_chunks_already_written
 
 
 def test_whole_batch_429_ignores_the_retry_budget(graph_tenant) -> None:
-    """graphhttp._send_batch: a whole-batch 429 sleeps Retry-After up to `attempts` times without
+    """client._send_batch: a whole-batch 429 sleeps Retry-After up to `attempts` times without
     counting it against Retry.budget, and batch() then retries the chunk again (nested attempts),
     so one batch() call sleeps 40 s against a 10 s budget (minutes or hours with real Retry-After)."""
     g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
@@ -103,7 +103,7 @@ def test_whole_batch_429_ignores_the_retry_budget(graph_tenant) -> None:
 
 
 def test_whole_batch_429_is_reported_as_ambiguous_instead_of_throttled(graph_tenant) -> None:
-    """graphhttp._send_batch:170: a whole-batch 429 that outlasts the retries is turned into AMBIGUOUS (0)
+    """client._send_batch:170: a whole-batch 429 that outlasts the retries is turned into AMBIGUOUS (0)
     for every write, though Graph executed nothing; the provider then re-reads users and re-sends
     writes under throttling, and the user is told "did not confirm" instead of "still throttled"."""
     g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
