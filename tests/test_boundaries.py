@@ -235,3 +235,43 @@ def test_unreadable_terms_are_named_only_where_the_spec_declares_them() -> None:
     assert "term and billingFrequency cannot be read" in declared[0][2] and "(the spec wants P1Y)" in declared[0][2]
     assert _diagnostics(b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 1}\n  users: []\n", state,
                         frozenset({TERMS})) == []
+
+
+def test_an_unreadable_overage_switch_is_named_with_the_spec_s_wish() -> None:
+    from reconciler.domain.model import PAY_AS_YOU_GO
+
+    state = b"  agreement: MCA\n  subscriptions:\n    - {sku: MCOPSTN1, seats: 1}\n"
+    for wish, word in ((b"true", "on"), (b"false", "off")):
+        said = _diagnostics(b"  agreement: MCA\n  subscriptions:\n    - {sku: MCOPSTN1, seats: 1, payAsYouGo: " + wish
+                            + b"}\n  users: []\n", state, frozenset({PAY_AS_YOU_GO}))
+        assert [(s, c, a) for s, c, _, a in said] == [("info", "not_readable", "subscription/MCOPSTN1")]
+        assert said[0][2].startswith(f"subscription/MCOPSTN1: payAsYouGo cannot be read through this provider, so it "
+                                     f"is not compared (the spec wants {word});")
+
+
+def test_no_longer_managed_says_it_or_them() -> None:
+    spec = spec_from_document(load_bytes(b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: edge}\nspec:\n"
+                                         b"  agreement: MOSA\n  users: []\n", "spec.yaml"))
+    for held, managed, expected in (
+            (b"    - {sku: MCOEV, seats: 1}\n", {"MCOEV"}, "an earlier apply managed it; the spec no longer lists it"),
+            (b"    - {sku: MCOEV, seats: 1}\n    - {sku: SPE_E3, seats: 1}\n", {"MCOEV", "SPE_E3"},
+             "an earlier apply managed them; the spec no longer lists them")):
+        state = snapshot_from_document(load_bytes(b"apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: "
+                                                  b"{name: edge}\nstate:\n  agreement: MOSA\n  subscriptions:\n" + held,
+                                                  "state.yaml"), TODAY)
+        [note] = [d for d in compute_plan(spec, state, managed_before=frozenset(managed)).diagnostics
+                  if d.code == "no_longer_managed"]
+        assert expected in note.message, note.message
+
+
+def test_a_missing_billing_role_says_that_role_or_one_of_those_roles() -> None:
+    one = _diagnostics(b"  agreement: NCE\n  subscriptions:\n    - {sku: MCOPSTN1, seats: 1, payAsYouGo: true}\n"
+                       b"  users: []\n", b"  agreement: NCE\n  billingRoles: [SalesAgent]\n  subscriptions:\n"
+                       b"    - {sku: MCOPSTN1, seats: 1, payAsYouGo: false}\n")
+    several = _diagnostics(b"  agreement: MOSA\n  subscriptions:\n    - {sku: MCOEV, seats: 2}\n  users: []\n",
+                           b"  agreement: MOSA\n  billingRoles: [BillingAccountOwner]\n  subscriptions:\n"
+                           b"    - {sku: MCOEV, seats: 1}\n")
+    for said, words in ((one, "grant that role to it"), (several, "grant one of those roles to it")):
+        [(severity, code, message, address)] = [d for d in said if d[1] == "billing_role_missing"]
+        assert (severity, words in message, message.endswith("or have someone who holds one apply the plan")) == (
+            "error", True, True), message
