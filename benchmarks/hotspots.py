@@ -32,6 +32,10 @@ def _label(frame: dict[str, Any]) -> str:
     return f"{frame['name']} ({file})"
 
 
+# tenantctl's own packages (reconciler/<stage>/...): _label strips the path up to reconciler/.
+STAGES = ("domain", "spec", "providers", "plan", "apply", "render", "cli", "support")
+
+
 def summarise(speedscope: dict[str, Any], top: int = 12) -> dict[str, list[dict[str, Any]]]:
     """Inclusive time of tenantctl's own functions and self time of any, as shares of all samples."""
     # py-spy names a frame per line; count per function, so a function's lines add up.
@@ -48,9 +52,9 @@ def summarise(speedscope: dict[str, Any], top: int = 12) -> dict[str, list[dict[
                 own[ids[labels[stack[-1]]]] += weight
             for index in {ids[labels[i]] for i in stack}:
                 inclusive[index] += weight
-    plumbing = ("<module> (", "main (cli.py)")  # the whole run: every sample is under them
+    plumbing = ("<module> (", "main (cli/main.py)", "main (cli/entry.py)")  # every sample is under them
     ours = [(i, w) for i, w in inclusive.most_common() if not names[i].startswith(plumbing)
-            and (".py)" in names[i] and "/" not in names[i].split("(")[1] or "(providers/" in names[i])]
+            and names[i].split("(", 1)[1].split("/", 1)[0] in STAGES]
 
     def rows(pairs: list[tuple[int, float]]) -> list[dict[str, Any]]:
         return [{"function": names[i], "share": round(w / total, 3)} for i, w in pairs[:top]]

@@ -13,7 +13,7 @@ if [ ! -x "$venv/bin/mutmut" ]; then
 fi
 export PATH="$PWD/$venv/bin:$PATH"  # type_check_command runs `mypy` from here
 mkdir -p mutants  # must exist before Python starts, or its path cache forgets it
-# Two passes: every mutant with the `mutation` profile (100 examples per property), then the
+# Two passes: every mutant with the `mutation` profile (25 examples per property), then the
 # survivors nothing explains again with the CI profile (500): with 40 examples, a property once
 # missed a seat-counting mutant.
 TENANTCTL_HYPOTHESIS=mutation "$venv/bin/mutmut" run --max-children 2 "$@"

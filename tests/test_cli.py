@@ -407,3 +407,9 @@ def test_export_names_what_it_cannot_declare(cli, workdir: Path) -> None:
     assert "(country_zone_1_US): its pay-as-you-go is off or unreadable, and a spec must turn it on" in r.err
     (workdir / "t.yaml").write_text(r.out)
     assert cli("plan", "t.yaml", "--detailed-exitcode").code == 0
+
+
+def test_force_unlock_of_a_tenant_without_a_lock_is_nothing_to_do(cli, workdir: Path) -> None:
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
+    free = cli("force-unlock", "abc", "--name", "contoso")
+    assert (free.code, free.err.strip()) == (0, "There is no lock on .tenantctl/contoso.db; nothing to do.")

@@ -120,7 +120,7 @@ def test_whole_batch_429_is_reported_as_ambiguous_instead_of_throttled(graph_ten
 
 
 # ---------------------------------------------------------------------------------------------------
-# graph.py
+# providers/graph/provider.py
 # ---------------------------------------------------------------------------------------------------
 
 def test_unknown_sku_after_ambiguous_write_raises_out_of_write_users_for_every_user(graph_tenant) -> None:
@@ -218,7 +218,7 @@ def test_unreadable_term_is_priced_as_p1y_for_cost_and_guardrails(graph_tenant) 
 
 
 # ---------------------------------------------------------------------------------------------------
-# batches.py (apply in waves)
+# apply/waves.py (apply in waves)
 # ---------------------------------------------------------------------------------------------------
 
 def _user_plan(upn: str) -> Plan:

@@ -164,3 +164,9 @@ def test_only_a_saved_plan_counts_as_written_by_tenantctl(tmp_path: Path) -> Non
 
 def test_a_provider_address_without_a_file_is_written_as_it_is(tmp_path: Path) -> None:
     assert saved_document(PLAN, "contoso.yaml", "graph", tmp_path / "p.json")["provider"] == "graph"
+
+
+def test_a_hand_built_plan_with_a_provider_that_is_not_text_is_malformed_not_a_crash(tmp_path: Path) -> None:
+    path = _write(tmp_path / "odd.json", {"format_version": "1", "tenant": "t", "spec_digest": "s", "state_digest": "t",
+                                          "actions": [], "diagnostics": [], "spec_path": "s.yaml", "provider": 5})
+    assert refusal(load_saved, path) == f"{path}: malformed saved plan ('int' object has no attribute 'partition')"

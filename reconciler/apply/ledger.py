@@ -213,11 +213,11 @@ class Ledger:
         """Give the lock back (only if it is still ours)."""
         self._write("DELETE FROM ledger_lock WHERE lock_id = ?", (lock.lock_id,))
 
-    def force_unlock(self, lock_id: str) -> LockInfo:
-        """Remove a lock by id; refuses a different id, so the wrong lock is never broken."""
+    def force_unlock(self, lock_id: str) -> LockInfo | None:
+        """Remove a lock by id (None: there was none); refuses a different id, so the wrong lock is never broken."""
         holder = self.holder()
         if holder is None:
-            raise TenantctlError(f"there is no lock on {self.path}; nothing to do")
+            return None
         if holder.lock_id != lock_id:
             raise TenantctlError(f"the lock on {self.path} has id {holder.lock_id}, not {lock_id}; it is held by "
                                  f"{holder.describe()}. Nothing was changed")

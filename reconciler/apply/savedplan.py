@@ -113,7 +113,7 @@ def load_saved(path: str) -> SavedPlan:
         provider = f"{scheme}:{_spec_location(path, rest)}" if rest else document["provider"]
         return SavedPlan(plan, _spec_location(path, document["spec_path"]), provider, document["plan_digest"],
                          bool(document.get("allow_destroy", False)))
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a hand-built file, digest and all
         raise StalePlanError(f"{path}: malformed saved plan ({exc})") from None
 
 

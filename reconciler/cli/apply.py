@@ -260,6 +260,9 @@ def force_unlock(settings: Settings, lock_id: str, name: str | None, provider_ov
             ledger.close()
     finally:
         provider.close()
+    if holder is None:  # already free: the wanted state, so not an error (exit codes: "nothing to do")
+        settings.say(f"There is no lock on {provider.ledger_path}; nothing to do.")
+        return EXIT_OK
     settings.say(f"Removed the lock held by {holder.describe()}.")
     return EXIT_OK
 

@@ -66,7 +66,7 @@ class ActionKind(ABC):
 
     kind: ClassVar[str]  # the public JSON `type`
     symbol: ClassVar[str] = "~"  # + adds, - removes, ~ changes in place
-    moves_money: ClassVar[bool] = False  # buys or resizes what is billed (plan.MONEY_ACTIONS)
+    moves_money: ClassVar[bool] = False  # buys or resizes what is billed (actions.MONEY_ACTIONS)
     keyed: ClassVar[bool] = False  # carried out with an idempotency key, so a re-run never buys twice
     per_user: ClassVar[bool] = False  # changes one user; batch providers merge a user's actions
     graph_api: ClassVar[bool] = False  # Microsoft Graph can do it; otherwise a person does (manual steps)
