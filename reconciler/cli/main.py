@@ -39,7 +39,8 @@ from .review import drift, plan, validate
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--provider", envvar="TENANTCTL_PROVIDER", metavar="URL",
-              help="local:PATH (SQLite file). Default: local:.tenantctl/<metadata.name>.db.")
+              help="local:PATH (the simulated tenant, a SQLite file) or graph (Microsoft Graph; see the README). "
+                   "Default: local:.tenantctl/<metadata.name>.db.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also NO_COLOR).")
 @click.option("-q", "--quiet", is_flag=True, help="Only machine output and errors.")
 @click.version_option(package_name="tenantctl")
