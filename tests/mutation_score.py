@@ -122,6 +122,8 @@ def main(argv: list[str]) -> int:
     print(_row("**all**", total))
     for name in stale:
         print(f"stale explanation (the quoted line is no longer in the mutant): {name}")
+    for name in sorted(set(explained) - set(status)) if status else ():
+        print(f"explanation names no mutant (renamed or gone; rename its key): {name}")
     for name in unexplained:
         print(f"unexplained survivor: {name}")
     if argv[:1] == ["--all"]:
