@@ -17,7 +17,7 @@ def setup(cli, workdir: Path) -> Path:
     assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
     r = cli("plan", "contoso.yaml", "--out", "plan.json")
     assert r.code == 0, r.err
-    assert "apply plan.json" in r.err
+    assert "apply exactly it with `tenantctl apply plan.json --allow-destroy`" in r.err  # contoso's plan removes one
     return workdir / "plan.json"
 
 

@@ -221,7 +221,9 @@ def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, sett
         path = Path(out) / f"{r.result.plan.tenant}.json" if into_folder else Path(out)
         write_text(path, to_json(saved_document(r.result.plan, r.result.spec_path, r.result.address, path,
                                                 allow_destroy)))
-        settings.say(f"Saved the plan to {path}; apply exactly it with `tenantctl apply {path}`.")
+        # A plan that takes something away applies only with the approval, unless it was saved with it.
+        approve = " --allow-destroy" if r.result.plan.destructive and not allow_destroy else ""
+        settings.say(f"Saved the plan to {path}; apply exactly it with `tenantctl apply {path}{approve}`.")
 
 
 @click.command()
