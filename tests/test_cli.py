@@ -413,3 +413,16 @@ def test_force_unlock_of_a_tenant_without_a_lock_is_nothing_to_do(cli, workdir: 
     assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
     free = cli("force-unlock", "abc", "--name", "contoso")
     assert (free.code, free.err.strip()) == (0, "There is no lock on .tenantctl/contoso.db; nothing to do.")
+
+
+def test_a_tenant_in_a_folder_named_with_uri_characters_is_read_where_it_is(cli, workdir: Path) -> None:
+    """Read-only commands open the file as a file: URI; a folder named `a?b#c%20d` is still that folder."""
+    odd = workdir / "a?b#c%20d"
+    where = f"local:{odd / 't.db'}"
+    assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "--provider", where).code == 0
+    planned = cli("plan", SPECS / "contoso.yaml", "--provider", where)
+    assert planned.code == 0 and "to assign" in planned.out, planned.err
+    assert cli("apply", SPECS / "contoso.yaml", "--provider", where, "--auto-approve", "--allow-destroy").code == 0
+    again = cli("drift", SPECS / "contoso.yaml", "--provider", where)
+    assert again.code == 0, again.out + again.err
+    assert sorted(p.name for p in workdir.iterdir()) == ["a?b#c%20d"]  # nothing opened beside it by mistake

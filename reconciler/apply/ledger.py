@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..domain.errors import TenantctlError
-from ..providers.sqlitefiles import close_at_rest
+from ..providers.sqlitefiles import close_at_rest, open_reader, open_writer
 
 if TYPE_CHECKING:
     from .outcomes import Outcome
@@ -138,10 +138,7 @@ class Ledger:
         if read_only:
             self.db = _open_read_only(self.path)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db = open_writer(self.path)
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -327,7 +324,7 @@ def managed_before(path: str | Path) -> frozenset[str]:
 def _open_read_only(path: Path) -> sqlite3.Connection:
     """For commands that only read: never create or change the file; what is missing reads as empty."""
     if path.is_file():
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        db = open_reader(path)
     else:
         db = sqlite3.connect(":memory:", isolation_level=None)
     present = {str(name) for (name,) in db.execute("SELECT name FROM sqlite_master")}

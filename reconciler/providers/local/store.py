@@ -21,7 +21,7 @@ from ...domain.model import (CANCELLATION_WINDOW_DAYS, AutoRecharge, CreditsStat
 from ...support.crash_points import crash_point, current_action
 from ...support.gc_pause import long_lived
 from ..faults import FaultInjector
-from ..sqlitefiles import close_at_rest
+from ..sqlitefiles import close_at_rest, open_reader, open_writer
 from .tables import (COUNTS, SCHEMA, SCHEMA_VERSION, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM, iso, subscription_state,
                      text_of)
 
@@ -46,11 +46,7 @@ class LocalStore:
         if not create and not self.path.is_file():  # only `snapshot load` brings a tenant into being
             raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
                                 f"load SNAPSHOT.yaml --provider local:{self.path}`")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, one transaction per action.
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db = open_writer(self.path)  # autocommit: one BEGIN IMMEDIATE transaction per action
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consumed_remove'").fetchone() is None:
@@ -61,7 +57,7 @@ class LocalStore:
         if not self.path.is_file():
             raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
                                 f"load SNAPSHOT.yaml --provider local:{self.path}`")
-        db = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        db = open_reader(self.path)
         names = {n for (n,) in db.execute("SELECT name FROM sqlite_master")}
         if "meta" not in names:
             db.close()
