@@ -426,3 +426,13 @@ def test_a_tenant_in_a_folder_named_with_uri_characters_is_read_where_it_is(cli,
     again = cli("drift", SPECS / "contoso.yaml", "--provider", where)
     assert again.code == 0, again.out + again.err
     assert sorted(p.name for p in workdir.iterdir()) == ["a?b#c%20d"]  # nothing opened beside it by mistake
+
+
+def test_colours_are_the_terminal_codes_for_each_kind_of_change_and_none_without_colour() -> None:
+    from reconciler.render.text import Style
+
+    on, off = Style(True), Style(False)
+    assert [on.paint("x", s) for s in "+~-!?"] == ["\x1b[32mx\x1b[0m", "\x1b[33mx\x1b[0m", "\x1b[31mx\x1b[0m",
+                                                   "\x1b[31mx\x1b[0m", "\x1b[36mx\x1b[0m"]
+    assert on.paint("x", " ") == "x" and on.bold("x") == "\x1b[1mx\x1b[0m"
+    assert off.paint("x", "+") == "x" and off.bold("x") == "x"

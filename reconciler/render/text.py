@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import click
 from deepdiff import DeepDiff
 
 from ..apply.outcomes import ApplyResult
@@ -18,7 +19,7 @@ from ..plan.compute import Action, Diagnostic, Plan
 from ..plan.cost import ActionCost
 from ..plan.drift import DriftReport
 
-_COLOR = {"+": "32", "~": "33", "-": "31", "!": "31", "?": "36"}
+_COLOR = {"+": "green", "~": "yellow", "-": "red", "!": "red", "?": "cyan"}
 
 
 class Style:
@@ -29,12 +30,12 @@ class Style:
 
     def paint(self, text: str, symbol: str) -> str:
         """Colour `text` for the change `symbol`."""
-        code = _COLOR.get(symbol)
-        return f"\x1b[{code}m{text}\x1b[0m" if self.color and code else text
+        colour = _COLOR.get(symbol)
+        return click.style(text, fg=colour) if self.color and colour else text
 
     def bold(self, text: str) -> str:
         """Bold text."""
-        return f"\x1b[1m{text}\x1b[0m" if self.color else text
+        return click.style(text, bold=True) if self.color else text
 
 
 def symbol(action: Action) -> str:
