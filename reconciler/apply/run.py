@@ -15,19 +15,17 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
-from ..domain.errors import ProviderError, TransientProviderError
+from ..domain.errors import ProviderError
 from ..plan.compute import Action, Plan
 from ..providers.base import BatchProvider, Provider
-from ..providers.retry import RetryPolicy
+from ..providers.retry import RetryPolicy, with_retries
 from ..support.crash_points import crash_point, current_action
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
 from .waves import apply_in_waves
 
 __all__ = ["ApplyResult", "Outcome", "RetryPolicy", "apply_plan", "with_retries"]
 
-T = TypeVar("T")
 
 
 def idempotency_key(plan: Plan, action: Action) -> str:
@@ -104,25 +102,3 @@ def _attempt(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy
     except ProviderError as exc:
         return Outcome(action, "failed", str(exc), counter[0])
     return Outcome(action, "done" if changed else "unchanged", "" if changed else "already so", counter[0])
-
-
-def with_retries(call: Callable[[], T], policy: RetryPolicy = RetryPolicy(),
-                 sleep: Callable[[float], None] = time.sleep, counter: list[int] | None = None) -> T:
-    """`call()`, retrying transient provider errors with backoff (Retry-After first) within the budget.
-
-    `counter[0]` is increased by one per retry, so callers can report how many it took.
-    """
-    retries, waited = 0, 0.0
-    while True:
-        try:
-            return call()
-        except TransientProviderError as exc:
-            delay = policy.delay(retries, exc.retry_after)
-            if retries + 1 >= policy.attempts or waited + delay > policy.budget:
-                raise TransientProviderError(f"{exc.message}; gave up after {retries + 1} attempts",
-                                             exc.retry_after) from None
-            sleep(delay)
-            waited += delay
-            retries += 1
-            if counter is not None:
-                counter[0] += 1

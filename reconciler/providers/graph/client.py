@@ -22,7 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ...domain.errors import PermanentProviderError, TransientProviderError
-from ..retry import RetryPolicy
+from ..retry import Backoff, RetryPolicy, with_retries
 from .auth import TokenSource
 
 BATCH_LIMIT = 20  # Graph's maximum number of requests in one $batch
@@ -89,17 +89,7 @@ class GraphClient:
     def get(self, path_or_url: str) -> dict[str, Any]:
         """GET with retries on 429, 5xx and timeouts (reads are always safe to repeat)."""
         url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
-        waited, attempt = 0.0, 0
-        while True:
-            try:
-                return self._checked(self._send("GET", url))
-            except TransientProviderError as exc:
-                delay = self.retry.delay(attempt, exc.retry_after)
-                if attempt + 1 >= self.retry.attempts or waited + delay > self.retry.budget:
-                    raise TransientProviderError(f"{exc.message}; gave up after {attempt + 1} attempts",
-                                                 exc.retry_after) from None
-                self.sleep(delay)
-                waited, attempt = waited + delay, attempt + 1
+        return with_retries(lambda: self._checked(self._send("GET", url)), self.retry, self.sleep)
 
     def paged(self, path: str) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following @odata.nextLink until there is none."""
@@ -125,7 +115,7 @@ class GraphClient:
         answers: dict[str, SubResponse] = {}
         tries: dict[str, int] = {}
         pending = list(requests_)
-        attempt, waited = 0, 0.0
+        backoff = Backoff(self.retry, self.sleep)
         while pending:
             chunks = [pending[i:i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
             got: dict[str, tuple[SubResponse, float | None]] = {}
@@ -138,18 +128,15 @@ class GraphClient:
                 if answer.status == 429 or (req.method == "GET" and answer.status == AMBIGUOUS):
                     retry.append(req)
                     tries[req.id] = tries.get(req.id, 0) + 1
-                    delay = max(delay, self.retry.delay(attempt, retry_after))
+                    delay = max(delay, backoff.next_delay(retry_after))
                 answers[req.id] = answer
             if len(retry) < len(pending):
                 # Progress: the budget bounds time without any answer, not a long tenant's whole apply
                 # (identity writes are limited to about 3,000 per 150 s; 20,000 of them take minutes).
-                attempt, waited = 0, 0.0
+                backoff.reset()
             pending = retry
-            if pending:
-                if attempt + 1 >= self.retry.attempts or waited + delay > self.retry.budget:
-                    break  # the last answers (429s) stand; the provider reports them as still throttled
-                self.sleep(delay)
-                waited, attempt = waited + delay, attempt + 1
+            if pending and not backoff.wait(delay):
+                break  # the last answers (429s) stand; the provider reports them as still throttled
         return answers
 
     def _send_batch(self, chunk: list[SubRequest]) -> dict[str, tuple[SubResponse, float | None]]:
