@@ -47,16 +47,35 @@ def write_tenant(folder: Path, n: int) -> dict[str, Path]:
     """Write bench.snapshot.yaml and the three specs for an `n`-user tenant; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     subs = [f"    - {{sku: {sku}, seats: {n}, term: P1Y, billingFrequency: monthly}}" for sku in SKUS[:4]]
-    snapshot = ["apiVersion: tenantctl/v1", "kind: TenantSnapshot", "metadata: {name: bench}", "state:",
-                "  agreement: EA", "  currency: USD", "  billingRoles: [BillingAccountOwner]", "  subscriptions:",
-                *[s.replace("}", ", payAsYouGo: false}") for s in subs],
-                "  communicationsCredits:", "    autoRecharge: {enabled: false}",
-                "    funds: [{purchased: 2026-06-01, amount: 1000, remaining: 800}]", "  users:",
-                *[_user(i, licenses(i)) for i in range(n)]]
+    snapshot = [
+        "apiVersion: tenantctl/v1",
+        "kind: TenantSnapshot",
+        "metadata: {name: bench}",
+        "state:",
+        "  agreement: EA",
+        "  currency: USD",
+        "  billingRoles: [BillingAccountOwner]",
+        "  subscriptions:",
+        *[s.replace("}", ", payAsYouGo: false}") for s in subs],
+        "  communicationsCredits:",
+        "    autoRecharge: {enabled: false}",
+        "    funds: [{purchased: 2026-06-01, amount: 1000, remaining: 800}]",
+        "  users:",
+        *[_user(i, licenses(i)) for i in range(n)],
+    ]
     paths = {"snapshot": folder / "bench.snapshot.yaml"}
     paths["snapshot"].write_text("\n".join(snapshot) + "\n")
-    head = ["apiVersion: tenantctl/v1", "kind: Tenant", "metadata: {name: bench}", "spec:", "  agreement: EA",
-            "  subscriptions:", *subs, "  communicationsCredits: {minimumBalance: 100}", "  users:"]
+    head = [
+        "apiVersion: tenantctl/v1",
+        "kind: Tenant",
+        "metadata: {name: bench}",
+        "spec:",
+        "  agreement: EA",
+        "  subscriptions:",
+        *subs,
+        "  communicationsCredits: {minimumBalance: 100}",
+        "  users:",
+    ]
     for label, every in (("none", 0), ("one_percent", 100), ("all", 1)):
         held = [changed(licenses(i)) if every and i % every == 0 else licenses(i) for i in range(n)]
         paths[label] = folder / f"bench-{label}.yaml"
@@ -76,6 +95,8 @@ def _csv(held: list[list[str]]) -> str:
 
 
 def _json(held: list[list[str]]) -> str:
-    rows = [json.dumps({"upn": f"user{i:06d}@bench.example", "usageLocation": "US", "licenses": h})
-            for i, h in enumerate(held)]
+    rows = [
+        json.dumps({"upn": f"user{i:06d}@bench.example", "usageLocation": "US", "licenses": h})
+        for i, h in enumerate(held)
+    ]
     return "[\n" + ",\n".join(rows) + "\n]\n"

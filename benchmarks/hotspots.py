@@ -53,11 +53,15 @@ def summarise(speedscope: dict[str, Any], top: int = 12) -> dict[str, list[dict[
             for index in {ids[labels[i]] for i in stack}:
                 inclusive[index] += weight
     plumbing = ("<module> (", "main (cli/main.py)", "main (cli/entry.py)")  # every sample is under them
-    ours = [(i, w) for i, w in inclusive.most_common() if not names[i].startswith(plumbing)
-            and names[i].split("(", 1)[1].split("/", 1)[0] in STAGES]
+    ours = [
+        (i, w)
+        for i, w in inclusive.most_common()
+        if not names[i].startswith(plumbing) and names[i].split("(", 1)[1].split("/", 1)[0] in STAGES
+    ]
 
     def rows(pairs: list[tuple[int, float]]) -> list[dict[str, Any]]:
         return [{"function": names[i], "share": round(w / total, 3)} for i, w in pairs[:top]]
+
     return {"inclusive": rows(ours), "self": rows(own.most_common(top))}
 
 
@@ -71,10 +75,29 @@ def profile(args: list[str], env: dict[str, str] | None = None, rate: int = 100)
     """Run `tenantctl *args` under py-spy and summarise; py-spy must be installed."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "profile.json"
-        cmd = [spy() or "py-spy", "record", "-f", "speedscope", "-o", str(out), "-r", str(rate), "--",
-               sys.executable, "-m", "reconciler", *args]
-        subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
+        cmd = [
+            spy() or "py-spy",
+            "record",
+            "-f",
+            "speedscope",
+            "-o",
+            str(out),
+            "-r",
+            str(rate),
+            "--",
+            sys.executable,
+            "-m",
+            "reconciler",
+            *args,
+        ]
+        subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         return summarise(json.loads(out.read_text()))
 
 

@@ -40,8 +40,13 @@ def timed(args: list[str], env: dict[str, str] | None = None, expect: tuple[int,
     """(wall seconds, peak RSS in MiB) of one tenantctl run."""
     full_env = {**os.environ, "TENANTCTL_TODAY": TODAY, "NO_COLOR": "1", **(env or {})}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "reconciler", *args], env=full_env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        env=full_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -54,8 +59,13 @@ def timed(args: list[str], env: dict[str, str] | None = None, expect: tuple[int,
 def measure(name: str, runs: list[tuple[float, int]], form: str = "") -> dict[str, Any]:
     """Median time and the largest peak memory of repeated runs."""
     times = [t for t, _ in runs]
-    return {"name": name, "spec": form, "median_s": round(statistics.median(times), 3),
-            "runs_s": [round(t, 3) for t in times], "peak_mib": max(m for _, m in runs)}
+    return {
+        "name": name,
+        "spec": form,
+        "median_s": round(statistics.median(times), 3),
+        "runs_s": [round(t, 3) for t in times],
+        "peak_mib": max(m for _, m in runs),
+    }
 
 
 FORMATS = {"": "inline YAML", "_csv": "CSV roster", "_json": "JSON roster"}
@@ -73,8 +83,9 @@ def bench_size(n: int, repeat: int, work: Path, profiles: dict[str, Any] | None 
     out = []
     floors = {}
     for suffix, form in FORMATS.items():
-        floor = measure("parse + validate spec", [timed(["validate", str(paths[f"none{suffix}"])])
-                                                  for _ in range(repeat)], form)
+        floor = measure(
+            "parse + validate spec", [timed(["validate", str(paths[f"none{suffix}"])]) for _ in range(repeat)], form
+        )
         floors[form] = floor["median_s"]
         out.append(floor)
     for label in ("none", "one_percent", "all"):
@@ -99,8 +110,9 @@ def bench_size(n: int, repeat: int, work: Path, profiles: dict[str, Any] | None 
     out.append(measure("re-plan after that apply (no change)", replans, FORMATS[""]))
     if profiles is not None:
         _fresh_copy(loaded, db)
-        profiles[f"{n:,} users: apply, every user changed (local)"] = profile([*apply_args, "--provider",
-                                                                               f"local:{db}"], _env())
+        profiles[f"{n:,} users: apply, every user changed (local)"] = profile(
+            [*apply_args, "--provider", f"local:{db}"], _env()
+        )
     for item in out:
         item["users"] = n
     return out
@@ -118,25 +130,41 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def bench_graph(users: int, latency: float, work: Path, profiles: dict[str, Any] | None = None) -> dict[str, Any]:
     """Apply `users` license changes through the fake Graph service with a fixed latency per request."""
+    from conftest import fake_jwt
     from fakegraph import FakeGraph
 
-    from conftest import fake_jwt
     from reconciler.domain import catalog
 
     tenant = "2f1c0b5e-7a4d-4c1e-9f55-3c2a9d1e8b70"
     e3, mcoev = catalog.lookup("SPE_E3"), catalog.lookup("MCOEV")
     assert e3 is not None and mcoev is not None
-    people = [{"userPrincipalName": f"user{i:06d}@bench.example", "usageLocation": "US", "licenses": ["SPE_E3"]}
-              for i in range(users)]
+    people = [
+        {"userPrincipalName": f"user{i:06d}@bench.example", "usageLocation": "US", "licenses": ["SPE_E3"]}
+        for i in range(users)
+    ]
     spec = work / "graph.yaml"
-    lines = ["apiVersion: tenantctl/v1", "kind: Tenant", f"metadata: {{name: graphbench, tenantId: {tenant}}}",
-             "spec:", "  agreement: EA", f"  subscriptions: [{{sku: MCOEV, seats: {users}}}]", "  users:"]
+    lines = [
+        "apiVersion: tenantctl/v1",
+        "kind: Tenant",
+        f"metadata: {{name: graphbench, tenantId: {tenant}}}",
+        "spec:",
+        "  agreement: EA",
+        f"  subscriptions: [{{sku: MCOEV, seats: {users}}}]",
+        "  users:",
+    ]
     lines += [f"    - {{upn: {p['userPrincipalName']}, usageLocation: US, licenses: [MCOEV]}}" for p in people]
     spec.write_text("\n".join(lines) + "\n")
     token = fake_jwt(tenant)
+
     def new_fake() -> FakeGraph:
-        return FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people,
-                         skus=[("SPE_E3", e3.sku_id, users), ("MCOEV", mcoev.sku_id, users)])
+        return FakeGraph(
+            tenant_id=tenant,
+            token=token,
+            latency=latency,
+            users=people,
+            skus=[("SPE_E3", e3.sku_id, users), ("MCOEV", mcoev.sku_id, users)],
+        )
+
     fake = new_fake()
     url = fake.start()
     concurrency = 4
@@ -154,42 +182,62 @@ def bench_graph(users: int, latency: float, work: Path, profiles: dict[str, Any]
     finally:
         fake.stop()
     floor = requests * latency / concurrency
-    return {"name": f"apply, {users} license changes (fake Graph, {latency * 1000:.0f} ms per request)",
-            "spec": FORMATS[""], "users": users, "median_s": round(seconds, 3), "runs_s": [round(seconds, 3)], "peak_mib": peak,
-            "requests": requests, "batches": batches, "request_bound": math.floor(1.05 * math.ceil(users / 20)),
-            "time_floor_s": round(floor, 3), "time_bound_s": round(1.25 * floor, 3), "concurrency": concurrency}
+    return {
+        "name": f"apply, {users} license changes (fake Graph, {latency * 1000:.0f} ms per request)",
+        "spec": FORMATS[""],
+        "users": users,
+        "median_s": round(seconds, 3),
+        "runs_s": [round(seconds, 3)],
+        "peak_mib": peak,
+        "requests": requests,
+        "batches": batches,
+        "request_bound": math.floor(1.05 * math.ceil(users / 20)),
+        "time_floor_s": round(floor, 3),
+        "time_bound_s": round(1.25 * floor, 3),
+        "concurrency": concurrency,
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
     """The short table the README quotes, and the profiles' top entries."""
-    lines = [f"Benchmarks of {result['date']} on {result['machine']} (median of {result['repeat']} runs; "
-             "peak RSS of the tenantctl process; a plan's ratio is to the parse + validate floor of the same "
-             "spec form)", "",
-             "| users | measurement | users written | median | ratio | peak memory | note |",
-             "|---:|---|---|---:|---:|---:|---|"]
+    lines = [
+        f"Benchmarks of {result['date']} on {result['machine']} (median of {result['repeat']} runs; "
+        "peak RSS of the tenantctl process; a plan's ratio is to the parse + validate floor of the same "
+        "spec form)",
+        "",
+        "| users | measurement | users written | median | ratio | peak memory | note |",
+        "|---:|---|---|---:|---:|---:|---|",
+    ]
     for m in result["measurements"]:
         note = ""
         if "requests" in m:
-            note = (f"{m['requests']} requests (bound {m['request_bound']}); bound on time "
-                    f"{m['time_bound_s']:.1f} s")
+            note = f"{m['requests']} requests (bound {m['request_bound']}); bound on time {m['time_bound_s']:.1f} s"
         ratio = f"{m['ratio_to_floor']:.2f}x" if "ratio_to_floor" in m else ""
-        lines.append(f"| {m['users']:,} | {m['name']} | {m['spec']} | {m['median_s']:.2f} s | {ratio} | "
-                     f"{m['peak_mib']} MiB | {note} |")
+        lines.append(
+            f"| {m['users']:,} | {m['name']} | {m['spec']} | {m['median_s']:.2f} s | {ratio} | "
+            f"{m['peak_mib']} MiB | {note} |"
+        )
     lines += ["", "Targets (issue 6; 2 cores, 100,000 users):", "", "| target | measured | status |", "|---|---:|---|"]
     lines += [f"| {target} | {measured} | {status} |" for target, measured, status in targets(result)]
     for name, views in result.get("profiles", {}).items():
-        lines += ["", f"Profile (py-spy), {name}: share of samples", "",
-                  "| own time | function | | inclusive | tenantctl function |", "|---:|---|---|---:|---|"]
+        lines += [
+            "",
+            f"Profile (py-spy), {name}: share of samples",
+            "",
+            "| own time | function | | inclusive | tenantctl function |",
+            "|---:|---|---|---:|---|",
+        ]
         for own, incl in zip(views["self"][:8], views["inclusive"][:8]):
-            lines.append(f"| {own['share']:.1%} | `{own['function']}` | | {incl['share']:.1%} | "
-                         f"`{incl['function']}` |")
+            lines.append(f"| {own['share']:.1%} | `{own['function']}` | | {incl['share']:.1%} | `{incl['function']}` |")
     return "\n".join(lines) + "\n"
 
 
 def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(target, measured, met or missed by how much) for the largest tenant and the Graph run."""
+
     def verdict(value: float, bound: float) -> str:
         return "met" if value <= bound else f"missed by {value / bound:.2f}x"
+
     out = []
     largest = max((m["users"] for m in result["measurements"] if "requests" not in m), default=0)
     for m in result["measurements"]:
@@ -197,17 +245,32 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
             continue
         if m["name"] in ("plan, no change", "plan, one percent changed"):
             out.append((f"{m['name']} ({m['spec']}) under 5 s", f"{m['median_s']:.2f} s", verdict(m["median_s"], 5)))
-            out.append((f"{m['name']} ({m['spec']}) at most 1.5x the floor", f"{m['ratio_to_floor']:.2f}x",
-                        verdict(m["ratio_to_floor"], 1.5)))
+            out.append(
+                (
+                    f"{m['name']} ({m['spec']}) at most 1.5x the floor",
+                    f"{m['ratio_to_floor']:.2f}x",
+                    verdict(m["ratio_to_floor"], 1.5),
+                )
+            )
         elif m["name"].startswith("apply"):
             out.append(("apply of every user (local) under 15 s", f"{m['median_s']:.2f} s", verdict(m["median_s"], 15)))
             out.append(("its peak memory under 1 GiB", f"{m['peak_mib']} MiB", verdict(m["peak_mib"], 1024)))
     for m in result["measurements"]:
         if "requests" in m:
-            out.append((f"Graph requests at most {m['request_bound']}", str(m["requests"]),
-                        verdict(m["requests"], m["request_bound"])))
-            out.append((f"Graph time at most {m['time_bound_s']:.1f} s", f"{m['median_s']:.2f} s",
-                        verdict(m["median_s"], m["time_bound_s"])))
+            out.append(
+                (
+                    f"Graph requests at most {m['request_bound']}",
+                    str(m["requests"]),
+                    verdict(m["requests"], m["request_bound"]),
+                )
+            )
+            out.append(
+                (
+                    f"Graph time at most {m['time_bound_s']:.1f} s",
+                    f"{m['median_s']:.2f} s",
+                    verdict(m["median_s"], m["time_bound_s"]),
+                )
+            )
     return out
 
 
@@ -239,9 +302,13 @@ def main() -> None:
             print(f"fake Graph, {args.graph_users} changes ...", file=sys.stderr, flush=True)
             (Path(tmp) / "graph").mkdir()
             measurements.append(bench_graph(args.graph_users, args.latency, Path(tmp) / "graph", profiles))
-    result = {"date": date.today().isoformat(), "machine": f"{os.cpu_count()} cores, {platform.python_version()}, "
-              f"{platform.machine()}", "repeat": args.repeat, "measurements": measurements,
-              "profiles": profiles or {}}
+    result = {
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.python_version()}, {platform.machine()}",
+        "repeat": args.repeat,
+        "measurements": measurements,
+        "profiles": profiles or {},
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / result["date"]
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, settings
 # Property-test profiles: `ci` (the default) is reproducible, a fixed seed and 500 examples per
 # property; `deep` is for a long hunt: TENANTCTL_HYPOTHESIS=deep pytest tests/test_properties.py.
 _RELAXED = [HealthCheck.too_slow, HealthCheck.filter_too_much]
-settings.register_profile("ci", max_examples=500, derandomize=True, database=None, deadline=None,
-                          suppress_health_check=_RELAXED)
+settings.register_profile(
+    "ci", max_examples=500, derandomize=True, database=None, deadline=None, suppress_health_check=_RELAXED
+)
 # `mutation`: the CI profile with 25 examples, for the first pass of a mutation run, where every
 # surviving mutant costs a run of the selected tests; its survivors are run again with `ci`.
 settings.register_profile("mutation", settings.get_profile("ci"), max_examples=25)
@@ -98,8 +99,15 @@ def cli_process(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run `tenantctl ARGS` in a subprocess, in a scratch directory, with the clock pinned."""
 
     def run(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
-        proc = subprocess.run([sys.executable, "-m", "reconciler", *map(str, args)], cwd=tmp_path,
-                              env=_cli_env(env), input=stdin, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "reconciler", *map(str, args)],
+            cwd=tmp_path,
+            env=_cli_env(env),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     return run
@@ -113,8 +121,10 @@ def workdir(tmp_path: Path) -> Path:
 
 def fake_jwt(tenant_id: str) -> str:
     """An unsigned JWT-shaped bearer token naming `tenant_id` (the fake checks equality, Graph would verify)."""
+
     def part(data: dict[str, str]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'tid': tenant_id, 'aud': 'https://graph.microsoft.com'})}.x"
 
 
@@ -154,10 +164,12 @@ def load_nce_tenant(cli: Any, folder: Path, commitment: str, seats: int) -> None
     `refundable: [...]`) loaded as `nce`, and `nce.yaml`, a spec that wants `seats`."""
     (folder / "s.yaml").write_text(
         "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: nce}\nstate:\n  agreement: NCE\n"
-        f"  subscriptions:\n    - {{sku: SPE_E3, seats: 10, termEnd: '2027-03-01', {commitment}}}\n")
+        f"  subscriptions:\n    - {{sku: SPE_E3, seats: 10, termEnd: '2027-03-01', {commitment}}}\n"
+    )
     (folder / "nce.yaml").write_text(
         "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: nce}\nspec:\n  agreement: NCE\n"
-        f"  subscriptions:\n    - {{sku: SPE_E3, seats: {seats}}}\n")
+        f"  subscriptions:\n    - {{sku: SPE_E3, seats: {seats}}}\n"
+    )
     assert cli("snapshot", "load", "s.yaml").code == 0
 
 

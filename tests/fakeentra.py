@@ -34,18 +34,25 @@ def self_signed(folder: Path, name: str, ip: str | None = None) -> tuple[Path, P
     """(certificate PEM, key+certificate PEM, certificate): a TLS server's when `ip` is given, else a client's."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-               .not_valid_after(now + datetime.timedelta(days=2)))
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+    )
     if ip:
-        builder = (builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
-                                         critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True))
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False
+        ).add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
     cert = builder.sign(key, hashes.SHA256())
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
     (folder / f"{name}.crt").write_bytes(cert_pem)
     (folder / f"{name}.pem").write_bytes(key_pem + cert_pem)
     return folder / f"{name}.crt", folder / f"{name}.pem", cert
@@ -74,7 +81,7 @@ class FakeEntra:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - inherited signature
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
             def do_GET(self) -> None:
@@ -101,8 +108,11 @@ class FakeEntra:
         if path != f"/{self.tenant_id}/v2.0/.well-known/openid-configuration":
             return 404, {"error": "invalid_tenant"}
         base = f"{self.authority}/{self.tenant_id}"
-        return 200, {"issuer": f"{base}/v2.0", "token_endpoint": f"{base}/oauth2/v2.0/token",
-                     "authorization_endpoint": f"{base}/oauth2/v2.0/authorize"}
+        return 200, {
+            "issuer": f"{base}/v2.0",
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        }
 
     def _token(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.grants.append(form)
@@ -111,8 +121,10 @@ class FakeEntra:
         if form.get("client_id") != self.client_id or not form.get("scope", "").endswith("/.default"):
             return 400, {"error": "invalid_client", "error_description": "AADSTS700016: application not found"}
         if not self._credential_ok(form):
-            return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret "
-                         "provided."}
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.",
+            }
         return 200, {"token_type": "Bearer", "expires_in": 3600, "access_token": self.access_token}
 
     def _credential_ok(self, form: dict[str, str]) -> bool:
@@ -130,7 +142,8 @@ class FakeEntra:
             head, body, signature = assertion.split(".")
             claims = json.loads(_b64(body))
             self.certificate.public_key().verify(  # type: ignore[union-attr]
-                _b64(signature), f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+                _b64(signature), f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256()
+            )
         except (ValueError, InvalidSignature):
             return False
         return bool(claims.get("iss") == self.client_id and claims.get("sub") == self.client_id)

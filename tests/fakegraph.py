@@ -20,24 +20,41 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 from fakegraph_plans import DEPENDENCIES, SKUS
+
 from reconciler.domain.countries import ISO_3166_ALPHA2
 
 MAX_BATCH = 20
-USER_PROPS = ("id", "userPrincipalName", "displayName", "usageLocation", "assignedLicenses",
-              "licenseAssignmentStates")
+USER_PROPS = ("id", "userPrincipalName", "displayName", "usageLocation", "assignedLicenses", "licenseAssignmentStates")
 GROUP_ID = "9a1c7f52-0d3e-4b8a-a6f1-2c5e8d7b4a90"  # the one licensing group of the fake tenant
 DEFAULT_USER_PROPS = ("id", "userPrincipalName", "displayName")
-SKU_PROPS = ("id", "skuId", "skuPartNumber", "appliesTo", "capabilityStatus", "consumedUnits",
-             "prepaidUnits", "servicePlans")
-FAULT_KEYS = {"throttle_rate", "batch_throttle_rate", "retry_after", "error_rate", "lost_rate",
-              "latency", "rules", "default_page", "next_link_base"}
+SKU_PROPS = (
+    "id",
+    "skuId",
+    "skuPartNumber",
+    "appliesTo",
+    "capabilityStatus",
+    "consumedUnits",
+    "prepaidUnits",
+    "servicePlans",
+)
+FAULT_KEYS = {
+    "throttle_rate",
+    "batch_throttle_rate",
+    "retry_after",
+    "error_rate",
+    "lost_rate",
+    "latency",
+    "rules",
+    "default_page",
+    "next_link_base",
+}
 # A user's license assignments after a request: (skuPartNumber, disabledPlans) for each assignment,
 # direct or inherited from a group. A rule returns Graph's error message, or None when all is well.
 Rules = Callable[[Sequence[tuple[str, Sequence[str]]]], str | None]
@@ -69,8 +86,10 @@ def plan_rules(assignments: Sequence[tuple[str, Sequence[str]]]) -> str | None:
             enabled |= set(sku.plans) - {str(d).lower() for d in disabled}
     for dep in DEPENDENCIES:
         if dep.plan in enabled and not dep.needs & enabled:
-            return (f"License assignment failed because service plan {dep.plan} depends on the service "
-                    f"plan(s) {', '.join(sorted(dep.needs))}")
+            return (
+                f"License assignment failed because service plan {dep.plan} depends on the service "
+                f"plan(s) {', '.join(sorted(dep.needs))}"
+            )
     return None
 
 
@@ -120,8 +139,11 @@ class _User:
 
 
 def _error_body(code: str, message: str) -> dict[str, Any]:
-    inner = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
-             "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}
+    inner = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": str(uuid.uuid4()),
+        "client-request-id": str(uuid.uuid4()),
+    }
     return {"error": {"code": code, "message": message, "innerError": inner}}
 
 
@@ -200,12 +222,25 @@ class FakeGraph:
     next_link_base, seed, and lose_writes=n or lose_writes=(n, status).
     """
 
-    def __init__(self, *, tenant_id: str, token: str = "fake-token", skus: Iterable[tuple[str, str, int]] = (),
-                 users: Iterable[dict[str, Any]] = (), rules: Rules | None = plan_rules,
-                 throttle_rate: float = 0.0, batch_throttle_rate: float = 0.0, retry_after: int | None = 1,
-                 error_rate: float = 0.0, lost_rate: float = 0.0, latency: float = 0.0, seed: int = 0,
-                 default_page: int = 100, display_name: str = "Fake Tenant",
-                 next_link_base: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        token: str = "fake-token",
+        skus: Iterable[tuple[str, str, int]] = (),
+        users: Iterable[dict[str, Any]] = (),
+        rules: Rules | None = plan_rules,
+        throttle_rate: float = 0.0,
+        batch_throttle_rate: float = 0.0,
+        retry_after: int | None = 1,
+        error_rate: float = 0.0,
+        lost_rate: float = 0.0,
+        latency: float = 0.0,
+        seed: int = 0,
+        default_page: int = 100,
+        display_name: str = "Fake Tenant",
+        next_link_base: str | None = None,
+    ) -> None:
         self.tenant_id, self.token, self.display_name = tenant_id, token, display_name
         self.rules, self.default_page = rules, default_page
         self.throttle_rate, self.batch_throttle_rate, self.retry_after = throttle_rate, batch_throttle_rate, retry_after
@@ -239,9 +274,13 @@ class FakeGraph:
         if unknown:
             raise ValueError(f"user {raw['userPrincipalName']} holds SKUs the tenant lacks: {unknown}")
         uid = raw.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, raw["userPrincipalName"].lower()))
-        return _User(uid, raw["userPrincipalName"], raw.get("usageLocation"),
-                     {by_part[p]: [] for p in raw.get("licenses", [])},
-                     {by_part[p] for p in raw.get("groupLicenses", [])})
+        return _User(
+            uid,
+            raw["userPrincipalName"],
+            raw.get("usageLocation"),
+            {by_part[p]: [] for p in raw.get("licenses", [])},
+            {by_part[p] for p in raw.get("groupLicenses", [])},
+        )
 
     # ----- lifecycle -------------------------------------------------------------------------
     def start(self) -> str:
@@ -335,8 +374,13 @@ class FakeGraph:
     def next_link_base(self, value: str | None) -> None:
         if value is not None:
             split = urlsplit(value)
-            if split.scheme not in ("http", "https") or not split.netloc or split.path.strip("/") \
-                    or split.query or split.fragment:
+            if (
+                split.scheme not in ("http", "https")
+                or not split.netloc
+                or split.path.strip("/")
+                or split.query
+                or split.fragment
+            ):
                 raise ValueError(f"next_link_base must be scheme://host[:port], not {value!r}")
         self._next_link_base = value
 
@@ -425,28 +469,41 @@ class FakeGraph:
             (lowered == ["subscribedskus"], {"GET": lambda: self._get_skus(rec)}),
             (lowered == ["organization"], {"GET": self._get_org}),
             (lowered == ["users"], {"GET": lambda: self._list_users(rec)}),
-            (len(rest) == 2 and lowered[0] == "users", {"GET": lambda: self._get_user(rec, rest[1]),
-                                                        "PATCH": lambda: self._patch_user(rec, rest[1])}),
-            (len(rest) == 3 and lowered[0] == "users" and lowered[2] == "assignlicense",
-             {"POST": lambda: self._assign(rec, rest[1])}),
+            (
+                len(rest) == 2 and lowered[0] == "users",
+                {"GET": lambda: self._get_user(rec, rest[1]), "PATCH": lambda: self._patch_user(rec, rest[1])},
+            ),
+            (
+                len(rest) == 3 and lowered[0] == "users" and lowered[2] == "assignlicense",
+                {"POST": lambda: self._assign(rec, rest[1])},
+            ),
         ]
         for matched, methods in routes:
             if matched:
                 if rec.method not in methods:
                     raise GraphError(405, "Request_BadRequest", f"The HTTP method '{rec.method}' is not allowed.")
                 return methods[rec.method]()
-        raise GraphError(404, "Request_ResourceNotFound" if lowered[:1] == ["users"] else "BadRequest",
-                         f"Resource not found for the segment '{'/'.join(rest)}'.")
+        raise GraphError(
+            404,
+            "Request_ResourceNotFound" if lowered[:1] == ["users"] else "BadRequest",
+            f"Resource not found for the segment '{'/'.join(rest)}'.",
+        )
 
     # ----- handlers ----------------------------------------------------------------------------
     def _context(self, what: str) -> str:
         return f"{self._base or 'https://graph.microsoft.com/v1.0'}/$metadata#{what}"
 
     def _sku_json(self, s: _Sku) -> dict[str, Any]:
-        return {"id": f"{self.tenant_id}_{s.sku_id}", "skuId": s.sku_id, "skuPartNumber": s.part,
-                "appliesTo": "User", "capabilityStatus": "Enabled", "consumedUnits": self._consumed(s.sku_id),
-                "prepaidUnits": {"enabled": s.enabled, "suspended": 0, "warning": 0, "lockedOut": 0},
-                "servicePlans": []}
+        return {
+            "id": f"{self.tenant_id}_{s.sku_id}",
+            "skuId": s.sku_id,
+            "skuPartNumber": s.part,
+            "appliesTo": "User",
+            "capabilityStatus": "Enabled",
+            "consumedUnits": self._consumed(s.sku_id),
+            "prepaidUnits": {"enabled": s.enabled, "suspended": 0, "warning": 0, "lockedOut": 0},
+            "servicePlans": [],
+        }
 
     def _get_skus(self, rec: Recorded) -> Reply:
         _check_options(rec.query, {"$select"})
@@ -460,15 +517,22 @@ class FakeGraph:
         return Reply(200, {"@odata.context": self._context("organization"), "value": [org]})
 
     def _user_json(self, u: _User, props: tuple[str, ...]) -> dict[str, Any]:
-        full = {"id": u.id, "userPrincipalName": u.upn, "displayName": u.upn.split("@")[0].title(),
-                "usageLocation": u.location,
-                "assignedLicenses": [{"skuId": s, "disabledPlans": list(d)} for s, d in u.licenses.items()]
-                + [{"skuId": s, "disabledPlans": []} for s in sorted(u.groups - set(u.licenses))],
-                "licenseAssignmentStates": [
-                    {"skuId": s, "assignedByGroup": None, "disabledPlans": list(d), "state": "Active", "error": "None"}
-                    for s, d in u.licenses.items()]
-                + [{"skuId": s, "assignedByGroup": GROUP_ID, "disabledPlans": [], "state": "Active", "error": "None"}
-                   for s in sorted(u.groups)]}
+        full = {
+            "id": u.id,
+            "userPrincipalName": u.upn,
+            "displayName": u.upn.split("@")[0].title(),
+            "usageLocation": u.location,
+            "assignedLicenses": [{"skuId": s, "disabledPlans": list(d)} for s, d in u.licenses.items()]
+            + [{"skuId": s, "disabledPlans": []} for s in sorted(u.groups - set(u.licenses))],
+            "licenseAssignmentStates": [
+                {"skuId": s, "assignedByGroup": None, "disabledPlans": list(d), "state": "Active", "error": "None"}
+                for s, d in u.licenses.items()
+            ]
+            + [
+                {"skuId": s, "assignedByGroup": GROUP_ID, "disabledPlans": [], "state": "Active", "error": "None"}
+                for s in sorted(u.groups)
+            ],
+        }
         return {p: full[p] for p in props}
 
     def _find(self, key: str) -> _User:
@@ -476,16 +540,22 @@ class FakeGraph:
             found = self._by_key.get(key.lower())
             if found is not None:
                 return found
-        raise GraphError(404, "Request_ResourceNotFound", f"Resource '{key}' does not exist or one of its "
-                         "queried reference-property objects are not present.")
+        raise GraphError(
+            404,
+            "Request_ResourceNotFound",
+            f"Resource '{key}' does not exist or one of its queried reference-property objects are not present.",
+        )
 
     def _page_size(self, query: dict[str, list[str]]) -> int:
         raw = _single(query, "$top")
         if raw is None:
             return self.default_page
         if not raw.strip().isdigit() or not 1 <= int(raw) <= 999:
-            raise GraphError(400, "Request_UnsupportedQuery",
-                             f"Invalid page size specified: '{raw}'. Must be between 1 and 999 inclusive.")
+            raise GraphError(
+                400,
+                "Request_UnsupportedQuery",
+                f"Invalid page size specified: '{raw}'. Must be between 1 and 999 inclusive.",
+            )
         return int(raw)
 
     def _list_users(self, rec: Recorded) -> Reply:
@@ -493,7 +563,7 @@ class FakeGraph:
         props = _select(rec.query, USER_PROPS, "user") or DEFAULT_USER_PROPS
         top, offset = self._page_size(rec.query), _decode_token(_single(rec.query, "$skiptoken"))
         with self._lock:  # users are never created or deleted, so offsets give stable pages
-            page = [self._user_json(u, props) for u in self._users[offset:offset + top]]
+            page = [self._user_json(u, props) for u in self._users[offset : offset + top]]
             more = offset + top < len(self._users)
         ctx = "users" if props is DEFAULT_USER_PROPS else f"users({','.join(props)})"
         body: dict[str, Any] = {"@odata.context": self._context(ctx), "value": page}
@@ -549,15 +619,19 @@ class FakeGraph:
                 raise _bad(f"License {sku_id} does not correspond to a valid company License.")
         for sku_id in removes:
             if sku_id not in user.licenses and sku_id in user.groups:
-                raise _bad("User license is inherited from a group membership and it cannot be removed directly "
-                           "from the user.")
+                raise _bad(
+                    "User license is inherited from a group membership and it cannot be removed directly from the user."
+                )
             if sku_id not in user.licenses:
                 raise _bad("User does not have a corresponding license.")
         if set(adds) & set(removes):
             raise _bad("The same license cannot be both added and removed in one request.")
         for sku_id in adds:
-            if sku_id not in user.licenses and sku_id not in user.groups and \
-                    self._consumed(sku_id) + 1 > self._skus[sku_id].enabled:
+            if (
+                sku_id not in user.licenses
+                and sku_id not in user.groups
+                and self._consumed(sku_id) + 1 > self._skus[sku_id].enabled
+            ):
                 raise _bad(f"Subscription with SKU {sku_id} does not have any available licenses.")
         final = {s: d for s, d in user.licenses.items() if s not in removes}
         final.update(adds)  # re-adding a held license only updates its disabledPlans
@@ -607,8 +681,13 @@ class FakeGraph:
     def _inner(self, item: dict[str, Any], done: dict[str, int]) -> Reply:
         headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
         split = urlsplit(item["url"])
-        rec = Recorded(item["method"].upper(), "/v1.0" + unquote(split.path),
-                       parse_qs(split.query, keep_blank_values=True), headers, item.get("body"))
+        rec = Recorded(
+            item["method"].upper(),
+            "/v1.0" + unquote(split.path),
+            parse_qs(split.query, keep_blank_values=True),
+            headers,
+            item.get("body"),
+        )
         if any(done[d] >= 400 for d in item.get("dependsOn", [])):
             reply = self._fail(GraphError(424, "FailedDependency", "A dependent request failed."))
         elif "body" in item and not _header(headers, "Content-Type"):
@@ -645,14 +724,19 @@ def _decode_body(headers: dict[str, str], raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
-        raise _bad("Unable to read JSON request payload. Please ensure Content-Type header is set and payload "
-                   "is of valid JSON format.", "BadRequest") from None
+        raise _bad(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload "
+            "is of valid JSON format.",
+            "BadRequest",
+        ) from None
 
 
 def _json_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise _bad("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is "
-                   "of valid JSON format.")
+        raise _bad(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is "
+            "of valid JSON format."
+        )
     return body
 
 
@@ -661,12 +745,16 @@ def _parse_assign(raw: Any) -> tuple[dict[str, list[str]], list[str]]:
     body = _json_object(raw)
     for name in body:
         if name not in ("addLicenses", "removeLicenses"):
-            raise _bad(f"The parameter '{name}' in the request payload is not a valid parameter for the "
-                       "operation 'assignLicense'.")
+            raise _bad(
+                f"The parameter '{name}' in the request payload is not a valid parameter for the "
+                "operation 'assignLicense'."
+            )
     missing = [n for n in ("addLicenses", "removeLicenses") if not isinstance(body.get(n), list)]
     if missing:
-        raise _bad("One or more parameters of the function import 'assignLicense' are missing from the request "
-                   f"payload. The missing parameters are: {', '.join(missing)}.")
+        raise _bad(
+            "One or more parameters of the function import 'assignLicense' are missing from the request "
+            f"payload. The missing parameters are: {', '.join(missing)}."
+        )
     adds: dict[str, list[str]] = {}
     for item in body["addLicenses"]:
         if not isinstance(item, dict) or "skuId" not in item or set(item) - {"skuId", "disabledPlans"}:
@@ -685,9 +773,11 @@ def _parse_assign(raw: Any) -> tuple[dict[str, list[str]], list[str]]:
         # the status (400) and the message follow from those two sources.
         plans = item.get("disabledPlans", [])
         if plans is None:
-            raise _bad("A null value was found for the property named 'disabledPlans', which has the expected type "
-                       "'Collection(Edm.Guid)[Nullable=False]'. The expected type "
-                       "'Collection(Edm.Guid)[Nullable=False]' does not allow null values.")
+            raise _bad(
+                "A null value was found for the property named 'disabledPlans', which has the expected type "
+                "'Collection(Edm.Guid)[Nullable=False]'. The expected type "
+                "'Collection(Edm.Guid)[Nullable=False]' does not allow null values."
+            )
         if not isinstance(plans, list):
             raise _bad("disabledPlans must be a collection of GUIDs.")
         adds[_guid(item["skuId"])] = [_guid(p) for p in plans]
@@ -723,7 +813,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     fake: FakeGraph
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature is inherited
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: test output should not fill with access logs."""
 
     def _read_body(self) -> bytes:
@@ -751,8 +841,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, fake: FakeGraph) -> None:
         raw = self._read_body()
         split = urlsplit(self.path)
-        rec = Recorded(self.command, unquote(split.path), parse_qs(split.query, keep_blank_values=True),
-                       dict(self.headers.items()), None)
+        rec = Recorded(
+            self.command,
+            unquote(split.path),
+            parse_qs(split.query, keep_blank_values=True),
+            dict(self.headers.items()),
+            None,
+        )
         arrived = time.monotonic()
         with fake._lock:
             fake.requests.append(rec)
@@ -770,8 +865,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
-        ids = {"request-id": str(uuid.uuid4()),
-               "client-request-id": self.headers.get("client-request-id") or str(uuid.uuid4())}
+        ids = {
+            "request-id": str(uuid.uuid4()),
+            "client-request-id": self.headers.get("client-request-id") or str(uuid.uuid4()),
+        }
         if isinstance(reply.body, dict) and "error" in reply.body:  # the body and headers tell one story
             reply.body["error"]["innerError"].update(ids)
         data = b"" if reply.body is None else json.dumps(reply.body).encode()

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from conftest import ROOT, TODAY
+
 from reconciler.plan.compute import compute_plan
-from reconciler.spec.snapshot import load_snapshot
 from reconciler.spec.loader import load_spec
+from reconciler.spec.snapshot import load_snapshot
 
 CASES = ROOT / "tests" / "cases"
 DIGESTS = ("spec_digest", "state_digest")
@@ -127,11 +127,17 @@ def check_fact(plan: dict[str, Any], fact: dict[str, Any]) -> None:
     elif "actions" in fact:
         assert len(plan["actions"]) == fact["actions"], f"{len(plan['actions'])} actions, not {fact['actions']}"
     elif "diagnostic" in fact:
-        found = [d for d in plan["diagnostics"] if d["code"] == fact["diagnostic"]
-                 and d["severity"] == fact.get("severity", d["severity"])
-                 and fact.get("mentions", "") in d["message"]]
-        assert found, f"no {fact.get('severity', '')} diagnostic {fact['diagnostic']} mentioning " \
-                      f"{fact.get('mentions', '')!r}: {[(d['code'], d['message']) for d in plan['diagnostics']]}"
+        found = [
+            d
+            for d in plan["diagnostics"]
+            if d["code"] == fact["diagnostic"]
+            and d["severity"] == fact.get("severity", d["severity"])
+            and fact.get("mentions", "") in d["message"]
+        ]
+        assert found, (
+            f"no {fact.get('severity', '')} diagnostic {fact['diagnostic']} mentioning "
+            f"{fact.get('mentions', '')!r}: {[(d['code'], d['message']) for d in plan['diagnostics']]}"
+        )
     elif "no_diagnostic" in fact:
         found = [d["message"] for d in plan["diagnostics"] if d["code"] == fact["no_diagnostic"]]
         assert not found, f"diagnostic {fact['no_diagnostic']} should be absent: {found}"

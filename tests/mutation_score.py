@@ -27,8 +27,17 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 EXPLAINED = ROOT / "tests" / "mutation_explained.yaml"
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-          37: "mypy", None: "not checked"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    37: "mypy",
+    None: "not checked",
+}
 
 
 def results() -> dict[str, str]:
@@ -50,13 +59,30 @@ def mutant_code(name: str) -> str:
 
 def _tokens(code: str) -> list[tuple[int, str]]:
     body = textwrap.dedent(code.strip("\n"))
-    tokens = [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(body).readline)
-              if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)]
+    tokens = [
+        (t.type, t.string)
+        for t in tokenize.generate_tokens(io.StringIO(body).readline)
+        if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+    ]
     return tokens[2:]  # past `def NAME`: the mutant's name and the original's differ
 
 
-SQL_START = ("SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "PRAGMA", "BEGIN", "COMMIT",
-             "ROLLBACK", "ON CONFLICT", "WHERE", "VALUES")
+SQL_START = (
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "PRAGMA",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "ON CONFLICT",
+    "WHERE",
+    "VALUES",
+)
 
 
 def automatic(name: str) -> str | None:
@@ -96,8 +122,16 @@ def main(argv: list[str]) -> int:
     explained = explanations()
     if argv[:1] == ["--survivors"]:  # worth a second, slower pass: neither explained nor shaped like wording
         globs = argv[1:] or ["*"]
-        print(" ".join(n for n, s in sorted(status.items()) if s == "survived" and n not in explained
-                       and automatic(n) is None and any(fnmatch.fnmatch(n, g) for g in globs)))
+        print(
+            " ".join(
+                n
+                for n, s in sorted(status.items())
+                if s == "survived"
+                and n not in explained
+                and automatic(n) is None
+                and any(fnmatch.fnmatch(n, g) for g in globs)
+            )
+        )
         return 0
     stale = [n for n, e in explained.items() if status.get(n) == "survived" and e["line"] not in mutant_code(n)]
     counts: dict[str, Counter[str]] = {}
@@ -112,8 +146,10 @@ def main(argv: list[str]) -> int:
             unexplained.append(name)
         counts.setdefault(module_of(name), Counter())[state] += 1
         final[name] = state
-    print("| module | mutants | killed | mypy | explained | wording | survived | no tests | not checked | score "
-          "| without wording |")
+    print(
+        "| module | mutants | killed | mypy | explained | wording | survived | no tests | not checked | score "
+        "| without wording |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     total: Counter[str] = Counter()
     for module, c in sorted(counts.items()):
@@ -139,8 +175,10 @@ def _row(module: str, c: Counter[str]) -> str:
     good = c["killed"] + c["mypy"] + explained
     score = f"{100 * (good + c['wording']) / checked:.1f} %" if checked else "-"
     strict = f"{100 * good / (checked - c['wording']):.1f} %" if checked > c["wording"] else "-"
-    return (f"| {module} | {sum(c.values())} | {c['killed']} | {c['mypy']} | {explained} | {c['wording']} | "
-            f"{c['survived']} | {c['no tests']} | {c['not checked']} | {score} | {strict} |")
+    return (
+        f"| {module} | {sum(c.values())} | {c['killed']} | {c['mypy']} | {explained} | {c['wording']} | "
+        f"{c['survived']} | {c['no tests']} | {c['not checked']} | {score} | {strict} |"
+    )
 
 
 if __name__ == "__main__":

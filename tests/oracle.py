@@ -90,8 +90,9 @@ def violations(state: TenantState, plan: Plan) -> list[Violation]:
 class _Judge:
     """The rules for one action, at their worst over the actions that may run before it."""
 
-    def __init__(self, state: TenantState, a: _Act, done: list[_Act], maybe: list[_Act],
-                 deps: dict[int, list[_Act]]) -> None:
+    def __init__(
+        self, state: TenantState, a: _Act, done: list[_Act], maybe: list[_Act], deps: dict[int, list[_Act]]
+    ) -> None:
         self.state, self.a, self.done, self.maybe, self.deps = state, a, done, maybe, deps
 
     def fail(self, rule: str, detail: str) -> list[Violation]:
@@ -154,10 +155,15 @@ class _Judge:
         """The most licenses of `sku` assigned when `a` runs (not counting `a`), over every set of
         actions that may have run first, each with what it depends on, `forced` among them."""
         live = self.state.subscriptions.get(sku)
-        certain = (live.consumed if live else 0) + len(self._of(self.done, "assign_license", sku=sku)) \
+        certain = (
+            (live.consumed if live else 0)
+            + len(self._of(self.done, "assign_license", sku=sku))
             - len(self._of(self.done, "remove_license", sku=sku))
-        weight = {x.id: (1 if x.type == "assign_license" else -1 if x.type == "remove_license" else 0)
-                  if x.sku == sku else 0 for x in self.maybe}
+        )
+        weight = {
+            x.id: (1 if x.type == "assign_license" else -1 if x.type == "remove_license" else 0) if x.sku == sku else 0
+            for x in self.maybe
+        }
         maybe = set(weight)
         requires = {x.id: [d.id for d in self.deps[x.id] if d.id in maybe] for x in self.maybe}
         return certain + max_closure(weight, requires, forced)
@@ -174,8 +180,9 @@ class _Judge:
             return []
         if self.state.credits is not None and self.state.credits.licenses_available:
             return []
-        enabling = [x for x in self.done if x.type == "add_funds"
-                    or x.type == "set_auto_recharge" and x.after.get("enabled")]
+        enabling = [
+            x for x in self.done if x.type == "add_funds" or (x.type == "set_auto_recharge" and x.after.get("enabled"))
+        ]
         return [] if enabling else self.fail("credits_not_ready", f"{sku} needs Communications Credits set up first")
 
     # ---- the rules
@@ -195,8 +202,9 @@ class _Judge:
                 out += self.fail("no_subscription", f"{sku} is neither owned nor bought before it")
             for seats, forced in scenarios or ():
                 if self._assigned_worst(sku, forced) + 1 > seats:
-                    out += self.fail("seats", f"{sku}: {self._assigned_worst(sku, forced) + 1} may be assigned "
-                                     f"of {seats} seats")
+                    out += self.fail(
+                        "seats", f"{sku}: {self._assigned_worst(sku, forced) + 1} may be assigned of {seats} seats"
+                    )
                     break
         removed = {x.sku for x in self._of(self.done + self.maybe, "remove_license", upn=upn)}
         surely = (self._held(upn) - removed) | {x.sku for x in self._of(self.done, "assign_license", upn=upn)}
@@ -224,14 +232,18 @@ class _Judge:
         sku = self.a.sku or ""
         after = int(self.a.after["seats"])
         worst = self._assigned_worst(sku)
-        return self.fail("seats_below_assigned", f"{sku}: {after} seats while {worst} may be assigned") \
-            if after < worst else []
+        return (
+            self.fail("seats_below_assigned", f"{sku}: {after} seats while {worst} may be assigned")
+            if after < worst
+            else []
+        )
 
     def _relocate(self) -> list[Violation]:
         upn, location = self.a.upn or "", self.a.after.get("usageLocation")
         removed = {x.sku for x in self._of(self.done, "remove_license", upn=upn)}
-        possibly = (self._held(upn) - removed) | {x.sku for x in self._of(self.done + self.maybe, "assign_license",
-                                                                          upn=upn)}
+        possibly = (self._held(upn) - removed) | {
+            x.sku for x in self._of(self.done + self.maybe, "assign_license", upn=upn)
+        }
         out: list[Violation] = []
         for sku in sorted(s for s in possibly if s):
             countries = catalog.CATALOG[sku].countries if sku in catalog.CATALOG else None
@@ -240,8 +252,7 @@ class _Judge:
         return out
 
 
-def max_closure(weight: dict[int, int], requires: dict[int, list[int]],
-                forced: AbstractSet[int] = frozenset()) -> int:
+def max_closure(weight: dict[int, int], requires: dict[int, list[int]], forced: AbstractSet[int] = frozenset()) -> int:
     """The largest total weight of a set of nodes that holds everything its members require and
     every node of `forced` (a maximum-weight closure, found as a minimum cut; Picard, 1976)."""
     if not forced and all(w <= 0 for w in weight.values()):
@@ -299,8 +310,9 @@ def hard_cases(state: TenantState, plan: Plan) -> list[str]:
             out.append("seats exactly full, more wanted")
         if sub.consumed == sub.seats and sku in removed_skus & added_skus:
             out.append("removal frees a seat for another user")
-    users_swapping = {a["address"].rsplit("/", 1)[0] for a in plan["actions"] if a["type"] == "remove_license"} & \
-        {a["address"].rsplit("/", 1)[0] for a in plan["actions"] if a["type"] == "assign_license"}
+    users_swapping = {a["address"].rsplit("/", 1)[0] for a in plan["actions"] if a["type"] == "remove_license"} & {
+        a["address"].rsplit("/", 1)[0] for a in plan["actions"] if a["type"] == "assign_license"
+    }
     if users_swapping:
         out.append("swap on one user")
     if any(a.get("manual") for a in plan["actions"]):
@@ -308,6 +320,9 @@ def hard_cases(state: TenantState, plan: Plan) -> list[str]:
     if types["set_seats"] and any(a["destructive"] for a in plan["actions"] if a["type"] == "set_seats"):
         out.append("seat decrease")
     codes = {d["code"] for d in plan["diagnostics"]}
-    out += sorted(f"diagnostic {c}" for c in codes & {"seats_exhausted", "user_not_found", "license_from_group",
-                                                     "error_swap_cycle", "credits_license_missing"})
+    out += sorted(
+        f"diagnostic {c}"
+        for c in codes
+        & {"seats_exhausted", "user_not_found", "license_from_group", "error_swap_cycle", "credits_license_missing"}
+    )
     return out

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from golden import actual, case_dirs, failed_facts, load_facts, text  # noqa: E402
+from golden import actual, case_dirs, failed_facts, load_facts, text
 
 
 def main(argv: list[str]) -> int:
@@ -40,17 +40,29 @@ def main(argv: list[str]) -> int:
         if new == old:
             continue
         changed += 1
-        sys.stdout.writelines(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                                   f"{case.name}/plan.json", f"{case.name}/plan.json (planner)"))
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                f"{case.name}/plan.json",
+                f"{case.name}/plan.json (planner)",
+            )
+        )
         if write and not failures:
             path.write_text(new, encoding="utf-8")
             written += 1
         elif write:
-            print(f"!! {case.name}: plan.json NOT written: fix the planner, or the fact if the rule says so",
-                  file=sys.stderr)
-    print((f"rewrote {written}" if write else f"would change {changed}") + f" of {len(cases)} case(s)"
-          + ("; rerun with --write after reading the diff" if changed and not write else "")
-          + (f"; {broken} case(s) break their checked facts" if broken else ""), file=sys.stderr)
+            print(
+                f"!! {case.name}: plan.json NOT written: fix the planner, or the fact if the rule says so",
+                file=sys.stderr,
+            )
+    print(
+        (f"rewrote {written}" if write else f"would change {changed}")
+        + f" of {len(cases)} case(s)"
+        + ("; rerun with --write after reading the diff" if changed and not write else "")
+        + (f"; {broken} case(s) break their checked facts" if broken else ""),
+        file=sys.stderr,
+    )
     return 1 if broken or (changed and not write) else 0
 
 

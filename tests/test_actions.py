@@ -9,10 +9,26 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.domain.actions import (ACTION_CLASSES, ACTION_TYPES, MONEY_ACTIONS, Action, AddFunds, AssignLicense,
-                                       Change, PurchaseSubscription, RemoveLicense, ScheduleSeats, SetAutoRecharge,
-                                       SetPayAsYouGo, SetSeats, SetTerm, SetUsageLocation, Unrecognized, change_of)
 from reconciler.apply.run import idempotency_key
+from reconciler.domain.actions import (
+    ACTION_CLASSES,
+    ACTION_TYPES,
+    MONEY_ACTIONS,
+    Action,
+    AddFunds,
+    AssignLicense,
+    Change,
+    PurchaseSubscription,
+    RemoveLicense,
+    ScheduleSeats,
+    SetAutoRecharge,
+    SetPayAsYouGo,
+    SetSeats,
+    SetTerm,
+    SetUsageLocation,
+    Unrecognized,
+    change_of,
+)
 from reconciler.domain.errors import PermanentProviderError
 from reconciler.domain.model import AutoRecharge
 from reconciler.plan.compute import Plan
@@ -35,17 +51,36 @@ EXAMPLES: list[Change] = [
 
 
 def test_the_public_type_order_and_the_kind_facts_are_what_they_were() -> None:
-    assert ACTION_TYPES == ("purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go",
-                            "set_auto_recharge", "add_funds", "set_usage_location", "assign_license",
-                            "remove_license", "schedule_seats")
-    assert MONEY_ACTIONS == {"purchase_subscription", "set_seats", "schedule_seats", "add_funds"}
-    assert NO_API == {"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
-                      "set_auto_recharge", "add_funds"}
+    assert ACTION_TYPES == (
+        "purchase_subscription",
+        "set_seats",
+        "set_term",
+        "set_pay_as_you_go",
+        "set_auto_recharge",
+        "add_funds",
+        "set_usage_location",
+        "assign_license",
+        "remove_license",
+        "schedule_seats",
+    )
+    assert {"purchase_subscription", "set_seats", "schedule_seats", "add_funds"} == MONEY_ACTIONS
+    assert {
+        "purchase_subscription",
+        "set_seats",
+        "schedule_seats",
+        "set_term",
+        "set_pay_as_you_go",
+        "set_auto_recharge",
+        "add_funds",
+    } == NO_API
     assert {c.kind for c in ACTION_CLASSES if c.keyed} == {"purchase_subscription", "add_funds"}
-    assert {c.kind for c in ACTION_CLASSES if c.per_user} == {"set_usage_location", "assign_license",
-                                                             "remove_license"}
+    assert {c.kind for c in ACTION_CLASSES if c.per_user} == {"set_usage_location", "assign_license", "remove_license"}
     assert {c.kind: c.symbol for c in ACTION_CLASSES if c.symbol != "~"} == {
-        "purchase_subscription": "+", "add_funds": "+", "assign_license": "+", "remove_license": "-"}
+        "purchase_subscription": "+",
+        "add_funds": "+",
+        "assign_license": "+",
+        "remove_license": "-",
+    }
 
 
 @pytest.mark.parametrize("change", EXAMPLES, ids=lambda c: c.kind)
@@ -59,9 +94,15 @@ def test_each_kind_reads_back_from_its_json_exactly(change: Change) -> None:
 def test_the_json_shapes_are_the_plans() -> None:
     shapes = {a.type: (a.address, a.before, a.after) for a in (Action(1, c) for c in EXAMPLES[:5])}
     assert shapes["purchase_subscription"] == (
-        "subscription/MCOEV", None, {"sku": "MCOEV", "seats": 5, "term": "P1Y", "billingFrequency": "monthly"})
-    assert shapes["set_auto_recharge"] == ("communicationsCredits", None,
-                                           {"enabled": True, "triggerBelow": 20, "amount": 50})
+        "subscription/MCOEV",
+        None,
+        {"sku": "MCOEV", "seats": 5, "term": "P1Y", "billingFrequency": "monthly"},
+    )
+    assert shapes["set_auto_recharge"] == (
+        "communicationsCredits",
+        None,
+        {"enabled": True, "triggerBelow": 20, "amount": 50},
+    )
     funds = Action(1, EXAMPLES[6])
     assert (funds.before, funds.after) == ({"balance": 3.75}, {"balance": 100, "amount": 96.25})
     assert Action(1, EXAMPLES[-1]).before == {"seats": 10, "scheduled": 7}
@@ -79,25 +120,38 @@ def test_the_idempotency_key_is_derived_as_before() -> None:
     """A key that changed between versions could let a re-run after an upgrade buy twice."""
     plan = Plan("t", "sha256:spec", "sha256:state", ())
     action = Action(1, EXAMPLES[0])
-    text = ("sha256:state|purchase_subscription|subscription/MCOEV|"
-            "{'sku': 'MCOEV', 'seats': 5, 'term': 'P1Y', 'billingFrequency': 'monthly'}")
+    text = (
+        "sha256:state|purchase_subscription|subscription/MCOEV|"
+        "{'sku': 'MCOEV', 'seats': 5, 'term': 'P1Y', 'billingFrequency': 'monthly'}"
+    )
     assert idempotency_key(plan, action) == "tenantctl-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-@pytest.mark.parametrize(("kind", "address", "before", "after"), [
-    ("assign_license", "user/a@contoso.com/SPE_E5", {}, {"sku": "SPE_E5"}),  # a before the kind never has
-    ("set_seats", "subscription/SPE_E5", {"seats": 1}, {"seats": 2, "extra": True}),  # a field it never has
-    ("set_seats", "communicationsCredits", {"seats": 1}, {"seats": 2}),  # the wrong address
-    ("add_funds", "communicationsCredits", {"balance": "x"}, {"balance": 1, "amount": 1}),  # not a number
-    ("schedule_seats", "subscription/A", {"seats": 1}, {"seats": 2, "effective": "someday"}),  # not a date
-    ("grant_admin", "user/a@contoso.com", None, {"role": "Global"}),  # a kind this version does not know
-])
-def test_what_is_not_exactly_a_kind_is_kept_as_written_and_never_runs(kind: str, address: str, before: object,
-                                                                       after: object) -> None:
+@pytest.mark.parametrize(
+    ("kind", "address", "before", "after"),
+    [
+        ("assign_license", "user/a@contoso.com/SPE_E5", {}, {"sku": "SPE_E5"}),  # a before the kind never has
+        ("set_seats", "subscription/SPE_E5", {"seats": 1}, {"seats": 2, "extra": True}),  # a field it never has
+        ("set_seats", "communicationsCredits", {"seats": 1}, {"seats": 2}),  # the wrong address
+        ("add_funds", "communicationsCredits", {"balance": "x"}, {"balance": 1, "amount": 1}),  # not a number
+        ("schedule_seats", "subscription/A", {"seats": 1}, {"seats": 2, "effective": "someday"}),  # not a date
+        ("grant_admin", "user/a@contoso.com", None, {"role": "Global"}),  # a kind this version does not know
+    ],
+)
+def test_what_is_not_exactly_a_kind_is_kept_as_written_and_never_runs(
+    kind: str, address: str, before: object, after: object
+) -> None:
     change = change_of(kind, address, before, after)
     assert isinstance(change, Unrecognized)
-    assert Action(3, change).to_dict() == {"id": 3, "type": kind, "address": address, "before": before,
-                                           "after": after, "destructive": False, "depends_on": []}
+    assert Action(3, change).to_dict() == {
+        "id": 3,
+        "type": kind,
+        "address": address,
+        "before": before,
+        "after": after,
+        "destructive": False,
+        "depends_on": [],
+    }
     with pytest.raises(PermanentProviderError) as exc:
         change.carry_out(None, None)  # type: ignore[arg-type]  # refused before any provider call
     expected = "unknown action type 'grant_admin'" if kind == "grant_admin" else "is not in the form"

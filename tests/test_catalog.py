@@ -9,13 +9,16 @@ from reconciler.domain import catalog
 PAYG_PLAN = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
 
 
-@pytest.mark.parametrize("part, sku_id", [
-    ("SPE_E5_CALLINGMINUTES", "a91fc4e0-65e5-4266-aa76-4037509c1626"),
-    ("Microsoft_365_E5_EEA_(no_Teams)_with_Calling_Minutes", "6ee4114a-9b2d-4577-9e7a-49fa43d222d3"),
-    ("BUSINESS_VOICE_MED2", "a6051f20-9cbc-47d2-930d-419183bf6cf1"),
-    ("BUSINESS_VOICE_MED2_TELCO", "08d7bce8-6e16-490e-89db-1d508e5e9609"),
-    ("BUSINESS_VOICE", "e5a17adf-8f0d-4b57-bc14-d331235f9307"),
-])
+@pytest.mark.parametrize(
+    "part, sku_id",
+    [
+        ("SPE_E5_CALLINGMINUTES", "a91fc4e0-65e5-4266-aa76-4037509c1626"),
+        ("Microsoft_365_E5_EEA_(no_Teams)_with_Calling_Minutes", "6ee4114a-9b2d-4577-9e7a-49fa43d222d3"),
+        ("BUSINESS_VOICE_MED2", "a6051f20-9cbc-47d2-930d-419183bf6cf1"),
+        ("BUSINESS_VOICE_MED2_TELCO", "08d7bce8-6e16-490e-89db-1d508e5e9609"),
+        ("BUSINESS_VOICE", "e5a17adf-8f0d-4b57-bc14-d331235f9307"),
+    ],
+)
 def test_suites_with_calling_minutes_are_payg_capable_and_bring_teams_phone(part: str, sku_id: str) -> None:
     entry = catalog.CATALOG[part]
     assert entry.sku_id == sku_id and catalog.BY_SKU_ID[sku_id] is entry

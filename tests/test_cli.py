@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES, SAMPLES, SPECS, TODAY, load_nce_tenant
+
 from reconciler.apply.run import apply_plan
 from reconciler.domain.errors import PermanentProviderError
 from reconciler.plan.compute import compute_plan
 from reconciler.providers.local.provider import LocalProvider
-from reconciler.spec.snapshot import load_snapshot
 from reconciler.spec.loader import load_spec
+from reconciler.spec.snapshot import load_snapshot
 
 
 def load(cli, name: str) -> None:
@@ -48,7 +48,6 @@ def test_full_loop_on_sample(cli, name: str) -> None:
     assert drift.code == 0 and "No drift." in drift.out
 
 
-
 @pytest.mark.parametrize("name", SAMPLES)
 def test_export_then_plan_is_empty(cli, workdir: Path, name: str) -> None:
     load(cli, name)
@@ -64,8 +63,17 @@ def test_plan_json_is_the_public_format(cli) -> None:
     r = cli("plan", SPECS / "northwind.yaml", "--format", "json")
     assert r.code == 0, r.err
     doc = json.loads(r.out)
-    assert list(doc) == ["format_version", "tenant", "spec_digest", "state_digest", "actions", "summary",
-                         "diagnostics", "cost", "guardrails"]
+    assert list(doc) == [
+        "format_version",
+        "tenant",
+        "spec_digest",
+        "state_digest",
+        "actions",
+        "summary",
+        "diagnostics",
+        "cost",
+        "guardrails",
+    ]
     assert doc["format_version"] == "1" and doc["tenant"] == "northwind"
     assert doc["spec_digest"].startswith("sha256:") and doc["state_digest"].startswith("sha256:")
     first = doc["actions"][0]
@@ -125,8 +133,11 @@ def test_drift_reports_changes_and_health(cli) -> None:
 def test_billing_roles_are_checked_before_apply(cli, workdir: Path) -> None:
     # Issue 12 item 8: with no billing role, plan names each money action the role does not allow
     # (exit 1) and apply refuses before acting: nothing half-applied.
-    snapshot = (EXAMPLES / "contoso.snapshot.yaml").read_text().replace(
-        "billingRoles: [BillingAccountOwner]", "billingRoles: [BillingAccountReader]")
+    snapshot = (
+        (EXAMPLES / "contoso.snapshot.yaml")
+        .read_text()
+        .replace("billingRoles: [BillingAccountOwner]", "billingRoles: [BillingAccountReader]")
+    )
     (workdir / "reader.yaml").write_text(snapshot)
     assert cli("snapshot", "load", "reader.yaml").code == 0
     before = dump(cli, "contoso")
@@ -186,8 +197,12 @@ def test_errors_are_messages_with_exit_1(cli, workdir: Path) -> None:
     missing = cli("plan", SPECS / "contoso.yaml")
     assert missing.code == 1 and "no simulated tenant at" in missing.err and "snapshot load" in missing.err
     # Issue 13 item 7: reading a tenant that does not exist creates nothing.
-    for read_only in (("drift", SPECS / "contoso.yaml"), ("export", "--name", "contoso"),
-                      ("snapshot", "dump", "--name", "contoso"), ("history", "--name", "contoso")):
+    for read_only in (
+        ("drift", SPECS / "contoso.yaml"),
+        ("export", "--name", "contoso"),
+        ("snapshot", "dump", "--name", "contoso"),
+        ("history", "--name", "contoso"),
+    ):
         r = cli(*read_only)
         assert r.code == 1 and "no simulated tenant at .tenantctl/contoso.db" in r.err, (read_only, r.err)
     assert not (workdir / ".tenantctl").exists()
@@ -223,8 +238,9 @@ def test_drift_shows_a_scheduled_decrease_that_matches_the_spec_as_scheduled(cli
     assert report.code == 0, report.out + report.err
     doc = json.loads(report.out)
     assert doc["drifted"] is False and doc["items"] == []
-    assert doc["scheduled"] == [{"address": "subscription/SPE_E3", "seats": 10, "scheduled": 5,
-                                 "effective": "2027-03-01"}]
+    assert doc["scheduled"] == [
+        {"address": "subscription/SPE_E3", "seats": 10, "scheduled": 5, "effective": "2027-03-01"}
+    ]
     text = cli("drift", "nce.yaml")
     assert "subscription/SPE_E3: seats 10 -> 5 at the renewal (2027-03-01), as the spec wants" in text.out
     assert "No drift" in text.out
@@ -233,7 +249,8 @@ def test_drift_shows_a_scheduled_decrease_that_matches_the_spec_as_scheduled(cli
     drifted = json.loads(cli("drift", "nce.yaml", "--format", "json").out)
     assert drifted["drifted"] is True and drifted["scheduled"] == []
     assert [(i["kind"], i["expected"]) for i in drifted["items"]] == [
-        ("schedule_seats", {"seats": 2, "effective": "2027-03-01"})]
+        ("schedule_seats", {"seats": 2, "effective": "2027-03-01"})
+    ]
 
 
 def test_snapshot_load_never_overwrites_another_tenant_by_accident(cli) -> None:
@@ -243,16 +260,20 @@ def test_snapshot_load_never_overwrites_another_tenant_by_accident(cli) -> None:
     r = cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml", "--provider", "local:a.db")
     assert r.code == 1 and "holds tenant 'contoso', not 'northwind'" in r.err and "--replace" in r.err
     assert cli("snapshot", "dump", "--provider", "local:a.db").out == before
-    assert cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml", "--provider", "local:a.db",
-               "--replace").code == 0
+    assert (
+        cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml", "--provider", "local:a.db", "--replace").code == 0
+    )
     assert "name: northwind" in cli("snapshot", "dump", "--provider", "local:a.db").out
 
 
 def test_summaries_agree_with_the_diagnostics_and_the_exit_code(cli, workdir: Path) -> None:
     # Issue 13 item 10: a missing user is an error; no summary may say the tenant matches.
     load(cli, "contoso")
-    text = (SPECS / "contoso.yaml").read_text().replace(
-        "  prune: false", "    - {upn: ghost@contoso.com, usageLocation: US, profile: office}\n  prune: false")
+    text = (
+        (SPECS / "contoso.yaml")
+        .read_text()
+        .replace("  prune: false", "    - {upn: ghost@contoso.com, usageLocation: US, profile: office}\n  prune: false")
+    )
     (workdir / "ghost.yaml").write_text(text)
     applied = cli("apply", SPECS / "contoso.yaml", "--auto-approve", "--allow-destroy")
     assert applied.code == 0, applied.err
@@ -262,8 +283,10 @@ def test_summaries_agree_with_the_diagnostics_and_the_exit_code(cli, workdir: Pa
     assert "matches the spec" not in plan.out
     drift = cli("drift", "ghost.yaml")
     assert drift.code == 2
-    assert "Drift: 1 error above (such as a listed user missing from the tenant); no compared field differs." \
-        in drift.out and "0 field" not in drift.out
+    assert (
+        "Drift: 1 error above (such as a listed user missing from the tenant); no compared field differs." in drift.out
+        and "0 field" not in drift.out
+    )
     markdown = cli("drift", "ghost.yaml", "--format", "markdown")
     assert "1 error, no field drifted" in markdown.out
 
@@ -291,6 +314,7 @@ def test_usage_errors_read_like_every_other_error(cli) -> None:
 
 def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     import click
+
     out: list[tuple[str, ...]] = []
     for name, command in group.commands.items():
         out += _commands(command, prefix + (name,)) if isinstance(command, click.Group) else [prefix + (name,)]
@@ -302,12 +326,13 @@ def test_every_command_help_ends_with_examples_and_exit_codes() -> None:
     from click.testing import CliRunner
 
     from reconciler.cli.main import cli as tenantctl
+
     paths = _commands(tenantctl)
     assert len(paths) >= 13
     for path in paths:
         result = CliRunner().invoke(tenantctl, [*path, "--help"])
         assert result.exit_code == 0, path
-        tail = result.output[result.output.index("Examples:"):]
+        tail = result.output[result.output.index("Examples:") :]
         assert "tenantctl " in tail and "Exit codes:" in tail and "  0    success" in tail, path
 
 
@@ -345,7 +370,8 @@ def test_a_subscription_taken_out_of_the_spec_is_said_to_be_no_longer_managed(cl
     (workdir / "s.yaml").write_text(
         "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: t}\nstate:\n  agreement: NCE\n"
         "  subscriptions:\n    - {sku: SPE_E3, seats: 10}\n    - {sku: MCOEV, seats: 5}\n"
-        "    - {sku: MCOMEETADV, seats: 3}\n")
+        "    - {sku: MCOMEETADV, seats: 3}\n"
+    )
     head = "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: t}\nspec:\n  agreement: NCE\n  subscriptions:\n"
     (workdir / "both.yaml").write_text(head + "    - {sku: SPE_E3, seats: 10}\n    - {sku: MCOEV, seats: 5}\n")
     (workdir / "one.yaml").write_text(head + "    - {sku: SPE_E3, seats: 10}\n")
@@ -385,9 +411,14 @@ def test_read_only_commands_leave_every_file_as_it_was(cli, workdir: Path) -> No
             assert r.code == 0, r.err
         before = files()
         assert list(before) == ["contoso.db"]
-        for read_only in (("plan", SPECS / "contoso.yaml"), ("drift", SPECS / "contoso.yaml"),
-                          ("export", "--name", "contoso"), ("snapshot", "dump", "--name", "contoso"),
-                          ("history", "--name", "contoso"), ("history", "--name", "contoso", "--format", "json")):
+        for read_only in (
+            ("plan", SPECS / "contoso.yaml"),
+            ("drift", SPECS / "contoso.yaml"),
+            ("export", "--name", "contoso"),
+            ("snapshot", "dump", "--name", "contoso"),
+            ("history", "--name", "contoso"),
+            ("history", "--name", "contoso", "--format", "json"),
+        ):
             r = cli(*read_only)
             assert r.code in (0, 2), (read_only, r.err)
             assert files() == before, read_only
@@ -398,7 +429,8 @@ def test_export_names_what_it_cannot_declare(cli, workdir: Path) -> None:
     (workdir / "s.yaml").write_text(
         "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: t}\nstate:\n  agreement: NCE\n"
         "  subscriptions:\n    - {sku: SPE_E3, seats: 10}\n    - {sku: VISIOCLIENT, seats: 2}\n"
-        "    - {sku: 'Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)', seats: 2}\n")
+        "    - {sku: 'Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)', seats: 2}\n"
+    )
     assert cli("snapshot", "load", "s.yaml").code == 0
     r = cli("export", "--name", "t")
     assert r.code == 0 and "sku: SPE_E3" in r.out and "VISIOCLIENT" not in r.out
@@ -432,7 +464,12 @@ def test_colours_are_the_terminal_codes_for_each_kind_of_change_and_none_without
     from reconciler.render.text import Style
 
     on, off = Style(True), Style(False)
-    assert [on.paint("x", s) for s in "+~-!?"] == ["\x1b[32mx\x1b[0m", "\x1b[33mx\x1b[0m", "\x1b[31mx\x1b[0m",
-                                                   "\x1b[31mx\x1b[0m", "\x1b[36mx\x1b[0m"]
+    assert [on.paint("x", s) for s in "+~-!?"] == [
+        "\x1b[32mx\x1b[0m",
+        "\x1b[33mx\x1b[0m",
+        "\x1b[31mx\x1b[0m",
+        "\x1b[31mx\x1b[0m",
+        "\x1b[36mx\x1b[0m",
+    ]
     assert on.paint("x", " ") == "x" and on.bold("x") == "\x1b[1mx\x1b[0m"
     assert off.paint("x", "+") == "x" and off.bold("x") == "x"

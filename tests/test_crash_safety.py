@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, SPECS, TODAY
+
 from reconciler.apply.ledger import Ledger
 from reconciler.plan.compute import compute_plan
 from reconciler.providers.local.provider import LocalProvider
-from reconciler.spec.snapshot import load_snapshot
 from reconciler.spec.loader import load_spec
+from reconciler.spec.snapshot import load_snapshot
 
 PHASES = ("intent", "inside", "outcome")
 TENANT = "northwind"
@@ -44,6 +44,7 @@ def forked(workdir: Path, *args: str, env: dict[str, str] | None = None) -> int:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         from reconciler.cli.main import main
+
         main(list(args))
 
     process = multiprocessing.get_context("fork").Process(target=child)
@@ -62,8 +63,10 @@ def dump_without_keys(cli) -> str:  # type: ignore[no-untyped-def]
 def money_rows(db: Path) -> tuple[int, int]:
     """(fund lots, recorded purchases) in the local tenant database."""
     with sqlite3.connect(db) as conn:
-        return (conn.execute("SELECT COUNT(*) FROM funds").fetchone()[0],
-                conn.execute("SELECT COUNT(*) FROM purchases").fetchone()[0])
+        return (
+            conn.execute("SELECT COUNT(*) FROM funds").fetchone()[0],
+            conn.execute("SELECT COUNT(*) FROM purchases").fetchone()[0],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +80,13 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, tuple[int,
     provider.close()
     from reconciler.domain.canonical import state_to_dict
     from reconciler.spec.snapshot import dump_yaml
+
     text = re.sub(r",? ?idempotencyKey: [\w-]+", "", dump_yaml(state_to_dict(state)))
-    actions = len(compute_plan(load_spec(SPECS / f"{TENANT}.yaml"),
-                               load_snapshot(EXAMPLES / f"{TENANT}.snapshot.yaml", TODAY)).actions)
+    actions = len(
+        compute_plan(
+            load_spec(SPECS / f"{TENANT}.yaml"), load_snapshot(EXAMPLES / f"{TENANT}.snapshot.yaml", TODAY)
+        ).actions
+    )
     return text, money_rows(work / ".tenantctl" / f"{TENANT}.db"), actions
 
 
@@ -90,8 +97,12 @@ def test_reference_apply_buys_once(reference: tuple[str, tuple[int, int], int]) 
 
 
 @pytest.mark.parametrize("phase", PHASES)
-def test_killed_at_every_action_converges_without_buying_twice(cli, workdir: Path, phase: str,  # type: ignore[no-untyped-def]
-                                                               reference: tuple[str, tuple[int, int], int]) -> None:
+def test_killed_at_every_action_converges_without_buying_twice(
+    cli,
+    workdir: Path,
+    phase: str,  # type: ignore[no-untyped-def]
+    reference: tuple[str, tuple[int, int], int],
+) -> None:
     expected, money, actions = reference
     spec = str(SPECS / f"{TENANT}.yaml")
     db = workdir / ".tenantctl" / f"{TENANT}.db"
@@ -100,8 +111,14 @@ def test_killed_at_every_action_converges_without_buying_twice(cli, workdir: Pat
             for leftover in db.parent.iterdir():
                 leftover.unlink()
         assert forked(workdir, "snapshot", "load", str(EXAMPLES / f"{TENANT}.snapshot.yaml")) == 0
-        killed = forked(workdir, "apply", spec, "--auto-approve", "--allow-destroy",
-                        env={"TENANTCTL_CRASH_AT": f"{action_id}:{phase}"})
+        killed = forked(
+            workdir,
+            "apply",
+            spec,
+            "--auto-approve",
+            "--allow-destroy",
+            env={"TENANTCTL_CRASH_AT": f"{action_id}:{phase}"},
+        )
         assert killed == -9, f"action {action_id} {phase}: expected SIGKILL, got exit {killed}"
 
         # The dead run's lock is reported as stale, with the command that clears it.
@@ -112,8 +129,9 @@ def test_killed_at_every_action_converges_without_buying_twice(cli, workdir: Pat
         assert forked(workdir, "apply", spec, "--auto-approve", "--allow-destroy") == 1
         assert forked(workdir, "force-unlock", holder.lock_id, "--provider", f"local:{db}") == 0
 
-        assert forked(workdir, "apply", spec, "--auto-approve", "--allow-destroy") == 0, \
+        assert forked(workdir, "apply", spec, "--auto-approve", "--allow-destroy") == 0, (
             f"action {action_id} {phase}: the apply after the crash failed"
+        )
         assert dump_without_keys(cli) == expected, f"action {action_id} {phase}: tenant differs from a clean apply"
         assert money_rows(db) == money, f"action {action_id} {phase}: funds or purchases done twice"
         assert forked(workdir, "plan", spec, "--detailed-exitcode") == 0
@@ -152,8 +170,10 @@ def test_second_apply_waits_for_the_lock_then_names_the_holder(cli, workdir: Pat
     try:
         r = cli("apply", spec, "--auto-approve", "--allow-destroy", "--lock-timeout", "0.5")
         assert r.code == 1
-        assert f"is locked by apply (host {lock.host}, pid {os.getpid()}, since {lock.since}, " \
-               f"lock id {lock.lock_id})" in r.err
+        assert (
+            f"is locked by apply (host {lock.host}, pid {os.getpid()}, since {lock.since}, "
+            f"lock id {lock.lock_id})" in r.err
+        )
         assert "Wait for it to finish" in r.err and "stale" not in r.err
         assert "snapshot load" not in r.err
         assert cli("snapshot", "load", EXAMPLES / f"{TENANT}.snapshot.yaml").code == 1
@@ -189,13 +209,28 @@ def test_stale_lock_is_reported_and_cleared(cli, workdir: Path) -> None:  # type
 def write_calling_tenant(folder: Path, users: int) -> Path:
     """An EA tenant where every user gets Teams Phone, a calling plan and credits, funds included."""
     upns = [f"caller{i:05d}@faults.example" for i in range(users)]
-    snapshot = ["apiVersion: tenantctl/v1", "kind: TenantSnapshot", "metadata: {name: faults}", "state:",
-                "  agreement: EA", "  billingRoles: [BillingAccountOwner]", "  users:"]
+    snapshot = [
+        "apiVersion: tenantctl/v1",
+        "kind: TenantSnapshot",
+        "metadata: {name: faults}",
+        "state:",
+        "  agreement: EA",
+        "  billingRoles: [BillingAccountOwner]",
+        "  users:",
+    ]
     snapshot += [f"    - {{upn: {u}}}" for u in upns]
-    spec = ["apiVersion: tenantctl/v1", "kind: Tenant", "metadata: {name: faults}", "spec:", "  agreement: EA",
-            "  subscriptions:", f"    - {{sku: MCOEV, seats: {users}}}", f"    - {{sku: MCOPSTN1, seats: {users}}}",
-            "  communicationsCredits: {autoRecharge: {enabled: true, triggerBelow: 50, amount: 200}, "
-            "minimumBalance: 300}", "  users:"]
+    spec = [
+        "apiVersion: tenantctl/v1",
+        "kind: Tenant",
+        "metadata: {name: faults}",
+        "spec:",
+        "  agreement: EA",
+        "  subscriptions:",
+        f"    - {{sku: MCOEV, seats: {users}}}",
+        f"    - {{sku: MCOPSTN1, seats: {users}}}",
+        "  communicationsCredits: {autoRecharge: {enabled: true, triggerBelow: 50, amount: 200}, minimumBalance: 300}",
+        "  users:",
+    ]
     spec += [f"    - {{upn: {u}, usageLocation: US, licenses: [MCOEV, MCOPSTN1, MCOPSTNC]}}" for u in upns]
     (folder / "faults.snapshot.yaml").write_text("\n".join(snapshot) + "\n")
     (folder / "faults.yaml").write_text("\n".join(spec) + "\n")
@@ -208,8 +243,9 @@ def test_large_apply_converges_under_a_30_percent_fault_rate(cli, workdir: Path)
     faults = {"TENANTCTL_FAULTS": "transient=0.3,lost=0.05,retry_after=0,seed=11"}
     r = cli("apply", spec, "--auto-approve", env=faults)
     assert r.code == 0, r.out[-2000:] + r.err
-    retries = re.search(r"Apply: ([\d,]+) done, ([\d,]+) already so, 0 failed, 0 not attempted, ([\d,]+) retries\.",
-                        r.out)
+    retries = re.search(
+        r"Apply: ([\d,]+) done, ([\d,]+) already so, 0 failed, 0 not attempted, ([\d,]+) retries\.", r.out
+    )
     assert retries, r.out[-500:]
     done, already, count = (int(n.replace(",", "")) for n in retries.groups())
     # 4,004 actions: 2 purchases, auto-recharge, funds, 1,000 locations, 3,000 assignments. A lost

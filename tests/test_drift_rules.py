@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from conftest import TODAY
-from reconciler.plan.drift import drift_report
+
 from reconciler.plan.compute import compute_plan
-from reconciler.spec.snapshot import snapshot_from_document
+from reconciler.plan.drift import drift_report
 from reconciler.spec.loader import spec_from_document
+from reconciler.spec.snapshot import snapshot_from_document
 from reconciler.spec.yamlload import load_bytes
 
 
 def health(agreement: str, credits: str, spec_credits: str = "") -> set[str]:
-    state = snapshot_from_document(load_bytes((
-        f"apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {{name: t}}\nstate:\n  agreement: {agreement}\n"
-        f"  communicationsCredits: {credits}\n").encode(), "s.yaml"), TODAY)
-    spec = spec_from_document(load_bytes((
-        f"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {{name: t}}\nspec:\n  agreement: {agreement}\n"
-        + (f"  communicationsCredits: {spec_credits}\n" if spec_credits else "")).encode(), "t.yaml"))
+    state = snapshot_from_document(
+        load_bytes(
+            (
+                "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: t}\n"
+                f"state:\n  agreement: {agreement}\n"
+                f"  communicationsCredits: {credits}\n"
+            ).encode(),
+            "s.yaml",
+        ),
+        TODAY,
+    )
+    spec = spec_from_document(
+        load_bytes(
+            (
+                f"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {{name: t}}\nspec:\n  agreement: {agreement}\n"
+                + (f"  communicationsCredits: {spec_credits}\n" if spec_credits else "")
+            ).encode(),
+            "t.yaml",
+        )
+    )
     return {d.code for d in drift_report(compute_plan(spec, state), spec, state).health}
 
 

@@ -23,8 +23,8 @@ from typing import Any
 import click
 import pytest
 import yaml
-
 from conftest import ROOT, SPECS
+
 from reconciler.cli.main import cli as tenantctl_cli
 
 CI = ROOT / "examples" / "ci"
@@ -71,7 +71,7 @@ def github_scripts(path: Path) -> list[str]:
 def gitlab_scripts(path: Path) -> list[str]:
     """`before_script`, `script` and `after_script` of every job, template and `default`, each as one script."""
     scripts = []
-    for name, job in load(path).items():
+    for job in load(path).values():
         if not isinstance(job, dict):
             continue
         for key in ("before_script", "script", "after_script"):
@@ -192,7 +192,7 @@ def tokens(script: str, nested: list[str]) -> list[str]:
             i += 2
             continue
         if c == "\\":
-            word.append(text[i + 1: i + 2])
+            word.append(text[i + 1 : i + 2])
             in_word = True
             i += 2
             continue
@@ -219,26 +219,26 @@ def tokens(script: str, nested: list[str]) -> list[str]:
             continue
         if c == "'":
             end = text.index("'", i + 1)
-            word.append(text[i + 1: end])
+            word.append(text[i + 1 : end])
             in_word, i = True, end + 1
             continue
         if text.startswith("$'", i):
             end = text.index("'", i + 2)
-            word.append(text[i + 2: end])
+            word.append(text[i + 2 : end])
             in_word, i = True, end + 1
             continue
         if c == '"':
             end = _end_of_double(text, i + 1)
-            inner = text[i + 1: end]
+            inner = text[i + 1 : end]
             j = 0
             while j < len(inner):
                 if inner.startswith("$(", j) and not inner.startswith("$((", j):
                     close = _matching(inner, j + 2, "(", ")")
-                    substitution(inner[j + 2: close])
+                    substitution(inner[j + 2 : close])
                     j = close + 1
                 elif inner[j] == "`":
                     close = inner.index("`", j + 1)
-                    substitution(inner[j + 1: close])
+                    substitution(inner[j + 1 : close])
                     j = close + 1
                 elif inner[j] == "$" and j + 1 < len(inner) and (inner[j + 1].isalnum() or inner[j + 1] in "_{@*#?!"):
                     word.append(OPAQUE)  # the name or ${...} that follows stays as text
@@ -258,12 +258,12 @@ def tokens(script: str, nested: list[str]) -> list[str]:
             continue
         if text.startswith("$(", i):
             close = _matching(text, i + 2, "(", ")")
-            substitution(text[i + 2: close])
+            substitution(text[i + 2 : close])
             in_word, i = True, close + 1
             continue
         if c == "`":
             close = text.index("`", i + 1)
-            substitution(text[i + 1: close])
+            substitution(text[i + 1 : close])
             in_word, i = True, close + 1
             continue
         if text.startswith("${", i):
@@ -347,8 +347,9 @@ def invocations(script: str, source: str = "<script>") -> list[Invocation]:
 def _params(command: click.Command) -> dict[str, click.Parameter]:
     """Every option string a command accepts (its help option included)."""
     ctx = click.Context(command, info_name=command.name, **tenantctl_cli.context_settings)  # -h and --help
-    return {opt: p for p in command.get_params(ctx) if isinstance(p, click.Option)
-            for opt in (*p.opts, *p.secondary_opts)}
+    return {
+        opt: p for p in command.get_params(ctx) if isinstance(p, click.Option) for opt in (*p.opts, *p.secondary_opts)
+    }
 
 
 def _takes_value(option: click.Parameter) -> bool:
@@ -363,8 +364,9 @@ def _check_value(name: str, option: click.Parameter, value: str, where: str) -> 
     return []
 
 
-def _options(command: click.Command, args: list[str], where: str, stop_at_positional: bool
-             ) -> tuple[list[str], list[str], int]:
+def _options(
+    command: click.Command, args: list[str], where: str, stop_at_positional: bool
+) -> tuple[list[str], list[str], int]:
     """Check the options in `args`: (problems, positional arguments, index where parsing stopped)."""
     known = _params(command)
     problems: list[str] = []
@@ -373,7 +375,7 @@ def _options(command: click.Command, args: list[str], where: str, stop_at_positi
     while i < len(args):
         arg = args[i]
         if arg == "--":
-            positional += args[i + 1:]
+            positional += args[i + 1 :]
             return problems, positional, len(args)
         if arg.startswith("-") and arg != "-" and OPAQUE not in arg[:2]:
             name, has_value, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
@@ -440,7 +442,7 @@ def check(invocation: Invocation, root: click.Group = tenantctl_cli) -> list[str
         sub = command.get_command(click.Context(command), name)
         if sub is None:
             return [f"{where}]: unknown command {name!r} (known: {sorted(command.commands)})"]
-        command, args, where = sub, args[i + 1:], f"{where} {name}"
+        command, args, where = sub, args[i + 1 :], f"{where} {name}"
     problems, positional, _ = _options(command, args, where + "]", stop_at_positional=False)
     if EAGER & set(args):
         return problems  # --help: the arguments are not needed
@@ -458,7 +460,7 @@ def command_path(invocation: Invocation) -> tuple[str, ...]:
         if sub is None:
             break
         names.append(args[i])
-        command, args = sub, args[i + 1:]
+        command, args = sub, args[i + 1 :]
     return tuple(names)
 
 
@@ -481,8 +483,9 @@ def all_invocations() -> dict[str, list[Invocation]]:
     for name in WORKFLOWS:
         path = GITHUB / name
         found[name] = [inv for script in github_scripts(path) for inv in invocations(script, path.name)]
-    found[".gitlab-ci.yml"] = [inv for script in gitlab_scripts(GITLAB_FILE)
-                               for inv in invocations(script, ".gitlab-ci.yml")]
+    found[".gitlab-ci.yml"] = [
+        inv for script in gitlab_scripts(GITLAB_FILE) for inv in invocations(script, ".gitlab-ci.yml")
+    ]
     entry = shlex.split(hook()["entry"])
     found[".pre-commit-hooks.yaml"] = [Invocation((*entry[1:], "tenant-specs/contoso.yaml"), ".pre-commit-hooks.yaml")]
     return found
@@ -493,9 +496,13 @@ def all_invocations() -> dict[str, list[Invocation]]:
 
 def test_the_expected_files_exist() -> None:
     names = {p.relative_to(ROOT).as_posix() for p in YAML_FILES}
-    assert {"examples/ci/github/tenantctl-plan.yml", "examples/ci/github/tenantctl-apply.yml",
-            "examples/ci/github/tenantctl-drift.yml", "examples/ci/gitlab/.gitlab-ci.yml",
-            ".pre-commit-hooks.yaml"} <= names
+    assert {
+        "examples/ci/github/tenantctl-plan.yml",
+        "examples/ci/github/tenantctl-apply.yml",
+        "examples/ci/github/tenantctl-drift.yml",
+        "examples/ci/gitlab/.gitlab-ci.yml",
+        ".pre-commit-hooks.yaml",
+    } <= names
     assert (CI / "README.md").is_file()
 
 
@@ -548,9 +555,11 @@ def test_extractor_finds_every_invocation_and_nothing_else() -> None:
 
 
 def test_checker_accepts_help_version_and_option_forms() -> None:
-    script = ("tenantctl --version; tenantctl -h; tenantctl plan -h\n"
-              "tenantctl --provider=local:x.db -q plan x.yaml --format=json --override-guardrail maxMonthlyIncrease\n"
-              "tenantctl apply \"plans/$tenant\\\".json\" --provider \"local:state/${name}.db\" --auto-approve\n")
+    script = (
+        "tenantctl --version; tenantctl -h; tenantctl plan -h\n"
+        "tenantctl --provider=local:x.db -q plan x.yaml --format=json --override-guardrail maxMonthlyIncrease\n"
+        'tenantctl apply "plans/$tenant\\".json" --provider "local:state/${name}.db" --auto-approve\n'
+    )
     found = invocations(script)
     assert len(found) == 5
     assert [p for inv in found for p in check(inv)] == []
@@ -576,21 +585,32 @@ def test_checker_reports_bogus_flags() -> None:
     assert len(problems) == 10
     assert all(problems.values()), [k for k, v in problems.items() if not v]
     text = "\n".join(p for ps in problems.values() for p in ps)
-    for expected in ("unknown option --bogus-flag", "--format 'yaml' is not one of", "unknown option -Z",
-                     "unknown option --nope", "unknown command 'frobnicate'", "unknown option -x",
-                     "--auto-approve is a flag", "at least 1 argument", "at most 1 argument",
-                     "--out needs a value"):
+    for expected in (
+        "unknown option --bogus-flag",
+        "--format 'yaml' is not one of",
+        "unknown option -Z",
+        "unknown option --nope",
+        "unknown command 'frobnicate'",
+        "unknown option -x",
+        "--auto-approve is a flag",
+        "at least 1 argument",
+        "at most 1 argument",
+        "--out needs a value",
+    ):
         assert expected in text, expected
 
 
 def test_checker_reports_a_bogus_flag_in_a_workflow_file(tmp_path: Path) -> None:
     path = tmp_path / "wf.yml"
-    path.write_text("on: push\njobs:\n  j:\n    steps:\n      - run: |\n          echo hi\n"
-                    "          tenantctl --no-color plan tenant-specs/ --out plans/ --bogus-flag\n")
+    path.write_text(
+        "on: push\njobs:\n  j:\n    steps:\n      - run: |\n          echo hi\n"
+        "          tenantctl --no-color plan tenant-specs/ --out plans/ --bogus-flag\n"
+    )
     found = [inv for script in github_scripts(path) for inv in invocations(script, path.name)]
     assert [p for inv in found for p in check(inv)] == [
         "wf.yml: tenantctl --no-color plan tenant-specs/ --out plans/ --bogus-flag [tenantctl plan]: "
-        "unknown option --bogus-flag"]
+        "unknown option --bogus-flag"
+    ]
 
 
 # --- the examples use the real CLI -------------------------------------------------------------------
@@ -612,8 +632,12 @@ def test_the_expected_commands_are_used() -> None:
     for file in ("tenantctl-plan.yml", ".gitlab-ci.yml"):
         assert any(inv.args[-1:] == ("tenant-specs/",) for inv in having(file, "validate")), file
         plans = having(file, "plan")
-        assert any(uses(p, "--out", "--markdown-dir", "--detailed-exitcode") and option_value(p, "--out") == "plans/"
-                   and option_value(p, "--markdown-dir") == "comment/" for p in plans), file
+        assert any(
+            uses(p, "--out", "--markdown-dir", "--detailed-exitcode")
+            and option_value(p, "--out") == "plans/"
+            and option_value(p, "--markdown-dir") == "comment/"
+            for p in plans
+        ), file
     for file in ("tenantctl-apply.yml", ".gitlab-ci.yml"):
         applies = having(file, "apply")
         assert applies and all(uses(a, "--auto-approve") for a in applies), file
@@ -670,7 +694,7 @@ def test_plan_workflow_structure() -> None:
     assert uploads[0]["with"]["path"].rstrip("/") == "plans"
     runs = _run_text(wf)
     assert "gh pr comment" in runs and "--body-file" in runs
-    assert "startswith(\"<!-- tenantctl plan\")" in runs and "--method DELETE" in runs
+    assert 'startswith("<!-- tenantctl plan")' in runs and "--method DELETE" in runs
     # The comment and the artifact are produced even when the plan exited 1, then the job fails.
     post = next(s for s in steps_of(wf) if "gh pr comment" in str(s.get("run", "")))
     assert "always()" in post["if"] and "always()" in uploads[0]["if"]
@@ -725,8 +749,14 @@ def _stub(bin_dir: Path, body: str) -> None:
 def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run a `run:` script the way GitHub does with `shell: bash`."""
     full = {"PATH": f"{cwd / 'bin'}{os.pathsep}{os.environ['PATH']}", "HOME": str(cwd), **env}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=cwd, env=full,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def _outputs(path: Path) -> dict[str, str]:
@@ -740,7 +770,10 @@ needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash
 @pytest.mark.parametrize("code,job_fails", [(0, False), (2, False), (1, True)])
 def test_plan_exit_codes(tmp_path: Path, code: int, job_fails: bool) -> None:
     wf = workflow("tenantctl-plan.yml")
-    _stub(tmp_path / "bin", f'echo "$@" >> calls.txt\nmkdir -p comment plans\necho part > comment/part-001.md\nexit {code}\n')
+    _stub(
+        tmp_path / "bin",
+        f'echo "$@" >> calls.txt\nmkdir -p comment plans\necho part > comment/part-001.md\nexit {code}\n',
+    )
     output = tmp_path / "out.txt"
     ran = _bash(step(wf, "plan")["run"], tmp_path, {"GITHUB_OUTPUT": str(output)})
     assert ran.returncode == 0, ran.stderr  # the plan step itself never fails: the comment comes first
@@ -756,9 +789,12 @@ def test_plan_exit_codes(tmp_path: Path, code: int, job_fails: bool) -> None:
 def test_drift_exit_codes(tmp_path: Path, code: int) -> None:
     wf = workflow("tenantctl-drift.yml")
     # The stub behaves like `drift --format junit --markdown-dir DIR`: XML on stdout, Markdown files.
-    _stub(tmp_path / "bin", 'case "$*" in *junit*) echo "<testsuites/>" ;; *) echo "# drift" ;; esac\n'
-          'case "$*" in *--markdown-dir*) mkdir -p drift-md; echo "# drift" > drift-md/part-001.md ;; esac\n'
-          f"exit {code}\n")
+    _stub(
+        tmp_path / "bin",
+        'case "$*" in *junit*) echo "<testsuites/>" ;; *) echo "# drift" ;; esac\n'
+        'case "$*" in *--markdown-dir*) mkdir -p drift-md; echo "# drift" > drift-md/part-001.md ;; esac\n'
+        f"exit {code}\n",
+    )
     output, summary = tmp_path / "out.txt", tmp_path / "summary.md"
     ran = _bash(step(wf, "drift")["run"], tmp_path, {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)})
     assert ran.returncode == 0, ran.stderr
@@ -784,8 +820,10 @@ def test_apply_loop_applies_every_plan_and_fails_if_one_fails(tmp_path: Path, al
     calls = (tmp_path / "calls.txt").read_text().splitlines()
     flags = " --allow-destroy" if allow_destroy else ""
     # --lock-timeout: an apply someone runs by hand at the same moment is waited for, not failed.
-    assert calls == [f"--no-color apply plans/{t}.json --auto-approve{flags} --lock-timeout 300"
-                     for t in ("contoso", "fabrikam", "northwind")]
+    assert calls == [
+        f"--no-color apply plans/{t}.json --auto-approve{flags} --lock-timeout 300"
+        for t in ("contoso", "fabrikam", "northwind")
+    ]
     assert "plans/fabrikam.json was not (fully) applied" in ran.stdout
 
     (tmp_path / "calls.txt").unlink()
@@ -797,13 +835,26 @@ def test_apply_loop_applies_every_plan_and_fails_if_one_fails(tmp_path: Path, al
 
 # --- GitLab ------------------------------------------------------------------------------------------
 
-GITLAB_KEYWORDS = {"default", "include", "stages", "variables", "workflow", "image", "services", "cache",
-                   "before_script", "after_script"}
+GITLAB_KEYWORDS = {
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+}
 
 
 def gitlab_jobs() -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in load(GITLAB_FILE).items()
-            if k not in GITLAB_KEYWORDS and not k.startswith(".") and isinstance(v, dict)}
+    return {
+        k: v
+        for k, v in load(GITLAB_FILE).items()
+        if k not in GITLAB_KEYWORDS and not k.startswith(".") and isinstance(v, dict)
+    }
 
 
 def _rules_text(job: dict[str, Any]) -> str:
@@ -862,8 +913,13 @@ def test_pre_commit_hook_declaration() -> None:
     files = re.compile(h["files"])  # pre-commit uses re.search
     assert files.search("tenant-specs/contoso.yaml")
     assert files.search("tenant-specs/nested/contoso.yml")
-    for other in ("README.md", "examples/contoso.snapshot.yaml", ".gitlab-ci.yml", "tenant-specs/notes.txt",
-                  "tenant-specs/contoso.yaml.bak"):
+    for other in (
+        "README.md",
+        "examples/contoso.snapshot.yaml",
+        ".gitlab-ci.yml",
+        "tenant-specs/notes.txt",
+        "tenant-specs/contoso.yaml.bak",
+    ):
         assert not files.search(other), other
     assert "override" in HOOKS_FILE.read_text("utf-8")  # users are told they can change `files`
 
@@ -886,8 +942,10 @@ def test_pre_commit_hook_passes_on_the_sample_specs(cli) -> None:  # type: ignor
 def test_pre_commit_hook_fails_on_a_broken_spec(cli, workdir: Path) -> None:  # type: ignore[no-untyped-def]
     broken = workdir / "tenant-specs" / "broken.yaml"
     broken.parent.mkdir()
-    broken.write_text("apiVersion: tenantctl/v1\nkind: Tenant\nmetadata:\n  name: broken\nspec:\n"
-                      "  agreement: MCA\n  subscriptions:\n    - sku: ENTERPRISEPREMIUM\n      seatz: 3\n")
+    broken.write_text(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata:\n  name: broken\nspec:\n"
+        "  agreement: MCA\n  subscriptions:\n    - sku: ENTERPRISEPREMIUM\n      seatz: 3\n"
+    )
     assert re.search(hook()["files"], "tenant-specs/broken.yaml")
     good = SPECS / "contoso.yaml"
     result = cli(*_hook_args(), "tenant-specs/broken.yaml", good)
@@ -907,9 +965,15 @@ def test_github_flow_end_to_end(tmp_path: Path, today: Any) -> None:
     for snapshot in (ROOT / "examples").glob("*.snapshot.yaml"):
         shutil.copy(snapshot, tmp_path / "examples")
     _stub(tmp_path / "bin", f'exec "{sys.executable}" -m reconciler "$@"\n')
-    env = {"TENANTCTL_PROVIDER": "local:state/{name}.db", "TENANTCTL_TODAY": today.isoformat(), "NO_COLOR": "1",
-           "PYTHONPATH": str(ROOT), "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
-           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "ALLOW_DESTROY": "true"}
+    env = {
+        "TENANTCTL_PROVIDER": "local:state/{name}.db",
+        "TENANTCTL_TODAY": today.isoformat(),
+        "NO_COLOR": "1",
+        "PYTHONPATH": str(ROOT),
+        "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "ALLOW_DESTROY": "true",
+    }
 
     def run(wf: dict[Any, Any], name: str) -> subprocess.CompletedProcess[str]:
         script = next(s["run"] for s in steps_of(wf) if s.get("name") == name)
@@ -924,8 +988,7 @@ def test_github_flow_end_to_end(tmp_path: Path, today: Any) -> None:
     planned = run(plan_wf, "Plan")
     assert planned.returncode == 0, planned.stderr
     assert _outputs(tmp_path / "out.txt") == {"code": "2"}  # changes
-    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == ["contoso.json", "fabrikam.json",
-                                                                      "northwind.json"]
+    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == ["contoso.json", "fabrikam.json", "northwind.json"]
     assert (tmp_path / "comment" / "part-001.md").is_file()
     assert run(plan_wf, "Add the plan to the run summary").returncode == 0
     assert "### Tenant `contoso`" in (tmp_path / "summary.md").read_text()
@@ -945,7 +1008,10 @@ def test_github_flow_end_to_end(tmp_path: Path, today: Any) -> None:
 # --- posting the comment parts ---------------------------------------------------------------------
 
 SINGLE_PART = "<!-- tenantctl plan part 1/1 -->\n### Tenant `contoso`\n\nPlan: 1 to change.\n"
-TWO_PARTS = ("<!-- tenantctl plan part 1/2 -->\n_Part 1 of 2_\n\nA\n", "<!-- tenantctl plan part 2/2 -->\n_Part 2 of 2_\n\nB\n")
+TWO_PARTS = (
+    "<!-- tenantctl plan part 1/2 -->\n_Part 1 of 2_\n\nA\n",
+    "<!-- tenantctl plan part 2/2 -->\n_Part 2 of 2_\n\nB\n",
+)
 
 
 def _write_parts(folder: Path, parts: tuple[str, ...]) -> None:
@@ -963,16 +1029,20 @@ def test_github_comments_replace_the_previous_ones(tmp_path: Path, parts: tuple[
     # `gh api ... --jq FILTER` lists the ids to delete; the stub answers as the filter would.
     _stub(tmp_path / "bin", "")
     gh = tmp_path / "bin" / "gh"
-    gh.write_text('#!/usr/bin/env bash\necho "$*" >> gh.txt\n'
-                  'if [ "$1" = api ] && [ "$2" = --paginate ]; then echo 11; echo 12; fi\n'
-                  'if [ "$1" = pr ]; then cat "$5" >> posted.md; echo ---- >> posted.md; fi\n')
+    gh.write_text(
+        '#!/usr/bin/env bash\necho "$*" >> gh.txt\n'
+        'if [ "$1" = api ] && [ "$2" = --paginate ]; then echo 11; echo 12; fi\n'
+        'if [ "$1" = pr ]; then cat "$5" >> posted.md; echo ---- >> posted.md; fi\n'
+    )
     gh.chmod(0o755)
     ran = _bash(script, tmp_path, {"PR": "7", "GITHUB_REPOSITORY": "o/r", "GH_TOKEN": "x"})
     assert ran.returncode == 0, ran.stderr
     calls = (tmp_path / "gh.txt").read_text().splitlines()
     assert calls[0].startswith("api --paginate repos/o/r/issues/7/comments --jq ")
-    assert calls[1:3] == ["api --method DELETE repos/o/r/issues/comments/11",
-                          "api --method DELETE repos/o/r/issues/comments/12"]
+    assert calls[1:3] == [
+        "api --method DELETE repos/o/r/issues/comments/11",
+        "api --method DELETE repos/o/r/issues/comments/12",
+    ]
     assert calls[3:] == [f"pr comment 7 --body-file comment/part-{i:03d}.md" for i in range(1, len(parts) + 1)]
     posted = (tmp_path / "posted.md").read_text().split("----\n")[:-1]
     assert len(posted) == len(parts)
@@ -992,8 +1062,9 @@ def test_github_comment_filter_selects_only_our_comments() -> None:
         {"id": 3, "user": {"login": "alice"}, "body": "<!-- tenantctl plan --> pasted by a human"},
         {"id": 4, "user": {"login": "github-actions[bot]"}, "body": "another bot comment"},
     ]
-    ran = subprocess.run(["jq", "-r", program.group(1)], input=json.dumps(comments), capture_output=True, text=True,
-                         timeout=10)
+    ran = subprocess.run(
+        ["jq", "-r", program.group(1)], input=json.dumps(comments), capture_output=True, text=True, timeout=10
+    )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["1", "2"]
 
@@ -1005,12 +1076,23 @@ def test_gitlab_notes_replace_the_previous_ones(tmp_path: Path) -> None:
     _write_parts(tmp_path / "comment", (SINGLE_PART,))
     curl = tmp_path / "bin" / "curl"
     notes = '[{"id": 5, "body": "<!-- tenantctl plan -->\\\\nold"}, {"id": 6, "body": "LGTM"}]'
-    curl.write_text('#!/usr/bin/env bash\necho "$*" >> curl.txt\n'
-                    'case "$*" in *"--request POST"*) ;; *"--request DELETE"*) ;; '
-                    f"*) echo '{notes}' ;; esac\n")
+    curl.write_text(
+        '#!/usr/bin/env bash\necho "$*" >> curl.txt\n'
+        'case "$*" in *"--request POST"*) ;; *"--request DELETE"*) ;; '
+        f"*) echo '{notes}' ;; esac\n"
+    )
     curl.chmod(0o755)
-    ran = _bash(script, tmp_path, {"GITLAB_TOKEN": "t", "CI_API_V4_URL": "https://gl/api/v4", "CI_PROJECT_ID": "9",
-                                   "CI_MERGE_REQUEST_IID": "3", "CI_COMMIT_SHA": "abc"})
+    ran = _bash(
+        script,
+        tmp_path,
+        {
+            "GITLAB_TOKEN": "t",
+            "CI_API_V4_URL": "https://gl/api/v4",
+            "CI_PROJECT_ID": "9",
+            "CI_MERGE_REQUEST_IID": "3",
+            "CI_COMMIT_SHA": "abc",
+        },
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     notes_url = "https://gl/api/v4/projects/9/merge_requests/3/notes"
     calls = (tmp_path / "curl.txt").read_text().splitlines()

@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from fakegraph import FakeGraph, from_snapshot, plan_rules
 from conftest import EXAMPLES
+from fakegraph import FakeGraph, from_snapshot, plan_rules
 
 TENANT = "2f1c0b5e-7a4d-4c1e-9f55-3c2a9d1e8b70"
 E5 = "c7df2760-2c81-4ef7-b578-5b5392b571df"
@@ -20,15 +19,22 @@ E3 = "6fd2c87f-b296-42f0-b197-1e91e994b900"
 MCOEV = "e43b5b99-8dfb-405f-9987-dc307f34bcbd"
 PSTN1 = "0dab259f-bf13-4952-b7f8-7db8f131b28d"
 SKUS = [("ENTERPRISEPREMIUM", E5, 2), ("ENTERPRISEPACK", E3, 5), ("MCOEV", MCOEV, 5), ("MCOPSTN1", PSTN1, 5)]
-USERS: list[dict[str, Any]] = [{"userPrincipalName": "alice@contoso.com", "usageLocation": "US", "licenses": ["ENTERPRISEPREMIUM"]},
-         {"userPrincipalName": "bob@contoso.com", "usageLocation": "US", "licenses": ["ENTERPRISEPACK"]},
-         {"userPrincipalName": "carol@contoso.com", "usageLocation": "US", "licenses": []},
-         {"userPrincipalName": "dave@contoso.com", "usageLocation": "GB", "licenses": ["ENTERPRISEPACK"]},
-         {"userPrincipalName": "grace@contoso.com"}]
+USERS: list[dict[str, Any]] = [
+    {"userPrincipalName": "alice@contoso.com", "usageLocation": "US", "licenses": ["ENTERPRISEPREMIUM"]},
+    {"userPrincipalName": "bob@contoso.com", "usageLocation": "US", "licenses": ["ENTERPRISEPACK"]},
+    {"userPrincipalName": "carol@contoso.com", "usageLocation": "US", "licenses": []},
+    {"userPrincipalName": "dave@contoso.com", "usageLocation": "GB", "licenses": ["ENTERPRISEPACK"]},
+    {"userPrincipalName": "grace@contoso.com"},
+]
 
 
-def call(url: str, method: str = "GET", body: Any = None, token: str | None = "fake-token",
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+def call(
+    url: str,
+    method: str = "GET",
+    body: Any = None,
+    token: str | None = "fake-token",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], Any]:
     """One HTTP request; returns (status, headers, parsed JSON body or None)."""
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
@@ -138,8 +144,10 @@ def test_prerequisite_rule(graph: FakeGraph) -> None:
     # Microsoft's wording, at the service-plan level: MCOPSTN1's plan depends on MCOEV's Phone System plan.
     status, _, body = assign(graph, "bob@contoso.com", [PSTN1], [])
     assert status == 400 and body["error"]["code"] == "Request_BadRequest"
-    assert body["error"]["message"] == (f"License assignment failed because service plan {PSTN1_PLAN} depends on "
-                                        f"the service plan(s) {PHONE_SYSTEM_PLAN}")
+    assert body["error"]["message"] == (
+        f"License assignment failed because service plan {PSTN1_PLAN} depends on "
+        f"the service plan(s) {PHONE_SYSTEM_PLAN}"
+    )
     assert graph.licenses()["bob@contoso.com"] == {"ENTERPRISEPACK"}
     assert assign(graph, "bob@contoso.com", [MCOEV, PSTN1], [])[0] == 200
     assert plan_rules([("MCOEV", []), ("MCOPSTN1", [])]) is None
@@ -155,13 +163,23 @@ def test_batch_of_21_is_rejected(graph: FakeGraph) -> None:
 
 def test_batch_matches_by_id_shuffles_and_honours_depends_on(graph: FakeGraph) -> None:
     hdr = {"Content-Type": "application/json"}
-    reqs: list[dict[str, Any]] = [
-        {"id": f"g{i}", "method": "GET", "url": "/organization"} for i in range(8)]
+    reqs: list[dict[str, Any]] = [{"id": f"g{i}", "method": "GET", "url": "/organization"} for i in range(8)]
     reqs += [
-        {"id": "bad", "method": "POST", "url": "/users/grace@contoso.com/assignLicense", "headers": hdr,
-         "body": {"addLicenses": [{"skuId": E3}], "removeLicenses": []}},
-        {"id": "after", "method": "POST", "url": "/users/carol@contoso.com/assignLicense", "headers": hdr,
-         "body": {"addLicenses": [{"skuId": E3}], "removeLicenses": []}, "dependsOn": ["bad"]},
+        {
+            "id": "bad",
+            "method": "POST",
+            "url": "/users/grace@contoso.com/assignLicense",
+            "headers": hdr,
+            "body": {"addLicenses": [{"skuId": E3}], "removeLicenses": []},
+        },
+        {
+            "id": "after",
+            "method": "POST",
+            "url": "/users/carol@contoso.com/assignLicense",
+            "headers": hdr,
+            "body": {"addLicenses": [{"skuId": E3}], "removeLicenses": []},
+            "dependsOn": ["bad"],
+        },
         {"id": "noct", "method": "PATCH", "url": "/users/grace@contoso.com", "body": {"usageLocation": "US"}},
     ]
     status, _, body = call(f"{graph.base_url}/$batch", "POST", {"requests": reqs})
@@ -184,8 +202,15 @@ def test_throttling_leaves_state_alone() -> None:
         assert body["error"]["code"] == "TooManyRequests"
         assert graph.licenses()["carol@contoso.com"] == set()
         graph.configure(throttle_rate=0.0, batch_throttle_rate=1.0)
-        reqs = [{"id": "1", "method": "PATCH", "url": "/users/grace@contoso.com",
-                 "headers": {"Content-Type": "application/json"}, "body": {"usageLocation": "US"}}]
+        reqs = [
+            {
+                "id": "1",
+                "method": "PATCH",
+                "url": "/users/grace@contoso.com",
+                "headers": {"Content-Type": "application/json"},
+                "body": {"usageLocation": "US"},
+            }
+        ]
         assert call(f"{graph.base_url}/$batch", "POST", {"requests": reqs})[0] == 429
         assert graph.locations()["grace@contoso.com"] is None
         assert [r.status for r in graph.inner_requests] == [429]  # the throttled batch ran nothing inside
@@ -227,29 +252,39 @@ def test_concurrent_requests_are_counted() -> None:
 
 
 # ----- service-plan dependencies (tests/fakegraph_plans.py) ---------------------------------------------
-PHONE_SYSTEM_PLAN = "4828c8ec-dc2e-4779-b502-87ac9ce28ab7"   # MCOEV's plan, also inside E5
-PSTN1_PLAN = "4ed3ff63-69d7-4fb7-b984-5aec7f605ca8"          # MCOPSTN1's plan
-CONFERENCING_PLAN = "3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40"   # MCOMEETADV's plan, also inside Office 365 E5
-PPM_PLAN = "bb038288-76ab-49d6-afc1-eaa6c222c65a"            # MCOMEETACPEA's plan
-CREDITS_PLAN = "505e180f-f7e0-4b65-91d4-00d670bbd18c"        # MCOPSTNC's plan
+PHONE_SYSTEM_PLAN = "4828c8ec-dc2e-4779-b502-87ac9ce28ab7"  # MCOEV's plan, also inside E5
+PSTN1_PLAN = "4ed3ff63-69d7-4fb7-b984-5aec7f605ca8"  # MCOPSTN1's plan
+CONFERENCING_PLAN = "3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40"  # MCOMEETADV's plan, also inside Office 365 E5
+PPM_PLAN = "bb038288-76ab-49d6-afc1-eaa6c222c65a"  # MCOMEETACPEA's plan
+CREDITS_PLAN = "505e180f-f7e0-4b65-91d4-00d670bbd18c"  # MCOPSTNC's plan
 E5_NOCONF = "26d45bd9-adf1-46cd-a9e1-51e9a5524128"
 M365_E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
 CREDITS = "47794cd0-f0e5-45c5-9033-2eb6b5fc84e0"
 CONFERENCING = "0c266dff-15dd-4b49-8397-2bb16070ed52"
 PPM = "df9561a4-4969-4e6a-8e73-c601b68ec077"
-VOICE_SKUS = [("ENTERPRISEPREMIUM", E5, 5), ("ENTERPRISEPREMIUM_NOPSTNCONF", E5_NOCONF, 5), ("SPE_E3", M365_E3, 5),
-              ("MCOEV", MCOEV, 5), ("MCOPSTN1", PSTN1, 5), ("MCOPSTNC", CREDITS, 100),
-              ("MCOMEETADV", CONFERENCING, 5), ("MCOMEETACPEA", PPM, 5)]
+VOICE_SKUS = [
+    ("ENTERPRISEPREMIUM", E5, 5),
+    ("ENTERPRISEPREMIUM_NOPSTNCONF", E5_NOCONF, 5),
+    ("SPE_E3", M365_E3, 5),
+    ("MCOEV", MCOEV, 5),
+    ("MCOPSTN1", PSTN1, 5),
+    ("MCOPSTNC", CREDITS, 100),
+    ("MCOMEETADV", CONFERENCING, 5),
+    ("MCOMEETACPEA", PPM, 5),
+]
 VOICE_USERS: list[dict[str, Any]] = [
     {"userPrincipalName": "e5@voice.example", "usageLocation": "US", "licenses": ["ENTERPRISEPREMIUM"]},
     {"userPrincipalName": "noconf@voice.example", "usageLocation": "US", "licenses": ["ENTERPRISEPREMIUM_NOPSTNCONF"]},
     {"userPrincipalName": "e3@voice.example", "usageLocation": "US", "licenses": ["SPE_E3"]},
-    {"userPrincipalName": "caller@voice.example", "usageLocation": "US", "licenses": ["SPE_E3", "MCOEV", "MCOPSTN1"]}]
+    {"userPrincipalName": "caller@voice.example", "usageLocation": "US", "licenses": ["SPE_E3", "MCOEV", "MCOPSTN1"]},
+]
 
 
 def depends(plan: str, *needs: str) -> str:
-    return (f"License assignment failed because service plan {plan} depends on the service plan(s) "
-            f"{', '.join(sorted(needs))}")
+    return (
+        f"License assignment failed because service plan {plan} depends on the service plan(s) "
+        f"{', '.join(sorted(needs))}"
+    )
 
 
 @pytest.fixture
@@ -284,12 +319,13 @@ def test_removing_teams_phone_under_a_calling_plan_is_refused(voice: FakeGraph) 
 def test_communications_credits_need_audio_conferencing_or_a_calling_plan(voice: FakeGraph) -> None:
     status, _, body = assign(voice, "e3@voice.example", [CREDITS], [])
     assert status == 400 and body["error"]["message"].startswith(
-        f"License assignment failed because service plan {CREDITS_PLAN} depends on the service plan(s) ")
+        f"License assignment failed because service plan {CREDITS_PLAN} depends on the service plan(s) "
+    )
     assert CONFERENCING_PLAN in body["error"]["message"] and PSTN1_PLAN in body["error"]["message"]
     # Office 365 E5 without Audio Conferencing has Phone System but neither prerequisite.
     assert assign(voice, "noconf@voice.example", [CREDITS], [])[0] == 400
-    assert assign(voice, "e5@voice.example", [CREDITS], [])[0] == 200          # E5 includes MCOMEETADV
-    assert assign(voice, "caller@voice.example", [CREDITS], [])[0] == 200      # a calling plan
+    assert assign(voice, "e5@voice.example", [CREDITS], [])[0] == 200  # E5 includes MCOMEETADV
+    assert assign(voice, "caller@voice.example", [CREDITS], [])[0] == 200  # a calling plan
     assert assign(voice, "e3@voice.example", [CONFERENCING, CREDITS], [])[0] == 200
     assert voice.sku_counts()["MCOPSTNC"] == (100, 3)
 
@@ -301,22 +337,30 @@ def test_pay_per_minute_conferencing_is_audio_conferencing_for_credits(voice: Fa
     assert assign(voice, "e3@voice.example", [CREDITS], [])[0] == 200
     status, _, body = assign(voice, "e3@voice.example", [], [PPM])
     assert status == 400 and body["error"]["message"].startswith(
-        f"License assignment failed because service plan {CREDITS_PLAN} depends on the service plan(s) ")
+        f"License assignment failed because service plan {CREDITS_PLAN} depends on the service plan(s) "
+    )
     assert PPM_PLAN in body["error"]["message"]
     assert voice.licenses()["e3@voice.example"] == {"SPE_E3", "MCOMEETACPEA", "MCOPSTNC"}
 
 
 def test_the_table_is_microsofts(voice: FakeGraph) -> None:
     # Bundles that carry their own prerequisites need nothing else; unknown SKUs have no known plans.
-    for bundle in ("MCOTEAMS_ESSENTIALS", "BUSINESS_VOICE_MED2", "BUSINESS_VOICE_MED2_TELCO", "BUSINESS_VOICE",
-                   "SPE_E5_CALLINGMINUTES", "Microsoft_365_E5_EEA_(no_Teams)_with_Calling_Minutes"):
+    for bundle in (
+        "MCOTEAMS_ESSENTIALS",
+        "BUSINESS_VOICE_MED2",
+        "BUSINESS_VOICE_MED2_TELCO",
+        "BUSINESS_VOICE",
+        "SPE_E5_CALLINGMINUTES",
+        "Microsoft_365_E5_EEA_(no_Teams)_with_Calling_Minutes",
+    ):
         assert plan_rules([(bundle, [])]) is None, bundle
     assert plan_rules([("POWER_BI_PRO_TRIAL", [])]) is None
     payg = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
     assert plan_rules([(payg, [])]) == depends("156a1efe-17cd-4b03-9f17-2eb512298fb3", PHONE_SYSTEM_PLAN)
     assert plan_rules([("SPE_E3", []), ("MCOEV", []), (payg, [])]) is None
     assert plan_rules([("SPE_E5", [PHONE_SYSTEM_PLAN]), ("MCOPSTN2", [])]) == depends(
-        "5a10155d-f5c1-411a-a8ec-e99aae125390", PHONE_SYSTEM_PLAN)
+        "5a10155d-f5c1-411a-a8ec-e99aae125390", PHONE_SYSTEM_PLAN
+    )
     # A plan stays enabled if any assignment enables it.
     assert plan_rules([("SPE_E5", [PHONE_SYSTEM_PLAN]), ("MCOEV", []), ("MCOPSTN2", [])]) is None
 
@@ -338,8 +382,17 @@ def test_null_disabled_plans_is_refused(graph: FakeGraph) -> None:
     assert status == 400 and reply["error"]["code"] == "Request_BadRequest"
     assert reply["error"]["message"].startswith("A null value was found for the property named 'disabledPlans'")
     assert graph.licenses()["carol@contoso.com"] == set()
-    batch = {"requests": [{"id": "1", "method": "POST", "url": "/users/carol@contoso.com/assignLicense",
-                           "headers": {"Content-Type": "application/json"}, "body": body}]}
+    batch = {
+        "requests": [
+            {
+                "id": "1",
+                "method": "POST",
+                "url": "/users/carol@contoso.com/assignLicense",
+                "headers": {"Content-Type": "application/json"},
+                "body": body,
+            }
+        ]
+    }
     status, _, reply = call(f"{graph.base_url}/$batch", "POST", batch)
     assert status == 200 and reply["responses"][0]["status"] == 400
     assert graph.licenses()["carol@contoso.com"] == set()
@@ -365,10 +418,22 @@ def test_lose_writes_applies_then_answers_with_the_status(graph: FakeGraph) -> N
 def test_lose_writes_inside_a_batch(graph: FakeGraph, lost: int) -> None:
     graph.configure(lose_writes=(1, lost))
     hdr = {"Content-Type": "application/json"}
-    reqs = [{"id": "a", "method": "POST", "url": "/users/carol@contoso.com/assignLicense", "headers": hdr,
-             "body": {"addLicenses": [{"skuId": E3, "disabledPlans": []}], "removeLicenses": []}},
-            {"id": "b", "method": "PATCH", "url": "/users/grace@contoso.com", "headers": hdr,
-             "body": {"usageLocation": "US"}}]
+    reqs = [
+        {
+            "id": "a",
+            "method": "POST",
+            "url": "/users/carol@contoso.com/assignLicense",
+            "headers": hdr,
+            "body": {"addLicenses": [{"skuId": E3, "disabledPlans": []}], "removeLicenses": []},
+        },
+        {
+            "id": "b",
+            "method": "PATCH",
+            "url": "/users/grace@contoso.com",
+            "headers": hdr,
+            "body": {"usageLocation": "US"},
+        },
+    ]
     status, _, body = call(f"{graph.base_url}/$batch", "POST", {"requests": reqs})
     assert status == 200
     statuses = sorted(r["status"] for r in body["responses"])

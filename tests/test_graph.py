@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import MUTATION_PASS, SAMPLES, GraphTenant, spec_for_tenant
+
 from reconciler.domain import catalog
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -32,17 +32,23 @@ def do_manual_steps(fake: Any, plan: dict[str, Any]) -> None:
         if action["type"] in ("purchase_subscription", "set_seats"):
             sku = action["address"].split("/")[1]
             fake.set_sku(sku, catalog.lookup(sku).sku_id, after["seats"])
-        elif action["type"] == "add_funds" or (action["type"] == "set_auto_recharge" and after.get("enabled")):
-            if catalog.CREDITS_SKU not in fake.sku_counts():  # funding credits adds MCOPSTNC licenses
-                fake.set_sku(catalog.CREDITS_SKU, catalog.lookup(catalog.CREDITS_SKU).sku_id, 10000)
+        elif (action["type"] == "add_funds" or (action["type"] == "set_auto_recharge" and after.get("enabled"))) and (
+            catalog.CREDITS_SKU not in fake.sku_counts()  # funding credits adds MCOPSTNC licenses
+        ):
+            fake.set_sku(catalog.CREDITS_SKU, catalog.lookup(catalog.CREDITS_SKU).sku_id, 10000)
 
 
 def local_result(cli, name: str) -> dict[str, tuple[frozenset[str], str | None]]:
     """Users after the same spec is applied to the same snapshot through the local provider."""
     db = ["--provider", "local:local.db"]
     assert cli("snapshot", "load", Path(__file__).parent.parent / "examples" / f"{name}.snapshot.yaml", *db).code == 0
-    applied = cli("apply", Path(__file__).parent.parent / "tenant-specs" / f"{name}.yaml", "--auto-approve",
-                  "--allow-destroy", *db)
+    applied = cli(
+        "apply",
+        Path(__file__).parent.parent / "tenant-specs" / f"{name}.yaml",
+        "--auto-approve",
+        "--allow-destroy",
+        *db,
+    )
     assert applied.code == 0, applied.out + applied.err
     state = yaml.safe_load(cli("snapshot", "dump", *db).out)["state"]
     return {u["upn"].lower(): (frozenset(u.get("licenses", [])), u.get("usageLocation")) for u in state["users"]}
@@ -63,8 +69,11 @@ def test_shared_scenario_plan_apply_reapply_drift_export(cli, graph_tenant, work
     assert planned.code == 0, planned.err
     plan = json.loads(planned.out)
     manual = [a for a in plan["actions"] if a.get("manual")]
-    assert all(a["type"] in ("purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go",
-                             "set_auto_recharge", "add_funds") for a in manual)
+    assert all(
+        a["type"]
+        in ("purchase_subscription", "set_seats", "set_term", "set_pay_as_you_go", "set_auto_recharge", "add_funds")
+        for a in manual
+    )
     assert not any(a.get("manual") for a in plan["actions"] if a["type"].endswith(("license", "location")))
 
     applied = cli("apply", spec, "--provider", "graph", "--auto-approve", "--allow-destroy", env=g.env)
@@ -84,9 +93,18 @@ def test_shared_scenario_plan_apply_reapply_drift_export(cli, graph_tenant, work
     assert report["drifted"] is False and report["items"] == []
     assert "tenant.agreement" in report["unknown"]
 
-    exported = cli("export", "--provider", "graph", "--name", name, "--agreement",
-                   yaml.safe_load(spec.read_text())["spec"]["agreement"], "--currency",
-                   yaml.safe_load(spec.read_text())["spec"].get("currency", "USD"), env=g.env)
+    exported = cli(
+        "export",
+        "--provider",
+        "graph",
+        "--name",
+        name,
+        "--agreement",
+        yaml.safe_load(spec.read_text())["spec"]["agreement"],
+        "--currency",
+        yaml.safe_load(spec.read_text())["spec"].get("currency", "USD"),
+        env=g.env,
+    )
     assert exported.code == 0, exported.err
     (workdir / "exported.yaml").write_text(exported.out)
     replanned = cli("plan", "exported.yaml", "--provider", "graph", "--format", "json", env=g.env)
@@ -105,9 +123,11 @@ def test_requests_have_graphs_documented_shapes(cli, graph_tenant, workdir: Path
     assert applied.code == 0, applied.out + applied.err
     listed = [r for r in g.fake.requests if r.method == "GET" and r.path.endswith("/users")]
     assert listed and all(r.query.get("$top") == ["999"] for r in listed)
-    assert all(set(r.query["$select"][0].split(",")) == {"id", "userPrincipalName", "usageLocation",
-                                                         "assignedLicenses", "licenseAssignmentStates"}
-               for r in listed)
+    assert all(
+        set(r.query["$select"][0].split(","))
+        == {"id", "userPrincipalName", "usageLocation", "assignedLicenses", "licenseAssignmentStates"}
+        for r in listed
+    )
     batches = [r for r in g.fake.requests if r.path.endswith("/$batch")]
     assert batches, "writes go through $batch"
     for b in batches:
@@ -120,8 +140,9 @@ def test_requests_have_graphs_documented_shapes(cli, graph_tenant, workdir: Path
                 assert item["headers"]["Content-Type"] == "application/json"
             if item["url"].endswith("/assignLicense"):
                 assert item["method"] == "POST" and set(item["body"]) == {"addLicenses", "removeLicenses"}
-                assert all(set(a) == {"skuId", "disabledPlans"} and GUID.match(a["skuId"])
-                           for a in item["body"]["addLicenses"])
+                assert all(
+                    set(a) == {"skuId", "disabledPlans"} and GUID.match(a["skuId"]) for a in item["body"]["addLicenses"]
+                )
                 assert all(GUID.match(s) for s in item["body"]["removeLicenses"])
             elif item["method"] == "PATCH":
                 assert set(item["body"]) == {"usageLocation"}
@@ -139,8 +160,7 @@ def test_unreadable_values_are_unknown_never_drift(cli, graph_tenant, workdir: P
     plan = json.loads(cli("plan", spec, "--provider", "graph", "--format", "json", env=g.env).out)
     do_manual_steps(g.fake, plan)
     assert cli("apply", spec, "--provider", "graph", "--auto-approve", "--allow-destroy", env=g.env).code in (0, 3)
-    do_manual_steps(g.fake, json.loads(cli("plan", spec, "--provider", "graph", "--format", "json",
-                                           env=g.env).out))
+    do_manual_steps(g.fake, json.loads(cli("plan", spec, "--provider", "graph", "--format", "json", env=g.env).out))
     cli("apply", spec, "--provider", "graph", "--auto-approve", "--allow-destroy", env=g.env)
     text = cli("drift", spec, "--provider", "graph", env=g.env)
     assert text.code == 0, text.out + text.err
@@ -152,8 +172,9 @@ def test_unreadable_values_are_unknown_never_drift(cli, graph_tenant, workdir: P
 
 
 def test_throttling_storm_and_lost_replies_still_converge(cli, graph_tenant, workdir: Path) -> None:
-    g = graph_tenant("contoso", throttle_rate=0.4, batch_throttle_rate=0.2, retry_after=0, lost_rate=0.2,
-                     error_rate=0.1, seed=7)
+    g = graph_tenant(
+        "contoso", throttle_rate=0.4, batch_throttle_rate=0.2, retry_after=0, lost_rate=0.2, error_rate=0.1, seed=7
+    )
     spec = spec_for_tenant("contoso", g.tenant_id, workdir)
     plan = json.loads(cli("plan", spec, "--provider", "graph", "--format", "json", env=g.env).out)
     do_manual_steps(g.fake, plan)
@@ -170,16 +191,36 @@ def test_throttling_storm_and_lost_replies_still_converge(cli, graph_tenant, wor
 def test_20000_users_paged_and_batched_within_the_request_bound(cli, graph_tenant, workdir: Path) -> None:
     big = 2000 if MUTATION_PASS else 20000  # still many pages and batches
     e5, mcoev = catalog.lookup("SPE_E5"), catalog.lookup("MCOEV")
-    users = [{"userPrincipalName": f"user{i:05d}@big.example", "usageLocation": "US", "licenses": ["SPE_E3"]}
-             for i in range(big)]
-    g = graph_tenant(None, skus=[("SPE_E3", catalog.lookup("SPE_E3").sku_id, big), ("MCOEV", mcoev.sku_id, big),
-                                 ("SPE_E5", e5.sku_id, 10)], users=users)
+    users = [
+        {"userPrincipalName": f"user{i:05d}@big.example", "usageLocation": "US", "licenses": ["SPE_E3"]}
+        for i in range(big)
+    ]
+    g = graph_tenant(
+        None,
+        skus=[
+            ("SPE_E3", catalog.lookup("SPE_E3").sku_id, big),
+            ("MCOEV", mcoev.sku_id, big),
+            ("SPE_E5", e5.sku_id, 10),
+        ],
+        users=users,
+    )
     spec = workdir / "big.yaml"
-    spec.write_text(yaml.safe_dump({
-        "apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": {"name": "big", "tenantId": g.tenant_id},
-        "spec": {"agreement": "EA", "subscriptions": [{"sku": "MCOEV", "seats": big}],
-                 "users": [{"upn": u["userPrincipalName"], "usageLocation": "US", "licenses": ["MCOEV"]}
-                           for u in users]}}))
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "tenantctl/v1",
+                "kind": "Tenant",
+                "metadata": {"name": "big", "tenantId": g.tenant_id},
+                "spec": {
+                    "agreement": "EA",
+                    "subscriptions": [{"sku": "MCOEV", "seats": big}],
+                    "users": [
+                        {"upn": u["userPrincipalName"], "usageLocation": "US", "licenses": ["MCOEV"]} for u in users
+                    ],
+                },
+            }
+        )
+    )
     applied = cli("apply", spec, "--provider", "graph", "--auto-approve", env=g.env)
     assert applied.code == 0, applied.out[-2000:] + applied.err[-2000:]
     assert f"Apply: {big:,} done" in applied.out
@@ -203,32 +244,42 @@ def test_tenant_mismatch_is_refused_before_any_change(cli, graph_tenant, workdir
 
 def test_spec_without_tenant_id_is_refused_with_graph(cli, graph_tenant, workdir: Path) -> None:
     g = graph_tenant("fabrikam")
-    r = cli("plan", Path(__file__).parent.parent / "tenant-specs" / "fabrikam.yaml", "--provider", "graph",
-            env=g.env)
+    r = cli("plan", Path(__file__).parent.parent / "tenant-specs" / "fabrikam.yaml", "--provider", "graph", env=g.env)
     assert r.code == 1 and "metadata.tenantId is required with the graph provider" in r.err
     assert not g.fake.requests
 
 
 def test_graph_refusals_become_per_user_diagnostics(graph_tenant) -> None:
     from conftest import TODAY
+
     from reconciler.providers.base import UserWrite
-    from reconciler.providers.graph.provider import GraphProvider
     from reconciler.providers.graph.auth import StaticToken
     from reconciler.providers.graph.client import GraphClient
+    from reconciler.providers.graph.provider import GraphProvider
 
     mcoev = catalog.lookup("MCOEV")
-    g = graph_tenant(None, skus=[("MCOEV", mcoev.sku_id, 1)],
-                     users=[{"userPrincipalName": "nolocation@x.example", "licenses": []},
-                            {"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": ["MCOEV"]},
-                            {"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": []}])
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", mcoev.sku_id, 1)],
+        users=[
+            {"userPrincipalName": "nolocation@x.example", "licenses": []},
+            {"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": ["MCOEV"]},
+            {"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": []},
+        ],
+    )
     tokens = StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"])
-    provider = GraphProvider(Path("unused.db"), "x", g.tenant_id, TODAY,
-                             lambda: (GraphClient(g.env["TENANTCTL_GRAPH_URL"], tokens), tokens))
+    provider = GraphProvider(
+        Path("unused.db"), "x", g.tenant_id, TODAY, lambda: (GraphClient(g.env["TENANTCTL_GRAPH_URL"], tokens), tokens)
+    )
     try:
         provider.read_state()
-        results = provider.write_users([UserWrite("nolocation@x.example", add=("MCOEV",)),
-                                        UserWrite("b@x.example", add=("MCOEV",)),
-                                        UserWrite("ghost@x.example", add=("MCOEV",))])
+        results = provider.write_users(
+            [
+                UserWrite("nolocation@x.example", add=("MCOEV",)),
+                UserWrite("b@x.example", add=("MCOEV",)),
+                UserWrite("ghost@x.example", add=("MCOEV",)),
+            ]
+        )
     finally:
         provider.close()
     messages = [str(r.error) for r in results]
@@ -238,12 +289,15 @@ def test_graph_refusals_become_per_user_diagnostics(graph_tenant) -> None:
     assert "ghost@x.example does not exist" in messages[2]
 
 
-@pytest.mark.parametrize("env, method", [
-    ({"AZURE_CLIENT_ID": "c", "AZURE_FEDERATED_TOKEN_FILE": "/tmp/token"}, "workload identity federation"),
-    ({"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_CERTIFICATE_PATH": "/tmp/cert.pem"}, "a certificate"),
-    ({"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"}, "a client secret"),
-    ({}, "the Azure CLI"),
-])
+@pytest.mark.parametrize(
+    "env, method",
+    [
+        ({"AZURE_CLIENT_ID": "c", "AZURE_FEDERATED_TOKEN_FILE": "/tmp/token"}, "workload identity federation"),
+        ({"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_CERTIFICATE_PATH": "/tmp/cert.pem"}, "a certificate"),
+        ({"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"}, "a client secret"),
+        ({}, "the Azure CLI"),
+    ],
+)
 def test_credential_is_chosen_from_the_standard_variables(env: dict[str, str], method: str) -> None:
     from reconciler.providers.graph.auth import choose_credential
 
@@ -258,55 +312,86 @@ def test_secret_without_client_id_and_tenant_conflicts_are_clear() -> None:
     with pytest.raises(PermanentProviderError, match="AZURE_CLIENT_ID is not set"):
         token_source("t", "https://graph.microsoft.com/v1.0", {"AZURE_CLIENT_SECRET": "s"})
     with pytest.raises(PermanentProviderError, match="AZURE_TENANT_ID is other but the spec is for tenant t"):
-        token_source("t", "https://graph.microsoft.com/v1.0", {"AZURE_TENANT_ID": "other", "AZURE_CLIENT_ID": "c",
-                                                              "AZURE_CLIENT_SECRET": "s"})
-    source = token_source("t", "https://graph.microsoft.us/v1.0", {"AZURE_CLIENT_ID": "c",
-                                                                   "AZURE_CLIENT_SECRET": "s"})
+        token_source(
+            "t",
+            "https://graph.microsoft.com/v1.0",
+            {"AZURE_TENANT_ID": "other", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"},
+        )
+    source = token_source("t", "https://graph.microsoft.us/v1.0", {"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"})
     assert source._scope == "https://graph.microsoft.us/.default"  # type: ignore[attr-defined]
 
 
 def test_group_licenses_are_never_removed_but_reported(cli, graph_tenant, workdir: Path) -> None:
     mcoev, pstn = catalog.lookup("MCOEV"), catalog.lookup("MCOPSTN1")
-    g = graph_tenant(None, skus=[("MCOEV", mcoev.sku_id, 10), ("MCOPSTN1", pstn.sku_id, 10)], users=[
-        {"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": ["MCOEV"],
-         "groupLicenses": ["MCOPSTN1"]},
-        {"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": ["MCOEV", "MCOPSTN1"]}])
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", mcoev.sku_id, 10), ("MCOPSTN1", pstn.sku_id, 10)],
+        users=[
+            {
+                "userPrincipalName": "a@x.example",
+                "usageLocation": "US",
+                "licenses": ["MCOEV"],
+                "groupLicenses": ["MCOPSTN1"],
+            },
+            {"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": ["MCOEV", "MCOPSTN1"]},
+        ],
+    )
     spec = workdir / "x.yaml"
-    spec.write_text(yaml.safe_dump({
-        "apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": {"name": "x", "tenantId": g.tenant_id},
-        "spec": {"agreement": "EA", "subscriptions": [{"sku": "MCOEV", "seats": 10}, {"sku": "MCOPSTN1", "seats": 10}],
-                 "users": [{"upn": u, "usageLocation": "US", "licenses": ["MCOEV"]}
-                           for u in ("a@x.example", "b@x.example")]}}))
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "tenantctl/v1",
+                "kind": "Tenant",
+                "metadata": {"name": "x", "tenantId": g.tenant_id},
+                "spec": {
+                    "agreement": "EA",
+                    "subscriptions": [{"sku": "MCOEV", "seats": 10}, {"sku": "MCOPSTN1", "seats": 10}],
+                    "users": [
+                        {"upn": u, "usageLocation": "US", "licenses": ["MCOEV"]} for u in ("a@x.example", "b@x.example")
+                    ],
+                },
+            }
+        )
+    )
     plan = json.loads(cli("plan", spec, "--provider", "graph", "--format", "json", env=g.env).out)
     assert [a["address"] for a in plan["actions"] if a["type"] == "remove_license"] == ["user/b@x.example/MCOPSTN1"]
-    assert any(d["code"] == "license_from_group" and d["address"] == "user/a@x.example/MCOPSTN1"
-               for d in plan["diagnostics"])
+    assert any(
+        d["code"] == "license_from_group" and d["address"] == "user/a@x.example/MCOPSTN1" for d in plan["diagnostics"]
+    )
     applied = cli("apply", spec, "--provider", "graph", "--auto-approve", "--allow-destroy", env=g.env)
     assert applied.code == 0, applied.out + applied.err
     assert g.fake.licenses() == {"a@x.example": {"MCOEV", "MCOPSTN1"}, "b@x.example": {"MCOEV"}}
     drift = cli("drift", spec, "--provider", "graph", "--format", "json", env=g.env)
     report = json.loads(drift.out)
     assert drift.code == 2 and [(i["address"], i["kind"]) for i in report["items"]] == [
-        ("user/a@x.example/MCOPSTN1", "license_from_group")]
+        ("user/a@x.example/MCOPSTN1", "license_from_group")
+    ]
 
 
-def test_export_of_a_user_licensed_without_a_usage_location_validates_and_plans_empty(cli, graph_tenant,
-                                                                                     workdir: Path) -> None:
+def test_export_of_a_user_licensed_without_a_usage_location_validates_and_plans_empty(
+    cli, graph_tenant, workdir: Path
+) -> None:
     # Issue 13 item 17: group-licensed and older users can hold licenses with no usage location;
     # a spec cannot list them, so export leaves them out (untouched) and says so.
     e5 = catalog.lookup("ENTERPRISEPACK")
     assert e5 is not None
-    g = graph_tenant(None, skus=[("ENTERPRISEPACK", e5.sku_id, 5)],
-                     users=[{"userPrincipalName": "old@contoso.com", "licenses": ["ENTERPRISEPACK"]},
-                            {"userPrincipalName": "new@contoso.com", "usageLocation": "US",
-                             "licenses": ["ENTERPRISEPACK"]}])
-    exported = cli("export", "--provider", "graph", "--name", "contoso", "--agreement", "MOSA", "--currency", "USD",
-                   env=g.env)
+    g = graph_tenant(
+        None,
+        skus=[("ENTERPRISEPACK", e5.sku_id, 5)],
+        users=[
+            {"userPrincipalName": "old@contoso.com", "licenses": ["ENTERPRISEPACK"]},
+            {"userPrincipalName": "new@contoso.com", "usageLocation": "US", "licenses": ["ENTERPRISEPACK"]},
+        ],
+    )
+    exported = cli(
+        "export", "--provider", "graph", "--name", "contoso", "--agreement", "MOSA", "--currency", "USD", env=g.env
+    )
     assert exported.code == 0, exported.err
     assert "old@contoso.com" in exported.err and "no usage location" in exported.err
     assert "old@contoso.com" not in exported.out and "new@contoso.com" in exported.out
-    text = re.sub(r"(?m)^metadata:\n  name: contoso\n", f"metadata:\n  name: contoso\n  tenantId: {g.tenant_id}\n",
-                  exported.out)
+    text = re.sub(
+        r"(?m)^metadata:\n  name: contoso\n", f"metadata:\n  name: contoso\n  tenantId: {g.tenant_id}\n", exported.out
+    )
     (workdir / "exported.yaml").write_text(text)
     assert cli("validate", "exported.yaml").code == 0
     planned = cli("plan", "exported.yaml", "--provider", "graph", "--format", "json", env=g.env)

@@ -8,25 +8,26 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-
 from conftest import TODAY
+
 from reconciler.domain import catalog
 from reconciler.domain.errors import PermanentProviderError
 from reconciler.providers.base import UserWrite
-from reconciler.providers.graph.provider import GraphProvider
 from reconciler.providers.graph.auth import StaticToken
 from reconciler.providers.graph.client import GraphClient
+from reconciler.providers.graph.provider import GraphProvider
 
 MCOEV = catalog.CATALOG["MCOEV"].sku_id
 
 
 def provider_for(g: Any) -> GraphProvider:
     tokens = StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"])
-    return GraphProvider(Path("unused.db"), "x", g.tenant_id, TODAY,
-                         lambda: (GraphClient(g.env["TENANTCTL_GRAPH_URL"], tokens), tokens))
+    return GraphProvider(
+        Path("unused.db"), "x", g.tenant_id, TODAY, lambda: (GraphClient(g.env["TENANTCTL_GRAPH_URL"], tokens), tokens)
+    )
 
 
 def license_writes(g: Any) -> list[Any]:
@@ -37,8 +38,11 @@ def license_writes(g: Any) -> list[Any]:
 @pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
 def test_an_assignment_whose_reply_is_lost_is_read_back_not_repeated_or_failed(graph_tenant, status: int) -> None:
     """408 and 5xx say nothing about whether the write happened: the user is read again."""
-    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
-                     users=[{"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": []}])
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", MCOEV, 1)],
+        users=[{"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": []}],
+    )
     g.fake.lose_writes(1, status)
     provider = provider_for(g)
     try:
@@ -52,8 +56,11 @@ def test_an_assignment_whose_reply_is_lost_is_read_back_not_repeated_or_failed(g
 
 
 def test_a_removal_whose_reply_is_lost_is_done_when_the_read_back_says_so(graph_tenant) -> None:
-    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
-                     users=[{"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": ["MCOEV"]}])
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", MCOEV, 1)],
+        users=[{"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": ["MCOEV"]}],
+    )
     g.fake.lose_writes(1, 504)
     provider = provider_for(g)
     try:
@@ -69,16 +76,16 @@ def test_a_removal_whose_reply_is_lost_is_done_when_the_read_back_says_so(graph_
 class Recorder(BaseHTTPRequestHandler):
     """Another host: records every request it gets (and the Authorization header it carried)."""
 
-    seen: list[tuple[str, str | None]] = []
+    seen: ClassVar[list[tuple[str, str | None]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         Recorder.seen.append((self.path, self.headers.get("Authorization")))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(b'{"value": []}')
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -89,10 +96,10 @@ def test_the_token_is_never_sent_to_a_next_page_on_another_host(graph_tenant) ->
     Recorder.seen = []
     try:
         # More users than the client's largest page ($top=999), so the listing has a second page.
-        users = [{"userPrincipalName": f"u{i}@x.example", "usageLocation": "US", "licenses": []}
-                 for i in range(1000)]
-        g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)], users=users,
-                         next_link_base=f"http://127.0.0.1:{other.server_address[1]}")
+        users = [{"userPrincipalName": f"u{i}@x.example", "usageLocation": "US", "licenses": []} for i in range(1000)]
+        g = graph_tenant(
+            None, skus=[("MCOEV", MCOEV, 1)], users=users, next_link_base=f"http://127.0.0.1:{other.server_address[1]}"
+        )
         provider = provider_for(g)
         try:
             with pytest.raises(PermanentProviderError) as exc:
@@ -108,8 +115,11 @@ def test_the_token_is_never_sent_to_a_next_page_on_another_host(graph_tenant) ->
 
 def test_one_action_at_a_time_goes_through_the_same_batch(graph_tenant) -> None:
     """The Provider protocol's single actions (apply itself batches); a repeat is harmless (Graph accepts it)."""
-    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
-                     users=[{"userPrincipalName": "b@x.example", "usageLocation": None, "licenses": []}])
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", MCOEV, 1)],
+        users=[{"userPrincipalName": "b@x.example", "usageLocation": None, "licenses": []}],
+    )
     provider = provider_for(g)
     try:
         provider.read_state()
@@ -126,15 +136,18 @@ def test_one_action_at_a_time_goes_through_the_same_batch(graph_tenant) -> None:
         provider.close()
 
 
-@pytest.mark.parametrize("call, what", [
-    (lambda p: p.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k"), "buy subscriptions"),
-    (lambda p: p.set_seats("MCOEV", 2), "change seat counts"),
-    (lambda p: p.schedule_seats("MCOEV", 2), "schedule seat changes for the renewal"),
-    (lambda p: p.set_term("MCOEV", "P1Y", "annual"), "change terms"),
-    (lambda p: p.set_pay_as_you_go("MCOPSTN1", True), "toggle pay-as-you-go overage"),
-    (lambda p: p.set_auto_recharge(None), "change Communications Credits auto-recharge"),
-    (lambda p: p.add_funds(10, "k"), "add Communications Credits funds"),
-])
+@pytest.mark.parametrize(
+    "call, what",
+    [
+        (lambda p: p.purchase_subscription("MCOEV", 1, "P1Y", "monthly", "k"), "buy subscriptions"),
+        (lambda p: p.set_seats("MCOEV", 2), "change seat counts"),
+        (lambda p: p.schedule_seats("MCOEV", 2), "schedule seat changes for the renewal"),
+        (lambda p: p.set_term("MCOEV", "P1Y", "annual"), "change terms"),
+        (lambda p: p.set_pay_as_you_go("MCOPSTN1", True), "toggle pay-as-you-go overage"),
+        (lambda p: p.set_auto_recharge(None), "change Communications Credits auto-recharge"),
+        (lambda p: p.add_funds(10, "k"), "add Communications Credits funds"),
+    ],
+)
 def test_graph_refuses_every_commerce_action_and_says_where_to_do_it(call: Any, what: str) -> None:
     provider = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (None, None))  # type: ignore[arg-type,return-value]
     with pytest.raises(PermanentProviderError) as refused:
@@ -173,36 +186,93 @@ def test_the_tenant_id_of_an_opaque_token_is_read_from_the_organization() -> Non
 
 
 def _refusal(status: int, code: str, message: str) -> Any:
-    from reconciler.providers.graph.provider import user_error
     from reconciler.providers.graph.client import SubResponse
+    from reconciler.providers.graph.provider import user_error
 
     body = {"error": {"code": code, "message": message}} if code or message else {}
     return user_error(UserWrite("b@x.example", add=("MCOEV",)), SubResponse(status, body))
 
 
-@pytest.mark.parametrize("status, code, message, kind, said, hint, error_code", [
-    (429, "TooManyRequests", "slow down", "TransientProviderError",
-     "b@x.example: still throttled by Microsoft Graph after every retry (transient: retry later)", None, None),
-    (400, "Request_BadRequest", "License assignment failed because the user has an invalid Usage Location.",
-     "PermanentProviderError", "b@x.example has no valid usage location, which Microsoft requires before any license",
-     "set usageLocation for b@x.example in the spec", "usage_location"),
-    (400, "Request_BadRequest", "Subscription has no available licenses.", "PermanentProviderError",
-     "no free seat for b@x.example: Subscription has no available licenses.",
-     "raise the subscription's seats in the admin center (and the spec) or free a license", "no_available_licenses"),
-    (401, "InvalidAuthenticationToken", "expired", "PermanentProviderError",
-     "b@x.example: Microsoft Graph refused access (401 InvalidAuthenticationToken: expired)",
-     "check the permissions in the README ('Connect a real tenant') and the token", "forbidden"),
-    (403, "Authorization_RequestDenied", "Insufficient privileges", "PermanentProviderError",
-     "b@x.example: Microsoft Graph refused access (403 Authorization_RequestDenied: Insufficient privileges)",
-     "check the permissions in the README ('Connect a real tenant') and the token", "forbidden"),
-    (404, "Request_ResourceNotFound", "gone", "PermanentProviderError", "b@x.example does not exist in the tenant",
-     "create the user or remove it from the spec", "user_not_found"),
-    (400, "Request_BadRequest", "odd", "PermanentProviderError",
-     "b@x.example: Microsoft Graph refused the change (400 Request_BadRequest: odd)", "", "Request_BadRequest"),
-    (400, "", "", "PermanentProviderError", "b@x.example: Microsoft Graph refused the change (400 : )", "", "rejected"),
-])
-def test_each_graph_refusal_says_what_to_change(status: int, code: str, message: str, kind: str, said: str,
-                                               hint: str | None, error_code: str | None) -> None:
+@pytest.mark.parametrize(
+    "status, code, message, kind, said, hint, error_code",
+    [
+        (
+            429,
+            "TooManyRequests",
+            "slow down",
+            "TransientProviderError",
+            "b@x.example: still throttled by Microsoft Graph after every retry (transient: retry later)",
+            None,
+            None,
+        ),
+        (
+            400,
+            "Request_BadRequest",
+            "License assignment failed because the user has an invalid Usage Location.",
+            "PermanentProviderError",
+            "b@x.example has no valid usage location, which Microsoft requires before any license",
+            "set usageLocation for b@x.example in the spec",
+            "usage_location",
+        ),
+        (
+            400,
+            "Request_BadRequest",
+            "Subscription has no available licenses.",
+            "PermanentProviderError",
+            "no free seat for b@x.example: Subscription has no available licenses.",
+            "raise the subscription's seats in the admin center (and the spec) or free a license",
+            "no_available_licenses",
+        ),
+        (
+            401,
+            "InvalidAuthenticationToken",
+            "expired",
+            "PermanentProviderError",
+            "b@x.example: Microsoft Graph refused access (401 InvalidAuthenticationToken: expired)",
+            "check the permissions in the README ('Connect a real tenant') and the token",
+            "forbidden",
+        ),
+        (
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges",
+            "PermanentProviderError",
+            "b@x.example: Microsoft Graph refused access (403 Authorization_RequestDenied: Insufficient privileges)",
+            "check the permissions in the README ('Connect a real tenant') and the token",
+            "forbidden",
+        ),
+        (
+            404,
+            "Request_ResourceNotFound",
+            "gone",
+            "PermanentProviderError",
+            "b@x.example does not exist in the tenant",
+            "create the user or remove it from the spec",
+            "user_not_found",
+        ),
+        (
+            400,
+            "Request_BadRequest",
+            "odd",
+            "PermanentProviderError",
+            "b@x.example: Microsoft Graph refused the change (400 Request_BadRequest: odd)",
+            "",
+            "Request_BadRequest",
+        ),
+        (
+            400,
+            "",
+            "",
+            "PermanentProviderError",
+            "b@x.example: Microsoft Graph refused the change (400 : )",
+            "",
+            "rejected",
+        ),
+    ],
+)
+def test_each_graph_refusal_says_what_to_change(
+    status: int, code: str, message: str, kind: str, said: str, hint: str | None, error_code: str | None
+) -> None:
     error = _refusal(status, code, message)
     assert type(error).__name__ == kind
     if hint is None:
@@ -230,7 +300,9 @@ class ReadClient:
 
 
 def read_back(writes: list[UserWrite], answers: dict[str, tuple[int, dict[str, Any]]]) -> Any:
-    """Run the read-back of `writes` (all unsure) against `answers`: (send, unread, current, results, retries, asked)."""
+    """Run the read-back of `writes` (all unsure) against `answers`.
+
+    Returns (send, unread, current, results, retries, asked)."""
     client = ReadClient(answers)
     provider = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (client, None))  # type: ignore[arg-type,return-value]
     provider._client = client  # type: ignore[assignment]  # signed in already
@@ -247,34 +319,48 @@ def user(location: str | None, *skus: str) -> tuple[int, dict[str, Any]]:
 def test_an_unreadable_user_is_read_again_and_never_resent_on_a_guess() -> None:
     # The first read fails (a 3xx is no answer either); the second user's read is still used.
     for status in (300, 503):
-        send, unread, current, results, retries, asked = read_back(
+        send, unread, _current, results, retries, asked = read_back(
             [UserWrite("a@x.example", add=("MCOEV",)), UserWrite("b@x.example", add=("MCOEV",))],
-            {"r0": (status, {}), "r1": user("US", MCOEV)})
+            {"r0": (status, {}), "r1": user("US", MCOEV)},
+        )
         assert (send, unread, retries) == (set(), {0}, {0: 1, 1: 1})
         assert 0 not in results and results[1].changed and results[1].retries == 1 and results[1].error is None
         assert [(r.method, r.url) for r in asked] == [
-            ("GET", "/users/a@x.example?$select=id,userPrincipalName,usageLocation,assignedLicenses,"
-                    "licenseAssignmentStates"),
-            ("GET", "/users/b@x.example?$select=id,userPrincipalName,usageLocation,assignedLicenses,"
-                    "licenseAssignmentStates")]
+            (
+                "GET",
+                "/users/a@x.example?$select=id,userPrincipalName,usageLocation,assignedLicenses,"
+                "licenseAssignmentStates",
+            ),
+            (
+                "GET",
+                "/users/b@x.example?$select=id,userPrincipalName,usageLocation,assignedLicenses,"
+                "licenseAssignmentStates",
+            ),
+        ]
 
 
 def test_only_what_the_read_shows_missing_is_sent_again() -> None:
-    writes = [UserWrite("a@x.example", "US", ("MCOEV",), ("ENTERPRISEPREMIUM",)),  # location missing only
-              UserWrite("b@x.example", "US", ("MCOEV",), ("ENTERPRISEPREMIUM",)),  # licenses missing only
-              UserWrite("c@x.example", None, (), ("ENTERPRISEPREMIUM",))]  # a removal that did not happen
-    send, unread, current, results, retries, _ = read_back(writes, {
-        "r0": user("GB", MCOEV), "r1": user("US", E5), "r2": user(None, E5)})
+    writes = [
+        UserWrite("a@x.example", "US", ("MCOEV",), ("ENTERPRISEPREMIUM",)),  # location missing only
+        UserWrite("b@x.example", "US", ("MCOEV",), ("ENTERPRISEPREMIUM",)),  # licenses missing only
+        UserWrite("c@x.example", None, (), ("ENTERPRISEPREMIUM",)),
+    ]  # a removal that did not happen
+    send, unread, current, results, _retries, _ = read_back(
+        writes, {"r0": user("GB", MCOEV), "r1": user("US", E5), "r2": user(None, E5)}
+    )
     assert (send, unread, results) == ({0, 1, 2}, set(), {})
-    assert current == {0: UserWrite("a@x.example", "US", (), ()),
-                       1: UserWrite("b@x.example", None, ("MCOEV",), ("ENTERPRISEPREMIUM",)),
-                       2: UserWrite("c@x.example", None, (), ("ENTERPRISEPREMIUM",))}
+    assert current == {
+        0: UserWrite("a@x.example", "US", (), ()),
+        1: UserWrite("b@x.example", None, ("MCOEV",), ("ENTERPRISEPREMIUM",)),
+        2: UserWrite("c@x.example", None, (), ("ENTERPRISEPREMIUM",)),
+    }
 
 
 def test_a_read_naming_a_license_the_tenant_lacks_fails_that_write_only() -> None:
-    send, unread, current, results, retries, _ = read_back(
+    send, unread, _current, results, _retries, _ = read_back(
         [UserWrite("a@x.example", add=("MCOPSTN1",)), UserWrite("b@x.example", "US")],
-        {"r0": user("US"), "r1": user("US")})
+        {"r0": user("US"), "r1": user("US")},
+    )
     assert (send, unread) == (set(), set())
     assert (results[0].part, results[0].retries, results[0].error.code) == ("licenses", 1, "no_subscription")  # type: ignore[union-attr]
     assert results[1].changed and results[1].error is None and results[1].retries == 1

@@ -85,7 +85,8 @@ def test_a_batch_that_never_arrived_leaves_every_request_in_doubt_with_the_reaso
     answers = client._send_batch([GET, POST])
     assert {k: (a.status, a.error, after) for k, (a, after) in answers.items()} == {
         "g": (AMBIGUOUS, ("transport", "connection reset"), 7.0),
-        "p": (AMBIGUOUS, ("transport", "connection reset"), 7.0)}
+        "p": (AMBIGUOUS, ("transport", "connection reset"), 7.0),
+    }
 
 
 def test_a_batch_refused_for_its_token_is_every_request_s_refusal(client: GraphClient) -> None:
@@ -95,10 +96,12 @@ def test_a_batch_refused_for_its_token_is_every_request_s_refusal(client: GraphC
     client._send = refused  # type: ignore[method-assign]
     answers = client._send_batch([POST])
     assert {k: (a.status, a.error, after) for k, (a, after) in answers.items()} == {
-        "p": (401, ("unauthorized", "token expired"), None)}
+        "p": (401, ("unauthorized", "token expired"), None)
+    }
 
 
 # ------------------------------------------- the provider's rounds: send, read back, send what is missing
+
 
 class Scripted:
     """A Graph client whose answers are scripted per request id, in order; records every request."""
@@ -123,6 +126,7 @@ def provider(client: Scripted) -> Any:
     from pathlib import Path
 
     from conftest import TODAY
+
     from reconciler.domain import catalog
     from reconciler.providers.graph.provider import GraphProvider
 
@@ -135,16 +139,24 @@ def provider(client: Scripted) -> Any:
 
 def held(*skus: str) -> dict[str, Any]:
     from reconciler.domain import catalog
+
     return {"usageLocation": "US", "assignedLicenses": [{"skuId": catalog.CATALOG[s].sku_id} for s in skus]}
 
 
 def test_a_write_whose_read_failed_is_read_again_while_another_is_resent() -> None:
     from reconciler.providers.base import UserWrite
 
-    client = Scripted({"a0": [(AMBIGUOUS, {}, 0)], "a1": [(AMBIGUOUS, {}, 0), (200, {}, 2)],
-                       "r0": [(503, {}, 0), (200, held("MCOEV"), 0)], "r1": [(200, held(), 0)]})
-    results = provider(client).write_users([UserWrite("A@x.example", add=("MCOEV",)),
-                                            UserWrite("b@x.example", add=("MCOEV",))])
+    client = Scripted(
+        {
+            "a0": [(AMBIGUOUS, {}, 0)],
+            "a1": [(AMBIGUOUS, {}, 0), (200, {}, 2)],
+            "r0": [(503, {}, 0), (200, held("MCOEV"), 0)],
+            "r1": [(200, held(), 0)],
+        }
+    )
+    results = provider(client).write_users(
+        [UserWrite("A@x.example", add=("MCOEV",)), UserWrite("b@x.example", add=("MCOEV",))]
+    )
     assert [(r.changed, r.error, r.retries) for r in results] == [(True, None, 2), (True, None, 3)]
     assert [url for _, _, url in client.asked][:2] == ["/users/id-a/assignLicense", "/users/id-b/assignLicense"]
     assert [i for i, _, _ in client.asked] == ["a0", "a1", "r0", "r1", "a1", "r0"] and client.slept == [0.5]
@@ -153,10 +165,13 @@ def test_a_write_whose_read_failed_is_read_again_while_another_is_resent() -> No
 def test_a_write_never_confirmed_is_reported_as_transient_naming_what_is_in_doubt() -> None:
     from reconciler.providers.base import UserWrite
 
-    client = Scripted({"l0": [(AMBIGUOUS, {}, 0)], "r0": [(503, {}, 0)] * 3, "a1": [(AMBIGUOUS, {}, 1)],
-                       "r1": [(503, {}, 0)] * 3}, attempts=3)
-    located, licensed = provider(client).write_users([UserWrite("a@x.example", location="US"),
-                                                      UserWrite("b@x.example", add=("MCOEV",))])
+    client = Scripted(
+        {"l0": [(AMBIGUOUS, {}, 0)], "r0": [(503, {}, 0)] * 3, "a1": [(AMBIGUOUS, {}, 1)], "r1": [(503, {}, 0)] * 3},
+        attempts=3,
+    )
+    located, licensed = provider(client).write_users(
+        [UserWrite("a@x.example", location="US"), UserWrite("b@x.example", add=("MCOEV",))]
+    )
     for result, part, tries in ((located, "location", 3), (licensed, "licenses", 4)):
         assert isinstance(result.error, TransientProviderError) and (result.part, result.retries) == (part, tries)
     assert located.error.message == "a@x.example: Microsoft Graph did not confirm the change; run apply again"  # type: ignore[union-attr]
@@ -166,11 +181,14 @@ def test_a_license_the_tenant_does_not_have_fails_that_user_only_saying_how_to_g
     from reconciler.providers.base import UserWrite
 
     client = Scripted({"l0": [(200, {}, 1)], "a1": [(200, {}, 0)]})
-    bad, good = provider(client).write_users([UserWrite("a@x.example", location="US", add=("MCOPSTN1",)),
-                                              UserWrite("b@x.example", add=("MCOEV",))])
+    bad, good = provider(client).write_users(
+        [UserWrite("a@x.example", location="US", add=("MCOPSTN1",)), UserWrite("b@x.example", add=("MCOEV",))]
+    )
     assert isinstance(bad.error, PermanentProviderError) and (bad.part, bad.retries) == ("licenses", 1)
     assert (bad.error.message, bad.error.hint, bad.error.code) == (
         "the tenant has no MCOPSTN1 subscription",
-        "buy it first (the plan lists the admin-center steps), then run apply again", "no_subscription")
+        "buy it first (the plan lists the admin-center steps), then run apply again",
+        "no_subscription",
+    )
     assert (good.changed, good.error) == (True, None)
     assert ("l0", "PATCH", "/users/id-a") in client.asked

@@ -11,20 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import DEFAULT_TENANT_ID, TODAY
 from fakegraph import FakeGraph, GraphError
-from reconciler.domain import catalog
-from reconciler.domain.actions import Action, AssignLicense, SetUsageLocation
+
 from reconciler.apply.run import apply_plan
 from reconciler.apply.waves import apply_in_waves
+from reconciler.domain import catalog
+from reconciler.domain.actions import Action, AssignLicense, SetUsageLocation
 from reconciler.domain.errors import PermanentProviderError, ProviderError
 from reconciler.domain.model import PriceList, Subscription, TenantSpec
 from reconciler.plan.compute import Plan, compute_plan
 from reconciler.providers.base import UserWrite, WriteResult
-from reconciler.providers.graph.provider import GraphProvider
 from reconciler.providers.graph.auth import StaticToken
 from reconciler.providers.graph.client import GraphClient, SubRequest
+from reconciler.providers.graph.provider import GraphProvider
 from reconciler.providers.retry import RetryPolicy as Retry
 
 MCOEV = catalog.lookup("MCOEV").sku_id  # type: ignore[union-attr]
@@ -35,11 +35,16 @@ def _no_sleep(_: float) -> None:
     return None
 
 
-def _provider(url: str, tokens: Any, expected: str | None = DEFAULT_TENANT_ID, concurrency: int = 4,
-              retry: Retry = Retry()) -> GraphProvider:
-    return GraphProvider(Path("unused.db"), "x", expected, TODAY,
-                         lambda: (GraphClient(url, tokens, concurrency=concurrency, retry=retry, sleep=_no_sleep),
-                                  tokens))
+def _provider(
+    url: str, tokens: Any, expected: str | None = DEFAULT_TENANT_ID, concurrency: int = 4, retry: Retry = Retry()
+) -> GraphProvider:
+    return GraphProvider(
+        Path("unused.db"),
+        "x",
+        expected,
+        TODAY,
+        lambda: (GraphClient(url, tokens, concurrency=concurrency, retry=retry, sleep=_no_sleep), tokens),
+    )
 
 
 class ExpiringToken:
@@ -61,6 +66,7 @@ class ExpiringToken:
 # ---------------------------------------------------------------------------------------------------
 # providers/graph/client.py
 # ---------------------------------------------------------------------------------------------------
+
 
 def test_exception_in_one_batch_chunk_discards_results_of_chunks_already_written(graph_tenant) -> None:
     """client.batch: an exception in one $batch chunk (here: token expired, refresh refused) escapes
@@ -89,12 +95,20 @@ def test_whole_batch_429_ignores_the_retry_budget(graph_tenant) -> None:
     """client._send_batch: a whole-batch 429 sleeps Retry-After up to `attempts` times without
     counting it against Retry.budget, and batch() then retries the chunk again (nested attempts),
     so one batch() call sleeps 40 s against a 10 s budget (minutes or hours with real Retry-After)."""
-    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
-                     users=[{"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": []}],
-                     batch_throttle_rate=1.0, retry_after=5)
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", MCOEV, 1)],
+        users=[{"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": []}],
+        batch_throttle_rate=1.0,
+        retry_after=5,
+    )
     slept: list[float] = []
-    client = GraphClient(g.env["TENANTCTL_GRAPH_URL"], StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"]),
-                         retry=Retry(attempts=3, budget=10), sleep=slept.append)
+    client = GraphClient(
+        g.env["TENANTCTL_GRAPH_URL"],
+        StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"]),
+        retry=Retry(attempts=3, budget=10),
+        sleep=slept.append,
+    )
     try:
         client.batch([SubRequest("r0", "GET", "/users/a@x.example?$select=id")])
     finally:
@@ -106,11 +120,19 @@ def test_whole_batch_429_is_reported_as_ambiguous_instead_of_throttled(graph_ten
     """client._send_batch:170: a whole-batch 429 that outlasts the retries is turned into AMBIGUOUS (0)
     for every write, though Graph executed nothing; the provider then re-reads users and re-sends
     writes under throttling, and the user is told "did not confirm" instead of "still throttled"."""
-    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 1)],
-                     users=[{"userPrincipalName": "a@x.example", "usageLocation": None, "licenses": []}],
-                     batch_throttle_rate=1.0, retry_after=0)
-    client = GraphClient(g.env["TENANTCTL_GRAPH_URL"], StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"]),
-                         retry=Retry(attempts=2), sleep=_no_sleep)
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", MCOEV, 1)],
+        users=[{"userPrincipalName": "a@x.example", "usageLocation": None, "licenses": []}],
+        batch_throttle_rate=1.0,
+        retry_after=0,
+    )
+    client = GraphClient(
+        g.env["TENANTCTL_GRAPH_URL"],
+        StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"]),
+        retry=Retry(attempts=2),
+        sleep=_no_sleep,
+    )
     try:
         answers = client.batch([SubRequest("l0", "PATCH", "/users/a@x.example", {"usageLocation": "US"})])
     finally:
@@ -123,20 +145,27 @@ def test_whole_batch_429_is_reported_as_ambiguous_instead_of_throttled(graph_ten
 # providers/graph/provider.py
 # ---------------------------------------------------------------------------------------------------
 
+
 def test_unknown_sku_after_ambiguous_write_raises_out_of_write_users_for_every_user(graph_tenant) -> None:
     """graph._still_needed:175: the read-back after an ambiguous write calls _sku_id, whose
     PermanentProviderError (no such subscription) escapes write_users: user b, whose license was
     assigned, loses its result. _round handles the same error per user (line 134)."""
-    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 5)],
-                     users=[{"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": []},
-                            {"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": []}],
-                     lost_rate=1.0)  # every successful write loses its reply (applied, caller sees 504)
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", MCOEV, 5)],
+        users=[
+            {"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": []},
+            {"userPrincipalName": "b@x.example", "usageLocation": "US", "licenses": []},
+        ],
+        lost_rate=1.0,
+    )  # every successful write loses its reply (applied, caller sees 504)
     tokens = StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"])
     provider = _provider(g.env["TENANTCTL_GRAPH_URL"], tokens)
     try:
         provider.read_state()
-        results = provider.write_users([UserWrite("a@x.example", location="GB", add=("MCOPSTN1",)),
-                                        UserWrite("b@x.example", add=("MCOEV",))])
+        results = provider.write_users(
+            [UserWrite("a@x.example", location="GB", add=("MCOPSTN1",)), UserWrite("b@x.example", add=("MCOEV",))]
+        )
     finally:
         provider.close()
     assert g.fake.licenses()["b@x.example"] == {"MCOEV"}
@@ -157,9 +186,13 @@ def test_failed_read_back_resends_a_removal_blindly_and_reports_a_permanent_refu
     400 "User does not have a corresponding license", and the user is told Graph *refused* the
     change (permanent) although the license is gone."""
     tenant = DEFAULT_TENANT_ID
-    with ThrottledReads(tenant_id=tenant, token="t0ken", skus=[("MCOEV", MCOEV, 1)],
-                        users=[{"userPrincipalName": "r@x.example", "usageLocation": "US", "licenses": ["MCOEV"]}],
-                        lost_rate=1.0) as fake:
+    with ThrottledReads(
+        tenant_id=tenant,
+        token="t0ken",
+        skus=[("MCOEV", MCOEV, 1)],
+        users=[{"userPrincipalName": "r@x.example", "usageLocation": "US", "licenses": ["MCOEV"]}],
+        lost_rate=1.0,
+    ) as fake:
         tokens = StaticToken("t0ken")
         provider = _provider(fake.base_url, tokens, expected=None, retry=Retry(attempts=2))
         try:
@@ -182,8 +215,12 @@ def test_tenant_check_fails_open_when_the_tenant_id_cannot_be_determined() -> No
     """graph._organization_id swallows every ProviderError and returns None; check_tenant then passes
     (`source.tenant_id` is None) and plan._check_tenant skips too. An opaque token for the wrong
     tenant is read, planned and applied: the "never applied to fabrikam" promise fails open."""
-    with NoOrganization(tenant_id=DEFAULT_TENANT_ID, token="opaque-token", skus=[("MCOEV", MCOEV, 1)],
-                        users=[{"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": []}]) as fake:
+    with NoOrganization(
+        tenant_id=DEFAULT_TENANT_ID,
+        token="opaque-token",
+        skus=[("MCOEV", MCOEV, 1)],
+        users=[{"userPrincipalName": "a@x.example", "usageLocation": "US", "licenses": []}],
+    ) as fake:
         tokens = StaticToken("opaque-token")  # not a JWT: no tid claim
         provider = _provider(fake.base_url, tokens, expected=OTHER_TENANT)
         try:
@@ -206,8 +243,14 @@ def test_unreadable_term_is_priced_as_p1y_for_cost_and_guardrails(graph_tenant) 
     finally:
         provider.close()
     prices = PriceList(per_seat={"MCOEV": Decimal(8)}, term_factors={"P1M": Decimal("1.2"), "P1Y": Decimal(1)})
-    spec = TenantSpec(name="x", agreement="EA", source="x.yaml", tenant_id=g.tenant_id,
-                      subscriptions={"MCOEV": Subscription("MCOEV", 20, term="P1M")}, prices=prices)
+    spec = TenantSpec(
+        name="x",
+        agreement="EA",
+        source="x.yaml",
+        tenant_id=g.tenant_id,
+        subscriptions={"MCOEV": Subscription("MCOEV", 20, term="P1M")},
+        prices=prices,
+    )
     plan = compute_plan(spec, state)
     seats = next(a for a in plan.actions if a.type == "set_seats")
     assert plan.cost is not None
@@ -221,6 +264,7 @@ def test_unreadable_term_is_priced_as_p1y_for_cost_and_guardrails(graph_tenant) 
 # apply/waves.py (apply in waves)
 # ---------------------------------------------------------------------------------------------------
 
+
 def _user_plan(upn: str) -> Plan:
     location = Action(1, SetUsageLocation(upn, None, "US"))
     assign = Action(2, AssignLicense(upn, "MCOEV"), depends_on=(1,))
@@ -231,8 +275,11 @@ def test_location_set_but_license_refused_reports_the_location_as_failed(graph_t
     """batches._write_users: one WriteResult per user is copied to every action of that user. The
     usage location PATCH succeeded, the license call was refused (no free seat), and the journal and
     report say set_usage_location *failed* although the tenant changed."""
-    g = graph_tenant(None, skus=[("MCOEV", MCOEV, 0)],
-                     users=[{"userPrincipalName": "n@x.example", "usageLocation": None, "licenses": []}])
+    g = graph_tenant(
+        None,
+        skus=[("MCOEV", MCOEV, 0)],
+        users=[{"userPrincipalName": "n@x.example", "usageLocation": None, "licenses": []}],
+    )
     tokens = StaticToken(g.env["TENANTCTL_GRAPH_TOKEN"])
     provider = _provider(g.env["TENANTCTL_GRAPH_URL"], tokens)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import fake_jwt, spec_for_tenant
 from fakeentra import FakeEntra, self_signed
 
@@ -26,14 +25,32 @@ def signin(tmp_path_factory: pytest.TempPathFactory, graph_tenant):  # type: ign
     _, client_pem, client_cert = self_signed(folder, "app")
     federated = folder / "federated-token"
     federated.write_text("eyJ.workload-identity-token.sig")
-    entra = FakeEntra(folder, g.tenant_id, CLIENT_ID, fake_jwt(g.tenant_id), secret=SECRET,
-                      certificate=client_cert, federated=federated.read_text())
+    entra = FakeEntra(
+        folder,
+        g.tenant_id,
+        CLIENT_ID,
+        fake_jwt(g.tenant_id),
+        secret=SECRET,
+        certificate=client_cert,
+        federated=federated.read_text(),
+    )
     entra.start()
-    env = {"TENANTCTL_GRAPH_URL": g.env["TENANTCTL_GRAPH_URL"], "AZURE_AUTHORITY_HOST": entra.authority,
-           "REQUESTS_CA_BUNDLE": str(entra.ca), "AZURE_CLIENT_ID": CLIENT_ID}
-    yield g, entra, env, {"secret": {"AZURE_CLIENT_SECRET": SECRET},
-                          "certificate": {"AZURE_CLIENT_CERTIFICATE_PATH": str(client_pem)},
-                          "federation": {"AZURE_FEDERATED_TOKEN_FILE": str(federated)}}
+    env = {
+        "TENANTCTL_GRAPH_URL": g.env["TENANTCTL_GRAPH_URL"],
+        "AZURE_AUTHORITY_HOST": entra.authority,
+        "REQUESTS_CA_BUNDLE": str(entra.ca),
+        "AZURE_CLIENT_ID": CLIENT_ID,
+    }
+    yield (
+        g,
+        entra,
+        env,
+        {
+            "secret": {"AZURE_CLIENT_SECRET": SECRET},
+            "certificate": {"AZURE_CLIENT_CERTIFICATE_PATH": str(client_pem)},
+            "federation": {"AZURE_FEDERATED_TOKEN_FILE": str(federated)},
+        },
+    )
     entra.stop()
 
 
@@ -52,7 +69,7 @@ def test_each_credential_signs_in_and_reads_the_tenant(cli, signin, workdir: Pat
 
 
 def test_a_wrong_secret_fails_clearly_and_never_shows_it(cli, signin, workdir: Path) -> None:
-    g, entra, env, _ = signin
+    g, _entra, env, _ = signin
     spec = spec_for_tenant("contoso", g.tenant_id, workdir)
     r = cli("plan", spec, "--provider", "graph", env={**env, "AZURE_CLIENT_SECRET": "not-the-secret-4242"})
     assert r.code == 1
@@ -62,7 +79,7 @@ def test_a_wrong_secret_fails_clearly_and_never_shows_it(cli, signin, workdir: P
 
 
 def test_a_certificate_the_app_does_not_have_is_refused(cli, signin, workdir: Path, tmp_path_factory) -> None:
-    g, entra, env, _ = signin
+    g, _entra, env, _ = signin
     _, other, _ = self_signed(tmp_path_factory.mktemp("other"), "intruder")
     spec = spec_for_tenant("contoso", g.tenant_id, workdir)
     r = cli("plan", spec, "--provider", "graph", env={**env, "AZURE_CLIENT_CERTIFICATE_PATH": str(other)})

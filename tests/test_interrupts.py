@@ -22,17 +22,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import TODAY
+from test_crash_safety import write_calling_tenant
+
 from reconciler.apply.ledger import Ledger
 from reconciler.providers.local.provider import LocalProvider
-from test_crash_safety import write_calling_tenant
 
 USERS = 1000
 TOTAL = 4 * USERS + 4
-TRIALS = [(seed, sig, twice) for seed, (sig, twice) in enumerate(
-    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True), (signal.SIGINT, True),
-     (signal.SIGTERM, False), (signal.SIGINT, False)])]
+TRIALS = [
+    (seed, sig, twice)
+    for seed, (sig, twice) in enumerate(
+        [
+            (signal.SIGINT, False),
+            (signal.SIGTERM, False),
+            (signal.SIGTERM, True),
+            (signal.SIGINT, True),
+            (signal.SIGTERM, False),
+            (signal.SIGINT, False),
+        ]
+    )
+]
 
 
 def env() -> dict[str, str]:
@@ -41,8 +51,9 @@ def env() -> dict[str, str]:
 
 
 def tenantctl(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reconciler", *args], cwd=workdir, env=env(),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args], cwd=workdir, env=env(), capture_output=True, text=True, timeout=300
+    )
 
 
 def journal_rows(db: Path) -> int:
@@ -63,8 +74,14 @@ def interrupt(workdir: Path, spec: Path, after: int, sig: int, twice: bool) -> t
     db = workdir / ".tenantctl" / "faults.db"
     # Output to files: a pipe nobody reads fills up with the 4,004-line plan and blocks the apply.
     with open(workdir / "out.txt", "w") as out, open(workdir / "err.txt", "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve"],
-                                cwd=workdir, env=env(), stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve"],
+            cwd=workdir,
+            env=env(),
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
         deadline = time.monotonic() + 120
         while journal_rows(db) < after and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.001)
@@ -91,8 +108,9 @@ def journal(db: Path, run_id: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("seed, sig, twice", TRIALS, ids=lambda v: str(v))
-def test_a_signal_mid_apply_tells_the_truth_and_the_next_apply_converges(workdir: Path, seed: int, sig: int,
-                                                                         twice: bool) -> None:
+def test_a_signal_mid_apply_tells_the_truth_and_the_next_apply_converges(
+    workdir: Path, seed: int, sig: int, twice: bool
+) -> None:
     spec = write_calling_tenant(workdir, USERS)
     assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
     after = random.Random(seed).randrange(1, TOTAL - 1500)
@@ -136,9 +154,14 @@ def test_a_signal_while_waiting_for_the_lock_applies_nothing_and_takes_nothing(w
     holder = Ledger(db)
     lock = holder.acquire("faults", "test", 0, "unlock")
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve",
-                                 "--lock-timeout", "60"], cwd=workdir, env=env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve", "--lock-timeout", "60"],
+            cwd=workdir,
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1.5)  # importing and reading the spec, then waiting on the lock
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
@@ -213,9 +236,13 @@ def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(w
     assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
     db = workdir / ".tenantctl" / "faults.db"
     with open(workdir / "err.txt", "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve"],
-                                cwd=workdir, env={**env(), "TENANTCTL_FAULTS": "transient=0.7,retry_after=0.3,seed=1"},
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "apply", str(spec), "--auto-approve"],
+            cwd=workdir,
+            env={**env(), "TENANTCTL_FAULTS": "transient=0.7,retry_after=0.3,seed=1"},
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         deadline = time.monotonic() + 60
         while journal_rows(db) < 1 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -239,6 +266,7 @@ def test_once_settled_a_signal_is_noted_not_obeyed() -> None:
     # After the run, the outcome must be reported whatever arrives (a late Ctrl-C once printed a
     # false "nothing was changed" over a complete apply).
     from reconciler.apply.interrupts import Signals
+
     notes: list[str] = []
     signals = Signals(notes.append)
     with pytest.raises(BaseException):
@@ -249,8 +277,9 @@ def test_once_settled_a_signal_is_noted_not_obeyed() -> None:
     assert len(notes) == 2 and all("finishing that first" in n for n in notes)
 
 
-def test_ctrl_c_while_starting_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_ctrl_c_while_starting_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The interrupt lands while the CLI is imported: nothing has run, so that is all it says."""
     import importlib.abc
 
@@ -272,11 +301,12 @@ def test_ctrl_c_while_starting_is_one_line_not_a_traceback(monkeypatch: pytest.M
 def test_the_apply_line_of_an_interrupted_run_counts_what_was_not_attempted(tmp_path: Path) -> None:
     """Not "0 not attempted; stopped before the other N": the N are counted where they belong."""
     from conftest import EXAMPLES, SPECS
+
     from reconciler.apply.run import apply_plan
     from reconciler.plan.compute import compute_plan
     from reconciler.render.text import apply_text
-    from reconciler.spec.snapshot import load_snapshot
     from reconciler.spec.loader import load_spec
+    from reconciler.spec.snapshot import load_snapshot
 
     provider = LocalProvider(tmp_path / "t.db", TODAY)
     provider.replace_state(load_snapshot(EXAMPLES / "contoso.snapshot.yaml", TODAY))
@@ -285,5 +315,6 @@ def test_the_apply_line_of_an_interrupted_run_counts_what_was_not_attempted(tmp_
     result = apply_plan(plan, provider, on_outcome=seen.append, stop=lambda: len(seen) >= 3)
     provider.close()
     assert result.left == len(plan.actions) - 3 > 0
-    assert apply_text(result) == (f"Apply: 3 done, 0 already so, 0 failed, {result.left} not attempted "
-                                  f"({result.left} stopped by the interrupt).")
+    assert apply_text(result) == (
+        f"Apply: 3 done, 0 already so, 0 failed, {result.left} not attempted ({result.left} stopped by the interrupt)."
+    )

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from conftest import EXAMPLES, SPECS, TODAY
+
 from reconciler.plan.compute import Plan, compute_plan
 from reconciler.providers.graph.provider import NO_API
-from reconciler.spec.snapshot import load_snapshot
 from reconciler.spec.loader import load_spec
-
-from conftest import EXAMPLES, SPECS, TODAY
+from reconciler.spec.snapshot import load_snapshot
 
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -59,8 +59,10 @@ def test_mca_money_steps_name_the_billing_roles() -> None:
     plan = manual_plan("billing_role_missing_mca")
     payg = steps_of(plan, "set_pay_as_you_go")
     assert "Change pay-as-you-go option pane, select On" in payg
-    assert "Needs: one of: Billing account contributor, Billing account owner, Billing profile contributor, " \
-           "Billing profile owner (Enable pay-as-you-go for your subscription)." in payg
+    assert (
+        "Needs: one of: Billing account contributor, Billing account owner, Billing profile contributor, "
+        "Billing profile owner (Enable pay-as-you-go for your subscription)." in payg
+    )
 
 
 def test_a_purchase_followed_by_overage_picks_the_tagged_plan() -> None:
@@ -73,6 +75,7 @@ def test_pay_per_minute_comes_through_the_account_representative() -> None:
     plan = compute_plan(load_spec(SPECS / "northwind.yaml"), state)
     assert steps_of(plan, "purchase_subscription", "subscription/MCOMEETACPEA").startswith(
         "Ask your Microsoft account representative (volume licensing) to order 10 licenses of "
-        "Audio Conferencing Pay-Per-Minute (EA) (MCOMEETACPEA)")
+        "Audio Conferencing Pay-Per-Minute (EA) (MCOMEETACPEA)"
+    )
     funds = steps_of(plan, "add_funds")
     assert "Communications Credits" in funds and "Add 90" in funds and "Place order" in funds

@@ -17,38 +17,53 @@ each occurs. Profiles (conftest.py): `ci` (default, fixed seed, 500 examples per
 
 from __future__ import annotations
 
-import os
-
 import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from conftest import EXAMPLES, SPECS
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-
-from reconciler.domain import catalog
-from reconciler.apply.run import apply_plan
-from conftest import EXAMPLES, SPECS
 from oracle import closures, hard_cases, violations
-from reconciler.domain.errors import PermanentProviderError, ProviderError, ValidationError
-from reconciler.providers.base import UserWrite, WriteResult
-from reconciler.domain.catalog import CREDITS_SKU
-from reconciler.domain.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats,
-                                     SubscriptionState, TenantState, UserState)
-from reconciler.plan.compute import compute_plan
-from reconciler.providers.local.provider import LocalProvider
-from reconciler.spec.snapshot import dump_yaml, load_snapshot, snapshot_from_document
-from reconciler.spec.loader import load_spec
-from reconciler.spec.export import export_spec
+
+from reconciler.apply.run import apply_plan
+from reconciler.domain import catalog
 from reconciler.domain.canonical import spec_to_dict, state_to_dict
+from reconciler.domain.catalog import CREDITS_SKU
+from reconciler.domain.errors import PermanentProviderError, ProviderError, ValidationError
+from reconciler.domain.model import (
+    AutoRecharge,
+    CreditsState,
+    FundLot,
+    RefundableSeats,
+    ScheduledSeats,
+    SubscriptionState,
+    TenantState,
+    UserState,
+)
+from reconciler.plan.compute import compute_plan
+from reconciler.providers.base import UserWrite, WriteResult
+from reconciler.providers.local.provider import LocalProvider
+from reconciler.spec.export import export_spec
+from reconciler.spec.loader import load_spec
+from reconciler.spec.snapshot import dump_yaml, load_snapshot, snapshot_from_document
 from reconciler.spec.yamlload import load_bytes
 
 TODAY = date(2026, 11, 21)
 PAYG_PLAN = "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)"
-KNOWN = ["ENTERPRISEPREMIUM", "SPE_E3", "MCOEV", "MCOPSTN1", "MCOPSTN2", "MCOMEETADV", "MCOMEETACPEA", PAYG_PLAN,
-         "BUSINESS_VOICE"]
+KNOWN = [
+    "ENTERPRISEPREMIUM",
+    "SPE_E3",
+    "MCOEV",
+    "MCOPSTN1",
+    "MCOPSTN2",
+    "MCOMEETADV",
+    "MCOMEETACPEA",
+    PAYG_PLAN,
+    "BUSINESS_VOICE",
+]
 UNKNOWN = ["VISIOCLIENT"]
 COUNTRIES = ["US", "GB", "DE", "NO", "JP"]
 # Examples and seed come from the loaded profile (conftest.py); these only relax health checks.
@@ -88,6 +103,7 @@ def commitments(draw: Any, agreement: str, seats: int, held: int) -> dict[str, A
         out["scheduled"] = ScheduledSeats(draw(st.integers(held, seats - 1)), out["term_end"])
     return out
 
+
 @st.composite
 def states(draw: Any, groups: bool = False, manual: bool = False) -> TenantState:
     """A consistent tenant; with `groups`, some licenses come from groups, and with `manual`, the
@@ -100,8 +116,10 @@ def states(draw: Any, groups: bool = False, manual: bool = False) -> TenantState
         recharge = AutoRecharge(enabled, Decimal(50), Decimal(200)) if enabled else AutoRecharge(False)
         lots = tuple(
             FundLot(TODAY - timedelta(days=age), Decimal(amount), Decimal(amount) * Decimal(pct) / 100)
-            for age, amount, pct in draw(st.lists(st.tuples(st.integers(0, 700), st.integers(1, 500),
-                                                            st.integers(0, 100)), max_size=3)))
+            for age, amount, pct in draw(
+                st.lists(st.tuples(st.integers(0, 700), st.integers(1, 500), st.integers(0, 100)), max_size=3)
+            )
+        )
         credits = CreditsState(recharge, lots)
     funded = bool(credits and credits.licenses_available)
     pool = [s for s in owned if funded or not catalog.needs_credits(s, agreement)] + ([CREDITS_SKU] if funded else [])
@@ -115,20 +133,42 @@ def states(draw: Any, groups: bool = False, manual: bool = False) -> TenantState
     subs = {}
     for sku in owned:
         held = sum(sku in u.licenses for u in users.values())
-        payg_offered = bool(catalog.CATALOG.get(sku) and catalog.CATALOG[sku].pay_as_you_go
-                            and agreement not in catalog.PREPAID_CREDITS)
+        payg_offered = bool(
+            catalog.CATALOG.get(sku) and catalog.CATALOG[sku].pay_as_you_go and agreement not in catalog.PREPAID_CREDITS
+        )
         seats = held + draw(st.integers(0, 3))
         term = draw(st.sampled_from(["P1M", "P1Y"]))
-        subs[sku] = SubscriptionState(sku, seats, term, "monthly" if term == "P1M" else
-                                      draw(st.sampled_from(["monthly", "annual"])),
-                                      draw(st.booleans()) and payg_offered, held,
-                                      **draw(commitments(agreement, seats, held)))
+        subs[sku] = SubscriptionState(
+            sku,
+            seats,
+            term,
+            "monthly" if term == "P1M" else draw(st.sampled_from(["monthly", "annual"])),
+            draw(st.booleans()) and payg_offered,
+            held,
+            **draw(commitments(agreement, seats, held)),
+        )
     roles = draw(st.sampled_from([None, ("BillingAccountOwner", "BillingAdministrator", "AdminAgent")]))
-    commerce = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
-                          "set_auto_recharge", "add_funds"})
-    return TenantState(name="prop", agreement=agreement, today=TODAY, billing_roles=roles,
-                       subscriptions=subs, credits=credits, users=users,
-                       manual=commerce if manual and draw(st.booleans()) else frozenset())
+    commerce = frozenset(
+        {
+            "purchase_subscription",
+            "set_seats",
+            "schedule_seats",
+            "set_term",
+            "set_pay_as_you_go",
+            "set_auto_recharge",
+            "add_funds",
+        }
+    )
+    return TenantState(
+        name="prop",
+        agreement=agreement,
+        today=TODAY,
+        billing_roles=roles,
+        subscriptions=subs,
+        credits=credits,
+        users=users,
+        manual=commerce if manual and draw(st.booleans()) else frozenset(),
+    )
 
 
 @st.composite
@@ -140,8 +180,15 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
         available = bool(state.credits and state.credits.licenses_available)
         # MCA: auto-recharge must be off; elsewhere it is how credits (and MCOPSTNC) come to exist.
         enabled = agreement != "MCA" and (not available or draw(st.booleans()))
-        credits = {"autoRecharge": {"enabled": True, "triggerBelow": draw(st.integers(0, 100)),
-                                    "amount": draw(st.integers(1, 300))} if enabled else {"enabled": False}}
+        credits = {
+            "autoRecharge": {
+                "enabled": True,
+                "triggerBelow": draw(st.integers(0, 100)),
+                "amount": draw(st.integers(1, 300)),
+            }
+            if enabled
+            else {"enabled": False}
+        }
         if agreement in ("EA", "MOSA") and draw(st.booleans()):
             # Sub-cent minimums too: a top-up is rounded up to the cent, never down.
             credits["minimumBalance"] = draw(st.integers(1, 400_000)) / 1000
@@ -152,7 +199,9 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
     users = []
     listed = draw(st.lists(st.sampled_from(sorted(state.users)), unique=True)) if state.users else []
     for key in listed:
-        licenses = repair(set(draw(st.lists(st.sampled_from(sorted(managed)), unique=True)))) if managed else frozenset()
+        licenses = (
+            repair(set(draw(st.lists(st.sampled_from(sorted(managed)), unique=True)))) if managed else frozenset()
+        )
         entry: dict[str, Any] = {"upn": state.users[key].upn}
         if licenses or draw(st.booleans()):
             entry["usageLocation"] = located(draw, licenses)
@@ -185,8 +234,13 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
     if draw(st.integers(0, 4)) == 4:  # someone who left the tenant is still in the spec, skipped with a warning
         users.append({"upn": "gone@example.com", "usageLocation": "US", "licenses": []})
         missing = "warn"
-    body: dict[str, Any] = {"agreement": agreement, "subscriptions": subscriptions, "users": users, "prune": prune,
-                            "missingUsers": missing}
+    body: dict[str, Any] = {
+        "agreement": agreement,
+        "subscriptions": subscriptions,
+        "users": users,
+        "prune": prune,
+        "missingUsers": missing,
+    }
     if credits is not None:
         body["communicationsCredits"] = credits
     return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": {"name": "prop"}, "spec": body}
@@ -280,8 +334,10 @@ def test_apply_in_waves_ends_where_sequential_apply_ends(data: st.DataObject) ->
         spec = load_spec(write(Path(tmp), data.draw(specs_for(state))))
         plan = compute_plan(spec, state)
         assume(not plan.has_errors)
-        ends = [applied(plan, state, Path(tmp) / "sequential.db"),
-                applied(plan, state, Path(tmp) / "waves.db", WavesOnLocal)]
+        ends = [
+            applied(plan, state, Path(tmp) / "sequential.db"),
+            applied(plan, state, Path(tmp) / "waves.db", WavesOnLocal),
+        ]
         assert ends[0] == ends[1]
         check_invariants(ends[1])
 
@@ -314,8 +370,13 @@ def note_hard_cases(state: TenantState, plan: Any) -> None:
     for case in hard_cases(state, plan.to_dict()):
         event(case)
     for a in plan.actions:
-        if a.type == "add_funds" and a.after and Decimal(str(a.after["balance"])) * 100 % 1 == 0 and \
-                Decimal(str(a.after["amount"])) > 0 and "." in str(a.after["amount"]):
+        if (
+            a.type == "add_funds"
+            and a.after
+            and Decimal(str(a.after["balance"])) * 100 % 1 == 0
+            and Decimal(str(a.after["amount"])) > 0
+            and "." in str(a.after["amount"])
+        ):
             event("funds to the cent")
     if any(sku not in catalog.CATALOG for sku in state.subscriptions):
         event("SKU outside the catalog")
@@ -351,6 +412,7 @@ class FailOne:
             if self._mine(args):
                 raise PermanentProviderError(f"{self.action.address}: refused (test)", "none", "test_refusal")
             return method(*args, **kwargs)
+
         return call
 
     def _mine(self, args: tuple[Any, ...]) -> bool:
@@ -381,8 +443,9 @@ def test_a_failed_action_skips_exactly_its_dependents(data: st.DataObject) -> No
     status = {o.action.id: o.status for o in result.outcomes}
     assert {i for i, s in status.items() if s == "failed"} == {chosen.id}
     assert {i for i, s in status.items() if s == "skipped"} == dependents[chosen.id]
-    assert all(s in ("done", "unchanged") for i, s in status.items() if i != chosen.id
-               and i not in dependents[chosen.id]), status
+    assert all(
+        s in ("done", "unchanged") for i, s in status.items() if i != chosen.id and i not in dependents[chosen.id]
+    ), status
     event(f"dependents skipped: {min(len(dependents[chosen.id]), 3)}{'+' if len(dependents[chosen.id]) > 2 else ''}")
 
 
@@ -405,6 +468,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def test_a_mangled_file_is_refused_with_located_problems_never_a_crash(data: st.DataObject) -> None:
     """Whatever the schema refuses, the rules run over the rest without tripping on it (issue 13 item 11)."""
     import yaml
+
     files = [(SPECS / f"{n}.yaml", "spec") for n in ("contoso", "fabrikam", "northwind")]
     files += [(EXAMPLES / f"{n}.snapshot.yaml", "state") for n in ("contoso", "fabrikam", "northwind")]
     for source, root in files:

@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, SAMPLES, SPECS
 
 
@@ -74,8 +73,23 @@ def test_the_report_renders_in_headless_chromium(cli, workdir: Path) -> None:
     assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml").code == 0
     assert cli("report", SPECS / "contoso.yaml", "--out", "report.html").code == 0
     shot = workdir / "report.png"
-    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run",
-                    f"--user-data-dir={workdir / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
-                    (workdir / "report.html").as_uri()], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={workdir / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,1600",
+            (workdir / "report.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank one

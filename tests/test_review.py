@@ -7,12 +7,12 @@ import re
 import shutil
 import threading
 import xml.etree.ElementTree as ET
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES, SAMPLES, SPECS
+
 from reconciler.cli import fleet
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, Block, fold, size, split
 
@@ -29,21 +29,41 @@ def load(cli, name: str, provider: str | None = None) -> None:
 def write_big_tenant(folder: Path) -> Path:
     """10,000 users with Teams Phone; the spec adds E5 to all and takes MCOEV from 500."""
     users = [f"user{i:05d}@big.example" for i in range(BIG_USERS)]
-    snapshot = ["apiVersion: tenantctl/v1", "kind: TenantSnapshot", "metadata: {name: big}", "state:",
-                "  agreement: EA", "  subscriptions:", f"    - {{sku: MCOEV, seats: {BIG_USERS}}}", "  users:"]
+    snapshot = [
+        "apiVersion: tenantctl/v1",
+        "kind: TenantSnapshot",
+        "metadata: {name: big}",
+        "state:",
+        "  agreement: EA",
+        "  subscriptions:",
+        f"    - {{sku: MCOEV, seats: {BIG_USERS}}}",
+        "  users:",
+    ]
     snapshot += [f"    - {{upn: {u}, usageLocation: US, licenses: [MCOEV]}}" for u in users]
-    spec = ["apiVersion: tenantctl/v1", "kind: Tenant", "metadata: {name: big}", "spec:", "  agreement: EA",
-            "  subscriptions:", f"    - {{sku: MCOEV, seats: {BIG_USERS}}}",
-            f"    - {{sku: ENTERPRISEPREMIUM, seats: {BIG_USERS}}}", "  users:"]
-    spec += [f"    - {{upn: {u}, usageLocation: US, licenses: [ENTERPRISEPREMIUM"
-             + ("" if i < BIG_REMOVALS else ", MCOEV") + "]}" for i, u in enumerate(users)]
+    spec = [
+        "apiVersion: tenantctl/v1",
+        "kind: Tenant",
+        "metadata: {name: big}",
+        "spec:",
+        "  agreement: EA",
+        "  subscriptions:",
+        f"    - {{sku: MCOEV, seats: {BIG_USERS}}}",
+        f"    - {{sku: ENTERPRISEPREMIUM, seats: {BIG_USERS}}}",
+        "  users:",
+    ]
+    spec += [
+        f"    - {{upn: {u}, usageLocation: US, licenses: [ENTERPRISEPREMIUM"
+        + ("" if i < BIG_REMOVALS else ", MCOEV")
+        + "]}"
+        for i, u in enumerate(users)
+    ]
     (folder / "big.snapshot.yaml").write_text("\n".join(snapshot) + "\n")
     (folder / "big.yaml").write_text("\n".join(spec) + "\n")
     return folder / "big.yaml"
 
 
 def balanced(part: str) -> bool:
-    return (part.count("<details") == part.count("</details>") and part.count("```") % 2 == 0)
+    return part.count("<details") == part.count("</details>") and part.count("```") % 2 == 0
 
 
 def big_markdown(cli, workdir: Path, command: str) -> tuple[Path, Any, list[Path]]:
@@ -62,11 +82,16 @@ def test_a_10000_user_change_is_one_comment_grouped_by_change(cli, workdir: Path
     first = r.out
     # Summary, counts, cost and the destructive changes come before the folded list.
     fold_at = first.index("<details>")
-    for needle in ("### Tenant `big`", f"**Plan: 1 to buy, 0 to change, {BIG_USERS:,} to assign, "
-                   f"{BIG_REMOVALS} to remove ({BIG_REMOVALS} destructive).**", "| `assign_license` | 10000 |",
-                   f"+{BIG_USERS * 38 * 1.05:,.2f}", f":warning: **{BIG_REMOVALS} destructive action(s):**",
-                   ":warning: **500 users**: `+ ENTERPRISEPREMIUM`, `- MCOEV` (user00000@big.example, "
-                   "user00001@big.example, user00002@big.example and 497 more)"):
+    for needle in (
+        "### Tenant `big`",
+        f"**Plan: 1 to buy, 0 to change, {BIG_USERS:,} to assign, "
+        f"{BIG_REMOVALS} to remove ({BIG_REMOVALS} destructive).**",
+        "| `assign_license` | 10000 |",
+        f"+{BIG_USERS * 38 * 1.05:,.2f}",
+        f":warning: **{BIG_REMOVALS} destructive action(s):**",
+        ":warning: **500 users**: `+ ENTERPRISEPREMIUM`, `- MCOEV` (user00000@big.example, "
+        "user00001@big.example, user00002@big.example and 497 more)",
+    ):
         assert first.index(needle) < fold_at, needle
     assert "**10,500 user actions by change** (2 patterns;" in first
     assert "- **9,500 users**: `+ ENTERPRISEPREMIUM` (user00500@big.example" in first
@@ -135,8 +160,10 @@ def test_folder_plan_sections_footer_and_failures_isolated(cli, workdir: Path) -
     r = cli("plan", folder)
     assert r.code == 1
     assert "Tenant contoso" in r.out and "Tenant northwind" in r.out
-    assert re.search(r"Tenant file .*fabrikam\.yaml: failed\nerror: there is no simulated tenant at", r.out) or \
-        "no simulated tenant at" in r.out.split("fabrikam.yaml: failed")[1]
+    assert (
+        re.search(r"Tenant file .*fabrikam\.yaml: failed\nerror: there is no simulated tenant at", r.out)
+        or "no simulated tenant at" in r.out.split("fabrikam.yaml: failed")[1]
+    )
     assert r.out.rstrip().endswith("3 tenants: 2 with changes, 0 unchanged, 1 failed")
     assert "1 tenant(s) failed" in r.err
 
@@ -145,8 +172,7 @@ def test_folder_plan_sections_footer_and_failures_isolated(cli, workdir: Path) -
     r = cli("plan", folder, "--detailed-exitcode", "--out", "plans")
     assert r.code == 2, r.err
     assert r.out.rstrip().endswith("3 tenants: 2 with changes, 1 unchanged, 0 failed")
-    assert sorted(p.name for p in (workdir / "plans").iterdir()) == ["contoso.json", "fabrikam.json",
-                                                                   "northwind.json"]
+    assert sorted(p.name for p in (workdir / "plans").iterdir()) == ["contoso.json", "fabrikam.json", "northwind.json"]
     applied = cli("apply", "plans/contoso.json", "--auto-approve", "--allow-destroy")
     assert applied.code == 0, applied.err
     # Planning again replaces every saved plan: one left from a tenant that now fails (or no
@@ -154,8 +180,12 @@ def test_folder_plan_sections_footer_and_failures_isolated(cli, workdir: Path) -
     shutil.copy(workdir / "plans" / "contoso.json", workdir / "plans" / "retired.json")
     (workdir / "plans" / "notes.json").write_text('{"not": "a plan"}')
     assert cli("plan", folder, "--out", "plans").code == 0
-    assert sorted(p.name for p in (workdir / "plans").iterdir()) == ["contoso.json", "fabrikam.json",
-                                                                   "northwind.json", "notes.json"]
+    assert sorted(p.name for p in (workdir / "plans").iterdir()) == [
+        "contoso.json",
+        "fabrikam.json",
+        "northwind.json",
+        "notes.json",
+    ]
 
 
 def test_folder_plan_json_and_markdown(cli, workdir: Path) -> None:
@@ -195,8 +225,9 @@ def test_tenants_are_worked_on_concurrently() -> None:
 
 def test_validate_folder_reports_every_file(cli, workdir: Path) -> None:
     folder = folder_of_samples(workdir)
-    (folder / "broken.yaml").write_text("apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: x}\n"
-                                        "spec: {agreement: MCA, seatz: 1}\n")
+    (folder / "broken.yaml").write_text(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: x}\nspec: {agreement: MCA, seatz: 1}\n"
+    )
     r = cli("validate", folder)
     assert r.code == 1
     assert r.out.count(": ok (Tenant ") == 3
@@ -215,8 +246,13 @@ def test_drift_junit_one_case_per_managed_resource(cli, workdir: Path) -> None:
     # 3 subscriptions, 5 listed users, and Emil: unlisted, but fabrikam prunes his licenses.
     assert len(cases) == int(suite.get("tests", "0")) == 3 + 5 + 1
     failed = {name for name, c in cases.items() if c.find("failure") is not None}
-    assert failed == {"subscription/MCOPSTN2", "subscription/MCOTEAMS_ESSENTIALS", "user/emil@fabrikam.eu",
-                      "user/dirk@fabrikam.eu", "user/frontdesk@fabrikam.eu"}
+    assert failed == {
+        "subscription/MCOPSTN2",
+        "subscription/MCOTEAMS_ESSENTIALS",
+        "user/emil@fabrikam.eu",
+        "user/dirk@fabrikam.eu",
+        "user/frontdesk@fabrikam.eu",
+    }
     assert int(suite.get("failures", "0")) == len(failed) == int(root.get("failures", "0"))
     emil = cases["user/emil@fabrikam.eu"].find("failure")
     assert emil is not None and "MCOPSTN2 (remove_license)" in (emil.text or "")
@@ -258,8 +294,10 @@ def test_guardrail_fails_the_plan_unless_overridden(cli, workdir: Path) -> None:
     spec = write_spec_with(workdir, "northwind", "  guardrails: {maxFundsPerApply: 50}\n")
     r = cli("plan", spec)
     assert r.code == 1
-    assert "Guardrail maxFundsPerApply: EXCEEDED (the plan adds 90.00 USD of Communications Credits; " \
-           "the limit is 50.00)" in r.out
+    assert (
+        "Guardrail maxFundsPerApply: EXCEEDED (the plan adds 90.00 USD of Communications Credits; "
+        "the limit is 50.00)" in r.out
+    )
     assert "error[guardrail_exceeded]" in r.out and "--override-guardrail maxFundsPerApply" in r.out
     before = cli("snapshot", "dump", "--name", "northwind").out
     refused = cli("apply", spec, "--auto-approve", "--allow-destroy")
@@ -269,8 +307,16 @@ def test_guardrail_fails_the_plan_unless_overridden(cli, workdir: Path) -> None:
     ok = cli("plan", spec, "--override-guardrail", "maxFundsPerApply", "--format", "json", "--out", "p.json")
     assert ok.code == 0, ok.err
     doc = json.loads(ok.out)
-    assert doc["guardrails"] == [{"name": "maxFundsPerApply", "limit": 50, "value": 90, "exceeded": True,
-                                  "overridden": True, "detail": doc["guardrails"][0]["detail"]}]
+    assert doc["guardrails"] == [
+        {
+            "name": "maxFundsPerApply",
+            "limit": 50,
+            "value": 90,
+            "exceeded": True,
+            "overridden": True,
+            "detail": doc["guardrails"][0]["detail"],
+        }
+    ]
     assert [d["code"] for d in doc["diagnostics"] if d["code"].startswith("guardrail")] == ["guardrail_overridden"]
     # The saved plan carries the override: it applies as reviewed, without repeating the flag.
     applied = cli("apply", "p.json", "--auto-approve", "--allow-destroy")

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import EXAMPLES, SAMPLES, SPECS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from conftest import EXAMPLES, SAMPLES, SPECS
 from reconciler.domain.errors import ValidationError
-from reconciler.spec.schema import _plain_user, schema
 from reconciler.spec.loader import load_spec
+from reconciler.spec.schema import _plain_user, schema
 from reconciler.spec.yamlload import load_file
 
 
@@ -89,8 +89,13 @@ def test_a_user_missing_from_the_tenant_is_named_by_its_roster_line(cli: Any, wo
 
 def test_excel_csv_with_bom_crlf_and_quoted_commas(workdir: Path) -> None:
     spec = split_spec("contoso", workdir, "csv")
-    rows = ['\ufeffUPN,UsageLocation,Licenses,Profile', 'bob@contoso.com,US,"ENTERPRISEPREMIUM, MCOPSTN1",',
-            'carol@contoso.com,US,ENTERPRISEPREMIUM MCOPSTN1 MCOPSTNC,', '', 'dave@contoso.com,CA,,voice']
+    rows = [
+        "\ufeffUPN,UsageLocation,Licenses,Profile",
+        'bob@contoso.com,US,"ENTERPRISEPREMIUM, MCOPSTN1",',
+        "carol@contoso.com,US,ENTERPRISEPREMIUM MCOPSTN1 MCOPSTNC,",
+        "",
+        "dave@contoso.com,CA,,voice",
+    ]
     (workdir / "rosters" / "people.csv").write_bytes("\r\n".join(rows).encode("utf-8") + b"\r\n")
     users = load_spec(spec).users
     assert users["bob@contoso.com"].licenses == {"ENTERPRISEPREMIUM", "MCOPSTN1"}
@@ -98,13 +103,18 @@ def test_excel_csv_with_bom_crlf_and_quoted_commas(workdir: Path) -> None:
     assert users["dave@contoso.com"].usage_location == "CA" and "MCOPSTNC" in users["dave@contoso.com"].licenses
     roster = str(workdir / "rosters" / "people.csv")
     assert [u.origin for u in sorted(users.values(), key=lambda u: u.index)] == [
-        "spec.users[0]", f"{roster}:2", f"{roster}:3", f"{roster}:5"]
+        "spec.users[0]",
+        f"{roster}:2",
+        f"{roster}:3",
+        f"{roster}:5",
+    ]
 
 
 def test_a_yaml_roster_keeps_norway(workdir: Path) -> None:
     spec = split_spec("contoso", workdir, "yaml")
-    (workdir / "rosters" / "people.yaml").write_text("- {upn: ola@contoso.com, usageLocation: NO, "
-                                                     "licenses: [ENTERPRISEPREMIUM]}\n")
+    (workdir / "rosters" / "people.yaml").write_text(
+        "- {upn: ola@contoso.com, usageLocation: NO, licenses: [ENTERPRISEPREMIUM]}\n"
+    )
     assert load_spec(spec).users["ola@contoso.com"].usage_location == "NO"
 
 
@@ -128,71 +138,316 @@ class Bad:
 
 HEAD = "upn,usageLocation,licenses,profile\n"
 BAD = [
-    Bad("csv_unknown_column", "csv", "upn,usageLocation,licences\n", "roster", 1, 19, "",
-        ("unknown column 'licences'", "did you mean 'licenses'?")),
-    Bad("csv_no_header", "csv", "ada@contoso.com,GB,ENTERPRISEPREMIUM\n", "roster", 1, 1, "",
-        ("first line holds a user", "start the file with the header line: upn,usageLocation")),
-    Bad("csv_no_upn_column", "csv", "usageLocation,licenses\nGB,ENTERPRISEPREMIUM\n", "roster", 1, 1, "",
-        ("no 'upn' column",)),
+    Bad(
+        "csv_unknown_column",
+        "csv",
+        "upn,usageLocation,licences\n",
+        "roster",
+        1,
+        19,
+        "",
+        ("unknown column 'licences'", "did you mean 'licenses'?"),
+    ),
+    Bad(
+        "csv_no_header",
+        "csv",
+        "ada@contoso.com,GB,ENTERPRISEPREMIUM\n",
+        "roster",
+        1,
+        1,
+        "",
+        ("first line holds a user", "start the file with the header line: upn,usageLocation"),
+    ),
+    Bad(
+        "csv_no_upn_column",
+        "csv",
+        "usageLocation,licenses\nGB,ENTERPRISEPREMIUM\n",
+        "roster",
+        1,
+        1,
+        "",
+        ("no 'upn' column",),
+    ),
     Bad("csv_empty", "csv", "", "roster", 1, 1, "", ("roster is empty",)),
-    Bad("csv_bad_country", "csv", HEAD + "ada@contoso.com,GBR,ENTERPRISEPREMIUM,\n", "roster", 2, 17,
-        "usageLocation", ("'GBR' is not valid", "two-letter")),
-    Bad("csv_unknown_sku", "csv", HEAD + "ada@contoso.com,GB,ENTERPRISEPREMIUM;MCOPSTN11,\n", "roster", 2, 38,
-        "licenses", ("unknown SKU 'MCOPSTN11'", "did you mean 'MCOPSTN1'?")),
-    Bad("csv_unknown_profile", "csv", HEAD + "ada@contoso.com,GB,,vioce\n", "roster", 2, 21, "profile",
-        ("unknown license profile 'vioce'",)),
-    Bad("csv_too_many_cells", "csv", HEAD + "ada@contoso.com,GB,ENTERPRISEPREMIUM,MCOPSTN1,\n", "roster", 2, 47, "",
-        ("5 cells", "4 columns", "separate licenses with ;")),
-    Bad("csv_no_location", "csv", HEAD + "ada@contoso.com,,ENTERPRISEPREMIUM,\n", "roster", 2, 17, "usageLocation",
-        ("no usageLocation",)),
-    Bad("csv_bad_upn", "csv", HEAD + "\n\nada at contoso,GB,,\n", "roster", 4, 1, "upn", ("'ada at contoso' is not valid",)),
-    Bad("csv_not_utf8", "csv", (HEAD + "b\xf8rge@contoso.com,NO,,\n").encode("latin-1"), "roster", 2, 2, "",
-        ("not valid UTF-8", "0xf8")),
-    Bad("csv_missing_prerequisite", "csv", HEAD + "ada@contoso.com,GB,MCOPSTN1,\n", "roster", 2, 20, "licenses",
-        ("MCOPSTN1 for 'ada@contoso.com' needs",)),
-    Bad("csv_lone_cr_line_ends", "csv", "upn,usageLocation\rada@contoso.com,GBR\r", "roster", 2, 17, "usageLocation",
-        ("'GBR' is not valid",)),
-    Bad("csv_cell_over_two_lines", "csv", HEAD + 'ada@contoso.com,GB,"ENTERPRISEPREMIUM\nBOGUS",\n', "roster", 3, 1,
-        "licenses", ("unknown SKU 'BOGUS'",)),
-    Bad("csv_quote_inside_a_cell", "csv", HEAD + 'o"brien@contoso.com,XX,,\n', "roster", 2, 21, "usageLocation",
-        ("'XX' is not an ISO 3166-1 country code",)),
-    Bad("csv_unnamed_column", "csv", "upn,usageLocation,licenses,profile,\n", "roster", 1, 36, "",
-        ("column 5 of the header has no name",)),
-    Bad("csv_unclosed_quote", "csv", HEAD + 'ada@contoso.com,GB,"ENTERPRISEPREMIUM\n', "roster", 2, 1, "",
-        ("malformed CSV", "unexpected end of data")),
+    Bad(
+        "csv_bad_country",
+        "csv",
+        HEAD + "ada@contoso.com,GBR,ENTERPRISEPREMIUM,\n",
+        "roster",
+        2,
+        17,
+        "usageLocation",
+        ("'GBR' is not valid", "two-letter"),
+    ),
+    Bad(
+        "csv_unknown_sku",
+        "csv",
+        HEAD + "ada@contoso.com,GB,ENTERPRISEPREMIUM;MCOPSTN11,\n",
+        "roster",
+        2,
+        38,
+        "licenses",
+        ("unknown SKU 'MCOPSTN11'", "did you mean 'MCOPSTN1'?"),
+    ),
+    Bad(
+        "csv_unknown_profile",
+        "csv",
+        HEAD + "ada@contoso.com,GB,,vioce\n",
+        "roster",
+        2,
+        21,
+        "profile",
+        ("unknown license profile 'vioce'",),
+    ),
+    Bad(
+        "csv_too_many_cells",
+        "csv",
+        HEAD + "ada@contoso.com,GB,ENTERPRISEPREMIUM,MCOPSTN1,\n",
+        "roster",
+        2,
+        47,
+        "",
+        ("5 cells", "4 columns", "separate licenses with ;"),
+    ),
+    Bad(
+        "csv_no_location",
+        "csv",
+        HEAD + "ada@contoso.com,,ENTERPRISEPREMIUM,\n",
+        "roster",
+        2,
+        17,
+        "usageLocation",
+        ("no usageLocation",),
+    ),
+    Bad(
+        "csv_bad_upn",
+        "csv",
+        HEAD + "\n\nada at contoso,GB,,\n",
+        "roster",
+        4,
+        1,
+        "upn",
+        ("'ada at contoso' is not valid",),
+    ),
+    Bad(
+        "csv_not_utf8",
+        "csv",
+        (HEAD + "b\xf8rge@contoso.com,NO,,\n").encode("latin-1"),
+        "roster",
+        2,
+        2,
+        "",
+        ("not valid UTF-8", "0xf8"),
+    ),
+    Bad(
+        "csv_missing_prerequisite",
+        "csv",
+        HEAD + "ada@contoso.com,GB,MCOPSTN1,\n",
+        "roster",
+        2,
+        20,
+        "licenses",
+        ("MCOPSTN1 for 'ada@contoso.com' needs",),
+    ),
+    Bad(
+        "csv_lone_cr_line_ends",
+        "csv",
+        "upn,usageLocation\rada@contoso.com,GBR\r",
+        "roster",
+        2,
+        17,
+        "usageLocation",
+        ("'GBR' is not valid",),
+    ),
+    Bad(
+        "csv_cell_over_two_lines",
+        "csv",
+        HEAD + 'ada@contoso.com,GB,"ENTERPRISEPREMIUM\nBOGUS",\n',
+        "roster",
+        3,
+        1,
+        "licenses",
+        ("unknown SKU 'BOGUS'",),
+    ),
+    Bad(
+        "csv_quote_inside_a_cell",
+        "csv",
+        HEAD + 'o"brien@contoso.com,XX,,\n',
+        "roster",
+        2,
+        21,
+        "usageLocation",
+        ("'XX' is not an ISO 3166-1 country code",),
+    ),
+    Bad(
+        "csv_unnamed_column",
+        "csv",
+        "upn,usageLocation,licenses,profile,\n",
+        "roster",
+        1,
+        36,
+        "",
+        ("column 5 of the header has no name",),
+    ),
+    Bad(
+        "csv_unclosed_quote",
+        "csv",
+        HEAD + 'ada@contoso.com,GB,"ENTERPRISEPREMIUM\n',
+        "roster",
+        2,
+        1,
+        "",
+        ("malformed CSV", "unexpected end of data"),
+    ),
     Bad("json_trailing_comma", "json", '[{"upn": "ada@contoso.com"},]', "roster", 1, 29, "", ("trailing comma",)),
     Bad("json_huge_number", "json", '[{"upn": ' + "1" * 5000 + "}]", "roster", 1, 2, "", ("Exceeds the limit",)),
-    Bad("json_unpaired_surrogate", "json", '[{"upn": "\\ud800da@contoso.com"}]', "roster", 1, 1, "[0]",
-        ("half a character",)),
-    Bad("yaml_too_deep", "yaml", "- upn: ada@contoso.com\n  licenses: " + "[" * 200 + "]" * 200 + "\n", "roster", 2,
-        113, "", ("nested more than 100 levels",)),
-    Bad("json_malformed", "json", '[\n  {"upn": "ada@contoso.com" "usageLocation": "GB"}\n]', "roster", 2, 29, "",
-        ("malformed JSON",)),
+    Bad(
+        "json_unpaired_surrogate",
+        "json",
+        '[{"upn": "\\ud800da@contoso.com"}]',
+        "roster",
+        1,
+        1,
+        "[0]",
+        ("half a character",),
+    ),
+    Bad(
+        "yaml_too_deep",
+        "yaml",
+        "- upn: ada@contoso.com\n  licenses: " + "[" * 200 + "]" * 200 + "\n",
+        "roster",
+        2,
+        113,
+        "",
+        ("nested more than 100 levels",),
+    ),
+    Bad(
+        "json_malformed",
+        "json",
+        '[\n  {"upn": "ada@contoso.com" "usageLocation": "GB"}\n]',
+        "roster",
+        2,
+        29,
+        "",
+        ("malformed JSON",),
+    ),
     Bad("json_not_a_list", "json", '{"users": []}', "roster", 1, 1, "", ("expected a list of users",)),
     Bad("json_unclosed", "json", '[{"upn": "ada@contoso.com"}', "roster", 1, 28, "", ("not closed",)),
-    Bad("json_duplicate_key", "json", '[{"upn": "ada@contoso.com",\n  "upn": "bob@contoso.com"}]', "roster", 2, 3,
-        "[0].upn", ("duplicate key 'upn'",)),
-    Bad("json_wrong_type", "json", '[\n {"upn": "ada@contoso.com", "usageLocation": "GB",\n  "licenses": '
-        '["ENTERPRISEPREMIUM", 3]}]', "roster", 3, 37, "[0].licenses[1]", ("expected a string, got 3",)),
-    Bad("json_unknown_field", "json", '[{"upn": "ada@contoso.com", "seat": 1}]', "roster", 1, 29, "[0].seat",
-        ("unknown field 'seat'",)),
-    Bad("json_nested_file", "json", '[{"file": "other.csv"}]', "roster", 1, 3, "[0].file",
-        ("a roster cannot name other rosters",)),
+    Bad(
+        "json_duplicate_key",
+        "json",
+        '[{"upn": "ada@contoso.com",\n  "upn": "bob@contoso.com"}]',
+        "roster",
+        2,
+        3,
+        "[0].upn",
+        ("duplicate key 'upn'",),
+    ),
+    Bad(
+        "json_wrong_type",
+        "json",
+        '[\n {"upn": "ada@contoso.com", "usageLocation": "GB",\n  "licenses": ["ENTERPRISEPREMIUM", 3]}]',
+        "roster",
+        3,
+        37,
+        "[0].licenses[1]",
+        ("expected a string, got 3",),
+    ),
+    Bad(
+        "json_unknown_field",
+        "json",
+        '[{"upn": "ada@contoso.com", "seat": 1}]',
+        "roster",
+        1,
+        29,
+        "[0].seat",
+        ("unknown field 'seat'",),
+    ),
+    Bad(
+        "json_nested_file",
+        "json",
+        '[{"file": "other.csv"}]',
+        "roster",
+        1,
+        3,
+        "[0].file",
+        ("a roster cannot name other rosters",),
+    ),
     Bad("json_empty", "json", "  \n", "roster", 1, 1, "", ("roster is empty",)),
-    Bad("yaml_wrong_type", "yaml", "- upn: ada@contoso.com\n  usageLocation: GB\n  licenses: ENTERPRISEPREMIUM\n",
-        "roster", 3, 13, "[0].licenses", ("expected a list",)),
-    Bad("yaml_not_a_list", "yaml", "users:\n  - upn: ada@contoso.com\n", "roster", 1, 1, "",
-        ("expected a list of users",)),
-    Bad("yaml_duplicate_user", "yaml", "- {upn: Alice@contoso.com, usageLocation: US}\n", "roster", 1, 9, "[0].upn",
-        ("duplicate user 'Alice@contoso.com'", "already listed at spec.users[0]")),
-    Bad("spec_missing_roster", "csv", HEAD, "spec", 0, 0, "spec.users[1].file",
-        ("roster 'rosters/nobody.csv' not found",), ref="rosters/nobody.csv"),
-    Bad("spec_absolute_path", "csv", HEAD, "spec", 0, 0, "spec.users[1].file", ("relative to the spec",),
-        ref="/etc/passwd.csv"),
-    Bad("spec_leaves_folder", "csv", HEAD, "spec", 0, 0, "spec.users[1].file", ("leaves the spec's folder",),
-        ref="../outside.csv"),
-    Bad("spec_wrong_suffix", "csv", HEAD, "spec", 0, 0, "spec.users[1].file", ("is not valid", ".csv, .json"),
-        ref="rosters/people.txt"),
+    Bad(
+        "yaml_wrong_type",
+        "yaml",
+        "- upn: ada@contoso.com\n  usageLocation: GB\n  licenses: ENTERPRISEPREMIUM\n",
+        "roster",
+        3,
+        13,
+        "[0].licenses",
+        ("expected a list",),
+    ),
+    Bad(
+        "yaml_not_a_list",
+        "yaml",
+        "users:\n  - upn: ada@contoso.com\n",
+        "roster",
+        1,
+        1,
+        "",
+        ("expected a list of users",),
+    ),
+    Bad(
+        "yaml_duplicate_user",
+        "yaml",
+        "- {upn: Alice@contoso.com, usageLocation: US}\n",
+        "roster",
+        1,
+        9,
+        "[0].upn",
+        ("duplicate user 'Alice@contoso.com'", "already listed at spec.users[0]"),
+    ),
+    Bad(
+        "spec_missing_roster",
+        "csv",
+        HEAD,
+        "spec",
+        0,
+        0,
+        "spec.users[1].file",
+        ("roster 'rosters/nobody.csv' not found",),
+        ref="rosters/nobody.csv",
+    ),
+    Bad(
+        "spec_absolute_path",
+        "csv",
+        HEAD,
+        "spec",
+        0,
+        0,
+        "spec.users[1].file",
+        ("relative to the spec",),
+        ref="/etc/passwd.csv",
+    ),
+    Bad(
+        "spec_leaves_folder",
+        "csv",
+        HEAD,
+        "spec",
+        0,
+        0,
+        "spec.users[1].file",
+        ("leaves the spec's folder",),
+        ref="../outside.csv",
+    ),
+    Bad(
+        "spec_wrong_suffix",
+        "csv",
+        HEAD,
+        "spec",
+        0,
+        0,
+        "spec.users[1].file",
+        ("is not valid", ".csv, .json"),
+        ref="rosters/people.txt",
+    ),
 ]
 
 
@@ -212,8 +467,11 @@ def test_a_bad_roster_gets_one_located_error(workdir: Path, case: Bad) -> None:
     assert len(caught.value.problems) == 1, caught.value
     problem = caught.value.problems[0]
     if case.file == "roster":
-        assert (problem.file, problem.line, problem.col) == (str(workdir / "repo" / "rosters" / f"people.{case.fmt}"),
-                                                            case.line, case.col), problem.render()
+        assert (problem.file, problem.line, problem.col) == (
+            str(workdir / "repo" / "rosters" / f"people.{case.fmt}"),
+            case.line,
+            case.col,
+        ), problem.render()
     else:
         lines = spec.read_text().splitlines()
         assert problem.file == str(spec) and case.ref in lines[problem.line - 1], problem.render()
@@ -240,8 +498,9 @@ def test_a_roster_path_that_is_no_file_is_reported_in_the_spec(workdir: Path, ma
 
 def test_a_bad_roster_through_the_cli_applies_nothing(cli: Any, workdir: Path) -> None:
     split_spec("contoso", workdir, "csv")
-    (workdir / "rosters" / "people.csv").write_text(HEAD + "bob@contoso.com,US,ENTERPRISEPREMIUM,\n"
-                                                    "carol@contoso.com,USA,ENTERPRISEPREMIUM,\n")
+    (workdir / "rosters" / "people.csv").write_text(
+        HEAD + "bob@contoso.com,US,ENTERPRISEPREMIUM,\ncarol@contoso.com,USA,ENTERPRISEPREMIUM,\n"
+    )
     cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "--provider", "local:t.db")
     before = cli("snapshot", "dump", "--provider", "local:t.db").out
     result = cli("apply", "contoso.yaml", "--provider", "local:t.db", "--auto-approve", "--allow-destroy")
@@ -262,11 +521,31 @@ def test_the_schema_is_the_one_editors_see() -> None:
 
 # ---- the fast path never accepts what the schema refuses -----------------------------------------
 
-_texts = st.sampled_from(["ada@contoso.com", "a@b.co", "US", "GB", "us", "", " ", "x@y", "ada@contoso.com\n",
-                          "ENTERPRISEPREMIUM", "voice", "@contoso.com", "a@-b.com", "a" * 110 + "@b.co"]) | st.text()
+_texts = (
+    st.sampled_from(
+        [
+            "ada@contoso.com",
+            "a@b.co",
+            "US",
+            "GB",
+            "us",
+            "",
+            " ",
+            "x@y",
+            "ada@contoso.com\n",
+            "ENTERPRISEPREMIUM",
+            "voice",
+            "@contoso.com",
+            "a@-b.com",
+            "a" * 110 + "@b.co",
+        ]
+    )
+    | st.text()
+)
 _values = st.none() | st.booleans() | st.integers() | _texts | st.lists(_texts | st.integers(), max_size=3)
-_users = st.dictionaries(st.sampled_from(["upn", "usageLocation", "profile", "licenses", "file", "seat"]),
-                         _values, max_size=5)
+_users = st.dictionaries(
+    st.sampled_from(["upn", "usageLocation", "profile", "licenses", "file", "seat"]), _values, max_size=5
+)
 
 
 @settings(max_examples=400, deadline=None)

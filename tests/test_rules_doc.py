@@ -11,8 +11,11 @@ PREFIXES = {"sim::": "test_simulator_rules.py", "steps::": "test_manual_steps.py
 
 
 def _references() -> list[str]:
-    rows = [line for line in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8").splitlines()
-            if re.match(r"\| [A-Z]+\d+[a-z]? \|", line)]
+    rows = [
+        line
+        for line in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8").splitlines()
+        if re.match(r"\| [A-Z]+\d+[a-z]? \|", line)
+    ]
     out: list[str] = []
     rules = 0
     for row in rows:
@@ -37,7 +40,7 @@ def test_every_test_the_rules_name_exists() -> None:
             ok = (TESTS / "bad_specs" / f"{ref.split('/', 1)[1]}.yaml").is_file()
         elif ref.startswith(tuple(PREFIXES)):
             prefix = next(p for p in PREFIXES if ref.startswith(p))
-            ok = f"def {ref[len(prefix):]}(" in (TESTS / PREFIXES[prefix]).read_text(encoding="utf-8")
+            ok = f"def {ref[len(prefix) :]}(" in (TESTS / PREFIXES[prefix]).read_text(encoding="utf-8")
         elif "::" in ref:
             path, name = ref.split("::", 1)
             file = ROOT / path if path.startswith("tests/") else TESTS / path

@@ -57,6 +57,7 @@ def test_edited_plan_with_recomputed_digest_is_refused(cli, workdir: Path) -> No
     # Someone who knows the digest scheme edits the actions and recomputes plan_digest: apply
     # re-plans from the unchanged spec and tenant and refuses what does not match.
     from reconciler.apply.savedplan import plan_digest
+
     path = setup(cli, workdir)
     doc = json.loads(path.read_text())
     doc["actions"][1]["after"]["seats"] = 500
@@ -82,8 +83,11 @@ def test_out_into_a_folder(cli, workdir: Path) -> None:
 def test_changed_tenant_is_refused_even_without_counter_change(cli, workdir: Path) -> None:
     setup(cli, workdir)
     # Only a usage location changes: no seat or license count moves, the plan is still stale.
-    changed = (EXAMPLES / "contoso.snapshot.yaml").read_text().replace(
-        "{upn: heidi@contoso.com, usageLocation: US,", "{upn: heidi@contoso.com, usageLocation: CA,")
+    changed = (
+        (EXAMPLES / "contoso.snapshot.yaml")
+        .read_text()
+        .replace("{upn: heidi@contoso.com, usageLocation: US,", "{upn: heidi@contoso.com, usageLocation: CA,")
+    )
     (workdir / "changed.yaml").write_text(changed)
     assert cli("snapshot", "load", "changed.yaml").code == 0
     assert_refused(cli, "tenant changed")
@@ -138,21 +142,38 @@ def test_a_saved_plan_applies_from_another_folder_and_refusals_name_it(cli, work
     (workdir / "repo" / "specs").mkdir(parents=True)
     shutil.copy(SPECS / "contoso.yaml", workdir / "repo" / "specs" / "contoso.yaml")
     assert cli("snapshot", "load", EXAMPLES / "contoso.snapshot.yaml", "--provider", "local:repo/t.db").code == 0
-    assert cli("plan", "repo/specs/contoso.yaml", "--provider", "local:repo/t.db", "--out", "repo/plans/p.json").code == 0
+    assert (
+        cli("plan", "repo/specs/contoso.yaml", "--provider", "local:repo/t.db", "--out", "repo/plans/p.json").code == 0
+    )
     saved = json.loads((workdir / "repo" / "plans" / "p.json").read_text())
     assert (saved["spec_path"], saved["provider"]) == ("../specs/contoso.yaml", "local:../t.db")
     elsewhere = workdir / "elsewhere"
     elsewhere.mkdir()
     plan_file = str(workdir / "repo" / "plans" / "p.json")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TENANTCTL_")}, "TENANTCTL_TODAY": "2026-11-21",
-           "NO_COLOR": "1"}
-    run = subprocess.run([sys.executable, "-m", "reconciler", "apply", plan_file, "--allow-destroy"], cwd=elsewhere,
-                         env=env, capture_output=True,
-                         text=True, stdin=subprocess.DEVNULL, timeout=120)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TENANTCTL_")},
+        "TENANTCTL_TODAY": "2026-11-21",
+        "NO_COLOR": "1",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "reconciler", "apply", plan_file, "--allow-destroy"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
-    again = subprocess.run([sys.executable, "-m", "reconciler", "apply", plan_file, "--allow-destroy"], cwd=elsewhere,
-                           env=env, capture_output=True,
-                           text=True, stdin=subprocess.DEVNULL, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "reconciler", "apply", plan_file, "--allow-destroy"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     assert again.returncode == 1 and again.stderr.startswith(f"error: {plan_file}: this plan was already applied")
 
 
@@ -187,8 +208,11 @@ def test_target_plans_and_applies_only_those_addresses_and_what_they_need(cli, w
     partial = json.loads(r.out)
     addresses = [a["address"] for a in partial["actions"]]
     assert {a for a in addresses if a.startswith("user/")} == {
-        "user/grace@contoso.com", "user/grace@contoso.com/ENTERPRISEPREMIUM", "user/grace@contoso.com/MCOPSTN1",
-        "user/grace@contoso.com/MCOPSTNC"}
+        "user/grace@contoso.com",
+        "user/grace@contoso.com/ENTERPRISEPREMIUM",
+        "user/grace@contoso.com/MCOPSTN1",
+        "user/grace@contoso.com/MCOPSTNC",
+    }
     assert "subscription/ENTERPRISEPREMIUM" in addresses  # the seat Grace's E5 needs
     assert [a["id"] for a in partial["actions"]] == list(range(1, len(addresses) + 1))
     assert all(d < a["id"] for a in partial["actions"] for d in a["depends_on"])
@@ -234,14 +258,24 @@ def test_a_saved_plan_reads_back_exactly_manual_steps_targets_and_all(tmp_path: 
     from dataclasses import replace
 
     from conftest import TODAY
-    from reconciler.plan.compute import compute_plan
+
     from reconciler.apply.savedplan import load_saved, saved_document
-    from reconciler.spec.snapshot import load_snapshot
+    from reconciler.plan.compute import compute_plan
     from reconciler.spec.loader import load_spec
+    from reconciler.spec.snapshot import load_snapshot
 
     state = load_snapshot(EXAMPLES / "northwind.snapshot.yaml", TODAY)
-    commerce = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_pay_as_you_go",
-                          "set_auto_recharge", "add_funds"})
+    commerce = frozenset(
+        {
+            "purchase_subscription",
+            "set_seats",
+            "schedule_seats",
+            "set_term",
+            "set_pay_as_you_go",
+            "set_auto_recharge",
+            "add_funds",
+        }
+    )
     plan = compute_plan(load_spec(SPECS / "northwind.yaml"), replace(state, manual=commerce))
     assert any(a.manual and a.steps for a in plan.actions) and plan.guardrails and plan.cost is not None
     out = tmp_path / "plans" / "p.json"
@@ -266,5 +300,6 @@ def test_a_saved_plan_of_another_format_version_is_refused_by_name(tmp_path: Pat
     path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(StalePlanError) as exc:
         load_saved(str(path))
-    assert str(exc.value) == (f"{path}: plan format_version '2' is not supported (this tenantctl writes '1'); "
-                              "plan again")
+    assert str(exc.value) == (
+        f"{path}: plan format_version '2' is not supported (this tenantctl writes '1'); plan again"
+    )

@@ -8,21 +8,23 @@ import gc
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, TODAY
+
 from reconciler.apply.ledger import Ledger
-from reconciler.support.gc_pause import long_lived
 from reconciler.domain.model import SubscriptionState, UserState
 from reconciler.providers.local.provider import LocalProvider
 from reconciler.spec.snapshot import load_snapshot
+from reconciler.support.gc_pause import long_lived
 
 
 def test_read_state_gives_back_exactly_what_was_stored(tmp_path: Path) -> None:
     """License sets are read joined and shared; a SKU name with a space must survive that."""
     state = load_snapshot(EXAMPLES / "contoso.snapshot.yaml", TODAY)
     odd = "VISIO PLAN2"  # the snapshot schema allows any name for an unmanaged SKU
-    subscriptions = {**state.subscriptions, odd: SubscriptionState(sku=odd, seats=5, term="P1Y",
-                                                                   billing_frequency="monthly", consumed=1)}
+    subscriptions = {
+        **state.subscriptions,
+        odd: SubscriptionState(sku=odd, seats=5, term="P1Y", billing_frequency="monthly", consumed=1),
+    }
     users = dict(state.users)
     key = sorted(users)[0]
     users[key] = dataclasses.replace(users[key], licenses=users[key].licenses | {odd})

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import TODAY
+
 from reconciler.domain.actions import Builder
 from reconciler.domain.model import RefundableSeats, SubscriptionState
 from reconciler.plan.seats import seat_change, when
 
-LIVE = SubscriptionState("SPE_E3", 10, consumed=2, term_end=TODAY + timedelta(days=90),
-                         refundable=(RefundableSeats(10, TODAY + timedelta(days=3)),))
+LIVE = SubscriptionState(
+    "SPE_E3",
+    10,
+    consumed=2,
+    term_end=TODAY + timedelta(days=90),
+    refundable=(RefundableSeats(10, TODAY + timedelta(days=3)),),
+)
 
 
 def test_an_unreadable_window_plans_no_decrease_and_says_where_to_look() -> None:
@@ -22,7 +28,8 @@ def test_an_unreadable_window_plans_no_decrease_and_says_where_to_look() -> None
         "subscription/SPE_E3: which seats are still refundable and what is scheduled for the renewal cannot be read "
         "through this provider, so it is not compared (the spec wants 6 seats, from 10: under NCE a decrease happens "
         "now only for seats added in the last seven days, otherwise at the renewal; schedule it there if it is not); "
-        "check it in the Microsoft 365 admin center under Billing > Your products")
+        "check it in the Microsoft 365 admin center under Billing > Your products"
+    )
 
 
 def test_an_unreadable_window_does_not_stop_keeping_or_raising_seats() -> None:

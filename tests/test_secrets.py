@@ -4,9 +4,9 @@ Recognisable canary values are planted in the environment of every CLI run (clie
 certificate password, a Graph token, and a federated token file whose content is a canary), then
 the whole product surface is run against the local provider and the graph provider (a fake Graph
 service that accepts exactly the canary token; then a refused token; then sign-ins with the
-federated token file and the client secret, which fail without a network). Every stdout and stderr, and every byte of every file
-left under the working directory (plans, Markdown parts, the SQLite databases and any -wal/-shm
-files), is searched for each canary: raw, in either case, hex- and base64-encoded.
+federated token file and the client secret, which fail without a network). Every stdout and
+stderr, and every byte of every file left under the working directory (plans, Markdown parts, the
+SQLite databases and any -wal/-shm files), is searched for each canary: raw, in either case, hex- and base64-encoded.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ import json
 import shutil
 import sys
 from pathlib import Path
-
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES, SAMPLES, SPECS, Result
 
 BAD = Path(__file__).resolve().parent / "bad_specs"
@@ -48,8 +46,9 @@ def _encodings(secret: str) -> dict[str, bytes]:
     return out
 
 
-NEEDLES = [(name, how, needle.lower()) for name, secret in CANARIES.items()
-           for how, needle in _encodings(secret).items()]
+NEEDLES = [
+    (name, how, needle.lower()) for name, secret in CANARIES.items() for how, needle in _encodings(secret).items()
+]
 
 
 def _leaks(where: str, data: bytes) -> list[str]:
@@ -75,14 +74,24 @@ def _graph_runs(run: Any, spec: str, env: dict[str, str]) -> None:
         run("apply", spec, "--provider", "graph", "--auto-approve", "--allow-destroy", expect=(3,), **graph)
         run("drift", spec, "--provider", "graph", "--format", "junit", expect=(0, 2), **graph)
         run("history", "--provider", "graph", "--name", "contoso")
-        refused = run("plan", spec, "--provider", "graph", expect=(1,), TENANTCTL_GRAPH_TOKEN="CANARYgraphTOKEN-x",
-                      **graph)
+        refused = run(
+            "plan", spec, "--provider", "graph", expect=(1,), TENANTCTL_GRAPH_TOKEN="CANARYgraphTOKEN-x", **graph
+        )
         assert "rejected the token" in refused.err
         # Without TENANTCTL_GRAPH_TOKEN: the federated token file, then the client secret. With no
         # network the sign-in fails, and says so without the secret.
         for drop in ({}, {"AZURE_FEDERATED_TOKEN_FILE": ""}):
-            failed = run("plan", spec, "--provider", "graph", expect=(1,), TENANTCTL_GRAPH_TOKEN="",
-                         AZURE_CLIENT_ID="00000000-0000-0000-0000-00000000c11e", **drop, **graph)
+            failed = run(
+                "plan",
+                spec,
+                "--provider",
+                "graph",
+                expect=(1,),
+                TENANTCTL_GRAPH_TOKEN="",
+                AZURE_CLIENT_ID="00000000-0000-0000-0000-00000000c11e",
+                **drop,
+                **graph,
+            )
             assert "sign" in failed.err.lower(), failed.err
 
 
@@ -114,8 +123,9 @@ def test_scanner_finds_a_planted_canary(workdir: Path) -> None:
     assert "file sub/.leak.db: AZURE_CLIENT_SECRET (raw)" in leaks
     assert any(leak.startswith("file b64.txt: TENANTCTL_GRAPH_TOKEN (base64") for leak in leaks), leaks
     assert not any("clean.txt" in leak for leak in leaks)
-    assert _leaks("stderr of x", f"error: bad token {secret.lower()}".encode()) == \
-        ["stderr of x: AZURE_CLIENT_SECRET (raw)"]
+    assert _leaks("stderr of x", f"error: bad token {secret.lower()}".encode()) == [
+        "stderr of x: AZURE_CLIENT_SECRET (raw)"
+    ]
 
 
 SITECUSTOMIZE = """\
@@ -126,8 +136,9 @@ if os.environ.get("CANARY_ENV_REPORT"):
 """
 
 
-def test_canaries_reach_the_cli_process(cli_process, env: dict[str, str],
-                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_canaries_reach_the_cli_process(
+    cli_process, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Control: the process that runs tenantctl really has the canaries in its environment, and no
     TENANTCTL_DEBUG (so an unexpected exception is not printed as a traceback with locals)."""
     hook = tmp_path_factory.mktemp("hook")
@@ -175,8 +186,14 @@ def test_no_secret_reaches_any_output_or_file(cli, workdir: Path, env: dict[str,
     stale = run("apply", "out/fabrikam.plan.json", "--auto-approve", "--allow-destroy", expect=(1,))
     assert "changed since the plan was made" in stale.err and "nothing was applied" in stale.err
     # An apply through injected transient faults (retries).
-    run("apply", specs[2], "--auto-approve", "--allow-destroy", expect=(0, 1),
-        TENANTCTL_FAULTS="transient=0.3,retry_after=0,seed=3")
+    run(
+        "apply",
+        specs[2],
+        "--auto-approve",
+        "--allow-destroy",
+        expect=(0, 1),
+        TENANTCTL_FAULTS="transient=0.3,retry_after=0,seed=3",
+    )
     # Errors: an invalid spec through validate and apply.
     assert "error:" in run("validate", "invalid.yaml", expect=(1,)).err
     assert "error:" in run("apply", "invalid.yaml", "--auto-approve", expect=(1,)).err
@@ -196,8 +213,12 @@ def test_no_secret_reaches_any_output_or_file(cli, workdir: Path, env: dict[str,
     assert "file .tenantctl/control-canary.bin: AZURE_CLIENT_CERTIFICATE_PASSWORD (base64(shift 0))" in found, found
     control.unlink()
 
-    leaks = [leak for label, r in runs for stream, text in (("stdout", r.out), ("stderr", r.err))
-             for leak in _leaks(f"{stream} of `{label}`", text.encode())]
+    leaks = [
+        leak
+        for label, r in runs
+        for stream, text in (("stdout", r.out), ("stderr", r.err))
+        for leak in _leaks(f"{stream} of `{label}`", text.encode())
+    ]
     file_leaks, files = _scan_files(workdir)
     names = {p.relative_to(workdir).as_posix() for p in files}
     # The scan did see the outputs that matter, the tenant databases among them.

@@ -18,14 +18,30 @@ from reconciler.plan.licenses import UserChange, split_removals
 
 SYNTHETIC = (
     Sku("X_ROOT", "00000000-0000-0000-0000-000000000001", "root", provides=frozenset({"x-root"})),
-    Sku("X_BASE", "00000000-0000-0000-0000-000000000002", "base", provides=frozenset({"x-base"}),
-        requires_any=frozenset({"x-root"})),
-    Sku("X_PHONE", "00000000-0000-0000-0000-000000000003", "phone", provides=frozenset({"x-phone"}),
-        requires_any=frozenset({"x-base"})),
-    Sku("X_CALL", "00000000-0000-0000-0000-000000000004", "call", provides=frozenset({"x-call"}),
-        requires_any=frozenset({"x-phone"})),
-    Sku("X_SUITE", "00000000-0000-0000-0000-000000000005", "suite",
-        provides=frozenset({"x-root", "x-base", "x-phone"})),
+    Sku(
+        "X_BASE",
+        "00000000-0000-0000-0000-000000000002",
+        "base",
+        provides=frozenset({"x-base"}),
+        requires_any=frozenset({"x-root"}),
+    ),
+    Sku(
+        "X_PHONE",
+        "00000000-0000-0000-0000-000000000003",
+        "phone",
+        provides=frozenset({"x-phone"}),
+        requires_any=frozenset({"x-base"}),
+    ),
+    Sku(
+        "X_CALL",
+        "00000000-0000-0000-0000-000000000004",
+        "call",
+        provides=frozenset({"x-call"}),
+        requires_any=frozenset({"x-phone"}),
+    ),
+    Sku(
+        "X_SUITE", "00000000-0000-0000-0000-000000000005", "suite", provides=frozenset({"x-root", "x-base", "x-phone"})
+    ),
     Sku("X_OTHER", "00000000-0000-0000-0000-000000000006", "unrelated", provides=frozenset({"x-other"})),
 )
 
@@ -41,15 +57,13 @@ def synthetic_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def change(held: set[str], target: set[str]) -> UserChange:
-    return UserChange("u", "u@example.com", frozenset(target - held), frozenset(held - target), frozenset(target),
-                      None)
+    return UserChange("u", "u@example.com", frozenset(target - held), frozenset(held - target), frozenset(target), None)
 
 
 def test_every_link_of_a_chain_under_a_kept_license_waits_for_the_swap() -> None:
     # CALL stays; PHONE, BASE and ROOT give way to SUITE. Each is needed, through the chain, until
     # SUITE is there; the unrelated license is not part of the swap.
-    early, late = split_removals([change({"X_CALL", "X_PHONE", "X_BASE", "X_ROOT", "X_OTHER"},
-                                         {"X_CALL", "X_SUITE"})])
+    early, late = split_removals([change({"X_CALL", "X_PHONE", "X_BASE", "X_ROOT", "X_OTHER"}, {"X_CALL", "X_SUITE"})])
     assert [sku for _, sku in late] == ["X_PHONE", "X_BASE", "X_ROOT"]  # the dependent first
     assert [sku for _, sku in early] == ["X_OTHER"]
 
@@ -61,7 +75,8 @@ def test_without_a_replacement_nothing_waits() -> None:
 
 def test_a_kept_license_keeps_its_own_prerequisite_until_the_replacement_is_there() -> None:
     # BASE stays and needs ROOT, which only SUITE replaces: ROOT waits as well as PHONE (CALL's).
-    early, late = split_removals([change({"X_CALL", "X_PHONE", "X_BASE", "X_ROOT", "X_OTHER"},
-                                         {"X_CALL", "X_BASE", "X_SUITE"})])
+    early, late = split_removals(
+        [change({"X_CALL", "X_PHONE", "X_BASE", "X_ROOT", "X_OTHER"}, {"X_CALL", "X_BASE", "X_SUITE"})]
+    )
     assert [sku for _, sku in late] == ["X_PHONE", "X_ROOT"]
     assert [sku for _, sku in early] == ["X_OTHER"]

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, SAMPLES, SPECS, TODAY
+
 from reconciler.domain.errors import ValidationError
-from reconciler.spec.snapshot import load_snapshot
 from reconciler.spec.loader import load_spec
+from reconciler.spec.snapshot import load_snapshot
 
 BAD = Path(__file__).resolve().parent / "bad_specs"
 DB = "local:t.db"
@@ -54,10 +54,14 @@ class Case:
 
 CASES = [
     # --- schema: unknown fields (with did-you-mean), types, required fields, enums, ranges
-    Case("unknown_field_seat", 10, 7, "spec.subscriptions[0].seat",
-         ("unknown field 'seat'", "did you mean 'seats'?")),
-    Case("unknown_field_flow", 9, 30, "spec.subscriptions[0].payAsYouGO",
-         ("unknown field 'payAsYouGO'", "did you mean 'payAsYouGo'?")),
+    Case("unknown_field_seat", 10, 7, "spec.subscriptions[0].seat", ("unknown field 'seat'", "did you mean 'seats'?")),
+    Case(
+        "unknown_field_flow",
+        9,
+        30,
+        "spec.subscriptions[0].payAsYouGO",
+        ("unknown field 'payAsYouGO'", "did you mean 'payAsYouGo'?"),
+    ),
     Case("wrong_type_seats", 10, 14, "spec.subscriptions[0].seats", ("expected a whole number", "'twelve'")),
     Case("wrong_type_payg", 11, 19, "spec.subscriptions[0].payAsYouGo", ("expected true or false", "'yes'")),
     Case("wrong_type_licenses", 11, 61, "spec.users[0].licenses", ("expected a list", "'ENTERPRISEPREMIUM'")),
@@ -68,66 +72,157 @@ CASES = [
     Case("bad_term", 9, 48, "spec.subscriptions[0].term", ("'P2Y' is not allowed",)),
     Case("negative_seats", 10, 14, "spec.subscriptions[0].seats", ("-3", "at least 0")),
     Case("huge_seats", 10, 14, "spec.subscriptions[0].seats", ("99999999999", "at most 10000000")),
-    Case("negative_recharge_amount", 11, 61, "spec.communicationsCredits.autoRecharge.amount",
-         ("-5", "greater than 0")),
+    Case(
+        "negative_recharge_amount", 11, 61, "spec.communicationsCredits.autoRecharge.amount", ("-5", "greater than 0")
+    ),
     Case("bad_upn", 12, 13, "spec.users[1].upn", ("'bob.contoso.com' is not valid", "user principal name")),
     Case("upn_no_domain_dot", 12, 13, "spec.users[1].upn", ("'bob@contoso' is not valid", "user principal name")),
-    Case("upn_with_space", 11, 13, "spec.users[0].upn",
-         ("'alice smith@contoso.com' is not valid", "user principal name")),
+    Case(
+        "upn_with_space", 11, 13, "spec.users[0].upn", ("'alice smith@contoso.com' is not valid", "user principal name")
+    ),
     # YAML 1.1 booleans are plain strings here: `no` and `yes` must be rejected as strings, not as false/true.
-    Case("lowercase_country", 11, 47, "spec.users[0].usageLocation",
-         ("'no' is not valid", "two-letter", "in capitals")),
+    Case(
+        "lowercase_country", 11, 47, "spec.users[0].usageLocation", ("'no' is not valid", "two-letter", "in capitals")
+    ),
     Case("upn_yes", 11, 13, "spec.users[0].upn", ("'yes' is not valid", "user principal name")),
     # --- SKUs
-    Case("unknown_sku", 9, 12, "spec.subscriptions[0].sku",
-         ("unknown SKU 'ENTERPRISEPREMIUN'", "did you mean 'ENTERPRISEPREMIUM'?")),
-    Case("unknown_sku_user", 12, 81, "spec.users[0].licenses[1]",
-         ("unknown SKU 'MCOPSTN11'", "did you mean 'MCOPSTN1'?")),
+    Case(
+        "unknown_sku",
+        9,
+        12,
+        "spec.subscriptions[0].sku",
+        ("unknown SKU 'ENTERPRISEPREMIUN'", "did you mean 'ENTERPRISEPREMIUM'?"),
+    ),
+    Case(
+        "unknown_sku_user", 12, 81, "spec.users[0].licenses[1]", ("unknown SKU 'MCOPSTN11'", "did you mean 'MCOPSTN1'?")
+    ),
     # The typo is in the declaration only; uses spelled correctly must not add an error each.
-    Case("unknown_sku_cascade", 9, 12, "spec.subscriptions[0].sku",
-         ("unknown SKU 'ENTERPRISEPREMIUN'", "did you mean 'ENTERPRISEPREMIUM'?")),
+    Case(
+        "unknown_sku_cascade",
+        9,
+        12,
+        "spec.subscriptions[0].sku",
+        ("unknown SKU 'ENTERPRISEPREMIUN'", "did you mean 'ENTERPRISEPREMIUM'?"),
+    ),
     Case("duplicate_sku", 11, 12, "spec.subscriptions[1].sku", ("duplicate subscription 'ENTERPRISEPREMIUM'",)),
     Case("undeclared_sku", 11, 81, "spec.users[0].licenses[1]", ("MCOEV is not a declared subscription",)),
     Case("over_seats", 10, 14, "spec.subscriptions[0].seats", ("3", "ENTERPRISEPREMIUM", "seats is 2")),
-    Case("payg_not_offered", 11, 7, "spec.subscriptions[0].payAsYouGo",
-         ("ENTERPRISEPREMIUM does not offer pay-as-you-go",)),
+    Case(
+        "payg_not_offered",
+        11,
+        7,
+        "spec.subscriptions[0].payAsYouGo",
+        ("ENTERPRISEPREMIUM does not offer pay-as-you-go",),
+    ),
     # --- users
-    Case("duplicate_upn", 12, 13, "spec.users[1].upn",
-         ("duplicate user 'Alice@Contoso.COM'", "spec.users[0]", "case-insensitive")),
-    Case("missing_prerequisite", 13, 59, "spec.users[1].licenses",
-         ("MCOPSTN1", "bob@contoso.com", "Teams Phone", "MCOEV", "ENTERPRISEPREMIUM")),
-    Case("no_usage_location", 12, 7, ("spec.users[1].usageLocation", "spec.users[1]"),
-         ("bob@contoso.com", "usageLocation")),
+    Case(
+        "duplicate_upn",
+        12,
+        13,
+        "spec.users[1].upn",
+        ("duplicate user 'Alice@Contoso.COM'", "spec.users[0]", "case-insensitive"),
+    ),
+    Case(
+        "missing_prerequisite",
+        13,
+        59,
+        "spec.users[1].licenses",
+        ("MCOPSTN1", "bob@contoso.com", "Teams Phone", "MCOEV", "ENTERPRISEPREMIUM"),
+    ),
+    Case(
+        "no_usage_location",
+        12,
+        7,
+        ("spec.users[1].usageLocation", "spec.users[1]"),
+        ("bob@contoso.com", "usageLocation"),
+    ),
     Case("bad_country", 11, 47, "spec.users[0].usageLocation", ("'XX'", "country code")),
     Case("unknown_profile", 14, 60, "spec.users[0].profile", ("unknown license profile 'vioce'", "voice")),
     # --- agreements and Communications Credits
     Case("credits_under_nce", 10, 3, "spec.communicationsCredits", ("NCE", "Communications Credits")),
     Case("minimum_balance_mca", 12, 5, "spec.communicationsCredits.minimumBalance", ("MCA", "minimumBalance")),
     # Issue 12: MCA customers must turn auto-recharge OFF; seed 004's "must enable" is a mistranslation.
-    Case("auto_recharge_on_mca", 12, 16, "spec.communicationsCredits.autoRecharge.enabled",
-         ("MCA customers must turn Communications Credits auto-recharge off, not on", "{enabled: false}",
-          "billed after use")),
-    Case("mca_credits_without_auto_recharge", 10, 3, "spec.communicationsCredits",
-         ("auto-recharge off", "autoRecharge: {enabled: false}")),
-    Case("payg_plan_outside_zone", 13, 46, "spec.users[1].usageLocation",
-         ("Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)", "CA, GB, PR, US", "dirk@contoso.com",
-          "usageLocation DE")),
-    Case("payg_plan_without_credits_mosa", 10, 13, "spec.subscriptions[1].sku",
-         ("bills every minute against Communications Credits under MOSA", "spec.communicationsCredits")),
-    Case("payg_option_under_ea", 12, 7, "spec.subscriptions[1].payAsYouGo",
-         ("not offered under EA", "MCA", "NCE", "Communications Credits")),
-    Case("payg_plan_overage_off_mca", 10, 89, "spec.subscriptions[1].payAsYouGo",
-         ("no outgoing minutes", "billed after use only with pay-as-you-go on", "declare payAsYouGo: true")),
-    Case("term_p1m_billed_annually", 12, 25, "spec.subscriptions[0].billingFrequency",
-         ("monthly term (P1M) is billed monthly", "annual term")),
-    Case("payg_plan_overage_missing_nce", 10, 7, "spec.subscriptions[1]",
-         ("no outgoing minutes", "under NCE", "declare payAsYouGo: true")),
+    Case(
+        "auto_recharge_on_mca",
+        12,
+        16,
+        "spec.communicationsCredits.autoRecharge.enabled",
+        (
+            "MCA customers must turn Communications Credits auto-recharge off, not on",
+            "{enabled: false}",
+            "billed after use",
+        ),
+    ),
+    Case(
+        "mca_credits_without_auto_recharge",
+        10,
+        3,
+        "spec.communicationsCredits",
+        ("auto-recharge off", "autoRecharge: {enabled: false}"),
+    ),
+    Case(
+        "payg_plan_outside_zone",
+        13,
+        46,
+        "spec.users[1].usageLocation",
+        (
+            "Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)",
+            "CA, GB, PR, US",
+            "dirk@contoso.com",
+            "usageLocation DE",
+        ),
+    ),
+    Case(
+        "payg_plan_without_credits_mosa",
+        10,
+        13,
+        "spec.subscriptions[1].sku",
+        ("bills every minute against Communications Credits under MOSA", "spec.communicationsCredits"),
+    ),
+    Case(
+        "payg_option_under_ea",
+        12,
+        7,
+        "spec.subscriptions[1].payAsYouGo",
+        ("not offered under EA", "MCA", "NCE", "Communications Credits"),
+    ),
+    Case(
+        "payg_plan_overage_off_mca",
+        10,
+        89,
+        "spec.subscriptions[1].payAsYouGo",
+        ("no outgoing minutes", "billed after use only with pay-as-you-go on", "declare payAsYouGo: true"),
+    ),
+    Case(
+        "term_p1m_billed_annually",
+        12,
+        25,
+        "spec.subscriptions[0].billingFrequency",
+        ("monthly term (P1M) is billed monthly", "annual term"),
+    ),
+    Case(
+        "payg_plan_overage_missing_nce",
+        10,
+        7,
+        "spec.subscriptions[1]",
+        ("no outgoing minutes", "under NCE", "declare payAsYouGo: true"),
+    ),
     Case("acpea_outside_ea", 10, 13, "spec.subscriptions[1].sku", ("MCOMEETACPEA", "EA", "not MCA")),
-    Case("acpea_without_credits", 10, 13, "spec.subscriptions[1].sku",
-         ("MCOMEETACPEA", "Communications Credits", "spec.communicationsCredits")),
+    Case(
+        "acpea_without_credits",
+        10,
+        13,
+        "spec.subscriptions[1].sku",
+        ("MCOMEETACPEA", "Communications Credits", "spec.communicationsCredits"),
+    ),
     # --- issue 13 item 12: messages that say what to do
-    Case("quoted_bool", 11, 19, "spec.subscriptions[0].payAsYouGo",
-         ("expected true or false, got 'true'", "remove the quotes: payAsYouGo: true")),
+    Case(
+        "quoted_bool",
+        11,
+        19,
+        "spec.subscriptions[0].payAsYouGo",
+        ("expected true or false, got 'true'", "remove the quotes: payAsYouGo: true"),
+    ),
     Case("merge_key", 10, 7, "spec.subscriptions[1].<<", ("YAML merge keys (<<) are not supported",)),
     # --- YAML itself
     # The fix goes at the `[` that is never closed (13:17), not at the `:` of the next key.
@@ -145,33 +240,105 @@ CASES = [
     # multiplies, and name that list's own path.
     Case("alias_bomb", 9, 31, "spec.licenseProfiles.a[1]", ("more than 2,000,000 nodes", "aliases")),
     # --- a snapshot that contradicts itself
-    Case("snapshot_over_seats", 9, 27, "state.subscriptions[1].seats",
-         ("3 users hold MCOEV", "2 seats"), kind="snapshot"),
-    Case("snapshot_missing_prerequisite", 12, 59, "state.users[1].licenses",
-         ("'bob@contoso.com' holds MCOPSTN1", "Teams Phone"), kind="snapshot"),
-    Case("snapshot_no_usage_location", 11, 7, ("state.users[1].usageLocation", "state.users[1]"),
-         ("bob@contoso.com", "usageLocation"), kind="snapshot"),
-    Case("snapshot_funds_overdrawn", 12, 57, "state.communicationsCredits.funds[0].remaining",
-         ("135.5", "between 0 and the amount bought (100)"), kind="snapshot"),
-    Case("snapshot_huge_seats", 8, 39, "state.subscriptions[0].seats",
-         ("9223372036854775808", "at most 10000000"), kind="snapshot"),
-    Case("snapshot_infinite_funds", 10, 41, "state.communicationsCredits.funds[0].amount",
-         ("1e400", "too large"), kind="snapshot"),
-    Case("snapshot_payg_plan_outside_zone", 11, 59, "state.users[0].licenses",
-         ("'ana@contoso.com' holds Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)", "CA, GB, PR, US"),
-         kind="snapshot"),
-    Case("snapshot_unknown_role", 7, 18, "state.billingRoles[0]",
-         ("'BillingAcountOwner' is not allowed", "did you mean 'BillingAccountOwner'?"), kind="snapshot"),
-    Case("snapshot_payg_option_under_mosa", 9, 45, "state.subscriptions[1].payAsYouGo",
-         ("no pay-as-you-go option under MOSA",), kind="snapshot"),
-    Case("snapshot_term_p1m_billed_annually", 8, 60, "state.subscriptions[0].billingFrequency",
-         ("monthly term (P1M) is billed monthly",), kind="snapshot"),
-    Case("snapshot_scheduled_not_at_renewal", 8, 87, "state.subscriptions[0].scheduled.effective",
-         ("takes effect at the renewal", "termEnd"), kind="snapshot"),
-    Case("snapshot_bad_term_end", 8, 40, "state.subscriptions[0].termEnd",
-         ("'next year' is not a date", "YYYY-MM-DD"), kind="snapshot"),
-    Case("snapshot_acpea_outside_ea", 8, 13, "state.subscriptions[0].sku",
-         ("MCOMEETACPEA is only sold under EA", "not MOSA"), kind="snapshot"),
+    Case(
+        "snapshot_over_seats", 9, 27, "state.subscriptions[1].seats", ("3 users hold MCOEV", "2 seats"), kind="snapshot"
+    ),
+    Case(
+        "snapshot_missing_prerequisite",
+        12,
+        59,
+        "state.users[1].licenses",
+        ("'bob@contoso.com' holds MCOPSTN1", "Teams Phone"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_no_usage_location",
+        11,
+        7,
+        ("state.users[1].usageLocation", "state.users[1]"),
+        ("bob@contoso.com", "usageLocation"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_funds_overdrawn",
+        12,
+        57,
+        "state.communicationsCredits.funds[0].remaining",
+        ("135.5", "between 0 and the amount bought (100)"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_huge_seats",
+        8,
+        39,
+        "state.subscriptions[0].seats",
+        ("9223372036854775808", "at most 10000000"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_infinite_funds",
+        10,
+        41,
+        "state.communicationsCredits.funds[0].amount",
+        ("1e400", "too large"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_payg_plan_outside_zone",
+        11,
+        59,
+        "state.users[0].licenses",
+        ("'ana@contoso.com' holds Microsoft_Teams_Calling_Plan_pay_as_you_go_(country_zone_1_US)", "CA, GB, PR, US"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_unknown_role",
+        7,
+        18,
+        "state.billingRoles[0]",
+        ("'BillingAcountOwner' is not allowed", "did you mean 'BillingAccountOwner'?"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_payg_option_under_mosa",
+        9,
+        45,
+        "state.subscriptions[1].payAsYouGo",
+        ("no pay-as-you-go option under MOSA",),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_term_p1m_billed_annually",
+        8,
+        60,
+        "state.subscriptions[0].billingFrequency",
+        ("monthly term (P1M) is billed monthly",),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_scheduled_not_at_renewal",
+        8,
+        87,
+        "state.subscriptions[0].scheduled.effective",
+        ("takes effect at the renewal", "termEnd"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_bad_term_end",
+        8,
+        40,
+        "state.subscriptions[0].termEnd",
+        ("'next year' is not a date", "YYYY-MM-DD"),
+        kind="snapshot",
+    ),
+    Case(
+        "snapshot_acpea_outside_ea",
+        8,
+        13,
+        "state.subscriptions[0].sku",
+        ("MCOMEETACPEA is only sold under EA", "not MOSA"),
+        kind="snapshot",
+    ),
 ]
 SPEC_CASES = [c for c in CASES if c.kind == "spec"]
 SNAPSHOT_CASES = [c for c in CASES if c.kind == "snapshot"]
@@ -199,7 +366,7 @@ def assert_one_located_error(case: Case, code: int, out: str, err: str) -> None:
     line = lines[0]
     prefix = f"{case.file}:{case.line}:{case.col}: error: "
     assert line.startswith(prefix), f"expected it to start with {prefix!r}, got:\n{line}"
-    rest = line[len(prefix):]
+    rest = line[len(prefix) :]
     fields = case.field if isinstance(case.field, tuple) else (case.field,)
     if fields != ("",):
         assert any(rest.startswith(f"{f}: ") for f in fields), f"expected field {' or '.join(fields)}:\n{line}"
@@ -260,8 +427,7 @@ def test_apply_of_invalid_spec_changes_nothing(cli, workdir: Path, loaded: str, 
 
 
 @pytest.mark.parametrize("case", _params(SNAPSHOT_CASES), ids=str)
-def test_snapshot_load_of_contradictory_snapshot_changes_nothing(cli, workdir: Path, loaded: str,
-                                                                  case: Case) -> None:
+def test_snapshot_load_of_contradictory_snapshot_changes_nothing(cli, workdir: Path, loaded: str, case: Case) -> None:
     r = cli("snapshot", "load", _stage(workdir, case), "--provider", DB)
     assert _dump(cli) == loaded  # first: nothing was loaded, whatever the message says
     assert "Loaded" not in r.err
@@ -271,8 +437,11 @@ def test_snapshot_load_of_contradictory_snapshot_changes_nothing(cli, workdir: P
 # --------------------------------------------------------------------------- valid inputs
 
 
-@pytest.mark.parametrize("path", [SPECS / f"{s}.yaml" for s in SAMPLES]
-                         + [EXAMPLES / f"{s}.snapshot.yaml" for s in SAMPLES], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [SPECS / f"{s}.yaml" for s in SAMPLES] + [EXAMPLES / f"{s}.snapshot.yaml" for s in SAMPLES],
+    ids=lambda p: p.name,
+)
 def test_validate_accepts_the_samples(cli, path: Path) -> None:
     r = cli("validate", path)
     assert r.code == 0, r.err
@@ -356,8 +525,10 @@ MIB = 1024 * 1024
 
 def test_50_mib_spec_is_refused_at_the_size_limit(cli, workdir: Path, loaded: str) -> None:
     """A syntactically valid 50 MiB spec (about 624,000 users) is refused before it is parsed: one located line."""
-    head = ("apiVersion: tenantctl/v1\nkind: Tenant\nmetadata:\n  name: contoso\nspec:\n  agreement: MCA\n"
-            "  subscriptions:\n    - {sku: ENTERPRISEPREMIUM, seats: 1000000}\n  users:\n").encode()
+    head = (
+        b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata:\n  name: contoso\nspec:\n  agreement: MCA\n"
+        b"  subscriptions:\n    - {sku: ENTERPRISEPREMIUM, seats: 1000000}\n  users:\n"
+    )
     line_size = len(HUGE_USER.format(0))
     count = -(-(50 * MIB - len(head)) // line_size)  # just past 50 MiB, so it reads "50.0 MiB"
     data = head + "".join(HUGE_USER.format(i) for i in range(count)).encode()
@@ -370,14 +541,17 @@ def test_50_mib_spec_is_refused_at_the_size_limit(cli, workdir: Path, loaded: st
     prefix = f"huge.yaml:{line}:{col}: error: the file passes the 32 MiB limit here (it is 50.0 MiB) ("
     del data
     try:
-        for args in (("validate", "huge.yaml"),
-                     ("apply", "huge.yaml", "--auto-approve", "--allow-destroy", "--provider", DB)):
+        for args in (
+            ("validate", "huge.yaml"),
+            ("apply", "huge.yaml", "--auto-approve", "--allow-destroy", "--provider", DB),
+        ):
             r = cli(*args)
             assert r.code == 1, f"{args[0]}: exit {r.code}\n{r.out}\n{r.err}"
             assert "Traceback" not in r.out + r.err and "internal error" not in r.out + r.err, r.err
             assert len(r.err.splitlines()) == 1, f"{args[0]}: expected one line on stderr:\n{r.err}"
-            assert r.err.startswith(prefix) and r.err.rstrip("\n").endswith(")"), \
+            assert r.err.startswith(prefix) and r.err.rstrip("\n").endswith(")"), (
                 f"{args[0]}: expected {prefix!r}...:\n{r.err}"
+            )
             assert ": ok" not in r.out and "Apply:" not in r.out
         assert _dump(cli) == loaded  # nothing applied
     finally:
@@ -418,8 +592,11 @@ def test_validate_reports_every_error_family_of_a_snapshot_in_one_pass() -> None
     with pytest.raises(ValidationError) as exc:
         load_snapshot(MANY / "snap.yaml", TODAY)
     assert [(line, field) for _, line, field, _ in _located(exc)] == [
-        (8, "state.subscriptions[0].seats"), (9, "state.subscriptions[1].seats"), (13, "state.users[2].upn"),
-        (14, "state.users[3].usageLocation")]
+        (8, "state.subscriptions[0].seats"),
+        (9, "state.subscriptions[1].seats"),
+        (13, "state.users[2].upn"),
+        (14, "state.users[3].usageLocation"),
+    ]
     # The subscription left out for its schema error is not reported as missing for its holders.
     assert not any("no subscription for it" in m for *_, m in _located(exc))
 
@@ -428,7 +605,8 @@ def test_a_broken_frame_reports_the_schema_alone(tmp_path: Path) -> None:
     """Without an agreement the rules would only guess: the duplicate user waits for the next pass."""
     (tmp_path / "s.yaml").write_text(
         "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: t}\nspec:\n  subscriptions: []\n  users:\n"
-        "    - {upn: a@contoso.com}\n    - {upn: A@contoso.com}\n")
+        "    - {upn: a@contoso.com}\n    - {upn: A@contoso.com}\n"
+    )
     with pytest.raises(ValidationError) as exc:
         load_spec(tmp_path / "s.yaml")
     assert [m for *_, m in _located(exc)] == ["missing required field 'agreement'"]
@@ -440,10 +618,12 @@ def test_an_unknown_field_does_not_hide_the_rest_of_its_item(tmp_path: Path) -> 
         "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: t}\nspec:\n  agreement: EA\n  subscriptions:\n"
         "    - {sku: SPE_E3, seats: 1, colour: red}\n  users:\n"
         "    - {upn: a@x.example, usageLocation: US, licenses: [SPE_E3], hat: big}\n"
-        "    - {upn: b@x.example, usageLocation: US, licenses: [SPE_E3]}\n")
+        "    - {upn: b@x.example, usageLocation: US, licenses: [SPE_E3]}\n"
+    )
     with pytest.raises(ValidationError) as exc:
         load_spec(tmp_path / "s.yaml")
     assert [(f, m.split(" (")[0]) for _, _, f, m in _located(exc)] == [
         ("spec.subscriptions[0].seats", "2 listed users hold SPE_E3 but seats is 1"),
         ("spec.subscriptions[0].colour", "unknown field 'colour'"),
-        ("spec.users[0].hat", "unknown field 'hat'")]
+        ("spec.users[0].hat", "unknown field 'hat'"),
+    ]

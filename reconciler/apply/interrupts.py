@@ -60,8 +60,9 @@ class Signals:
             return
         if self.running and self.stop is None:
             self.stop = signum
-            self.note(f"{name} received: finishing the action in flight, then stopping "
-                      f"(send {name} again to abandon it)")
+            self.note(
+                f"{name} received: finishing the action in flight, then stopping (send {name} again to abandon it)"
+            )
             return
         raise Interrupted(signum)
 

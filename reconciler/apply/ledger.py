@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -32,17 +32,18 @@ from ..domain.errors import TenantctlError
 from ..providers.sqlitefiles import close_at_rest, open_reader, open_writer
 
 if TYPE_CHECKING:
-    from .outcomes import Outcome
-    from .outcomes import Status
     from ..plan.compute import Action
+    from .outcomes import Outcome, Status
 
 # A run's status in `history`: running until it finishes (or is found interrupted).
 RunStatus: TypeAlias = Literal["running", "complete", "failed", "interrupted"]
 
 _INTENT = "INSERT OR REPLACE INTO ledger_journal VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)"
-_OUTCOME = ("INSERT INTO ledger_journal VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (run_id, action_id) DO UPDATE SET outcome = excluded.outcome, "
-            "message = excluded.message, retries = excluded.retries, outcome_at = excluded.outcome_at")
+_OUTCOME = (
+    "INSERT INTO ledger_journal VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (run_id, action_id) DO UPDATE SET outcome = excluded.outcome, "
+    "message = excluded.message, retries = excluded.retries, outcome_at = excluded.outcome_at"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_lock (
@@ -62,7 +63,7 @@ CREATE TABLE IF NOT EXISTS ledger_managed (sku TEXT PRIMARY KEY, last_applied TE
 
 def now() -> str:
     """Wall-clock time for the ledger, UTC, to the second."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def pid_alive(pid: int) -> bool:
@@ -102,8 +103,10 @@ class LockedError(TenantctlError):
     def __init__(self, tenant: str, holder: LockInfo, unlock_command: str) -> None:
         self.holder = holder
         if holder.stale:
-            advice = (f"That process is no longer running, so the lock is stale. If no other apply is running, "
-                      f"clear it with `{unlock_command}` and run again")
+            advice = (
+                f"That process is no longer running, so the lock is stale. If no other apply is running, "
+                f"clear it with `{unlock_command}` and run again"
+            )
         else:
             advice = "Wait for it to finish, or pass --lock-timeout SECONDS to wait for it"
         super().__init__(f"tenant {tenant} is locked by {holder.describe()}; nothing was changed. {advice}")
@@ -190,14 +193,22 @@ class Ledger:
         row = self.db.execute("SELECT lock_id, operation, host, pid, since FROM ledger_lock").fetchone()
         return LockInfo(*row) if row else None
 
-    def acquire(self, tenant: str, operation: str, timeout: float, unlock_command: str,
-                sleep: Callable[[float], None] = time.sleep) -> LockInfo:
+    def acquire(
+        self,
+        tenant: str,
+        operation: str,
+        timeout: float,
+        unlock_command: str,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> LockInfo:
         """Take the tenant's lock, waiting up to `timeout` seconds; raise LockedError naming the holder."""
         deadline = time.monotonic() + timeout
         mine = LockInfo(uuid.uuid4().hex[:12], operation, socket.gethostname(), os.getpid(), now())
         while True:
-            cursor = self._write("INSERT OR IGNORE INTO ledger_lock VALUES (1, ?, ?, ?, ?, ?)",
-                                 (mine.lock_id, mine.operation, mine.host, mine.pid, mine.since))
+            cursor = self._write(
+                "INSERT OR IGNORE INTO ledger_lock VALUES (1, ?, ?, ?, ?, ?)",
+                (mine.lock_id, mine.operation, mine.host, mine.pid, mine.since),
+            )
             if cursor.rowcount == 1:
                 return mine
             holder = self.holder()
@@ -216,8 +227,10 @@ class Ledger:
         if holder is None:
             return None
         if holder.lock_id != lock_id:
-            raise TenantctlError(f"the lock on {self.path} has id {holder.lock_id}, not {lock_id}; it is held by "
-                                 f"{holder.describe()}. Nothing was changed")
+            raise TenantctlError(
+                f"the lock on {self.path} has id {holder.lock_id}, not {lock_id}; it is held by "
+                f"{holder.describe()}. Nothing was changed"
+            )
         self.release(holder)
         return holder
 
@@ -225,9 +238,11 @@ class Ledger:
 
     def begin(self, tenant: str, source: str, plan_digest: str | None, total: int) -> str:
         """Open a run; returns its id."""
-        run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
-        self._write("INSERT INTO ledger_runs VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, NULL)",
-                    (run_id, tenant, now(), source, plan_digest, total))
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+        self._write(
+            "INSERT INTO ledger_runs VALUES (?, ?, ?, NULL, 'running', ?, ?, ?, NULL)",
+            (run_id, tenant, now(), source, plan_digest, total),
+        )
         return run_id
 
     def intent(self, run_id: str, action_id: int, type_: str, address: str, key: str | None) -> None:
@@ -239,8 +254,9 @@ class Ledger:
         stamp = now()
         self._transaction(lambda: self.db.executemany(_INTENT, [(run_id, *a[:3], a[3], stamp) for a in actions]))
 
-    def outcome(self, run_id: str, action_id: int, type_: str, address: str, status: Status, message: str,
-                retries: int) -> None:
+    def outcome(
+        self, run_id: str, action_id: int, type_: str, address: str, status: Status, message: str, retries: int
+    ) -> None:
         """Record how an action ended (skipped actions get a row here without an intent).
 
         Committed with the next write, so thousands of skipped actions cost one commit."""
@@ -251,27 +267,33 @@ class Ledger:
 
     def finish(self, run_id: str, status: RunStatus, summary: str) -> None:
         """Close a run."""
-        self._write("UPDATE ledger_runs SET finished = ?, status = ?, summary = ? WHERE run_id = ?",
-                    (now(), status, summary, run_id))
+        self._write(
+            "UPDATE ledger_runs SET finished = ?, status = ?, summary = ? WHERE run_id = ?",
+            (now(), status, summary, run_id),
+        )
 
     def interrupted(self) -> list[tuple[RunRecord, tuple[int, str, str] | None]]:
         """Runs that never finished, each with the action in flight (id, type, address) if any."""
         out = []
         for record in self.runs(status="running"):
-            row = self.db.execute("SELECT action_id, type, address FROM ledger_journal WHERE run_id = ? AND "
-                                  "outcome IS NULL ORDER BY action_id LIMIT 1", (record.run_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT action_id, type, address FROM ledger_journal WHERE run_id = ? AND "
+                "outcome IS NULL ORDER BY action_id LIMIT 1",
+                (record.run_id,),
+            ).fetchone()
             out.append((record, (int(row[0]), str(row[1]), str(row[2])) if row else None))
         return out
 
     def mark_interrupted(self, run_id: str) -> None:
         """Close a run whose process died."""
-        self._write("UPDATE ledger_runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'",
-                    (run_id,))
+        self._write("UPDATE ledger_runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", (run_id,))
 
     def runs(self, limit: int | None = None, status: RunStatus | None = None) -> list[RunRecord]:
         """Past runs, newest first."""
         self._flush()
-        sql = "SELECT * FROM ledger_runs" + (" WHERE status = ?" if status else "") + " ORDER BY started DESC, rowid DESC"
+        sql = (
+            "SELECT * FROM ledger_runs" + (" WHERE status = ?" if status else "") + " ORDER BY started DESC, rowid DESC"
+        )
         args: tuple[Any, ...] = (status,) if status else ()
         if limit is not None:
             sql += " LIMIT ?"
@@ -281,10 +303,21 @@ class Ledger:
     def actions(self, run_id: str) -> list[dict[str, Any]]:
         """The journal of one run, in action order."""
         self._flush()
-        cols = ("action_id", "type", "address", "idempotency_key", "intent_at", "outcome", "message", "retries",
-                "outcome_at")
-        rows = self.db.execute(f"SELECT {', '.join(cols)} FROM ledger_journal WHERE run_id = ? "  # noqa: S608
-                               "ORDER BY action_id", (run_id,))
+        cols = (
+            "action_id",
+            "type",
+            "address",
+            "idempotency_key",
+            "intent_at",
+            "outcome",
+            "message",
+            "retries",
+            "outcome_at",
+        )
+        rows = self.db.execute(
+            f"SELECT {', '.join(cols)} FROM ledger_journal WHERE run_id = ? ORDER BY action_id",
+            (run_id,),
+        )
         return [dict(zip(cols, row)) for row in rows]
 
     # ---- saved plans -------------------------------------------------------------------------
@@ -298,7 +331,6 @@ class Ledger:
         """Remember that a saved plan was applied, so it is never applied twice."""
         self._write("INSERT OR IGNORE INTO applied_plans VALUES (?, ?, ?)", (plan_digest, now(), outcome))
 
-
     # ---- what the specs managed ---------------------------------------------------------------
 
     def managed(self) -> frozenset[str]:
@@ -308,8 +340,11 @@ class Ledger:
     def record_managed(self, skus: Iterable[str]) -> None:
         """Remember the subscriptions an apply's spec manages, so a later plan can say which were dropped."""
         stamp = now()
-        self._transaction(lambda: self.db.executemany("INSERT OR REPLACE INTO ledger_managed VALUES (?, ?)",
-                                                      [(sku, stamp) for sku in skus]))
+        self._transaction(
+            lambda: self.db.executemany(
+                "INSERT OR REPLACE INTO ledger_managed VALUES (?, ?)", [(sku, stamp) for sku in skus]
+            )
+        )
 
 
 def managed_before(path: str | Path) -> frozenset[str]:
@@ -357,8 +392,14 @@ class RunJournal:
 
 
 @contextmanager
-def locked(ledger_path: Path, tenant: str, operation: str, timeout: float, provider_address: str,
-           guard: Callable[[], AbstractContextManager[None]] = nullcontext) -> Iterator[Ledger]:
+def locked(
+    ledger_path: Path,
+    tenant: str,
+    operation: str,
+    timeout: float,
+    provider_address: str,
+    guard: Callable[[], AbstractContextManager[None]] = nullcontext,
+) -> Iterator[Ledger]:
     """Hold the tenant's lock for the duration; the ledger is open inside.
 
     `guard` wraps the release (interrupts.Signals.shielded), so a second Ctrl-C cannot leave it held."""

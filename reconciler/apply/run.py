@@ -27,7 +27,6 @@ from .waves import apply_in_waves
 __all__ = ["ApplyResult", "Outcome", "RetryPolicy", "apply_plan", "with_retries"]
 
 
-
 def idempotency_key(plan: Plan, action: Action) -> str:
     """Stable per (observed state, action): re-running the same plan never buys twice."""
     text = f"{plan.state_digest}|{action.type}|{action.address}|{action.after}"
@@ -44,18 +43,24 @@ def execute(action: Action, provider: Provider, plan: Plan) -> bool:
     return action.change.carry_out(provider, key_of(plan, action))
 
 
-def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy(),
-               on_outcome: Callable[[Outcome], None] | None = None,
-               sleep: Callable[[float], None] = time.sleep, journal: Journal | None = None,
-               stop: Callable[[], bool] = lambda: False) -> ApplyResult:
+def apply_plan(
+    plan: Plan,
+    provider: Provider,
+    policy: RetryPolicy = RetryPolicy(),
+    on_outcome: Callable[[Outcome], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    journal: Journal | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> ApplyResult:
     """Run every action of `plan` whose dependencies succeeded, journaling each.
 
     `stop()` is asked before each action (each wave, for a batch provider): once it says yes, the
     rest is left unattempted and counted in `ApplyResult.left` (Ctrl-C, a CI cancel).
     """
     if isinstance(provider, BatchProvider):
-        return apply_in_waves(plan, provider, lambda a: _run_one(a, provider, plan, policy, sleep, journal),
-                              on_outcome, journal, stop)
+        return apply_in_waves(
+            plan, provider, lambda a: _run_one(a, provider, plan, policy, sleep, journal), on_outcome, journal, stop
+        )
     result = ApplyResult()
     bad: dict[int, Outcome] = {}  # action id -> the outcome that stopped it
     for n, action in enumerate(plan.actions):
@@ -87,15 +92,22 @@ def apply_plan(plan: Plan, provider: Provider, policy: RetryPolicy = RetryPolicy
     return result
 
 
-def _run_one(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy, sleep: Callable[[float], None],
-             journal: Journal | None) -> Outcome:
+def _run_one(
+    action: Action,
+    provider: Provider,
+    plan: Plan,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    journal: Journal | None,
+) -> Outcome:
     if journal is not None:
         journal.intent(action, key_of(plan, action))
     return _attempt(action, provider, plan, policy, sleep)
 
 
-def _attempt(action: Action, provider: Provider, plan: Plan, policy: RetryPolicy,
-             sleep: Callable[[float], None]) -> Outcome:
+def _attempt(
+    action: Action, provider: Provider, plan: Plan, policy: RetryPolicy, sleep: Callable[[float], None]
+) -> Outcome:
     counter = [0]
     try:
         changed = with_retries(lambda: execute(action, provider, plan), policy, sleep, counter)

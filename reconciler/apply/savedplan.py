@@ -43,8 +43,7 @@ def plan_digest(document: dict[str, Any]) -> str:
     return digest_of({k: v for k, v in document.items() if k != "plan_digest"})
 
 
-def saved_document(plan: Plan, spec_path: str, provider: str, out: Path,
-                   allow_destroy: bool = False) -> dict[str, Any]:
+def saved_document(plan: Plan, spec_path: str, provider: str, out: Path, allow_destroy: bool = False) -> dict[str, Any]:
     """The JSON document `plan --out` writes to `out`; the spec's path is written relative to the
     plan file's folder, so the plan applies from any working directory (and another checkout)."""
     document = plan.to_dict()
@@ -93,26 +92,52 @@ def load_saved(path: str) -> SavedPlan:
     if not isinstance(document, dict) or "plan_digest" not in document:
         raise StalePlanError(f"{path}: not a saved plan (no plan_digest); write one with `tenantctl plan SPEC --out`")
     if document.get("format_version") != FORMAT_VERSION:
-        raise StalePlanError(f"{path}: plan format_version {document.get('format_version')!r} is not supported "
-                             f"(this tenantctl writes {FORMAT_VERSION!r}); plan again")
+        raise StalePlanError(
+            f"{path}: plan format_version {document.get('format_version')!r} is not supported "
+            f"(this tenantctl writes {FORMAT_VERSION!r}); plan again"
+        )
     if plan_digest(document) != document["plan_digest"]:
-        raise StalePlanError(f"{path}: the plan file was edited after it was written (its digest does not match); "
-                             "plan again and apply the new file")
+        raise StalePlanError(
+            f"{path}: the plan file was edited after it was written (its digest does not match); "
+            "plan again and apply the new file"
+        )
     try:
-        actions = tuple(Action(a["id"], change_of(a["type"], a["address"], a["before"], a["after"]), a["destructive"],
-                               tuple(a["depends_on"]), bool(a.get("manual", False)), tuple(a.get("steps", ())))
-                        for a in document["actions"])
-        diagnostics = tuple(Diagnostic(d["severity"], d["code"], d["message"], d.get("address", ""))
-                            for d in document["diagnostics"])
+        actions = tuple(
+            Action(
+                a["id"],
+                change_of(a["type"], a["address"], a["before"], a["after"]),
+                a["destructive"],
+                tuple(a["depends_on"]),
+                bool(a.get("manual", False)),
+                tuple(a.get("steps", ())),
+            )
+            for a in document["actions"]
+        )
+        diagnostics = tuple(
+            Diagnostic(d["severity"], d["code"], d["message"], d.get("address", "")) for d in document["diagnostics"]
+        )
         per_action = {a["id"]: a["cost"] for a in document["actions"] if "cost" in a}
         cost = CostEstimate.from_dict(document["cost"], per_action) if "cost" in document else None
         checks = tuple(GuardrailCheck.from_dict(g) for g in document.get("guardrails", ()))
-        plan = Plan(document["tenant"], document["spec_digest"], document["state_digest"], actions, diagnostics,
-                    cost, checks, tuple(document.get("targets", ())))
+        plan = Plan(
+            document["tenant"],
+            document["spec_digest"],
+            document["state_digest"],
+            actions,
+            diagnostics,
+            cost,
+            checks,
+            tuple(document.get("targets", ())),
+        )
         scheme, _, rest = document["provider"].partition(":")
         provider = f"{scheme}:{_spec_location(path, rest)}" if rest else document["provider"]
-        return SavedPlan(plan, _spec_location(path, document["spec_path"]), provider, document["plan_digest"],
-                         bool(document.get("allow_destroy", False)))
+        return SavedPlan(
+            plan,
+            _spec_location(path, document["spec_path"]),
+            provider,
+            document["plan_digest"],
+            bool(document.get("allow_destroy", False)),
+        )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a hand-built file, digest and all
         raise StalePlanError(f"{path}: malformed saved plan ({exc})") from None
 
@@ -127,10 +152,12 @@ def check_same(saved: SavedPlan, recomputed: Plan) -> None:
     reviewed.
     """
     if recomputed.to_dict() != saved.plan.to_dict():
-        raise StalePlanError("the saved plan's actions are not what this spec and tenant give today: something that "
-                             "depends on the date changed since it was made (a seven-day cancellation window closed, "
-                             "funds expired, a renewal came), or the file was edited, or another tenantctl version "
-                             "wrote it; nothing was applied. Plan again and review the new plan")
+        raise StalePlanError(
+            "the saved plan's actions are not what this spec and tenant give today: something that "
+            "depends on the date changed since it was made (a seven-day cancellation window closed, "
+            "funds expired, a renewal came), or the file was edited, or another tenantctl version "
+            "wrote it; nothing was applied. Plan again and review the new plan"
+        )
 
 
 def overrides_of(plan: Plan) -> frozenset[str]:
@@ -138,20 +165,29 @@ def overrides_of(plan: Plan) -> frozenset[str]:
     return frozenset(g.name for g in plan.guardrails if g.overridden)
 
 
-def check_fresh(saved: SavedPlan, spec_digest: str, state_digest: str, applied_at: str | None,
-                interrupted_run: str | None = None) -> None:
+def check_fresh(
+    saved: SavedPlan, spec_digest: str, state_digest: str, applied_at: str | None, interrupted_run: str | None = None
+) -> None:
     """Raise StalePlanError naming the first reason the plan must not be applied."""
     if applied_at is not None:
-        raise StalePlanError(f"this plan was already applied on {applied_at}; nothing was applied. "
-                             "Run `tenantctl plan` for what is left to do")
+        raise StalePlanError(
+            f"this plan was already applied on {applied_at}; nothing was applied. "
+            "Run `tenantctl plan` for what is left to do"
+        )
     if interrupted_run is not None:
-        raise StalePlanError(f"an apply of this plan (run {interrupted_run}) was interrupted part way, so the "
-                             "tenant no longer matches it; nothing was applied. Plan again: the new plan holds "
-                             "only what is left (see `tenantctl history`)")
+        raise StalePlanError(
+            f"an apply of this plan (run {interrupted_run}) was interrupted part way, so the "
+            "tenant no longer matches it; nothing was applied. Plan again: the new plan holds "
+            "only what is left (see `tenantctl history`)"
+        )
     if spec_digest != saved.plan.spec_digest:
-        raise StalePlanError(f"the spec {saved.spec_path} changed since the plan was made; nothing was applied. "
-                             "Plan again and review the new plan")
+        raise StalePlanError(
+            f"the spec {saved.spec_path} changed since the plan was made; nothing was applied. "
+            "Plan again and review the new plan"
+        )
     if state_digest != saved.plan.state_digest:
-        raise StalePlanError("the tenant changed since the plan was made (a change made elsewhere, or one that came "
-                             "with the date: a seven-day cancellation window closed, a renewal); nothing was "
-                             "applied. Plan again and review the new plan")
+        raise StalePlanError(
+            "the tenant changed since the plan was made (a change made elsewhere, or one that came "
+            "with the date: a seven-day cancellation window closed, a renewal); nothing was "
+            "applied. Plan again and review the new plan"
+        )

@@ -57,13 +57,20 @@ def writes_of(actions: list[Action]) -> dict[str, UserWrite]:
             location[key] = change.after
         else:
             (add if isinstance(change, AssignLicense) else remove).setdefault(key, []).append(change.sku)
-    return {key: UserWrite(upn, location.get(key), tuple(add.get(key, ())), tuple(remove.get(key, ())))
-            for key, upn in upns.items()}
+    return {
+        key: UserWrite(upn, location.get(key), tuple(add.get(key, ())), tuple(remove.get(key, ())))
+        for key, upn in upns.items()
+    }
 
 
-def apply_in_waves(plan: Plan, provider: BatchProvider, run_one: Callable[[Action], Outcome],
-                   on_outcome: Callable[[Outcome], None] | None = None,
-                   journal: Journal | None = None, stop: Callable[[], bool] = lambda: False) -> ApplyResult:
+def apply_in_waves(
+    plan: Plan,
+    provider: BatchProvider,
+    run_one: Callable[[Action], Outcome],
+    on_outcome: Callable[[Outcome], None] | None = None,
+    journal: Journal | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> ApplyResult:
     """Run `plan` wave by wave; `run_one` runs a tenant-level action. Outcomes come back in plan order.
 
     `stop()` is asked before each tenant-level action and before each wave's user writes."""
@@ -102,8 +109,9 @@ def apply_in_waves(plan: Plan, provider: BatchProvider, run_one: Callable[[Actio
     return ApplyResult(ran, left=len(plan.actions) - len(ran))
 
 
-def _write_users(actions: list[Action], provider: BatchProvider, journal: Journal | None,
-                 finish: Callable[[Outcome], None]) -> None:
+def _write_users(
+    actions: list[Action], provider: BatchProvider, journal: Journal | None, finish: Callable[[Outcome], None]
+) -> None:
     writes = writes_of(actions)
     if journal is not None:
         journal.intents(actions)
@@ -122,8 +130,14 @@ def _write_users(actions: list[Action], provider: BatchProvider, journal: Journa
         counted.add(key)
         is_location = isinstance(action.change, SetUsageLocation)
         if r.error is None or (is_location and r.part == "licenses"):
-            finish(Outcome(action, "done" if r.changed or is_location else "unchanged",
-                           "" if r.changed or is_location else "already so", retries))
+            finish(
+                Outcome(
+                    action,
+                    "done" if r.changed or is_location else "unchanged",
+                    "" if r.changed or is_location else "already so",
+                    retries,
+                )
+            )
         elif not is_location and r.part == "location" and key in located:
             finish(not_attempted(action, located[key]))
         else:

@@ -18,8 +18,15 @@ import click
 from ..apply.interrupts import Interrupted, Signals, trapped
 from ..apply.ledger import Ledger, RunJournal, locked
 from ..apply.run import ApplyResult, Outcome, apply_plan, with_retries
-from ..apply.savedplan import (SavedPlan, StalePlanError, check_fresh, check_same, is_saved_plan, load_saved,
-                               overrides_of)
+from ..apply.savedplan import (
+    SavedPlan,
+    StalePlanError,
+    check_fresh,
+    check_same,
+    is_saved_plan,
+    load_saved,
+    overrides_of,
+)
 from ..domain.errors import ValidationError
 from ..plan import guardrails
 from ..plan.compute import Plan, compute_plan
@@ -29,47 +36,78 @@ from ..render.text import Style, apply_text, checklist, plan_text, to_json
 from ..spec.loader import load_spec
 from .common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, TARGET, Settings, open_for, provider_opt
 
-LOCK_TIMEOUT = click.option("--lock-timeout", type=click.FloatRange(min=0), default=0, show_default=True,
-                            metavar="SECONDS", help="Wait this long for another run's lock on the tenant.")
+LOCK_TIMEOUT = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another run's lock on the tenant.",
+)
 
 
 @click.command()
 @click.argument("spec_file", metavar="SPEC|PLAN.json", type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--allow-destroy", is_flag=True, help="Permit destructive actions (removals, decreases).")
-@click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
-              help="Accept a plan that exceeds this guardrail (recorded in the output). Repeatable.")
+@click.option(
+    "--override-guardrail",
+    "overrides",
+    multiple=True,
+    type=click.Choice(guardrails.NAMES),
+    help="Accept a plan that exceeds this guardrail (recorded in the output). Repeatable.",
+)
 @TARGET
 @LOCK_TIMEOUT
 @provider_opt
 @click.pass_obj
-def apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
-          targets: tuple[str, ...], lock_timeout: float, provider_override: str | None) -> int:
+def apply(
+    settings: Settings,
+    spec_file: str,
+    auto_approve: bool,
+    allow_destroy: bool,
+    overrides: tuple[str, ...],
+    targets: tuple[str, ...],
+    lock_timeout: float,
+    provider_override: str | None,
+) -> int:
     """Plan, then make the tenant match the spec; or apply exactly a plan saved with `plan --out`."""
     try:
         check_targets(targets)
         if targets and is_saved_plan(spec_file):
             raise click.UsageError("--target goes with a spec; a saved plan applies as it was made (targets included)")
-        return _apply(settings, spec_file, auto_approve, allow_destroy, overrides, targets, lock_timeout,
-                      provider_override)
+        return _apply(
+            settings, spec_file, auto_approve, allow_destroy, overrides, targets, lock_timeout, provider_override
+        )
     except StalePlanError as exc:
         # Every refusal of a saved plan names the file it refused.
         raise StalePlanError(str(exc) if str(exc).startswith(spec_file) else f"{spec_file}: {exc}") from None
 
 
-def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy: bool, overrides: tuple[str, ...],
-           targets: tuple[str, ...], lock_timeout: float, provider_override: str | None) -> int:
+def _apply(
+    settings: Settings,
+    spec_file: str,
+    auto_approve: bool,
+    allow_destroy: bool,
+    overrides: tuple[str, ...],
+    targets: tuple[str, ...],
+    lock_timeout: float,
+    provider_override: str | None,
+) -> int:
     saved = load_saved(spec_file) if is_saved_plan(spec_file) else None
     if saved is not None and overrides:
-        settings.say("note: --override-guardrail is ignored with a saved plan: it applies as reviewed, "
-                     "overrides included")
+        settings.say(
+            "note: --override-guardrail is ignored with a saved plan: it applies as reviewed, overrides included"
+        )
     try:
         spec = load_spec(saved.spec_path if saved else spec_file)
     except ValidationError as exc:
         if saved is None:
             raise
-        raise StalePlanError(f"the spec it was made from cannot be read ({exc}); nothing was applied. Keep the plan "
-                             "beside its spec (paths are relative to the plan file), or plan again") from None
+        raise StalePlanError(
+            f"the spec it was made from cannot be read ({exc}); nothing was applied. Keep the plan "
+            "beside its spec (paths are relative to the plan file), or plan again"
+        ) from None
     # An explicit --provider (or TENANTCTL_PROVIDER) wins; a saved plan otherwise names its own.
     chosen = provider_override or settings.provider or (saved.provider if saved else None)
     provider = open_for(settings, chosen, spec.name, spec)
@@ -78,24 +116,38 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
     with trapped(settings.say) as signals:
         try:
             try:
-                with locked(provider.ledger_path, spec.name, "apply", lock_timeout, provider.address,
-                            signals.shielded) as ledger:
+                with locked(
+                    provider.ledger_path, spec.name, "apply", lock_timeout, provider.address, signals.shielded
+                ) as ledger:
                     interrupted = _close_interrupted(ledger, settings)
                     state = with_retries(provider.read_state)
                     if saved is not None:
                         # Refuse before showing anything as if it would run: the reviewed plan is stale.
-                        check_fresh(saved, spec_digest(spec), state_digest(state),
-                                    ledger.applied_at(saved.plan_digest), interrupted.get(saved.plan_digest))
-                        check_same(saved, compute_plan(spec, state, overrides_of(saved.plan),
-                                                       frozenset(saved.plan.targets), ledger.managed()))
+                        check_fresh(
+                            saved,
+                            spec_digest(spec),
+                            state_digest(state),
+                            ledger.applied_at(saved.plan_digest),
+                            interrupted.get(saved.plan_digest),
+                        )
+                        check_same(
+                            saved,
+                            compute_plan(
+                                spec, state, overrides_of(saved.plan), frozenset(saved.plan.targets), ledger.managed()
+                            ),
+                        )
                         the_plan = saved.plan
                     else:
-                        the_plan = compute_plan(spec, state, frozenset(overrides), frozenset(targets),
-                                                ledger.managed())
+                        the_plan = compute_plan(spec, state, frozenset(overrides), frozenset(targets), ledger.managed())
                     click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
                     # A saved plan is the reviewed approval (as Terraform applies a saved plan unprompted).
-                    may_run = _may_run(the_plan, settings, allow_destroy or bool(saved and saved.allow_destroy),
-                                       auto_approve or saved is not None, f"{spec_file}: " if saved else "")
+                    may_run = _may_run(
+                        the_plan,
+                        settings,
+                        allow_destroy or bool(saved and saved.allow_destroy),
+                        auto_approve or saved is not None,
+                        f"{spec_file}: " if saved else "",
+                    )
                     if may_run or not (the_plan.actions or the_plan.has_errors):
                         # Remembered so that a later plan can say which subscriptions the spec dropped.
                         ledger.record_managed(spec.subscriptions)
@@ -107,8 +159,9 @@ def _apply(settings: Settings, spec_file: str, auto_approve: bool, allow_destroy
                     provider.close()
         except (Interrupted, KeyboardInterrupt) as exc:
             stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
-            settings.error(f"interrupted by {stopped.name}: " + (stopped.truth or "before any action ran; nothing "
-                                                                  "was applied"))
+            settings.error(
+                f"interrupted by {stopped.name}: " + (stopped.truth or "before any action ran; nothing was applied")
+            )
             return stopped.exit_code
         # Still trapped (and settled: a signal now is noted, not obeyed) while the outcome is reported.
         if signals.stop is not None and result.left:
@@ -128,19 +181,34 @@ def _may_run(the_plan: Plan, settings: Settings, allow_destroy: bool, auto_appro
     if not the_plan.actions:
         return False
     if the_plan.destructive and not allow_destroy:
-        settings.error(f"{source}{len(the_plan.destructive):,} destructive action(s) planned; nothing was applied. "
-                     "Review them and rerun with --allow-destroy to permit them.")
+        settings.error(
+            f"{source}{len(the_plan.destructive):,} destructive action(s) planned; nothing was applied. "
+            "Review them and rerun with --allow-destroy to permit them."
+        )
         return False
     return auto_approve or _confirm(settings, the_plan)
 
 
-def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: SavedPlan | None,
-         settings: Settings, signals: Signals, where: str) -> tuple[str, ApplyResult]:
+def _run(
+    the_plan: Plan,
+    provider: Any,
+    ledger: Ledger,
+    source: str,
+    saved: SavedPlan | None,
+    settings: Settings,
+    signals: Signals,
+    where: str,
+) -> tuple[str, ApplyResult]:
     run_id = ledger.begin(the_plan.tenant, source, saved.plan_digest if saved else None, len(the_plan.actions))
     signals.running = True
     try:
-        result = apply_plan(the_plan, provider, on_outcome=_progress(settings, len(the_plan.actions)),
-                            journal=RunJournal(ledger, run_id), stop=lambda: signals.requested)
+        result = apply_plan(
+            the_plan,
+            provider,
+            on_outcome=_progress(settings, len(the_plan.actions)),
+            journal=RunJournal(ledger, run_id),
+            stop=lambda: signals.requested,
+        )
     except BaseException as exc:
         with signals.shielded():
             # The action in flight was abandoned: free the database before the ledger writes to it.
@@ -167,10 +235,12 @@ def _run(the_plan: Plan, provider: Any, ledger: Ledger, source: str, saved: Save
 def _stopped(result: ApplyResult, run_id: str, where: str) -> str:
     """What a run stopped between actions did; the journal holds the same."""
     ran = len(result.outcomes)
-    return (f"{result.count('done'):,} done, {result.count('unchanged'):,} already so, {result.count('failed'):,} "
-            f"failed of the {ran:,} actions run; the other {result.left:,} were not attempted. "
-            f"`tenantctl history {run_id}{where}` lists every action; run apply again to finish the rest: it reads the "
-            "tenant again and never buys twice")
+    return (
+        f"{result.count('done'):,} done, {result.count('unchanged'):,} already so, {result.count('failed'):,} "
+        f"failed of the {ran:,} actions run; the other {result.left:,} were not attempted. "
+        f"`tenantctl history {run_id}{where}` lists every action; run apply again to finish the rest: it reads the "
+        "tenant again and never buys twice"
+    )
 
 
 def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str, where: str = "") -> str:
@@ -180,21 +250,30 @@ def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str, where: st
     if not any(count.values()) and not doubt:
         return f"the journal of run {run_id} shows that no action started; nothing was applied"
     left = total - sum(count.values()) - len(doubt)
-    return (f"{count['done']:,} done, {count['unchanged']:,} already so, {count['failed']:,} failed"
-            + "".join(f"; #{r['action_id']} {r['type']} {r['address']} was in flight and may or may not have "
-                      "happened" for r in doubt)
-            + f"; the other {left:,} of {total:,} were not attempted. `tenantctl history {run_id}{where}` lists every "
-            "action; run apply again to finish the rest: it reads the tenant again and never buys twice")
+    return (
+        f"{count['done']:,} done, {count['unchanged']:,} already so, {count['failed']:,} failed"
+        + "".join(
+            f"; #{r['action_id']} {r['type']} {r['address']} was in flight and may or may not have happened"
+            for r in doubt
+        )
+        + f"; the other {left:,} of {total:,} were not attempted. `tenantctl history {run_id}{where}` lists every "
+        "action; run apply again to finish the rest: it reads the tenant again and never buys twice"
+    )
 
 
 def _close_interrupted(ledger: Ledger, settings: Settings) -> dict[str, str]:
     """Say which earlier runs died part way and close them; returns plan digest -> run id."""
     out: dict[str, str] = {}
     for record, in_flight in ledger.interrupted():
-        where = (f"while action #{in_flight[0]} ({in_flight[1]} {in_flight[2]}) was running; its outcome is "
-                 "unknown" if in_flight else "between actions")
-        settings.say(f"note: apply run {record.run_id} (started {record.started}) was interrupted {where}. "
-                     "The tenant is read again, so this run does only what is left, and never buys twice.")
+        where = (
+            f"while action #{in_flight[0]} ({in_flight[1]} {in_flight[2]}) was running; its outcome is unknown"
+            if in_flight
+            else "between actions"
+        )
+        settings.say(
+            f"note: apply run {record.run_id} (started {record.started}) was interrupted {where}. "
+            "The tenant is read again, so this run does only what is left, and never buys twice."
+        )
         ledger.mark_interrupted(record.run_id)
         if record.plan_digest:
             out[record.plan_digest] = record.run_id
@@ -203,11 +282,16 @@ def _close_interrupted(ledger: Ledger, settings: Settings) -> dict[str, str]:
 
 def _confirm(settings: Settings, the_plan: Plan) -> bool:
     if not sys.stdin.isatty():
-        settings.error("apply needs confirmation but there is no terminal; nothing was applied. "
-                     "Pass --auto-approve in automation.")
+        settings.error(
+            "apply needs confirmation but there is no terminal; nothing was applied. Pass --auto-approve in automation."
+        )
         return False
-    answer = click.prompt(f"Apply {len(the_plan.actions):,} action(s) to tenant {the_plan.tenant}? "
-                          "Only 'yes' is accepted", default="", show_default=False, err=True)
+    answer = click.prompt(
+        f"Apply {len(the_plan.actions):,} action(s) to tenant {the_plan.tenant}? Only 'yes' is accepted",
+        default="",
+        show_default=False,
+        err=True,
+    )
     if answer.strip() != "yes":
         settings.say("Apply cancelled; nothing was applied.")
         return False
@@ -227,6 +311,7 @@ def _progress(settings: Settings, total: int) -> Any:
             done = int(state["n"])
             bar = "#" * (30 * done // total)
             click.echo(f"\r[{bar:<30}] {done}/{total} {outcome.action.type:<22}", nl=(done == total), err=True)
+
     return tick
 
 
@@ -234,14 +319,17 @@ def _report(result: ApplyResult, settings: Settings, interrupted: bool = False) 
     style = Style(settings.color)
     for o in result.outcomes:
         if o.status == "failed":
-            click.echo(style.paint(f"  x failed    #{o.action.id} {o.action.type} {o.action.address}: {o.message}", "!"))
+            click.echo(
+                style.paint(f"  x failed    #{o.action.id} {o.action.type} {o.action.address}: {o.message}", "!")
+            )
         elif o.status == "skipped":
             click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
     click.echo(style.bold(apply_text(result)))
     click.echo(checklist(result), nl=False)
     if not result.ok and not interrupted:
-        settings.error("some actions did not complete; fix the cause and run apply again "
-                     "(actions already done are skipped)")
+        settings.error(
+            "some actions did not complete; fix the cause and run apply again (actions already done are skipped)"
+        )
 
 
 @click.command("force-unlock")
@@ -274,8 +362,9 @@ def force_unlock(settings: Settings, lock_id: str, name: str | None, provider_ov
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @provider_opt
 @click.pass_obj
-def history(settings: Settings, run_id: str | None, name: str | None, limit: int, fmt: str,
-            provider_override: str | None) -> int:
+def history(
+    settings: Settings, run_id: str | None, name: str | None, limit: int, fmt: str, provider_override: str | None
+) -> int:
     """List past applies, newest first; with RUN_ID, every action of that run and its outcome."""
     provider = open_for(settings, provider_override, name, read_only=True)
     try:
@@ -292,17 +381,25 @@ def history(settings: Settings, run_id: str | None, name: str | None, limit: int
     finally:
         provider.close()
     if fmt == "json":
-        click.echo(to_json({"format_version": "1", "runs": [dict(r.to_dict(), actions=actions.get(r.run_id, []))
-                                                            for r in runs]}), nl=False)
+        click.echo(
+            to_json(
+                {"format_version": "1", "runs": [dict(r.to_dict(), actions=actions.get(r.run_id, [])) for r in runs]}
+            ),
+            nl=False,
+        )
         return EXIT_OK
     if not runs:
         click.echo(f"No applies recorded in {provider.address}.")
     for r in runs:
-        click.echo(f"{r.run_id}  {r.started}  {r.status:<11}  {r.total:>7,} action(s)  {r.source}"
-                   + (f"\n    {r.summary}" if r.summary else ""))
+        click.echo(
+            f"{r.run_id}  {r.started}  {r.status:<11}  {r.total:>7,} action(s)  {r.source}"
+            + (f"\n    {r.summary}" if r.summary else "")
+        )
         for a in actions.get(r.run_id, []):
             outcome = a["outcome"] or "IN DOUBT (intent recorded, no outcome: the process died here)"
             retries = f", {a['retries']} retries" if a["retries"] else ""
-            click.echo(f"    #{a['action_id']:<5} {a['type']:<22} {a['address']}  {outcome}{retries}"
-                       + (f": {a['message']}" if a["message"] and a["outcome"] not in ("done",) else ""))
+            click.echo(
+                f"    #{a['action_id']:<5} {a['type']:<22} {a['address']}  {outcome}{retries}"
+                + (f": {a['message']}" if a["message"] and a["outcome"] not in ("done",) else "")
+            )
     return EXIT_OK

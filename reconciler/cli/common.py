@@ -60,32 +60,59 @@ def accept_output_options(command: click.Command) -> None:
             accept_output_options(sub)
         return
     command.params += [
-        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_quiet,
-                     help="Only machine output and errors (as before the subcommand)."),
-        click.Option(["--no-color"], is_flag=True, expose_value=False, callback=_no_color,
-                     help="No ANSI colours (as before the subcommand)."),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_quiet,
+            help="Only machine output and errors (as before the subcommand).",
+        ),
+        click.Option(
+            ["--no-color"],
+            is_flag=True,
+            expose_value=False,
+            callback=_no_color,
+            help="No ANSI colours (as before the subcommand).",
+        ),
     ]
 
 
-TARGET = click.option("--target", "targets", multiple=True, metavar="ADDRESS",
-                      help="Only the actions on ADDRESS (subscription/SKU, communicationsCredits, user/UPN, "
-                      "user/UPN/SKU) and what they depend on; the plan says it is partial. Repeatable.")
+TARGET = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Only the actions on ADDRESS (subscription/SKU, communicationsCredits, user/UPN, "
+    "user/UPN/SKU) and what they depend on; the plan says it is partial. Repeatable.",
+)
 
 
 def provider_opt(f: Any) -> Any:
     """--provider is accepted after the subcommand too: `tenantctl plan x.yaml --provider local:db`."""
-    return click.option("--provider", "provider_override", metavar="URL",
-                        help="Overrides the global --provider; {name} is replaced by the tenant name.")(f)
+    return click.option(
+        "--provider",
+        "provider_override",
+        metavar="URL",
+        help="Overrides the global --provider; {name} is replaced by the tenant name.",
+    )(f)
 
 
-def open_for(settings: Settings, override: str | None, tenant: str | None,
-             spec: TenantSpec | None = None, read_only: bool = False, create: bool = False) -> Provider:
+def open_for(
+    settings: Settings,
+    override: str | None,
+    tenant: str | None,
+    spec: TenantSpec | None = None,
+    read_only: bool = False,
+    create: bool = False,
+) -> Provider:
     """Open the provider for `tenant` (or `spec`'s tenant) from the options, the environment or the default."""
     url = provider_url(override or settings.provider, spec.name if spec else tenant)
     if spec is not None and url.startswith("graph:") and not spec.tenant_id:
         # A real tenant is only touched when the spec says which one: a mixed-up credential must fail.
-        raise UsageError(f"{spec.source}: metadata.tenantId is required with the graph provider, so the spec can "
-                         "only ever be planned and applied against its own tenant; add the tenant's id (a GUID)")
+        raise UsageError(
+            f"{spec.source}: metadata.tenantId is required with the graph provider, so the spec can "
+            "only ever be planned and applied against its own tenant; add the tenant's id (a GUID)"
+        )
     return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None, read_only, create)
 
 
@@ -98,8 +125,7 @@ class Observed:
     managed_before: frozenset[str]
 
 
-def observe(settings: Settings, override: str | None, tenant: str | None,
-            spec: TenantSpec | None = None) -> Observed:
+def observe(settings: Settings, override: str | None, tenant: str | None, spec: TenantSpec | None = None) -> Observed:
     """Read the live state (and the ledger's memory) once and release the provider. Creates no file."""
     provider = open_for(settings, override, tenant, spec, read_only=True)
     try:

@@ -34,15 +34,17 @@ class TenantRun(Generic[T]):
 def spec_files(directory: str) -> list[str]:
     """The YAML files directly in `directory`, sorted; an empty folder is a usage error."""
     folder = Path(directory)
-    files = sorted(str(p) for p in folder.iterdir() if p.is_file() and p.suffix in SPEC_SUFFIXES
-                   and not p.name.startswith("."))
+    files = sorted(
+        str(p) for p in folder.iterdir() if p.is_file() and p.suffix in SPEC_SUFFIXES and not p.name.startswith(".")
+    )
     if not files:
         raise UsageError(f"{directory}: no .yaml or .yml files in this folder")
     return files
 
 
-def run_all(files: list[str], work: Callable[[str], T],
-            on_done: Callable[[TenantRun[T]], None] | None = None) -> list[TenantRun[T]]:
+def run_all(
+    files: list[str], work: Callable[[str], T], on_done: Callable[[TenantRun[T]], None] | None = None
+) -> list[TenantRun[T]]:
     """Run `work` on every file concurrently; errors are caught per file and reported, never raised."""
     workers = max(1, min(len(files), MAX_WORKERS, (os.cpu_count() or 2) * 2))
 
@@ -51,9 +53,12 @@ def run_all(files: list[str], work: Callable[[str], T],
             run = TenantRun(file, result=work(file))
         except TenantctlError as exc:
             run = TenantRun(file, error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - one tenant's bug must not hide the others' results
-            run = TenantRun(file, error=f"internal error: {type(exc).__name__}: {exc} (a bug in tenantctl; "
-                            "rerun this file alone with TENANTCTL_DEBUG=1 for the traceback)")
+        except Exception as exc:
+            run = TenantRun(
+                file,
+                error=f"internal error: {type(exc).__name__}: {exc} (a bug in tenantctl; "
+                "rerun this file alone with TENANTCTL_DEBUG=1 for the traceback)",
+            )
         if on_done is not None:
             on_done(run)
         return run

@@ -15,27 +15,54 @@ _CODES = {
 
 _HELP: dict[str, tuple[list[str], list[int]]] = {
     "validate": (["tenantctl validate tenant-specs/contoso.yaml", "tenantctl validate tenant-specs/"], [0, 1]),
-    "plan": (["tenantctl plan tenant-specs/contoso.yaml",
-              "tenantctl plan tenant-specs/ --format markdown --markdown-dir comment",
-              "tenantctl plan tenant-specs/contoso.yaml --out plan.json --detailed-exitcode"], [0, 1, 2]),
-    "apply": (["tenantctl apply tenant-specs/contoso.yaml",
-               "tenantctl apply tenant-specs/contoso.yaml --auto-approve --allow-destroy",
-               "tenantctl apply plan.json   # the reviewed plan: no prompt"], [0, 1, 3, 130, 143]),
-    "drift": (["tenantctl drift tenant-specs/contoso.yaml",
-               "tenantctl drift tenant-specs/ --format junit > drift.xml"], [0, 1, 2]),
+    "plan": (
+        [
+            "tenantctl plan tenant-specs/contoso.yaml",
+            "tenantctl plan tenant-specs/ --format markdown --markdown-dir comment",
+            "tenantctl plan tenant-specs/contoso.yaml --out plan.json --detailed-exitcode",
+        ],
+        [0, 1, 2],
+    ),
+    "apply": (
+        [
+            "tenantctl apply tenant-specs/contoso.yaml",
+            "tenantctl apply tenant-specs/contoso.yaml --auto-approve --allow-destroy",
+            "tenantctl apply plan.json   # the reviewed plan: no prompt",
+        ],
+        [0, 1, 3, 130, 143],
+    ),
+    "drift": (
+        ["tenantctl drift tenant-specs/contoso.yaml", "tenantctl drift tenant-specs/ --format junit > drift.xml"],
+        [0, 1, 2],
+    ),
     "history": (["tenantctl history --name contoso", "tenantctl history RUN_ID --name contoso"], [0, 1]),
     "force-unlock": (["tenantctl force-unlock 3f2a9c01b7d4 --name contoso"], [0, 1]),
     "show": (["tenantctl show plan.json", "tenantctl show plan.json --format markdown"], [0, 1]),
-    "export": (["tenantctl export --name contoso > contoso-now.yaml",
-                "tenantctl export --provider graph --name contoso --agreement MCA --currency USD"], [0, 1]),
-    "load": (["tenantctl snapshot load examples/contoso.snapshot.yaml",
-              "tenantctl snapshot load other.snapshot.yaml --provider local:t.db --replace"], [0, 1, 130, 143]),
+    "export": (
+        [
+            "tenantctl export --name contoso > contoso-now.yaml",
+            "tenantctl export --provider graph --name contoso --agreement MCA --currency USD",
+        ],
+        [0, 1],
+    ),
+    "load": (
+        [
+            "tenantctl snapshot load examples/contoso.snapshot.yaml",
+            "tenantctl snapshot load other.snapshot.yaml --provider local:t.db --replace",
+        ],
+        [0, 1, 130, 143],
+    ),
     "dump": (["tenantctl snapshot dump --name contoso > contoso.snapshot.yaml"], [0, 1]),
     "schema": (["tenantctl schema > tenant-specs/tenant.schema.json", "tenantctl schema --kind snapshot"], [0]),
     "catalog": (["tenantctl catalog", "tenantctl catalog | grep -i calling"], [0]),
     "prices": (["tenantctl prices", "tenantctl prices --currency EUR"], [0, 1]),
-    "report": (["tenantctl report tenant-specs/contoso.yaml --out report.html",
-                "tenantctl report tenant-specs/ --out fleet.html"], [0, 1]),
+    "report": (
+        [
+            "tenantctl report tenant-specs/contoso.yaml --out report.html",
+            "tenantctl report tenant-specs/ --out fleet.html",
+        ],
+        [0, 1],
+    ),
 }
 
 

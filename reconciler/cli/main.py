@@ -30,17 +30,30 @@ from ..spec.prices import price_list
 from ..spec.schema import schema as load_schema
 from ..spec.snapshot import dump_yaml, load_snapshot
 from .apply import LOCK_TIMEOUT, apply, force_unlock, history
-from .common import (EXIT_ERROR, EXIT_OK, FORMATS, Settings, accept_output_options, color_wanted, observe, open_for,
-                     provider_opt)
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    FORMATS,
+    Settings,
+    accept_output_options,
+    color_wanted,
+    observe,
+    open_for,
+    provider_opt,
+)
 from .help import add_epilogs
 from .report import report
 from .review import drift, plan, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--provider", envvar="TENANTCTL_PROVIDER", metavar="URL",
-              help="local:PATH (the simulated tenant, a SQLite file) or graph (Microsoft Graph; see the README). "
-                   "Default: local:.tenantctl/<metadata.name>.db.")
+@click.option(
+    "--provider",
+    envvar="TENANTCTL_PROVIDER",
+    metavar="URL",
+    help="local:PATH (the simulated tenant, a SQLite file) or graph (Microsoft Graph; see the README). "
+    "Default: local:.tenantctl/<metadata.name>.db.",
+)
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also NO_COLOR).")
 @click.option("-q", "--quiet", is_flag=True, help="Only machine output and errors.")
 @click.version_option(package_name="tenantctl")
@@ -76,36 +89,50 @@ def show(settings: Settings, plan_file: str, fmt: str) -> int:
 
 @cli.command()
 @click.option("--name", help="metadata.name of the exported spec (and of the default local database).")
-@click.option("--agreement", type=click.Choice(AGREEMENTS), help="The billing agreement, for a provider that "
-              "cannot read it (graph).")
+@click.option(
+    "--agreement",
+    type=click.Choice(AGREEMENTS),
+    help="The billing agreement, for a provider that cannot read it (graph).",
+)
 @click.option("--currency", help="The billing currency (ISO 4217), for a provider that cannot read it (graph).")
 @provider_opt
 @click.pass_obj
-def export(settings: Settings, name: str | None, agreement: str | None, currency: str | None,
-           provider_override: str | None) -> int:
+def export(
+    settings: Settings, name: str | None, agreement: str | None, currency: str | None, provider_override: str | None
+) -> int:
     """Print a Tenant spec that declares the tenant as it is now."""
     state = observe(settings, provider_override, name).state
-    missing = [f"--{flag}" for flag, field, given in (("agreement", AGREEMENT, agreement),
-                                                      ("currency", CURRENCY, currency))
-               if field in state.unknown and not given]
+    missing = [
+        f"--{flag}"
+        for flag, field, given in (("agreement", AGREEMENT, agreement), ("currency", CURRENCY, currency))
+        if field in state.unknown and not given
+    ]
     if missing:
-        raise UsageError(f"the provider cannot read the tenant's {' and '.join(m[2:] for m in missing)}; "
-                         f"pass {' and '.join(missing)} (see the tenant's invoices)")
+        raise UsageError(
+            f"the provider cannot read the tenant's {' and '.join(m[2:] for m in missing)}; "
+            f"pass {' and '.join(missing)} (see the tenant's invoices)"
+        )
     header = ""
     if TERMS in state.unknown:
-        header = ("# term and billingFrequency could not be read (Microsoft Graph has no API for them): they are\n"
-                  "# left out, so tenantctl does not manage them; check them in the admin center.\n")
+        header = (
+            "# term and billingFrequency could not be read (Microsoft Graph has no API for them): they are\n"
+            "# left out, so tenantctl does not manage them; check them in the admin center.\n"
+        )
     spec = export_spec(state, name, agreement, currency)
     left_out = unlisted_users(state, spec)
     if left_out:
         shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5:,} more" if len(left_out) > 5 else "")
-        settings.say(f"note: {len(left_out):,} user(s) hold licenses but have no usage location, so the spec does "
-                     f"not list them and tenantctl leaves them alone: {shown}. To manage them, add them with a "
-                     "usageLocation (a license needs one).")
+        settings.say(
+            f"note: {len(left_out):,} user(s) hold licenses but have no usage location, so the spec does "
+            f"not list them and tenantctl leaves them alone: {shown}. To manage them, add them with a "
+            "usageLocation (a license needs one)."
+        )
     undeclared = undeclared_parts(state, agreement)
     if undeclared:
-        settings.say(f"note: not declared, so tenantctl leaves {'it' if len(undeclared) == 1 else 'them'} alone: "
-                     f"{'; '.join(undeclared)}.")
+        settings.say(
+            f"note: not declared, so tenantctl leaves {'it' if len(undeclared) == 1 else 'them'} alone: "
+            f"{'; '.join(undeclared)}."
+        )
     click.echo(header + dump_yaml(spec_to_dict(spec)), nl=False)
     return EXIT_OK
 
@@ -121,31 +148,38 @@ def snapshot() -> None:
 @LOCK_TIMEOUT
 @provider_opt
 @click.pass_obj
-def snapshot_load(settings: Settings, file: str, replace: bool, lock_timeout: float,
-                  provider_override: str | None) -> int:
+def snapshot_load(
+    settings: Settings, file: str, replace: bool, lock_timeout: float, provider_override: str | None
+) -> int:
     """Replace the local tenant's state with a TenantSnapshot file (takes the tenant's lock)."""
     state = load_snapshot(file, today())
     provider = open_for(settings, provider_override, state.name, create=True)
     if not isinstance(provider, LocalProvider):
         provider.close()
-        raise UsageError(f"snapshot load replaces a simulated tenant; {provider.address} is a real one. "
-                         "Use --provider local:PATH")
+        raise UsageError(
+            f"snapshot load replaces a simulated tenant; {provider.address} is a real one. Use --provider local:PATH"
+        )
     held = provider.stored_name()
     if held is not None and held != state.name and not replace:
         provider.close()
-        raise UsageError(f"{provider.address} holds tenant '{held}', not '{state.name}'; nothing was loaded. Pass "
-                         f"--replace to overwrite it, or load into local:.tenantctl/{state.name}.db")
+        raise UsageError(
+            f"{provider.address} holds tenant '{held}', not '{state.name}'; nothing was loaded. Pass "
+            f"--replace to overwrite it, or load into local:.tenantctl/{state.name}.db"
+        )
     # SIGTERM as well as Ctrl-C stop it cleanly: the load is one transaction, and the lock is released.
     with trapped(settings.say) as signals:
         try:
-            with locked(provider.ledger_path, state.name, "snapshot load", lock_timeout, provider.address,
-                        signals.shielded):
+            with locked(
+                provider.ledger_path, state.name, "snapshot load", lock_timeout, provider.address, signals.shielded
+            ):
                 provider.replace_state(state)
         finally:
             with signals.shielded():
                 provider.close()
-    settings.say(f"Loaded {file} into {provider.address}: {count(len(state.users), 'user')}, "
-                 f"{count(len(state.subscriptions), 'subscription')}.")
+    settings.say(
+        f"Loaded {file} into {provider.address}: {count(len(state.users), 'user')}, "
+        f"{count(len(state.subscriptions), 'subscription')}."
+    )
     return EXIT_OK
 
 
@@ -157,8 +191,10 @@ def snapshot_dump(settings: Settings, name: str | None, provider_override: str |
     """Print the tenant's observed state as a TenantSnapshot."""
     state = observe(settings, provider_override, name).state
     if state.unknown:
-        raise UsageError(f"this provider cannot read {', '.join(sorted(state.unknown))}, so it cannot write a complete "
-                         "snapshot; use `tenantctl export` for a spec of what it can read")
+        raise UsageError(
+            f"this provider cannot read {', '.join(sorted(state.unknown))}, so it cannot write a complete "
+            "snapshot; use `tenantctl export` for a spec of what it can read"
+        )
     click.echo(dump_yaml(state_to_dict(state)), nl=False)
     return EXIT_OK
 
@@ -183,8 +219,9 @@ def catalog_cmd() -> int:
             extras.append("needs " + catalog.describe_caps(sku.requires_any))
         if sku.pay_as_you_go:
             extras.append("pay-as-you-go")
-        click.echo(f"{sku.part_number:<{width}}  {sku.sku_id}  {sku.name}"
-                   + (f"  ({'; '.join(extras)})" if extras else ""))
+        click.echo(
+            f"{sku.part_number:<{width}}  {sku.sku_id}  {sku.name}" + (f"  ({'; '.join(extras)})" if extras else "")
+        )
     return EXIT_OK
 
 
@@ -231,11 +268,14 @@ def main(argv: list[str] | None = None) -> None:
         # Validation problems already read `file:line:col: error: ...`; others get the prefix.
         click.echo(str(exc) if isinstance(exc, ValidationError) else f"error: {exc}", err=True)
         code = EXIT_ERROR
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("TENANTCTL_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in tenantctl; rerun with "
-                   "TENANTCTL_DEBUG=1 for the traceback and report it.", err=True)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in tenantctl; rerun with "
+            "TENANTCTL_DEBUG=1 for the traceback and report it.",
+            err=True,
+        )
         code = EXIT_ERROR
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 

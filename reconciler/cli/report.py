@@ -17,8 +17,13 @@ from .common import EXIT_ERROR, EXIT_OK, Settings, observe, provider_opt, write_
 
 @click.command()
 @click.argument("target", metavar="SPEC|DIR", type=click.Path(exists=True))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
-              help="The HTML file to write (self-contained: no network, no script).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The HTML file to write (self-contained: no network, no script).",
+)
 @provider_opt
 @click.pass_obj
 def report(settings: Settings, target: str, out: str, provider_override: str | None) -> int:

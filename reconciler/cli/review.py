@@ -11,9 +11,9 @@ import itertools
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, Literal, TypeAlias, TypeVar
 
 import click
@@ -61,8 +61,10 @@ def _targets(target: str, settings: Settings, override: str | None) -> tuple[lis
         return [target], False
     url = override or settings.provider  # the global option also reads TENANTCTL_PROVIDER
     if url and url.startswith(("local:", "graph:")) and "{name}" not in url:
-        raise UsageError(f"with a folder of tenants, the provider URL must contain {{name}} (one tenant each), "
-                         f"such as local:state/{{name}}.db or graph (a ledger per tenant); got {url!r}")
+        raise UsageError(
+            f"with a folder of tenants, the provider URL must contain {{name}} (one tenant each), "
+            f"such as local:state/{{name}}.db or graph (a ledger per tenant); got {url!r}"
+        )
     return fleet.spec_files(target), True
 
 
@@ -75,6 +77,7 @@ def _run(files: list[str], many: bool, work: Any, settings: Settings) -> list[fl
 
     def tick(run: fleet.TenantRun[Any]) -> None:
         click.echo(f"[{next(finished)}/{len(files)}] {run.file}: {'failed' if run.error else 'done'}", err=True)
+
     return fleet.run_all(files, work, tick)
 
 
@@ -94,8 +97,11 @@ def _dedupe(runs: list[fleet.TenantRun[T]]) -> list[fleet.TenantRun[T]]:
     for run in runs:
         name = _tenant_of(run)
         if name is not None and name in first:
-            run = fleet.TenantRun(run.file, error=f"{run.file}: metadata.name '{name}' is also used by "
-                                  f"{first[name]}; each tenant must be declared once")
+            run = fleet.TenantRun(
+                run.file,
+                error=f"{run.file}: metadata.name '{name}' is also used by "
+                f"{first[name]}; each tenant must be declared once",
+            )
         elif name is not None:
             first[name] = run.file
         out.append(run)
@@ -104,18 +110,26 @@ def _dedupe(runs: list[fleet.TenantRun[T]]) -> list[fleet.TenantRun[T]]:
 
 def _echo_text(runs: list[fleet.TenantRun[T]], render: Callable[[T], str], footer: str, style: Style) -> None:
     """One text section per tenant (a failed one says why), then the footer when there is one."""
-    sections = [render(r.result) if r.result is not None else
-                style.bold(f"Tenant file {r.file}: failed") + "\n" + (r.error or "") + "\n" for r in runs]
+    sections = [
+        render(r.result)
+        if r.result is not None
+        else style.bold(f"Tenant file {r.file}: failed") + "\n" + (r.error or "") + "\n"
+        for r in runs
+    ]
     click.echo("\n".join(sections) + (f"\n{style.bold(footer)}\n" if footer else ""), nl=False)
 
 
-def _markdown_parts(runs: list[fleet.TenantRun[T]], blocks_of: Callable[[T], list[Block]], footer: str,
-                    label: str) -> list[str]:
+def _markdown_parts(
+    runs: list[fleet.TenantRun[T]], blocks_of: Callable[[T], list[Block]], footer: str, label: str
+) -> list[str]:
     """The tenants' Markdown blocks (a failed one says why) and the footer, split into comment parts."""
     blocks: list[Block] = []
     for r in runs:
-        blocks += blocks_of(r.result) if r.result is not None else [
-            Block((f"### Tenant file `{r.file}`: failed", "", "```", *(r.error or "").splitlines(), "```", ""))]
+        blocks += (
+            blocks_of(r.result)
+            if r.result is not None
+            else [Block((f"### Tenant file `{r.file}`: failed", "", "```", *(r.error or "").splitlines(), "```", ""))]
+        )
     if footer:
         blocks.append(Block((f"**{footer}**",)))
     return split(blocks, label=label)
@@ -131,28 +145,56 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
             stale.unlink()  # parts left from a longer earlier run would be posted too
         for i, part in enumerate(parts, start=1):
             write_text(folder / f"part-{i:03d}.md", part)
-        settings.say(f"Wrote {len(parts)} Markdown part(s) to {folder / 'part-001.md'} and on "
-                     "(each under GitHub's comment limit).")
+        settings.say(
+            f"Wrote {len(parts)} Markdown part(s) to {folder / 'part-001.md'} and on "
+            "(each under GitHub's comment limit)."
+        )
 
 
 @click.command()
 @click.argument("target", metavar="SPEC|DIR", type=click.Path())
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
-@click.option("--out", "out", type=click.Path(), help="Also save the plan (JSON) for `apply FILE`; with a "
-              "folder of specs, a directory that gets one <tenant>.json per tenant.")
-@click.option("--markdown-dir", type=click.Path(file_okay=False), help="Also write the Markdown plan, split "
-              "into comment-sized DIR/part-001.md, part-002.md, ...")
-@click.option("--override-guardrail", "overrides", multiple=True, type=click.Choice(guardrails.NAMES),
-              help="Accept a plan that exceeds this guardrail (recorded in the plan). Repeatable.")
-@click.option("--allow-destroy", is_flag=True, help="With --out: the saved plan's destructive actions are "
-              "approved with it, so `apply PLAN.json` needs no --allow-destroy.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(),
+    help="Also save the plan (JSON) for `apply FILE`; with a "
+    "folder of specs, a directory that gets one <tenant>.json per tenant.",
+)
+@click.option(
+    "--markdown-dir",
+    type=click.Path(file_okay=False),
+    help="Also write the Markdown plan, split into comment-sized DIR/part-001.md, part-002.md, ...",
+)
+@click.option(
+    "--override-guardrail",
+    "overrides",
+    multiple=True,
+    type=click.Choice(guardrails.NAMES),
+    help="Accept a plan that exceeds this guardrail (recorded in the plan). Repeatable.",
+)
+@click.option(
+    "--allow-destroy",
+    is_flag=True,
+    help="With --out: the saved plan's destructive actions are "
+    "approved with it, so `apply PLAN.json` needs no --allow-destroy.",
+)
 @TARGET
 @provider_opt
 @click.pass_obj
-def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out: str | None,
-         markdown_dir: str | None, overrides: tuple[str, ...], allow_destroy: bool, targets: tuple[str, ...],
-         provider_override: str | None) -> int:
+def plan(
+    settings: Settings,
+    target: str,
+    fmt: str,
+    detailed_exitcode: bool,
+    out: str | None,
+    markdown_dir: str | None,
+    overrides: tuple[str, ...],
+    allow_destroy: bool,
+    targets: tuple[str, ...],
+    provider_override: str | None,
+) -> int:
     """Show what apply would change, without changing anything (a spec, or every spec in a folder)."""
     files, many = _targets(target, settings, provider_override)
     check_targets(targets)
@@ -160,18 +202,26 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
     def work(path: str) -> Planned:
         spec = load_spec(path)
         seen = observe(settings, provider_override, spec.name, spec)
-        return Planned(path, compute_plan(spec, seen.state, frozenset(overrides), frozenset(targets),
-                                          seen.managed_before), seen.address)
+        return Planned(
+            path,
+            compute_plan(spec, seen.state, frozenset(overrides), frozenset(targets), seen.managed_before),
+            seen.address,
+        )
 
     runs: list[fleet.TenantRun[Planned]] = _dedupe(_run(files, many, work, settings))
     status = [_plan_status(r) for r in runs]
     counts = Counter(status)
-    summary = fleet.footer(len(runs), [(counts["changes"], "with changes"), (counts["unchanged"], "unchanged")],
-                           counts["failed"])
+    summary = fleet.footer(
+        len(runs), [(counts["changes"], "with changes"), (counts["unchanged"], "unchanged")], counts["failed"]
+    )
     style = Style(settings.color)
     if fmt == "json":
-        click.echo(to_json(_plan_json(runs, status, counts) if many else runs[0].result.plan.to_dict()  # type: ignore[union-attr]
-                           ), nl=False)
+        click.echo(
+            to_json(
+                _plan_json(runs, status, counts) if many else runs[0].result.plan.to_dict()  # type: ignore[union-attr]
+            ),
+            nl=False,
+        )
     elif fmt == "text":
         _echo_text(runs, lambda p: plan_text(p.plan, style, p.address), summary if many else "", style)
     if fmt == "markdown" or markdown_dir:
@@ -180,8 +230,11 @@ def plan(settings: Settings, target: str, fmt: str, detailed_exitcode: bool, out
     if out:
         _save_plans(runs, out, many, settings, allow_destroy)
     if counts["failed"]:
-        settings.error("the plan has errors (above); fix them before applying" if not many else
-                       f"{counts['failed']} tenant(s) failed (see their sections); the others are complete")
+        settings.error(
+            "the plan has errors (above); fix them before applying"
+            if not many
+            else f"{counts['failed']} tenant(s) failed (see their sections); the others are complete"
+        )
         return EXIT_ERROR
     return EXIT_CHANGES if detailed_exitcode and counts["changes"] else EXIT_OK
 
@@ -197,18 +250,34 @@ def _plan_status(run: fleet.TenantRun[Planned]) -> PlanStatus:
     return "changes" if run.result.plan.actions else "unchanged"
 
 
-def _plan_json(runs: list[fleet.TenantRun[Planned]], status: list[PlanStatus],
-               counts: Counter[PlanStatus]) -> dict[str, Any]:
-    tenants = [{"file": r.file, "tenant": r.result.plan.tenant if r.result else None, "status": s,
-                "plan": r.result.plan.to_dict() if r.result else None, "error": r.error}
-               for r, s in zip(runs, status)]
-    return {"format_version": FORMAT_VERSION, "tenants": tenants,
-            "summary": {"tenants": len(runs), "with_changes": counts["changes"], "unchanged": counts["unchanged"],
-                        "failed": counts["failed"]}}
+def _plan_json(
+    runs: list[fleet.TenantRun[Planned]], status: list[PlanStatus], counts: Counter[PlanStatus]
+) -> dict[str, Any]:
+    tenants = [
+        {
+            "file": r.file,
+            "tenant": r.result.plan.tenant if r.result else None,
+            "status": s,
+            "plan": r.result.plan.to_dict() if r.result else None,
+            "error": r.error,
+        }
+        for r, s in zip(runs, status)
+    ]
+    return {
+        "format_version": FORMAT_VERSION,
+        "tenants": tenants,
+        "summary": {
+            "tenants": len(runs),
+            "with_changes": counts["changes"],
+            "unchanged": counts["unchanged"],
+            "failed": counts["failed"],
+        },
+    }
 
 
-def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, settings: Settings,
-                allow_destroy: bool) -> None:
+def _save_plans(
+    runs: list[fleet.TenantRun[Planned]], out: str, many: bool, settings: Settings, allow_destroy: bool
+) -> None:
     """Write saved plans: to `out`, or into it as <tenant>.json when it is a folder."""
     into_folder = many or out.endswith(("/", os.sep)) or Path(out).is_dir()
     if many and Path(out).is_dir():
@@ -219,8 +288,9 @@ def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, sett
         if r.result is None:
             continue
         path = Path(out) / f"{r.result.plan.tenant}.json" if into_folder else Path(out)
-        write_text(path, to_json(saved_document(r.result.plan, r.result.spec_path, r.result.address, path,
-                                                allow_destroy)))
+        write_text(
+            path, to_json(saved_document(r.result.plan, r.result.spec_path, r.result.address, path, allow_destroy))
+        )
         # A plan that takes something away applies only with the approval, unless it was saved with it.
         approve = " --allow-destroy" if r.result.plan.destructive and not allow_destroy else ""
         settings.say(f"Saved the plan to {path}; apply exactly it with `tenantctl apply {path}{approve}`.")
@@ -228,10 +298,14 @@ def _save_plans(runs: list[fleet.TenantRun[Planned]], out: str, many: bool, sett
 
 @click.command()
 @click.argument("target", metavar="SPEC|DIR", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "junit"]), default="text",
-              show_default=True)
-@click.option("--markdown-dir", type=click.Path(file_okay=False), help="Also write the Markdown report, split "
-              "into comment-sized DIR/part-001.md, ... (whatever --format prints)")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown", "junit"]), default="text", show_default=True
+)
+@click.option(
+    "--markdown-dir",
+    type=click.Path(file_okay=False),
+    help="Also write the Markdown report, split into comment-sized DIR/part-001.md, ... (whatever --format prints)",
+)
 @provider_opt
 @click.pass_obj
 def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, provider_override: str | None) -> int:
@@ -241,23 +315,42 @@ def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, p
     def work(path: str) -> Drifted:
         spec = load_spec(path)
         seen = observe(settings, provider_override, spec.name, spec)
-        return Drifted(path, drift_report(compute_plan(spec, seen.state, managed_before=seen.managed_before), spec,
-                                          seen.state))
+        return Drifted(
+            path, drift_report(compute_plan(spec, seen.state, managed_before=seen.managed_before), spec, seen.state)
+        )
 
     runs: list[fleet.TenantRun[Drifted]] = _dedupe(_run(files, many, work, settings))
-    status: list[DriftStatus] = ["failed" if r.result is None else "drifted" if r.result.report.drifted else "in sync"
-                                 for r in runs]
+    status: list[DriftStatus] = [
+        "failed" if r.result is None else "drifted" if r.result.report.drifted else "in sync" for r in runs
+    ]
     counts = Counter(status)
-    summary = fleet.footer(len(runs), [(counts["drifted"], "drifted"), (counts["in sync"], "in sync")],
-                           counts["failed"])
+    summary = fleet.footer(
+        len(runs), [(counts["drifted"], "drifted"), (counts["in sync"], "in sync")], counts["failed"]
+    )
     style = Style(settings.color)
     if fmt == "json":
-        document = runs[0].result.report.to_dict() if not many else {  # type: ignore[union-attr]
-            "format_version": "1",
-            "tenants": [{"file": r.file, "status": s, "report": r.result.report.to_dict() if r.result else None,
-                         "error": r.error} for r, s in zip(runs, status)],
-            "summary": {"tenants": len(runs), "drifted": counts["drifted"], "in_sync": counts["in sync"],
-                        "failed": counts["failed"]}}
+        document = (
+            runs[0].result.report.to_dict()  # type: ignore[union-attr]
+            if not many
+            else {
+                "format_version": "1",
+                "tenants": [
+                    {
+                        "file": r.file,
+                        "status": s,
+                        "report": r.result.report.to_dict() if r.result else None,
+                        "error": r.error,
+                    }
+                    for r, s in zip(runs, status)
+                ],
+                "summary": {
+                    "tenants": len(runs),
+                    "drifted": counts["drifted"],
+                    "in_sync": counts["in sync"],
+                    "failed": counts["failed"],
+                },
+            }
+        )
         click.echo(to_json(document), nl=False)
     elif fmt == "junit":
         click.echo(drift_junit([(r.file, r.result.report if r.result else None, r.error) for r in runs]), nl=False)
@@ -283,11 +376,15 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> int:
         doc = load_file(name)  # parsed once, then built as whichever kind it declares
         if isinstance(doc.data, dict) and doc.data.get("kind") == "TenantSnapshot":
             state = snapshot_from_document(doc, today())
-            return (f"ok (TenantSnapshot {state.name}: {count(len(state.users), 'user')}, "
-                    f"{count(len(state.subscriptions), 'subscription')})")
+            return (
+                f"ok (TenantSnapshot {state.name}: {count(len(state.users), 'user')}, "
+                f"{count(len(state.subscriptions), 'subscription')})"
+            )
         spec = spec_from_document(doc)
-        return (f"ok (Tenant {spec.name}: {count(len(spec.users), 'user')}, "
-                f"{count(len(spec.subscriptions), 'subscription')})")
+        return (
+            f"ok (Tenant {spec.name}: {count(len(spec.users), 'user')}, "
+            f"{count(len(spec.subscriptions), 'subscription')})"
+        )
 
     runs = fleet.run_all(files, work)
     for run in runs:

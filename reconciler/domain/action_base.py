@@ -22,8 +22,9 @@ from .model import AutoRecharge
 class Writer(Protocol):
     """A provider's writes: each idempotent, True when it changed the tenant, False when it was already so."""
 
-    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
-                              idempotency_key: str) -> bool:
+    def purchase_subscription(
+        self, sku: str, seats: int, term: str, billing_frequency: str, idempotency_key: str
+    ) -> bool:
         """Buy a subscription once per key; False when that key was honoured or `sku` is owned."""
 
     def set_seats(self, sku: str, seats: int) -> bool:

@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeAlias, get_args
 
 from .action_base import ActionKind, Fields, Writer
-from .commerce_actions import (AddFunds, PurchaseSubscription, ScheduleSeats, SetAutoRecharge, SetPayAsYouGo, SetSeats,
-                               SetTerm)
+from .commerce_actions import (
+    AddFunds,
+    PurchaseSubscription,
+    ScheduleSeats,
+    SetAutoRecharge,
+    SetPayAsYouGo,
+    SetSeats,
+    SetTerm,
+)
 from .errors import PermanentProviderError
 from .user_actions import AssignLicense, RemoveLicense, SetUsageLocation
 
@@ -19,8 +26,18 @@ FORMAT_VERSION = "1"
 
 # Every kind the planner may emit and apply can carry out. The order is the public type order
 # (a plan's `summary.by_type`): a new kind goes in here, where it should be counted.
-Change: TypeAlias = (PurchaseSubscription | SetSeats | SetTerm | SetPayAsYouGo | SetAutoRecharge | AddFunds
-                     | SetUsageLocation | AssignLicense | RemoveLicense | ScheduleSeats)
+Change: TypeAlias = (
+    PurchaseSubscription
+    | SetSeats
+    | SetTerm
+    | SetPayAsYouGo
+    | SetAutoRecharge
+    | AddFunds
+    | SetUsageLocation
+    | AssignLicense
+    | RemoveLicense
+    | ScheduleSeats
+)
 ACTION_CLASSES: tuple[type[Change], ...] = get_args(Change)
 KINDS: dict[str, type[Change]] = {c.kind: c for c in ACTION_CLASSES}
 ACTION_TYPES = tuple(KINDS)
@@ -52,8 +69,9 @@ class Unrecognized:
         """Refuse: there is nothing this tenantctl knows how to do."""
         if self.kind not in KINDS:
             raise PermanentProviderError(f"unknown action type '{self.kind}'", "upgrade tenantctl")
-        raise PermanentProviderError(f"{self.kind} {self.address} is not in the form this tenantctl writes",
-                                     "plan again")
+        raise PermanentProviderError(
+            f"{self.kind} {self.address} is not in the form this tenantctl writes", "plan again"
+        )
 
 
 def change_of(kind: Any, address: Any, before: Any, after: Any) -> Change | Unrecognized:
@@ -105,8 +123,15 @@ class Action:
     def to_dict(self) -> dict[str, Any]:
         """The public JSON form (format_version 1); `manual` and `steps` only on manual actions."""
         change = self.change
-        out = {"id": self.id, "type": change.kind, "address": change.address, "before": change.json_before,
-               "after": change.json_after, "destructive": self.destructive, "depends_on": list(self.depends_on)}
+        out = {
+            "id": self.id,
+            "type": change.kind,
+            "address": change.address,
+            "before": change.json_before,
+            "after": change.json_after,
+            "destructive": self.destructive,
+            "depends_on": list(self.depends_on),
+        }
         if self.manual:
             out["manual"] = True
             out["steps"] = list(self.steps)
@@ -150,12 +175,38 @@ class Builder:
 
     def not_readable(self, address: str, field: str, wanted: str) -> None:
         """Say that a managed value is not compared because the provider cannot read it (never drift)."""
-        self.diag("info", "not_readable", f"{address}: {field} cannot be read through this provider, so it is not "
-                  f"compared (the spec wants {wanted}); check it in the Microsoft 365 admin center under Billing > "
-                  "Your products", address)
+        self.diag(
+            "info",
+            "not_readable",
+            f"{address}: {field} cannot be read through this provider, so it is not "
+            f"compared (the spec wants {wanted}); check it in the Microsoft 365 admin center under Billing > "
+            "Your products",
+            address,
+        )
 
 
-__all__ = ["ACTION_CLASSES", "ACTION_TYPES", "FORMAT_VERSION", "KINDS", "MONEY_ACTIONS", "Action", "ActionKind",
-           "AddFunds", "AssignLicense", "Builder", "Change", "Diagnostic", "PurchaseSubscription", "RemoveLicense",
-           "ScheduleSeats", "SetAutoRecharge", "SetPayAsYouGo", "SetSeats", "SetTerm", "SetUsageLocation", "Severity",
-           "Unrecognized", "change_of"]
+__all__ = [
+    "ACTION_CLASSES",
+    "ACTION_TYPES",
+    "FORMAT_VERSION",
+    "KINDS",
+    "MONEY_ACTIONS",
+    "Action",
+    "ActionKind",
+    "AddFunds",
+    "AssignLicense",
+    "Builder",
+    "Change",
+    "Diagnostic",
+    "PurchaseSubscription",
+    "RemoveLicense",
+    "ScheduleSeats",
+    "SetAutoRecharge",
+    "SetPayAsYouGo",
+    "SetSeats",
+    "SetTerm",
+    "SetUsageLocation",
+    "Severity",
+    "Unrecognized",
+    "change_of",
+]

@@ -55,19 +55,22 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
     return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": metadata, "spec": body}
 
 
-
 def state_to_dict(state: TenantState) -> dict[str, Any]:
     """The TenantSnapshot document for `state`, sorted so equal states give equal text."""
     body: dict[str, Any] = {"agreement": state.agreement, "currency": state.currency}
     if state.billing_roles is not None:
         body["billingRoles"] = list(state.billing_roles)
-    body["subscriptions"] = [_subscription_to_dict(s) for s in sorted(state.subscriptions.values(),
-                                                                       key=lambda s: s.sku)]
+    body["subscriptions"] = [
+        _subscription_to_dict(s) for s in sorted(state.subscriptions.values(), key=lambda s: s.sku)
+    ]
     if state.credits is not None:
         funds = []
         for lot in state.credits.funds:
-            item: dict[str, Any] = {"purchased": lot.purchased.isoformat(), "amount": money_out(lot.amount),
-                                    "remaining": money_out(lot.remaining)}
+            item: dict[str, Any] = {
+                "purchased": lot.purchased.isoformat(),
+                "amount": money_out(lot.amount),
+                "remaining": money_out(lot.remaining),
+            }
             if lot.idempotency_key:
                 item["idempotencyKey"] = lot.idempotency_key
             funds.append(item)
@@ -89,8 +92,13 @@ def state_to_dict(state: TenantState) -> dict[str, Any]:
 
 
 def _subscription_to_dict(s: SubscriptionState) -> dict[str, Any]:
-    out: dict[str, Any] = {"sku": s.sku, "seats": s.seats, "term": s.term, "billingFrequency": s.billing_frequency,
-                           "payAsYouGo": s.pay_as_you_go}
+    out: dict[str, Any] = {
+        "sku": s.sku,
+        "seats": s.seats,
+        "term": s.term,
+        "billingFrequency": s.billing_frequency,
+        "payAsYouGo": s.pay_as_you_go,
+    }
     if s.term_end is not None:
         out["termEnd"] = s.term_end.isoformat()
     if s.refundable is not None:

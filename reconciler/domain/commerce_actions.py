@@ -70,8 +70,9 @@ class PurchaseSubscription(SubscriptionAction):
 
     def carry_out(self, provider: Writer, key: str | None) -> bool:
         """Buy it once per key."""
-        return provider.purchase_subscription(self.sku, self.seats, self.term, self.billing_frequency,
-                                              needs_key(self.kind, key))
+        return provider.purchase_subscription(
+            self.sku, self.seats, self.term, self.billing_frequency, needs_key(self.kind, key)
+        )
 
 
 @dataclass(frozen=True)

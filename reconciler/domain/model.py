@@ -84,15 +84,21 @@ class AutoRecharge:
         """
         if not self.enabled or self.trigger_below is None or self.amount is None or balance >= self.trigger_below:
             return False
-        return not (before is not None and before.enabled and before.trigger_below is not None
-                    and balance < before.trigger_below)
+        return not (
+            before is not None
+            and before.enabled
+            and before.trigger_below is not None
+            and balance < before.trigger_below
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AutoRecharge:
         """Read the YAML/JSON form (a spec, a snapshot, a plan action)."""
-        return cls(enabled=data["enabled"],
-                   trigger_below=money(data["triggerBelow"]) if data.get("triggerBelow") is not None else None,
-                   amount=money(data["amount"]) if data.get("amount") is not None else None)
+        return cls(
+            enabled=data["enabled"],
+            trigger_below=money(data["triggerBelow"]) if data.get("triggerBelow") is not None else None,
+            amount=money(data["amount"]) if data.get("amount") is not None else None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML/JSON form."""
@@ -120,7 +126,9 @@ class UserSpec:
     usage_location: str | None
     licenses: frozenset[str]
     index: int  # position among the spec's users (rosters read in place), to keep their order
-    origin: str = field(default="", compare=False)  # where it is written, for messages: spec.users[3], or rosters/staff.csv:14
+    origin: str = field(
+        default="", compare=False
+    )  # where it is written, for messages: spec.users[3], or rosters/staff.csv:14
 
 
 @dataclass(frozen=True)
@@ -298,8 +306,13 @@ class SubscriptionState:
         while state.term_end is not None and state.term_end <= today:
             seats = max(state.scheduled.seats, state.consumed) if state.scheduled else state.seats
             window = (RefundableSeats(seats, state.term_end + timedelta(days=window_days)),) if window_days else None
-            state = replace(state, seats=seats, scheduled=None, refundable=window,
-                            term_end=add_months(state.term_end, TERM_MONTHS.get(state.term, 12)))
+            state = replace(
+                state,
+                seats=seats,
+                scheduled=None,
+                refundable=window,
+                term_end=add_months(state.term_end, TERM_MONTHS.get(state.term, 12)),
+            )
         if state.refundable and any(r.until < today for r in state.refundable):
             state = replace(state, refundable=tuple(r for r in state.refundable if r.until >= today))
         return state

@@ -11,17 +11,22 @@ from dataclasses import dataclass
 
 from .commerce_actions import PurchaseSubscription, ScheduleSeats, SetPayAsYouGo, SetSeats, SetTerm
 
-MCA_BILLING = frozenset({"BillingAccountOwner", "BillingAccountContributor", "BillingProfileOwner",
-                         "BillingProfileContributor"})
+MCA_BILLING = frozenset(
+    {"BillingAccountOwner", "BillingAccountContributor", "BillingProfileOwner", "BillingProfileContributor"}
+)
 MOSA_BILLING = frozenset({"BillingAdministrator", "GlobalAdministrator"})
 PARTNER_SALES = frozenset({"AdminAgent", "SalesAgent"})
 PARTNER_ADMIN = frozenset({"AdminAgent"})
 
 ROLE_NAMES = {
-    "BillingAccountOwner": "Billing account owner", "BillingAccountContributor": "Billing account contributor",
-    "BillingProfileOwner": "Billing profile owner", "BillingProfileContributor": "Billing profile contributor",
-    "BillingAdministrator": "Billing Administrator", "GlobalAdministrator": "Global Administrator",
-    "AdminAgent": "the partner's Admin agent", "SalesAgent": "the partner's Sales agent",
+    "BillingAccountOwner": "Billing account owner",
+    "BillingAccountContributor": "Billing account contributor",
+    "BillingProfileOwner": "Billing profile owner",
+    "BillingProfileContributor": "Billing profile contributor",
+    "BillingAdministrator": "Billing Administrator",
+    "GlobalAdministrator": "Global Administrator",
+    "AdminAgent": "the partner's Admin agent",
+    "SalesAgent": "the partner's Sales agent",
     "BillingAccountReader": "Billing account reader",
 }
 
@@ -50,8 +55,9 @@ _RULES: dict[tuple[str, str], Requirement] = {}
 for _kind in _SUBSCRIPTION_CHANGES:
     _RULES[("MCA", _kind)] = Requirement(MCA_BILLING, "Buy or remove licenses for a Microsoft business subscription")
     _RULES[("MOSA", _kind)] = Requirement(MOSA_BILLING, "Buy or remove licenses for a Microsoft business subscription")
-    _RULES[("NCE", _kind)] = Requirement(PARTNER_SALES, "New commerce experience cancellation policy; "
-                                         "Manage customer subscriptions (Partner Center)")
+    _RULES[("NCE", _kind)] = Requirement(
+        PARTNER_SALES, "New commerce experience cancellation policy; Manage customer subscriptions (Partner Center)"
+    )
 _RULES[("MCA", SetPayAsYouGo.kind)] = Requirement(MCA_BILLING, "Enable pay-as-you-go for your subscription")
 _RULES[("NCE", SetPayAsYouGo.kind)] = Requirement(PARTNER_ADMIN, "New commerce overage for telco pay-as-you-go")
 

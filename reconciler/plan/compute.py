@@ -25,8 +25,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain import catalog, roles
-from ..domain.actions import (ACTION_TYPES, FORMAT_VERSION, MONEY_ACTIONS, Action, Builder, Diagnostic, RemoveLicense,
-                              SetSeats, SetUsageLocation)
+from ..domain.actions import (
+    ACTION_TYPES,
+    FORMAT_VERSION,
+    MONEY_ACTIONS,
+    Action,
+    Builder,
+    Diagnostic,
+    RemoveLicense,
+    SetSeats,
+    SetUsageLocation,
+)
 from ..domain.model import AGREEMENT, CURRENCY, TERMS, TenantSpec, TenantState
 from ..support.gc_pause import long_lived
 from . import guardrails, manual_steps
@@ -34,8 +43,15 @@ from .cost import CostEstimate, estimate
 from .credits import credits_licenses, plan_credits
 from .digest import spec_digest, state_digest
 from .guardrails import GuardrailCheck
-from .licenses import (AssignContext, UserChange, assign_after_swaps, assignments, check_swap_cycles, removals,
-                       split_removals)
+from .licenses import (
+    AssignContext,
+    UserChange,
+    assign_after_swaps,
+    assignments,
+    check_swap_cycles,
+    removals,
+    split_removals,
+)
 from .manual_steps import ManualContext
 from .seats import schedule
 from .subscriptions import buy_after_credits, not_managed, plan_subscriptions
@@ -70,8 +86,11 @@ class Plan:
     def summary(self) -> dict[str, Any]:
         """Counts: total, destructive, and by type in the public type order."""
         counts = Counter(a.type for a in self.actions)
-        return {"total": len(self.actions), "destructive": len(self.destructive),
-                "by_type": {t: counts[t] for t in ACTION_TYPES if counts[t]}}
+        return {
+            "total": len(self.actions),
+            "destructive": len(self.destructive),
+            "by_type": {t: counts[t] for t in ACTION_TYPES if counts[t]},
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON plan (format_version 1)."""
@@ -82,9 +101,15 @@ class Plan:
             if cost is not None:
                 item["cost"] = cost.to_dict()
             actions.append(item)
-        out = {"format_version": FORMAT_VERSION, "tenant": self.tenant, "spec_digest": self.spec_digest,
-               "state_digest": self.state_digest, "actions": actions, "summary": self.summary(),
-               "diagnostics": [d.to_dict() for d in self.diagnostics]}
+        out = {
+            "format_version": FORMAT_VERSION,
+            "tenant": self.tenant,
+            "spec_digest": self.spec_digest,
+            "state_digest": self.state_digest,
+            "actions": actions,
+            "summary": self.summary(),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
         if self.cost is not None:
             out["cost"] = self.cost.to_dict()
         out["guardrails"] = [g.to_dict() for g in self.guardrails]
@@ -94,8 +119,13 @@ class Plan:
 
 
 @long_lived
-def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str] = frozenset(),
-                 targets: frozenset[str] = frozenset(), managed_before: frozenset[str] = frozenset()) -> Plan:
+def compute_plan(
+    spec: TenantSpec,
+    state: TenantState,
+    overrides: frozenset[str] = frozenset(),
+    targets: frozenset[str] = frozenset(),
+    managed_before: frozenset[str] = frozenset(),
+) -> Plan:
     """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
 
     `overrides` names guardrails the user chose to bypass (`--override-guardrail`); `targets`
@@ -110,9 +140,13 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     removals(early, b, removal_ids, {})
     seats = plan_subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
     not_managed(spec, state, b, managed_before)
-    location_ids = {c.key: b.add(SetUsageLocation(c.upn, state.users[c.key].usage_location, c.location), False,
-                                 _leaving_zone(c, b, late))
-                    for c in changes if c.location is not None}
+    location_ids = {
+        c.key: b.add(
+            SetUsageLocation(c.upn, state.users[c.key].usage_location, c.location), False, _leaving_zone(c, b, late)
+        )
+        for c in changes
+        if c.location is not None
+    }
     ctx = AssignContext(seats, [], location_ids, removal_ids, Counter(sku for _, sku in late))
     # Microsoft's set-up order: calling plans and audio conferencing first, then credits for the
     # organization, then what needs the credits (MCOPSTNC, pay-per-minute, pay-as-you-go minutes).
@@ -135,18 +169,32 @@ def compute_plan(spec: TenantSpec, state: TenantState, overrides: frozenset[str]
     cost = estimate(actions, _priced_as_declared(spec, state), spec.prices, spec.managed_skus)
     checks = guardrails.check(spec.guardrails, actions, cost, overrides)
     _guardrail_diagnostics(checks, b)
-    return Plan(tenant=spec.name, spec_digest=spec_digest(spec), state_digest=state_digest(state),
-                actions=actions, diagnostics=tuple(b.diagnostics), cost=cost, guardrails=checks,
-                targets=tuple(sorted(targets)))
+    return Plan(
+        tenant=spec.name,
+        spec_digest=spec_digest(spec),
+        state_digest=state_digest(state),
+        actions=actions,
+        diagnostics=tuple(b.diagnostics),
+        cost=cost,
+        guardrails=checks,
+        targets=tuple(sorted(targets)),
+    )
 
 
 def _priced_as_declared(spec: TenantSpec, state: TenantState) -> TenantState:
     """The state to price: a term the provider cannot read is taken to be the one the spec declares."""
     if TERMS not in state.unknown:
         return state
-    subs = {sku: replace(live, term=spec.subscriptions[sku].purchase_term[0],
-                         billing_frequency=spec.subscriptions[sku].purchase_term[1])
-            if sku in spec.subscriptions else live for sku, live in state.subscriptions.items()}
+    subs = {
+        sku: replace(
+            live,
+            term=spec.subscriptions[sku].purchase_term[0],
+            billing_frequency=spec.subscriptions[sku].purchase_term[1],
+        )
+        if sku in spec.subscriptions
+        else live
+        for sku, live in state.subscriptions.items()
+    }
     return replace(state, subscriptions=subs)
 
 
@@ -157,11 +205,19 @@ def _leaving_zone(c: UserChange, b: Builder, late: list[tuple[UserChange, str]])
         return []
     for sku in sorted(zoned & {s for other, s in late if other.key == c.key}):
         # Its removal waits for the replacement, whose assignment waits for the move: a cycle.
-        b.diag("error", "usage_location_not_allowed", f"'{c.upn}' moves to {c.location}, where {sku} is not sold, "
-               "but it can only be removed once its replacement is assigned, which needs the new location; "
-               "change the licenses and the usage location in two applies", f"user/{c.upn}/{sku}")
-    return [a.id for a in b.actions
-            if isinstance(a.change, RemoveLicense) and a.change.upn == c.upn and a.change.sku in zoned]
+        b.diag(
+            "error",
+            "usage_location_not_allowed",
+            f"'{c.upn}' moves to {c.location}, where {sku} is not sold, "
+            "but it can only be removed once its replacement is assigned, which needs the new location; "
+            "change the licenses and the usage location in two applies",
+            f"user/{c.upn}/{sku}",
+        )
+    return [
+        a.id
+        for a in b.actions
+        if isinstance(a.change, RemoveLicense) and a.change.upn == c.upn and a.change.sku in zoned
+    ]
 
 
 def _role_diagnostics(actions: tuple[Action, ...], state: TenantState, agreement: str, b: Builder) -> None:
@@ -173,33 +229,56 @@ def _role_diagnostics(actions: tuple[Action, ...], state: TenantState, agreement
         if a.manual or need is None or need.allows(state.billing_roles):
             continue
         held = ", ".join(state.billing_roles) or "no billing role"
-        b.diag("error", "billing_role_missing", f"{a.type} {a.address} needs {need.describe()} ({agreement}: "
-               f"{need.source}), but the identity that applies holds {held}; grant "
-               f"{'that role' if len(need.roles) == 1 else 'one of those roles'} to it, or have someone who holds "
-               "one apply the plan", a.address)
+        b.diag(
+            "error",
+            "billing_role_missing",
+            f"{a.type} {a.address} needs {need.describe()} ({agreement}: "
+            f"{need.source}), but the identity that applies holds {held}; grant "
+            f"{'that role' if len(need.roles) == 1 else 'one of those roles'} to it, or have someone who holds "
+            "one apply the plan",
+            a.address,
+        )
 
 
 def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: Builder) -> None:
     for c in checks:
         if c.exceeded and c.overridden:
-            b.diag("warning", "guardrail_overridden", f"guardrail {c.name} exceeded and overridden with "
-                   f"--override-guardrail {c.name}: {c.detail}")
+            b.diag(
+                "warning",
+                "guardrail_overridden",
+                f"guardrail {c.name} exceeded and overridden with --override-guardrail {c.name}: {c.detail}",
+            )
         elif c.exceeded:
             verdict = "exceeded" if c.value is not None else "cannot be checked"
-            b.diag("error", "guardrail_exceeded", f"guardrail {c.name} {verdict}: {c.detail}; review the plan, "
-                   f"then raise spec.guardrails.{c.name} or rerun with --override-guardrail {c.name}")
+            b.diag(
+                "error",
+                "guardrail_exceeded",
+                f"guardrail {c.name} {verdict}: {c.detail}; review the plan, "
+                f"then raise spec.guardrails.{c.name} or rerun with --override-guardrail {c.name}",
+            )
 
 
 def _check_tenant(spec: TenantSpec, state: TenantState, b: Builder) -> None:
     if spec.tenant_id and state.tenant_id and spec.tenant_id.lower() != state.tenant_id.lower():
-        b.diag("error", "tenant_mismatch", f"the spec is for tenant {spec.tenant_id} but the provider reads tenant "
-               f"{state.tenant_id}; point --provider at the right tenant or fix metadata.tenantId")
+        b.diag(
+            "error",
+            "tenant_mismatch",
+            f"the spec is for tenant {spec.tenant_id} but the provider reads tenant "
+            f"{state.tenant_id}; point --provider at the right tenant or fix metadata.tenantId",
+        )
     if AGREEMENT not in state.unknown and spec.agreement != state.agreement:
-        b.diag("error", "agreement_mismatch", f"the spec declares agreement {spec.agreement} but the tenant is "
-               f"billed under {state.agreement}; tenantctl cannot change the agreement, fix spec.agreement")
+        b.diag(
+            "error",
+            "agreement_mismatch",
+            f"the spec declares agreement {spec.agreement} but the tenant is "
+            f"billed under {state.agreement}; tenantctl cannot change the agreement, fix spec.agreement",
+        )
     if CURRENCY not in state.unknown and spec.currency != state.currency:
-        b.diag("error", "currency_mismatch", f"the spec declares {spec.currency} but the tenant is billed in "
-               f"{state.currency}; fix spec.currency")
+        b.diag(
+            "error",
+            "currency_mismatch",
+            f"the spec declares {spec.currency} but the tenant is billed in {state.currency}; fix spec.currency",
+        )
 
 
 def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[UserChange]:
@@ -213,22 +292,36 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[User
             assert want is not None
             where = want.origin or f"spec.users[{want.index}]"
             if spec.missing_users == "warn":
-                b.diag("warning", "user_not_found", f"user '{want.upn}' ({where}) does not exist in the tenant, so "
-                       "it is skipped (spec.missingUsers: warn); create it, or remove it from the spec",
-                       f"user/{want.upn}")
+                b.diag(
+                    "warning",
+                    "user_not_found",
+                    f"user '{want.upn}' ({where}) does not exist in the tenant, so "
+                    "it is skipped (spec.missingUsers: warn); create it, or remove it from the spec",
+                    f"user/{want.upn}",
+                )
             else:
-                b.diag("error", "user_not_found", f"user '{want.upn}' ({where}) does not exist in the tenant; "
-                       "tenantctl does not create users: create it first or remove it from the spec (or set "
-                       "spec.missingUsers: warn to skip it and apply the rest)", f"user/{want.upn}")
+                b.diag(
+                    "error",
+                    "user_not_found",
+                    f"user '{want.upn}' ({where}) does not exist in the tenant; "
+                    "tenantctl does not create users: create it first or remove it from the spec (or set "
+                    "spec.missingUsers: warn to skip it and apply the rest)",
+                    f"user/{want.upn}",
+                )
             continue
         if want is not None and want.licenses == live.licenses and want.usage_location in (None, live.usage_location):
             continue  # the common case at scale, decided without building sets (spec licenses are all managed)
         target = (live.licenses - managed) | (want.licenses if want else frozenset())
         for sku in sorted((live.licenses - target) & live.inherited):
             # A group grants it: removing the direct assignment would be refused or change nothing.
-            b.diag("warning", "license_from_group", f"'{live.upn}' holds {sku} through a group, so tenantctl "
-                   "cannot take it away; remove the user from the licensing group, or list the license in the "
-                   "spec", f"user/{live.upn}/{sku}")
+            b.diag(
+                "warning",
+                "license_from_group",
+                f"'{live.upn}' holds {sku} through a group, so tenantctl "
+                "cannot take it away; remove the user from the licensing group, or list the license in the "
+                "spec",
+                f"user/{live.upn}/{sku}",
+            )
             target |= {sku}
         location = want.usage_location if want and want.usage_location != live.usage_location else None
         if target == live.licenses and location is None:
@@ -236,15 +329,23 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[User
         for sku in sorted(target):
             missing = catalog.missing_prerequisite(sku, target)
             if missing:
-                b.diag("error", "prerequisite_violation", f"'{live.upn}' would hold {sku} without "
-                       f"{catalog.describe_caps(missing)} (licenses outside the spec count too); "
-                       "add the prerequisite to the user or manage that SKU", f"user/{live.upn}/{sku}")
+                b.diag(
+                    "error",
+                    "prerequisite_violation",
+                    f"'{live.upn}' would hold {sku} without "
+                    f"{catalog.describe_caps(missing)} (licenses outside the spec count too); "
+                    "add the prerequisite to the user or manage that SKU",
+                    f"user/{live.upn}/{sku}",
+                )
             allowed = catalog.CATALOG[sku].countries if sku in catalog.CATALOG else None
             if allowed is not None and (location or live.usage_location) not in allowed:
-                b.diag("error", "usage_location_not_allowed", f"'{live.upn}' would hold {sku} in "
-                       f"{location or live.usage_location}, but it is only for users in {', '.join(sorted(allowed))} "
-                       "(licenses outside the spec count too); give the user a calling plan sold there",
-                       f"user/{live.upn}/{sku}")
-        changes.append(UserChange(key, live.upn, target - live.licenses, live.licenses - target, target,
-                                   location))
+                b.diag(
+                    "error",
+                    "usage_location_not_allowed",
+                    f"'{live.upn}' would hold {sku} in "
+                    f"{location or live.usage_location}, but it is only for users in {', '.join(sorted(allowed))} "
+                    "(licenses outside the spec count too); give the user a calling plan sold there",
+                    f"user/{live.upn}/{sku}",
+                )
+        changes.append(UserChange(key, live.upn, target - live.licenses, live.licenses - target, target, location))
     return changes

@@ -14,8 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.actions import Action
-from ..domain.commerce_actions import (AddFunds, PurchaseSubscription, ScheduleSeats, SetAutoRecharge, SetSeats,
-                                       SetTerm, SubscriptionAction, SubscriptionChange)
+from ..domain.commerce_actions import (
+    AddFunds,
+    PurchaseSubscription,
+    ScheduleSeats,
+    SetAutoRecharge,
+    SetSeats,
+    SetTerm,
+    SubscriptionAction,
+    SubscriptionChange,
+)
 from ..domain.model import BALANCE, DEFAULT_BILLING, DEFAULT_TERM, PriceList, TenantState, money, money_out
 
 CENTS = Decimal("0.01")
@@ -69,10 +77,16 @@ class CostEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON form (plan format_version 1)."""
-        out = {"currency": self.currency, "prices_as_of": self.as_of,
-               "monthly_before": _out(self.monthly_before), "monthly_after": _out(self.monthly_after),
-               "monthly_delta": _out(self.monthly_delta), "one_time": _out(self.one_time),
-               "unpriced": list(self.unpriced), "spec_prices": list(self.spec_priced)}
+        out = {
+            "currency": self.currency,
+            "prices_as_of": self.as_of,
+            "monthly_before": _out(self.monthly_before),
+            "monthly_after": _out(self.monthly_after),
+            "monthly_delta": _out(self.monthly_delta),
+            "one_time": _out(self.one_time),
+            "unpriced": list(self.unpriced),
+            "spec_prices": list(self.spec_priced),
+        }
         if self.monthly_at_renewal is not None:
             out["monthly_at_renewal"] = _out(self.monthly_at_renewal)
         return out
@@ -80,11 +94,21 @@ class CostEstimate:
     @classmethod
     def from_dict(cls, data: dict[str, Any], per_action: dict[int, dict[str, Any]]) -> CostEstimate:
         """Read back what to_dict wrote (a saved plan)."""
-        actions = tuple(ActionCost(i, _in(c["monthly_delta"]), _in(c["one_time"]) or Decimal(0), c.get("starts"))
-                        for i, c in sorted(per_action.items()))
-        return cls(data["currency"], data["prices_as_of"], money(data["monthly_before"]),
-                   money(data["monthly_after"]), money(data["one_time"]), actions, tuple(data["unpriced"]),
-                   tuple(data.get("spec_prices", ())), _in(data.get("monthly_at_renewal")))
+        actions = tuple(
+            ActionCost(i, _in(c["monthly_delta"]), _in(c["one_time"]) or Decimal(0), c.get("starts"))
+            for i, c in sorted(per_action.items())
+        )
+        return cls(
+            data["currency"],
+            data["prices_as_of"],
+            money(data["monthly_before"]),
+            money(data["monthly_after"]),
+            money(data["one_time"]),
+            actions,
+            tuple(data["unpriced"]),
+            tuple(data.get("spec_prices", ())),
+            _in(data.get("monthly_at_renewal")),
+        )
 
 
 def _out(value: Decimal | None) -> int | float | None:
@@ -98,8 +122,9 @@ def _in(value: Any) -> Decimal | None:
 Held = dict[str, tuple[int, str, str]]  # SKU -> seats, term, billing frequency
 
 
-def estimate(actions: tuple[Action, ...], state: TenantState, prices: PriceList,
-             managed: frozenset[str]) -> CostEstimate:
+def estimate(
+    actions: tuple[Action, ...], state: TenantState, prices: PriceList, managed: frozenset[str]
+) -> CostEstimate:
     """Walk the actions in order over the live managed subscriptions, pricing each change.
 
     Two bills are walked: the one from now on, and the one from the renewal on. A seat change
@@ -107,10 +132,14 @@ def estimate(actions: tuple[Action, ...], state: TenantState, prices: PriceList,
     would otherwise bring (a change already scheduled), so a decrease in a year never offsets
     an increase today. Subscriptions the spec does not manage never change: they are left out.
     """
-    now: Held = {sku: (s.seats, s.term, s.billing_frequency) for sku, s in state.subscriptions.items()
-                 if sku in managed}
-    later: Held = {sku: ((s.scheduled.seats if s.scheduled else s.seats), s.term, s.billing_frequency)
-                   for sku, s in state.subscriptions.items() if sku in managed}
+    now: Held = {
+        sku: (s.seats, s.term, s.billing_frequency) for sku, s in state.subscriptions.items() if sku in managed
+    }
+    later: Held = {
+        sku: ((s.scheduled.seats if s.scheduled else s.seats), s.term, s.billing_frequency)
+        for sku, s in state.subscriptions.items()
+        if sku in managed
+    }
     unpriced = {sku for sku in now if sku not in prices.per_seat}
     before = _total(now, prices)
     costs: list[ActionCost] = []
@@ -143,16 +172,27 @@ def estimate(actions: tuple[Action, ...], state: TenantState, prices: PriceList,
             costs.append(ActionCost(action.id, None, starts=starts))
         else:
             costs.append(ActionCost(action.id, after_cost - before_cost, starts=starts))
-    return CostEstimate(prices.currency, prices.as_of, before, _total(now, prices), one_time, tuple(costs),
-                        tuple(sorted(unpriced)), tuple(sorted(prices.overrides)),
-                        _total(later, prices) if renewal else None)
+    return CostEstimate(
+        prices.currency,
+        prices.as_of,
+        before,
+        _total(now, prices),
+        one_time,
+        tuple(costs),
+        tuple(sorted(unpriced)),
+        tuple(sorted(prices.overrides)),
+        _total(later, prices) if renewal else None,
+    )
 
 
 def _change(change: SubscriptionChange, held: Held) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
     """A subscription action's (before, after) in seats, term and billing frequency."""
     # Not held yet (a purchase): from nothing, on the commitment the action names, else the default.
-    commitment = ((change.term, change.billing_frequency) if isinstance(change, (PurchaseSubscription, SetTerm))
-                  else (DEFAULT_TERM, DEFAULT_BILLING))
+    commitment = (
+        (change.term, change.billing_frequency)
+        if isinstance(change, (PurchaseSubscription, SetTerm))
+        else (DEFAULT_TERM, DEFAULT_BILLING)
+    )
     old = held.get(change.sku, (0, *commitment))
     if isinstance(change, PurchaseSubscription):
         return old, (change.seats, change.term, change.billing_frequency)
@@ -175,8 +215,11 @@ def _funds_bought(change: AddFunds | SetAutoRecharge, balance: Decimal, balance_
     if balance_known:
         buys = new.buys_now(old, balance)
     else:
-        buys = new.enabled and new.trigger_below is not None and (
-            old is None or not old.enabled or old.trigger_below is None or new.trigger_below > old.trigger_below)
+        buys = (
+            new.enabled
+            and new.trigger_below is not None
+            and (old is None or not old.enabled or old.trigger_below is None or new.trigger_below > old.trigger_below)
+        )
     return new.amount or Decimal(0) if buys else Decimal(0)
 
 

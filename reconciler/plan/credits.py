@@ -41,8 +41,9 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
     # No credits at all is the same as auto-recharge off: disabling it again is no change.
     elif want.auto_recharge is not None and want.auto_recharge != (live_recharge or AutoRecharge(enabled=False)):
         # Under an MCA, off is what Microsoft requires (usage is billed afterwards): nothing is lost.
-        disabling = bool(live_recharge and live_recharge.enabled and not want.auto_recharge.enabled
-                         and spec.agreement != "MCA")
+        disabling = bool(
+            live_recharge and live_recharge.enabled and not want.auto_recharge.enabled and spec.agreement != "MCA"
+        )
         ids.append(b.add(SetAutoRecharge(live_recharge, want.auto_recharge), destructive=disabling))
         if not balance_unknown and want.auto_recharge.buys_now(live_recharge, balance):
             balance += want.auto_recharge.amount or Decimal(0)  # the recharge it triggers at once
@@ -59,26 +60,44 @@ def plan_credits(spec: TenantSpec, state: TenantState, changes: list[UserChange]
     # New MCOPSTNC licenses, and what bills against credits, need credits funded or auto-recharge
     # on: judge the state after this plan's credit actions.
     recharge_after = want.auto_recharge if want.auto_recharge is not None else live_recharge
-    available = (bool(recharge_after and recharge_after.enabled) or bool(live and live.funds) or buying
-                 or bool(live and live.licensed))
-    needing = sorted({sku for c in changes for sku in c.add if catalog.needs_credits(sku, spec.agreement)}
-                     | {sku for sku in spec.subscriptions if sku not in state.subscriptions
-                        and catalog.needs_credits(sku, spec.agreement)})
+    available = (
+        bool(recharge_after and recharge_after.enabled)
+        or bool(live and live.funds)
+        or buying
+        or bool(live and live.licensed)
+    )
+    needing = sorted(
+        {sku for c in changes for sku in c.add if catalog.needs_credits(sku, spec.agreement)}
+        | {
+            sku
+            for sku in spec.subscriptions
+            if sku not in state.subscriptions and catalog.needs_credits(sku, spec.agreement)
+        }
+    )
     if not available and needing and spec.agreement == "MCA":
-        b.diag("error", "credits_not_set_up", f"{', '.join(needing)} cannot be bought or assigned: under an MCA "
-               "Communications Credits are never bought (calls are billed after use), and this tenant has none "
-               f"from before; take {', '.join(needing)} out of the spec", "communicationsCredits")
+        b.diag(
+            "error",
+            "credits_not_set_up",
+            f"{', '.join(needing)} cannot be bought or assigned: under an MCA "
+            "Communications Credits are never bought (calls are billed after use), and this tenant has none "
+            f"from before; take {', '.join(needing)} out of the spec",
+            "communicationsCredits",
+        )
     elif not available and needing:
-        b.diag("error", "credits_not_set_up", "Communications Credits must be funded or auto-recharge enabled "
-               f"before {', '.join(needing)} can be bought or assigned; set communicationsCredits.minimumBalance "
-               "or enable autoRecharge", "communicationsCredits")
+        b.diag(
+            "error",
+            "credits_not_set_up",
+            "Communications Credits must be funded or auto-recharge enabled "
+            f"before {', '.join(needing)} can be bought or assigned; set communicationsCredits.minimumBalance "
+            "or enable autoRecharge",
+            "communicationsCredits",
+        )
     return CreditsPlan(ids, available)
 
 
-
-
-def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder,
-                     available: bool) -> None:
+def credits_licenses(
+    spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder, available: bool
+) -> None:
     """Warn about listed callers without MCOPSTNC where calls are paid from prepaid credits (EA, MOSA);
     `available` says whether credits are set up once the plan's credits actions are done."""
     set_up = spec.credits is not None or (state.credits is not None and state.credits.licenses_available)
@@ -101,13 +120,24 @@ def credits_licenses(spec: TenantSpec, state: TenantState, changes: list[UserCha
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5:,} more" if len(missing) > 5 else "")
         verb = "holds (or will, after this plan)" if len(missing) == 1 else "hold (or will, after this plan)"
         # Without funds or auto-recharge, MCOPSTNC cannot be assigned yet (credits_not_set_up).
-        advice = "add MCOPSTNC to their licenses" if available else ("fund Communications Credits first "
-                  "(communicationsCredits.minimumBalance, or autoRecharge enabled), then add MCOPSTNC to their "
-                  "licenses")
-        b.diag("warning", "credits_license_missing", f"{_count(len(missing), 'listed user')} {verb} a calling plan "
-               "or audio conferencing (suites such as E5 include it) without the "
-               "Communications Credits license (MCOPSTNC), so they cannot make calls or dial out of meetings paid "
-               f"from credits: {shown}; {advice}", "communicationsCredits")
+        advice = (
+            "add MCOPSTNC to their licenses"
+            if available
+            else (
+                "fund Communications Credits first "
+                "(communicationsCredits.minimumBalance, or autoRecharge enabled), then add MCOPSTNC to their "
+                "licenses"
+            )
+        )
+        b.diag(
+            "warning",
+            "credits_license_missing",
+            f"{_count(len(missing), 'listed user')} {verb} a calling plan "
+            "or audio conferencing (suites such as E5 include it) without the "
+            "Communications Credits license (MCOPSTNC), so they cannot make calls or dial out of meetings paid "
+            f"from credits: {shown}; {advice}",
+            "communicationsCredits",
+        )
 
 
 def _count(n: int, noun: str) -> str:
@@ -116,6 +146,8 @@ def _count(n: int, noun: str) -> str:
 
 def _brief(fields: dict[str, Any]) -> str:
     """`enabled true, triggerBelow 20, amount 50`: the spec's own words, never a Python repr."""
+
     def word(value: Any) -> str:
         return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
     return ", ".join(f"{k} {word(v)}" for k, v in fields.items())

@@ -11,8 +11,19 @@ from datetime import timedelta
 from typing import Any
 
 from ..domain.catalog import PREPAID_CREDITS
-from ..domain.model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CANCELLATION_WINDOW_DAYS, CURRENCY, PAY_AS_YOU_GO,
-                            SCHEDULED, TERMS, TenantSpec, TenantState, money_out)
+from ..domain.model import (
+    AGREEMENT,
+    AUTO_RECHARGE,
+    BALANCE,
+    CANCELLATION_WINDOW_DAYS,
+    CURRENCY,
+    PAY_AS_YOU_GO,
+    SCHEDULED,
+    TERMS,
+    TenantSpec,
+    TenantState,
+    money_out,
+)
 from .compute import Diagnostic, Plan
 
 DRIFT_FORMAT_VERSION = "1"
@@ -52,24 +63,39 @@ class DriftReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON drift report (format_version 1)."""
-        return {"format_version": DRIFT_FORMAT_VERSION, "tenant": self.tenant, "drifted": self.drifted,
-                "resources": list(self.resources), "items": [i.to_dict() for i in self.items],
-                "unknown": list(self.unknown), "scheduled": list(self.scheduled),
-                "diagnostics": [d.to_dict() for d in self.diagnostics],
-                "health": [h.to_dict() for h in self.health]}
+        return {
+            "format_version": DRIFT_FORMAT_VERSION,
+            "tenant": self.tenant,
+            "drifted": self.drifted,
+            "resources": list(self.resources),
+            "items": [i.to_dict() for i in self.items],
+            "unknown": list(self.unknown),
+            "scheduled": list(self.scheduled),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "health": [h.to_dict() for h in self.health],
+        }
 
 
 def drift_report(plan: Plan, spec: TenantSpec, state: TenantState) -> DriftReport:
     """The drift between `spec` and `state`, given the plan that would reconcile them."""
     items = tuple(DriftItem(a.address, a.type, a.after, a.before) for a in plan.actions)
     # A license a group grants against the spec is drift no action can fix: reported, not planned.
-    items += tuple(DriftItem(d.address, d.code, None, {"sku": d.address.rsplit("/", 1)[1], "via": "group"})
-                   for d in plan.diagnostics if d.code == "license_from_group")
+    items += tuple(
+        DriftItem(d.address, d.code, None, {"sku": d.address.rsplit("/", 1)[1], "via": "group"})
+        for d in plan.diagnostics
+        if d.code == "license_from_group"
+    )
     # `not_readable` and `seats_scheduled` say what `unknown` and `scheduled` list; the report says it once.
     diagnostics = tuple(d for d in plan.diagnostics if d.code not in ("not_readable", "seats_scheduled"))
-    return DriftReport(tenant=plan.tenant, items=items, diagnostics=diagnostics,
-                       health=tuple(health_warnings(spec, state)), unknown=unknown_fields(spec, state),
-                       resources=managed_resources(spec, items), scheduled=scheduled_changes(spec, state))
+    return DriftReport(
+        tenant=plan.tenant,
+        items=items,
+        diagnostics=diagnostics,
+        health=tuple(health_warnings(spec, state)),
+        unknown=unknown_fields(spec, state),
+        resources=managed_resources(spec, items),
+        scheduled=scheduled_changes(spec, state),
+    )
 
 
 def scheduled_changes(spec: TenantSpec, state: TenantState) -> tuple[dict[str, Any], ...]:
@@ -79,8 +105,14 @@ def scheduled_changes(spec: TenantSpec, state: TenantState) -> tuple[dict[str, A
         live = state.subscriptions.get(sku)
         pending = live.scheduled if live else None
         if live is not None and pending is not None and pending.seats == spec.subscriptions[sku].seats != live.seats:
-            out.append({"address": f"subscription/{sku}", "seats": live.seats, "scheduled": pending.seats,
-                        "effective": pending.effective.isoformat() if pending.effective else None})
+            out.append(
+                {
+                    "address": f"subscription/{sku}",
+                    "seats": live.seats,
+                    "scheduled": pending.seats,
+                    "effective": pending.effective.isoformat() if pending.effective else None,
+                }
+            )
     return tuple(out)
 
 
@@ -94,8 +126,11 @@ def unknown_fields(spec: TenantSpec, state: TenantState) -> tuple[str, ...]:
             out.append(f"subscription/{sku}.term")
         if PAY_AS_YOU_GO in state.unknown and spec.subscriptions[sku].pay_as_you_go is not None:
             out.append(f"subscription/{sku}.payAsYouGo")
-        if SCHEDULED in state.unknown and spec.subscriptions[sku].seats < state.subscriptions[sku].seats \
-                and spec.agreement in CANCELLATION_WINDOW_DAYS:
+        if (
+            SCHEDULED in state.unknown
+            and spec.subscriptions[sku].seats < state.subscriptions[sku].seats
+            and spec.agreement in CANCELLATION_WINDOW_DAYS
+        ):
             out.append(f"subscription/{sku}.scheduled")
     if spec.credits is not None and state.credits is not None:
         if spec.credits.auto_recharge is not None and AUTO_RECHARGE in state.unknown:
@@ -131,35 +166,68 @@ def health_warnings(spec: TenantSpec, state: TenantState) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     credits = state.credits
     agreement = spec.agreement if AGREEMENT in state.unknown else state.agreement
-    if (agreement == "MCA" and credits is not None and AUTO_RECHARGE not in state.unknown
-            and credits.auto_recharge.enabled and (spec.credits is None or spec.credits.auto_recharge is None)):
-        out.append(Diagnostic("warning", "mca_auto_recharge_on", "Communications Credits auto-recharge is on under "
-                              "an MCA, where Microsoft says to turn it off (calls are billed after use; on, the "
-                              "balance refills itself); declare communicationsCredits: {autoRecharge: {enabled: "
-                              "false}} to have tenantctl turn it off", "communicationsCredits"))
+    if (
+        agreement == "MCA"
+        and credits is not None
+        and AUTO_RECHARGE not in state.unknown
+        and credits.auto_recharge.enabled
+        and (spec.credits is None or spec.credits.auto_recharge is None)
+    ):
+        out.append(
+            Diagnostic(
+                "warning",
+                "mca_auto_recharge_on",
+                "Communications Credits auto-recharge is on under "
+                "an MCA, where Microsoft says to turn it off (calls are billed after use; on, the "
+                "balance refills itself); declare communicationsCredits: {autoRecharge: {enabled: "
+                "false}} to have tenantctl turn it off",
+                "communicationsCredits",
+            )
+        )
     # A balance matters only where calls are paid from it (EA, MOSA); MCA and NCE bill after use.
     if credits is not None and BALANCE not in state.unknown and agreement in PREPAID_CREDITS:
         balance = credits.balance(state.today)
         recharge = credits.auto_recharge
         wanted = spec.credits.auto_recharge if spec.credits else None
-        trigger = recharge.trigger_below if recharge.trigger_below is not None else (
-            wanted.trigger_below if wanted else None)
+        trigger = (
+            recharge.trigger_below if recharge.trigger_below is not None else (wanted.trigger_below if wanted else None)
+        )
         if balance <= 0:
-            out.append(Diagnostic("warning", "balance_depleted", f"Communications Credits balance is "
-                                  f"{money_out(balance)}: toll-free and international calls stop",
-                                  "communicationsCredits"))
+            out.append(
+                Diagnostic(
+                    "warning",
+                    "balance_depleted",
+                    f"Communications Credits balance is {money_out(balance)}: toll-free and international calls stop",
+                    "communicationsCredits",
+                )
+            )
         elif not recharge.enabled and trigger is not None and balance < trigger:
-            out.append(Diagnostic("warning", "balance_below_trigger", f"balance {money_out(balance)} is below the "
-                                  f"trigger {money_out(trigger)} and auto-recharge is off", "communicationsCredits"))
+            out.append(
+                Diagnostic(
+                    "warning",
+                    "balance_below_trigger",
+                    f"balance {money_out(balance)} is below the trigger {money_out(trigger)} and auto-recharge is off",
+                    "communicationsCredits",
+                )
+            )
         soon = state.today + timedelta(days=EXPIRY_WARNING_DAYS)
         for lot in credits.live_lots(state.today):
             if lot.remaining > 0 and lot.expires <= soon:
-                out.append(Diagnostic("warning", "funds_expiring", f"{money_out(lot.remaining)} of the funds bought "
-                                      f"{lot.purchased.isoformat()} expire on {lot.expires.isoformat()}",
-                                      "communicationsCredits"))
+                out.append(
+                    Diagnostic(
+                        "warning",
+                        "funds_expiring",
+                        f"{money_out(lot.remaining)} of the funds bought "
+                        f"{lot.purchased.isoformat()} expire on {lot.expires.isoformat()}",
+                        "communicationsCredits",
+                    )
+                )
     for sku in sorted(state.subscriptions):
         sub = state.subscriptions[sku]
         if sub.seats > 0 and sub.free <= 0:
-            out.append(Diagnostic("warning", "no_free_seat", f"{sku}: all {sub.seats} seats are assigned",
-                                  f"subscription/{sku}"))
+            out.append(
+                Diagnostic(
+                    "warning", "no_free_seat", f"{sku}: all {sub.seats} seats are assigned", f"subscription/{sku}"
+                )
+            )
     return out

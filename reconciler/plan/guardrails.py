@@ -33,9 +33,14 @@ class GuardrailCheck:
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON form."""
-        return {"name": self.name, "limit": money_out(self.limit),
-                "value": None if self.value is None else money_out(self.value),
-                "exceeded": self.exceeded, "overridden": self.overridden, "detail": self.detail}
+        return {
+            "name": self.name,
+            "limit": money_out(self.limit),
+            "value": None if self.value is None else money_out(self.value),
+            "exceeded": self.exceeded,
+            "overridden": self.overridden,
+            "detail": self.detail,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GuardrailCheck:
@@ -44,8 +49,9 @@ class GuardrailCheck:
         return cls(data["name"], money(data["limit"]), value, data["exceeded"], data["overridden"], data["detail"])
 
 
-def check(guardrails: Guardrails, actions: tuple[Action, ...], cost: CostEstimate,
-          overrides: frozenset[str]) -> tuple[GuardrailCheck, ...]:
+def check(
+    guardrails: Guardrails, actions: tuple[Action, ...], cost: CostEstimate, overrides: frozenset[str]
+) -> tuple[GuardrailCheck, ...]:
     """Every declared guardrail, evaluated against the plan's actions and cost."""
     checks: list[GuardrailCheck] = []
     currency = cost.currency
@@ -53,31 +59,60 @@ def check(guardrails: Guardrails, actions: tuple[Action, ...], cost: CostEstimat
         limit = guardrails.max_monthly_increase
         unknown = [a.address for a in actions if (c := cost.for_action(a.id)) and c.monthly_delta is None]
         if unknown:
-            checks.append(GuardrailCheck("maxMonthlyIncrease", limit, None, True, "maxMonthlyIncrease" in overrides,
-                                         f"the monthly cost of {', '.join(unknown)} is unknown (no price); "
-                                         "add it to spec.prices"))
+            checks.append(
+                GuardrailCheck(
+                    "maxMonthlyIncrease",
+                    limit,
+                    None,
+                    True,
+                    "maxMonthlyIncrease" in overrides,
+                    f"the monthly cost of {', '.join(unknown)} is unknown (no price); add it to spec.prices",
+                )
+            )
         else:
             delta = cost.largest_increase
             when = " from the renewal" if delta != cost.monthly_delta else ""
-            checks.append(GuardrailCheck("maxMonthlyIncrease", limit, delta, delta > limit,
-                                         "maxMonthlyIncrease" in overrides,
-                                         f"the plan adds {_money(delta)} {currency} per month{when}; "
-                                         f"the limit is {_money(limit)}"))
+            checks.append(
+                GuardrailCheck(
+                    "maxMonthlyIncrease",
+                    limit,
+                    delta,
+                    delta > limit,
+                    "maxMonthlyIncrease" in overrides,
+                    f"the plan adds {_money(delta)} {currency} per month{when}; the limit is {_money(limit)}",
+                )
+            )
     if guardrails.max_seats_per_subscription is not None:
         limit = Decimal(guardrails.max_seats_per_subscription)
-        seats = [(_seats_set(a.change), a.address) for a in actions
-                 if isinstance(a.change, (PurchaseSubscription, SetSeats))]
+        seats = [
+            (_seats_set(a.change), a.address) for a in actions if isinstance(a.change, (PurchaseSubscription, SetSeats))
+        ]
         most, where = max(seats, default=(0, ""))
-        checks.append(GuardrailCheck("maxSeatsPerSubscription", limit, Decimal(most), most > limit,
-                                     "maxSeatsPerSubscription" in overrides,
-                                     f"the plan sets {where} to {most} seats; the limit is {limit}" if where
-                                     else "the plan changes no seat count"))
+        checks.append(
+            GuardrailCheck(
+                "maxSeatsPerSubscription",
+                limit,
+                Decimal(most),
+                most > limit,
+                "maxSeatsPerSubscription" in overrides,
+                f"the plan sets {where} to {most} seats; the limit is {limit}"
+                if where
+                else "the plan changes no seat count",
+            )
+        )
     if guardrails.max_funds_per_apply is not None:
         limit = guardrails.max_funds_per_apply
-        checks.append(GuardrailCheck("maxFundsPerApply", limit, cost.one_time, cost.one_time > limit,
-                                     "maxFundsPerApply" in overrides,
-                                     f"the plan adds {_money(cost.one_time)} {currency} of Communications Credits; "
-                                     f"the limit is {_money(limit)}"))
+        checks.append(
+            GuardrailCheck(
+                "maxFundsPerApply",
+                limit,
+                cost.one_time,
+                cost.one_time > limit,
+                "maxFundsPerApply" in overrides,
+                f"the plan adds {_money(cost.one_time)} {currency} of Communications Credits; "
+                f"the limit is {_money(limit)}",
+            )
+        )
     return tuple(checks)
 
 

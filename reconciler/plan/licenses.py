@@ -12,6 +12,7 @@ from ..domain import catalog
 from ..domain.actions import AssignLicense, Builder, RemoveLicense
 from ..domain.catalog import CREDITS_SKU
 
+
 @dataclass(frozen=True)
 class UserChange:
     key: str
@@ -61,8 +62,9 @@ def split_removals(changes: list[UserChange]) -> tuple[list[tuple[UserChange, st
     return sorted(early, key=key), sorted(late, key=key)
 
 
-def removals(items: list[tuple[UserChange, str]], b: Builder, removal_ids: dict[str, list[int]],
-              assigned: dict[str, list[int]]) -> None:
+def removals(
+    items: list[tuple[UserChange, str]], b: Builder, removal_ids: dict[str, list[int]], assigned: dict[str, list[int]]
+) -> None:
     """Remove licenses; `assigned` maps a user to assignments that must come first (a swap)."""
     by_user: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for c, sku in items:
@@ -104,8 +106,10 @@ def assignments(changes: list[UserChange], b: Builder, ctx: AssignContext, credi
     waits until after the swaps, and so do that user's licenses that need it.
     """
     taken: Counter[str] = Counter()
-    items = sorted(((c, sku) for c in changes for sku in c.add if catalog.uses_credits(sku) == credits_phase),
-                   key=lambda item: (catalog.tier(item[1]), item[0].key, item[1]))
+    items = sorted(
+        ((c, sku) for c in changes for sku in c.add if catalog.uses_credits(sku) == credits_phase),
+        key=lambda item: (catalog.tier(item[1]), item[0].key, item[1]),
+    )
     waiting: list[Waiting] = []
     waiting_keys = ctx.waiting_keys
     for c, sku in items:
@@ -129,8 +133,13 @@ def _prerequisites_added(c: UserChange, sku: str) -> list[str]:
     entry = catalog.CATALOG.get(sku)
     if entry is None or not entry.requires_any:
         return []
-    return [other for other in c.add if other != sku and catalog.CATALOG.get(other) is not None
-            and catalog.CATALOG[other].provides & entry.requires_any]
+    return [
+        other
+        for other in c.add
+        if other != sku
+        and catalog.CATALOG.get(other) is not None
+        and catalog.CATALOG[other].provides & entry.requires_any
+    ]
 
 
 def _assign(c: UserChange, sku: str, seat_dep: int | None, b: Builder, ctx: AssignContext) -> None:
@@ -152,13 +161,19 @@ def check_swap_cycles(late: list[tuple[UserChange, str]], waiting: list[Waiting]
     swapping = {c.key for c, _ in late}
     for c, sku, _ in waiting:
         if c.key in swapping:
-            b.diag("error", "swap_needs_spare_seat", f"'{c.upn}' swaps licenses, but the {sku} seat the swap needs "
-                   "is freed only by another user's swap; raise the seats of " f"{sku} by one for this change "
-                   "(lower them again afterwards)", f"user/{c.upn}/{sku}")
+            b.diag(
+                "error",
+                "swap_needs_spare_seat",
+                f"'{c.upn}' swaps licenses, but the {sku} seat the swap needs "
+                "is freed only by another user's swap; raise the seats of "
+                f"{sku} by one for this change "
+                "(lower them again afterwards)",
+                f"user/{c.upn}/{sku}",
+            )
 
 
 def assign_after_swaps(waiting: list[Waiting], b: Builder, ctx: AssignContext) -> None:
     """Assignments whose seat a swap frees, each after the removal that frees it."""
     for c, sku, n in waiting:
-        late_ids = ctx.removal_ids[sku][len(ctx.removal_ids[sku]) - ctx.late_removals[sku]:]
+        late_ids = ctx.removal_ids[sku][len(ctx.removal_ids[sku]) - ctx.late_removals[sku] :]
         _assign(c, sku, late_ids[n] if n is not None else None, b, ctx)

@@ -17,9 +17,19 @@ from decimal import Decimal
 
 from ..domain import catalog, roles
 from ..domain.actions import Action
-from ..domain.commerce_actions import (AddFunds, CreditsAction, CreditsChange, PurchaseSubscription, ScheduleSeats,
-                                       SetAutoRecharge, SetPayAsYouGo, SetSeats, SetTerm, SubscriptionAction,
-                                       SubscriptionChange)
+from ..domain.commerce_actions import (
+    AddFunds,
+    CreditsAction,
+    CreditsChange,
+    PurchaseSubscription,
+    ScheduleSeats,
+    SetAutoRecharge,
+    SetPayAsYouGo,
+    SetSeats,
+    SetTerm,
+    SubscriptionAction,
+    SubscriptionChange,
+)
 from ..domain.model import TenantSpec, TenantState, money_out
 
 ADMIN_CENTER = "Microsoft 365 admin center (https://admin.microsoft.com)"
@@ -85,69 +95,109 @@ def _admin_center(change: SubscriptionChange, overage_follows: bool) -> tuple[st
     sku = change.sku
     product = f"On the Products tab, select {_product(sku)}."
     if isinstance(change, PurchaseSubscription):
-        tagged = (" Pick the plan tagged PAY-AS-YOU-GO." if overage_follows else "")
-        return (f"In the {ADMIN_CENTER}, go to Billing > Purchase services.",
-                f"Find {_product(sku)} and select Details.{tagged}",
-                f"Enter {change.seats} licenses, choose subscription length {change.term} and billing "
-                f"frequency {change.billing_frequency}, then select Buy.",
-                "Review the order and select Place order."
-                + (" In the confirmation pane, select Enable overage on your calling plan." if overage_follows else ""))
+        tagged = " Pick the plan tagged PAY-AS-YOU-GO." if overage_follows else ""
+        return (
+            f"In the {ADMIN_CENTER}, go to Billing > Purchase services.",
+            f"Find {_product(sku)} and select Details.{tagged}",
+            f"Enter {change.seats} licenses, choose subscription length {change.term} and billing "
+            f"frequency {change.billing_frequency}, then select Buy.",
+            "Review the order and select Place order."
+            + (" In the confirmation pane, select Enable overage on your calling plan." if overage_follows else ""),
+        )
     if isinstance(change, SetSeats):
         verb = "Buy licenses" if change.after > change.before else "Remove licenses"
         return (YOUR_PRODUCTS, product, f"Select {verb} and set the total to {change.after} licenses, then save.")
     if isinstance(change, ScheduleSeats):
-        return (YOUR_PRODUCTS, product, f"Select Remove licenses and set the total to {change.after} licenses, then "
-                "save: past the seven-day window the change takes effect at the renewal "
-                f"({change.effective_iso or 'date unknown'}).")
+        return (
+            YOUR_PRODUCTS,
+            product,
+            f"Select Remove licenses and set the total to {change.after} licenses, then "
+            "save: past the seven-day window the change takes effect at the renewal "
+            f"({change.effective_iso or 'date unknown'}).",
+        )
     if isinstance(change, SetTerm):
-        return (YOUR_PRODUCTS, product, f"Change the subscription length to {change.term} and the billing frequency "
-                f"to {change.billing_frequency} (effective at renewal), then save.")
+        return (
+            YOUR_PRODUCTS,
+            product,
+            f"Change the subscription length to {change.term} and the billing frequency "
+            f"to {change.billing_frequency} (effective at renewal), then save.",
+        )
     state = "On" if change.after else "Off"
-    return (YOUR_PRODUCTS, product, "Under Pay-as-you-go services, select the product name or its status.",
-            f"In the Change pay-as-you-go option pane, select {state}, then select Save.")
+    return (
+        YOUR_PRODUCTS,
+        product,
+        "Under Pay-as-you-go services, select the product name or its status.",
+        f"In the Change pay-as-you-go option pane, select {state}, then select Save.",
+    )
 
 
 def _partner_center(change: SubscriptionChange) -> tuple[str, ...]:
     sku = change.sku
     customer = f"In {PARTNER_CENTER}, go to Customers, select the customer, then"
     if isinstance(change, PurchaseSubscription):
-        return (f"{customer} Add products.",
-                f"Choose {_product(sku)}, {change.seats} licenses, term {change.term}, billing frequency "
-                f"{change.billing_frequency}, then Review and Place order.")
+        return (
+            f"{customer} Add products.",
+            f"Choose {_product(sku)}, {change.seats} licenses, term {change.term}, billing frequency "
+            f"{change.billing_frequency}, then Review and Place order.",
+        )
     if isinstance(change, SetPayAsYouGo):
         target = "the Azure subscription for overage charges" if change.after else "None"
-        return (f"{customer} Manage subscriptions > Manage Overage.",
-                f"For {_product(sku)}, set the consumption subscription to {target}, then save.")
+        return (
+            f"{customer} Manage subscriptions > Manage Overage.",
+            f"For {_product(sku)}, set the consumption subscription to {target}, then save.",
+        )
     subscription = f"{customer} Subscriptions and select {_product(sku)}."
     if isinstance(change, SetSeats):
-        return (subscription, f"Set the quantity to {change.after} and submit (a decrease only within seven days "
-                "of the seats being added).")
+        return (
+            subscription,
+            f"Set the quantity to {change.after} and submit (a decrease only within seven days "
+            "of the seats being added).",
+        )
     if isinstance(change, ScheduleSeats):
-        return (subscription, f"Under Manage renewal (scheduled changes), set the quantity at renewal to "
-                f"{change.after} ({change.effective_iso or 'date unknown'}), then save. Auto-renew must be on.")
-    return (subscription, f"Under Manage renewal (scheduled changes), set term {change.term} and billing "
-            f"frequency {change.billing_frequency} for the next term, then save.")
+        return (
+            subscription,
+            f"Under Manage renewal (scheduled changes), set the quantity at renewal to "
+            f"{change.after} ({change.effective_iso or 'date unknown'}), then save. Auto-renew must be on.",
+        )
+    return (
+        subscription,
+        f"Under Manage renewal (scheduled changes), set term {change.term} and billing "
+        f"frequency {change.billing_frequency} for the next term, then save.",
+    )
 
 
 def _credits(change: CreditsChange, ctx: ManualContext) -> tuple[str, ...]:
     if isinstance(change, SetAutoRecharge) and ctx.agreement == "MCA":
-        return (CREDITS_PAGE, "Under Billing settings, select Edit auto recharge settings.",
-                "Clear the Auto recharge box, then select Save (MCA: usage is billed after it happens).")
-    first = (f"In the {ADMIN_CENTER}, go to Billing > Purchase services (Marketplace > All products) and search "
-             "for Communications Credits.", "Select Details under Communications Credits.")
+        return (
+            CREDITS_PAGE,
+            "Under Billing settings, select Edit auto recharge settings.",
+            "Clear the Auto recharge box, then select Save (MCA: usage is billed after it happens).",
+        )
+    first = (
+        f"In the {ADMIN_CENTER}, go to Billing > Purchase services (Marketplace > All products) and search "
+        "for Communications Credits.",
+        "Select Details under Communications Credits.",
+    )
     if isinstance(change, AddFunds):  # funds are added through the product page at any time (seed 004)
-        return first + (f"Add {money_out(change.amount)} and fill in the billing details.",
-                        "Check the order, then select Place order.")
+        return first + (
+            f"Add {money_out(change.amount)} and fill in the billing details.",
+            "Check the order, then select Place order.",
+        )
     recharge = change.after
     if not recharge.enabled:
         return (CREDITS_PAGE, "Clear the Auto-recharge settings box, then select Save.")
-    settings = ("Select Apply auto-recharge and check the Auto-recharge settings box.",
-                f"Add this amount: {_number(recharge.amount)}; When balance is below: "
-                f"{_number(recharge.trigger_below)}.")
+    settings = (
+        "Select Apply auto-recharge and check the Auto-recharge settings box.",
+        f"Add this amount: {_number(recharge.amount)}; When balance is below: {_number(recharge.trigger_below)}.",
+    )
     if ctx.credits_set_up:
         return (CREDITS_PAGE,) + settings + ("Select Save (no new order is placed).",)
-    return first + ("Fill in the billing details.",) + settings + ("Select Save, check the billing details, then "
-                                                                     "select Place order.",)
+    return (
+        first
+        + ("Fill in the billing details.",)
+        + settings
+        + ("Select Save, check the billing details, then select Place order.",)
+    )
 
 
 def _number(value: Decimal | None) -> int | float | None:
@@ -160,5 +210,7 @@ def mark(actions: tuple[Action, ...], manual_types: frozenset[str], ctx: ManualC
     if not manual_types:
         return actions
     overage = {a.address for a in actions if isinstance(a.change, SetPayAsYouGo) and a.change.after}
-    return tuple(replace(a, manual=True, steps=steps(a, ctx, a.address in overage)) if a.type in manual_types else a
-                 for a in actions)
+    return tuple(
+        replace(a, manual=True, steps=steps(a, ctx, a.address in overage)) if a.type in manual_types else a
+        for a in actions
+    )

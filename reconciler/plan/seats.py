@@ -14,13 +14,19 @@ from ..domain.actions import Builder, ScheduleSeats
 from ..domain.model import CANCELLATION_WINDOW_DAYS, SubscriptionState
 from .licenses import Seats
 
-
 # A change for the renewal: the seat count now, the count already scheduled (None), the new count, the date.
 Scheduled = tuple[int, int | None, int, date | None]
 
 
-def seat_change(agreement: str, live: SubscriptionState, wanted: int, today: date, b: Builder,
-                address: str, unreadable: bool = False) -> tuple[int, Scheduled | None]:
+def seat_change(
+    agreement: str,
+    live: SubscriptionState,
+    wanted: int,
+    today: date,
+    b: Builder,
+    address: str,
+    unreadable: bool = False,
+) -> tuple[int, Scheduled | None]:
     """The seat count to set now, and the change to schedule for the renewal.
 
     `unreadable`: the provider can read neither refundable seats nor scheduled changes (Graph), so
@@ -29,9 +35,12 @@ def seat_change(agreement: str, live: SubscriptionState, wanted: int, today: dat
     if agreement not in CANCELLATION_WINDOW_DAYS:
         return wanted, None
     if unreadable and wanted < live.seats:
-        b.not_readable(address, "which seats are still refundable and what is scheduled for the renewal",
-                       f"{wanted} seats, from {live.seats}: under {agreement} a decrease happens now only for seats "
-                       "added in the last seven days, otherwise at the renewal; schedule it there if it is not")
+        b.not_readable(
+            address,
+            "which seats are still refundable and what is scheduled for the renewal",
+            f"{wanted} seats, from {live.seats}: under {agreement} a decrease happens now only for seats "
+            "added in the last seven days, otherwise at the renewal; schedule it there if it is not",
+        )
         return live.seats, None
     pending = live.scheduled
     if wanted >= live.seats:
@@ -40,14 +49,24 @@ def seat_change(agreement: str, live: SubscriptionState, wanted: int, today: dat
         return wanted, None  # an increase now deletes any scheduled change
     if pending is not None and pending.seats == wanted:
         # A decision already taken is kept, even where some seats could still be refunded now.
-        b.diag("info", "seats_scheduled", f"{address}: seats go from {live.seats} to {wanted} at the renewal "
-               f"({when(pending.effective)}), as already scheduled", address)
+        b.diag(
+            "info",
+            "seats_scheduled",
+            f"{address}: seats go from {live.seats} to {wanted} at the renewal "
+            f"({when(pending.effective)}), as already scheduled",
+            address,
+        )
         return live.seats, None
     refundable = live.refundable_now(today)
     if refundable is None:
-        b.diag("info", "refundable_unknown", f"{address}: the provider cannot tell which seats are still inside "
-               "their seven-day cancellation window, so the decrease is scheduled for the renewal; seats added in "
-               "the last seven days could be removed now, by hand", address)
+        b.diag(
+            "info",
+            "refundable_unknown",
+            f"{address}: the provider cannot tell which seats are still inside "
+            "their seven-day cancellation window, so the decrease is scheduled for the renewal; seats added in "
+            "the last seven days could be removed now, by hand",
+            address,
+        )
         refundable = 0
     now = max(wanted, live.seats - refundable)
     if now == wanted:
@@ -62,9 +81,13 @@ def schedule(seats: Seats, b: Builder) -> None:
     for sku, (now, replaced, after, effective) in sorted(seats.scheduled.items()):
         change = ScheduleSeats(sku, now, after, effective, replaced)
         if effective is None:
-            b.diag("warning", "renewal_date_unknown", f"{change.address}: the renewal date cannot be read, so the "
-                   f"seat change to {after} takes effect at the next renewal on a date tenantctl does not know",
-                   change.address)
+            b.diag(
+                "warning",
+                "renewal_date_unknown",
+                f"{change.address}: the renewal date cannot be read, so the "
+                f"seat change to {after} takes effect at the next renewal on a date tenantctl does not know",
+                change.address,
+            )
         deps = [seats.decreased[sku]] if sku in seats.decreased else []
         b.add(change, after < now, deps)
 

@@ -13,8 +13,14 @@ from .licenses import Seats, UserChange
 from .seats import seat_change
 
 
-def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserChange], b: Builder,
-                   removal_ids: dict[str, list[int]], late_skus: set[str]) -> Seats:
+def plan_subscriptions(
+    spec: TenantSpec,
+    state: TenantState,
+    changes: list[UserChange],
+    b: Builder,
+    removal_ids: dict[str, list[int]],
+    late_skus: set[str],
+) -> Seats:
     """Subscription actions, and the seat facts assignments depend on."""
     delta: Counter[str] = Counter()
     for c in changes:
@@ -27,8 +33,13 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
         consumed_after = (live.consumed if live else 0) + delta[sku]
         address = f"subscription/{sku}"
         if consumed_after > want.seats:
-            b.diag("error", "seats_exhausted", f"{consumed_after} users would hold {sku} but seats is {want.seats} "
-                   "(users not listed in the spec count too); raise seats or free licenses", address)
+            b.diag(
+                "error",
+                "seats_exhausted",
+                f"{consumed_after} users would hold {sku} but seats is {want.seats} "
+                "(users not listed in the spec count too); raise seats or free licenses",
+                address,
+            )
         if live is None and want.seats == 0:
             b.diag("info", "nothing_to_buy", f"{sku} declares 0 seats and is not owned: nothing to buy", address)
         elif live is None and catalog.needs_credits(sku, spec.agreement):
@@ -39,8 +50,7 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
         if live is None:
             continue
         seats.free[sku] = live.seats - live.consumed
-        now, later = seat_change(spec.agreement, live, want.seats, state.today, b, address,
-                                 SCHEDULED in state.unknown)
+        now, later = seat_change(spec.agreement, live, want.seats, state.today, b, address, SCHEDULED in state.unknown)
         if later is not None:
             seats.scheduled[sku] = later
         if now > live.seats:
@@ -56,12 +66,18 @@ def plan_subscriptions(spec: TenantSpec, state: TenantState, changes: list[UserC
         term = want.term or live.term
         wanted_term = (term, want.billing_frequency or ("monthly" if want.term == "P1M" else live.billing_frequency))
         if wanted_term == ("P1M", "annual"):
-            b.diag("error", "commitment_invalid", f"{sku} is on a monthly term (P1M), which is billed monthly; "
-                   "billingFrequency annual needs an annual term: declare term P1Y or P3Y too", address)
+            b.diag(
+                "error",
+                "commitment_invalid",
+                f"{sku} is on a monthly term (P1M), which is billed monthly; "
+                "billingFrequency annual needs an annual term: declare term P1Y or P3Y too",
+                address,
+            )
             wanted_term = (live.term, live.billing_frequency)
         if TERMS in state.unknown and (want.term, want.billing_frequency) != (None, None):
-            b.not_readable(address, "term and billingFrequency",
-                          ", ".join(v for v in (want.term, want.billing_frequency) if v))
+            b.not_readable(
+                address, "term and billingFrequency", ", ".join(v for v in (want.term, want.billing_frequency) if v)
+            )
         elif TERMS not in state.unknown and wanted_term != (live.term, live.billing_frequency):
             b.add(SetTerm(sku, live.term, live.billing_frequency, *wanted_term))
         if want.pay_as_you_go is not None and PAY_AS_YOU_GO in state.unknown:
@@ -76,19 +92,31 @@ def not_managed(spec: TenantSpec, state: TenantState, b: Builder, managed_before
 
     `managed_before` holds the SKUs earlier applies managed (the ledger's memory), so a subscription
     taken out of the spec is named as no longer managed rather than silently dropped."""
-    left = sorted(sku for sku in state.subscriptions if sku not in spec.subscriptions and sku in catalog.CATALOG
-                  and sku != catalog.CREDITS_SKU)
+    left = sorted(
+        sku
+        for sku in state.subscriptions
+        if sku not in spec.subscriptions and sku in catalog.CATALOG and sku != catalog.CREDITS_SKU
+    )
     dropped = [sku for sku in left if sku in managed_before]
     never = [sku for sku in left if sku not in managed_before]
     if dropped:
-        b.diag("info", "no_longer_managed", f"no longer managed: {', '.join(dropped)} (an earlier apply managed "
-               f"{'it' if len(dropped) == 1 else 'them'}; the spec no longer lists {'it' if len(dropped) == 1 else 'them'}). "
-               "tenantctl changes and cancels nothing because of this: to cancel, do it in the admin center (or "
-               "Partner Center); to manage it again, put it back in the spec")
+        them = "it" if len(dropped) == 1 else "them"
+        b.diag(
+            "info",
+            "no_longer_managed",
+            f"no longer managed: {', '.join(dropped)} (an earlier apply managed {them}; "
+            f"the spec no longer lists {them}). "
+            "tenantctl changes and cancels nothing because of this: to cancel, do it in the admin center (or "
+            "Partner Center); to manage it again, put it back in the spec",
+        )
     if never:
-        b.diag("info", "not_managed", f"not managed: {', '.join(never)} (in the tenant, not in the spec); tenantctl "
-               "never changes or cancels a subscription the spec does not list. If it was taken out of the spec to "
-               "cancel it, cancel it in the admin center (or Partner Center)")
+        b.diag(
+            "info",
+            "not_managed",
+            f"not managed: {', '.join(never)} (in the tenant, not in the spec); tenantctl "
+            "never changes or cancels a subscription the spec does not list. If it was taken out of the spec to "
+            "cancel it, cancel it in the admin center (or Partner Center)",
+        )
 
 
 def buy_after_credits(spec: TenantSpec, seats: Seats, b: Builder, credit_ids: list[int]) -> None:
@@ -101,12 +129,18 @@ def _purchase(want: Subscription, b: Builder, seats: Seats, deps: list[int]) -> 
     """Buy with the declared commitment, or the documented defaults (said in a warning)."""
     sku, address = want.sku, f"subscription/{want.sku}"
     term, billing = want.purchase_term
-    missing = [name for name, value in (("term", want.term), ("billingFrequency", want.billing_frequency))
-               if value is None]
+    missing = [
+        name for name, value in (("term", want.term), ("billingFrequency", want.billing_frequency)) if value is None
+    ]
     if missing:
-        b.diag("warning", "default_commitment", f"buying {sku} on a {term} term billed {billing}: the spec does not "
-               f"declare {' or '.join(missing)}, so the default{'s are' if len(missing) > 1 else ' is'} used; "
-               f"declare {' and '.join(missing)} to choose the commitment", address)
+        b.diag(
+            "warning",
+            "default_commitment",
+            f"buying {sku} on a {term} term billed {billing}: the spec does not "
+            f"declare {' or '.join(missing)}, so the default{'s are' if len(missing) > 1 else ' is'} used; "
+            f"declare {' and '.join(missing)} to choose the commitment",
+            address,
+        )
     bought = b.add(PurchaseSubscription(sku, want.seats, term, billing), False, deps)
     seats.action[sku], seats.free[sku] = bought, want.seats
     if want.pay_as_you_go:

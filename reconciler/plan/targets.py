@@ -13,7 +13,6 @@ from dataclasses import replace
 from ..domain.actions import Action, Builder
 from ..domain.errors import UsageError
 
-
 ADDRESS = re.compile(r"^(subscription/[^/\s]+|communicationsCredits|user/[^/\s]+(/[^/\s]+)?)$")
 
 
@@ -21,8 +20,10 @@ def check(targets: tuple[str, ...]) -> None:
     """Refuse an address that cannot name anything, before anything is read."""
     bad = [t for t in targets if not ADDRESS.match(t.rstrip("/"))]
     if bad:
-        raise UsageError(f"--target {bad[0]!r} is not an address; use subscription/SKU, communicationsCredits, "
-                         "user/UPN or user/UPN/SKU (as the plan shows them)")
+        raise UsageError(
+            f"--target {bad[0]!r} is not an address; use subscription/SKU, communicationsCredits, "
+            "user/UPN or user/UPN/SKU (as the plan shows them)"
+        )
 
 
 def select(actions: tuple[Action, ...], targets: frozenset[str], b: Builder) -> tuple[Action, ...]:
@@ -39,14 +40,24 @@ def select(actions: tuple[Action, ...], targets: frozenset[str], b: Builder) -> 
             stack.extend(by_id[action_id].depends_on)
     for target in sorted(targets):
         if not any(_selected(a.address.lower(), {target.rstrip("/").lower()}) for a in actions):
-            b.diag("warning", "target_matches_nothing", f"--target {target} matches no planned action (nothing to "
-                   "change there, or a misspelt address)")
+            b.diag(
+                "warning",
+                "target_matches_nothing",
+                f"--target {target} matches no planned action (nothing to change there, or a misspelt address)",
+            )
     renumber = {old: new for new, old in enumerate(sorted(keep), start=1)}
-    kept = tuple(replace(a, id=renumber[a.id], depends_on=tuple(renumber[d] for d in a.depends_on))
-                 for a in actions if a.id in keep)
-    b.diag("warning", "partial_plan", f"this plan is partial (--target {shown}): {len(kept):,} of "
-           f"{len(actions):,} actions; the rest of the spec is not applied, so plan again without --target to "
-           "converge")
+    kept = tuple(
+        replace(a, id=renumber[a.id], depends_on=tuple(renumber[d] for d in a.depends_on))
+        for a in actions
+        if a.id in keep
+    )
+    b.diag(
+        "warning",
+        "partial_plan",
+        f"this plan is partial (--target {shown}): {len(kept):,} of "
+        f"{len(actions):,} actions; the rest of the spec is not applied, so plan again without --target to "
+        "converge",
+    )
     return kept
 
 

@@ -16,7 +16,7 @@ from .graph.client import GraphClient
 from .graph.provider import DEFAULT_URL, GraphProvider
 from .local.provider import LocalProvider
 
-__all__ = ["Provider", "GraphProvider", "LocalProvider", "open_provider", "provider_url", "today"]
+__all__ = ["GraphProvider", "LocalProvider", "Provider", "open_provider", "provider_url", "today"]
 DEFAULT_CONCURRENCY = 4
 
 
@@ -43,15 +43,21 @@ def provider_url(option: str | None, tenant: str | None) -> str:
         url = url.replace("{name}", tenant)
     if url in ("local", "graph"):
         if not tenant:
-            raise UsageError(f"--provider {url} needs a tenant name to pick its file in .tenantctl/; "
-                             f"pass --name NAME, or --provider {url}:PATH")
-        url = f"local:{Path('.tenantctl') / f'{tenant}.db'}" if url == "local" else \
-            f"graph:{Path('.tenantctl') / f'{tenant}.graph.db'}"
+            raise UsageError(
+                f"--provider {url} needs a tenant name to pick its file in .tenantctl/; "
+                f"pass --name NAME, or --provider {url}:PATH"
+            )
+        url = (
+            f"local:{Path('.tenantctl') / f'{tenant}.db'}"
+            if url == "local"
+            else f"graph:{Path('.tenantctl') / f'{tenant}.graph.db'}"
+        )
     return url
 
 
-def open_provider(url: str, tenant: str | None = None, tenant_id: str | None = None,
-                  read_only: bool = False, create: bool = False) -> Provider:
+def open_provider(
+    url: str, tenant: str | None = None, tenant_id: str | None = None, read_only: bool = False, create: bool = False
+) -> Provider:
     """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for.
 
     `read_only`: the command only reads, so no file may be created or changed by opening it;
@@ -62,9 +68,11 @@ def open_provider(url: str, tenant: str | None = None, tenant_id: str | None = N
         return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only, create)
     if scheme == "graph" and rest:
         return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id))
-    raise UsageError(f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "
-                     "local:PATH (a simulated tenant in SQLite), graph (Microsoft Graph; lock and history in "
-                     ".tenantctl/<metadata.name>.graph.db) or graph:PATH")
+    raise UsageError(
+        f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "
+        "local:PATH (a simulated tenant in SQLite), graph (Microsoft Graph; lock and history in "
+        ".tenantctl/<metadata.name>.graph.db) or graph:PATH"
+    )
 
 
 def graph_client(tenant_id: str | None) -> tuple[GraphClient, TokenSource]:

@@ -48,8 +48,12 @@ class FaultInjector:
         for key in ("transient", "lost"):
             if not 0 <= values.get(key, 0) < 1:
                 raise UsageError(f"TENANTCTL_FAULTS: {key} must be at least 0 and below 1")
-        return cls(transient=values.get("transient", 0.0), lost=values.get("lost", 0.0),
-                   retry_after=values.get("retry_after", 0.05), seed=int(values.get("seed", 0)))
+        return cls(
+            transient=values.get("transient", 0.0),
+            lost=values.get("lost", 0.0),
+            retry_after=values.get("retry_after", 0.05),
+            seed=int(values.get("seed", 0)),
+        )
 
     def before(self, what: str) -> None:
         """Maybe fail a call before it does anything."""
@@ -63,5 +67,6 @@ class FaultInjector:
         """Maybe lose the response of a write that was committed."""
         if self.random.random() < self.lost:
             self.injected += 1
-            raise TransientProviderError(f"{what}: timed out after the change was made (injected fault)",
-                                         self.retry_after)
+            raise TransientProviderError(
+                f"{what}: timed out after the change was made (injected fault)", self.retry_after
+            )

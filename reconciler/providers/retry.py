@@ -59,8 +59,12 @@ class Backoff:
         self.attempt, self.waited = 0, 0.0
 
 
-def with_retries(call: Callable[[], T], policy: RetryPolicy = RetryPolicy(),
-                 sleep: Callable[[float], None] = time.sleep, counter: list[int] | None = None) -> T:
+def with_retries(
+    call: Callable[[], T],
+    policy: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+    counter: list[int] | None = None,
+) -> T:
     """`call()`, retrying transient provider errors with backoff (Retry-After first) within the budget.
 
     `counter[0]` is increased by one per retry, so callers can report how many it took.
@@ -71,7 +75,8 @@ def with_retries(call: Callable[[], T], policy: RetryPolicy = RetryPolicy(),
             return call()
         except TransientProviderError as exc:
             if not backoff.wait(backoff.next_delay(exc.retry_after)):
-                raise TransientProviderError(f"{exc.message}; gave up after {backoff.attempt + 1} attempts",
-                                             exc.retry_after) from None
+                raise TransientProviderError(
+                    f"{exc.message}; gave up after {backoff.attempt + 1} attempts", exc.retry_after
+                ) from None
             if counter is not None:
                 counter[0] += 1

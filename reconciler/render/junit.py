@@ -32,7 +32,8 @@ def _suite(file: str, report: DriftReport) -> ET.Element:
     failures: dict[str, list[str]] = defaultdict(list)
     for item in report.items:
         failures[resource_of(item.address)].append(
-            f"{item.address} ({item.kind}): expected {brief(item.expected)}, actual {brief(item.actual)}")
+            f"{item.address} ({item.kind}): expected {brief(item.expected)}, actual {brief(item.actual)}"
+        )
     notes: dict[str, list[str]] = defaultdict(list)
     for d in report.diagnostics:
         target = resource_of(d.address) if d.address else "tenant"
@@ -49,8 +50,7 @@ def _suite(file: str, report: DriftReport) -> ET.Element:
     suite = ET.Element("testsuite", name=report.tenant, file=file)
     counts = {"tests": 0, "failures": 0, "skipped": 0}
     for resource in resources:
-        case = ET.SubElement(suite, "testcase", classname=f"{report.tenant}.{resource.split('/')[0]}",
-                             name=resource)
+        case = ET.SubElement(suite, "testcase", classname=f"{report.tenant}.{resource.split('/')[0]}", name=resource)
         counts["tests"] += 1
         if failures.get(resource):
             lines = failures[resource]
@@ -59,8 +59,11 @@ def _suite(file: str, report: DriftReport) -> ET.Element:
             counts["failures"] += 1
         elif unreadable.get(resource) and resource == "communicationsCredits":
             # Nothing about credits can be compared: say so rather than pass.
-            ET.SubElement(case, "skipped", message=f"unknown: the provider cannot read {', '.join(unreadable[resource])}"
-                          " (not drift)")
+            ET.SubElement(
+                case,
+                "skipped",
+                message=f"unknown: the provider cannot read {', '.join(unreadable[resource])} (not drift)",
+            )
             counts["skipped"] += 1
         elif unreadable.get(resource):
             notes[resource].append(f"unknown (not compared, not drift): {', '.join(unreadable[resource])}")

@@ -46,9 +46,13 @@ def fold(summary: str, lines: list[str], context: str, fence: str = "") -> Block
     """A `<details>` list, optionally in a code fence, that can be split between parts."""
     start = ("", f"```{fence}") if fence else ("",)
     end = ("```", "") if fence else ("",)
-    return Block(opening=(f"<details><summary>{summary}</summary>",) + start, items=tuple(lines),
-                 closing=end + ("</details>", ""), context=context,
-                 continued=(f"<details open><summary>{summary} (continued)</summary>",) + start)
+    return Block(
+        opening=(f"<details><summary>{summary}</summary>",) + start,
+        items=tuple(lines),
+        closing=end + ("</details>", ""),
+        context=context,
+        continued=(f"<details open><summary>{summary} (continued)</summary>",) + start,
+    )
 
 
 def split(blocks: list[Block], limit: int = GITHUB_COMMENT_LIMIT, label: str = "tenantctl") -> list[str]:
@@ -78,8 +82,10 @@ def split(blocks: list[Block], limit: int = GITHUB_COMMENT_LIMIT, label: str = "
             if used + _cost([line] + closing) > budget:
                 put(closing)
                 new_part()
-                put(([f"#### {block.context} (continued)", ""] if block.context else [])
-                    + list(block.continued or block.opening))
+                put(
+                    ([f"#### {block.context} (continued)", ""] if block.context else [])
+                    + list(block.continued or block.opening)
+                )
             put([line])
         put(closing)
     return _number([p for p in parts if p], label)
@@ -109,8 +115,10 @@ def _number(parts: list[list[str]], label: str) -> list[str]:
     total = len(parts)
     if total == 1:
         return [f"<!-- {label} part 1/1 -->\n" + "\n".join(parts[0]).rstrip("\n") + "\n"]
-    return [f"<!-- {label} part {i}/{total} -->\n_Part {i} of {total}_\n\n" + "\n".join(lines).rstrip("\n") + "\n"
-            for i, lines in enumerate(parts, start=1)]
+    return [
+        f"<!-- {label} part {i}/{total} -->\n_Part {i} of {total}_\n\n" + "\n".join(lines).rstrip("\n") + "\n"
+        for i, lines in enumerate(parts, start=1)
+    ]
 
 
 def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
@@ -124,8 +132,14 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
     head += _cost_table(plan)
     blocks = [Block(tuple(head))]
     if plan.diagnostics:
-        blocks.append(Block(("**Diagnostics**", ""), tuple(f"- **{d.severity}** `{d.code}`: {d.message}"
-                                                          for d in plan.diagnostics), ("",), heading))
+        blocks.append(
+            Block(
+                ("**Diagnostics**", ""),
+                tuple(f"- **{d.severity}** `{d.code}`: {d.message}" for d in plan.diagnostics),
+                ("",),
+                heading,
+            )
+        )
     users = sum(1 for a in plan.actions if a.change.per_user)
     grouped = users > GROUP_ABOVE  # beyond this, user actions are shown by pattern (all are in the JSON)
     patterns = user_patterns(plan.actions) if grouped else []
@@ -133,35 +147,64 @@ def plan_blocks(plan: Plan, source: str = "") -> list[Block]:
         shown = [a for a in plan.destructive if not grouped or not a.change.per_user]
         lines = [f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() for a in shown]
         lines += [f"- :warning: {p.line()}" for p in patterns if p.destructive]
-        blocks.append(Block((f":warning: **{len(plan.destructive):,} destructive action(s):**", ""),
-                            tuple(lines), ("",), heading))
+        blocks.append(
+            Block((f":warning: **{len(plan.destructive):,} destructive action(s):**", ""), tuple(lines), ("",), heading)
+        )
     commitments = [a for a in plan.actions if isinstance(a.change, SetTerm)]
     if commitments:
-        blocks.append(Block((f":warning: **{len(commitments)} commitment change(s)** (term or billing "
-                             "frequency):", ""),
-                            tuple(f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() + _priced(plan, a)
-                                  for a in commitments), ("",), heading))
+        blocks.append(
+            Block(
+                (f":warning: **{len(commitments)} commitment change(s)** (term or billing frequency):", ""),
+                tuple(
+                    f"- :warning: `{a.type}` `{a.address}` {describe(a)}".rstrip() + _priced(plan, a)
+                    for a in commitments
+                ),
+                ("",),
+                heading,
+            )
+        )
     manual = [a for a in plan.actions if a.manual]
     if manual:
-        steps = [f"- [ ] `{a.type}` `{a.address}` {describe(a)}: " + " ".join(
-            f"{n}. {s}" for n, s in enumerate(a.steps, 1)) for a in manual]
-        blocks.append(Block((f":raising_hand: **{len(manual)} manual step(s)** (no API; apply lists them, "
-                             "never does them):", ""), tuple(steps), ("",), heading))
+        steps = [
+            f"- [ ] `{a.type}` `{a.address}` {describe(a)}: " + " ".join(f"{n}. {s}" for n, s in enumerate(a.steps, 1))
+            for a in manual
+        ]
+        blocks.append(
+            Block(
+                (f":raising_hand: **{len(manual)} manual step(s)** (no API; apply lists them, never does them):", ""),
+                tuple(steps),
+                ("",),
+                heading,
+            )
+        )
     listed = [a for a in plan.actions if not grouped or not a.change.per_user]
     if listed:
         lines = []
         for a in listed:
             cost = plan.cost.for_action(a.id) if plan.cost else None
             note = cost_note(cost, a) if cost else ""
-            lines.append(f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip() + (f" [{note}]" if note else "")
-                         + (" (manual)" if a.manual else ""))
-        title = (f"All {len(plan.actions)} actions" if not grouped
-                 else f"{len(listed):,} subscription and credits action(s)")
+            lines.append(
+                f"{symbol(a)} {a.type} {a.address} {describe(a)}".rstrip()
+                + (f" [{note}]" if note else "")
+                + (" (manual)" if a.manual else "")
+            )
+        title = (
+            f"All {len(plan.actions)} actions" if not grouped else f"{len(listed):,} subscription and credits action(s)"
+        )
         blocks.append(fold(title, lines, heading, fence="diff"))
     if grouped:
-        blocks.append(Block((f"**{users:,} user actions by change** ({count(len(patterns), 'pattern')}; every "
-                             "action is in the JSON plan: `tenantctl plan SPEC --out plan.json`):", ""),
-                            tuple(f"- {p.line()}" for p in patterns), ("",), heading))
+        blocks.append(
+            Block(
+                (
+                    f"**{users:,} user actions by change** ({count(len(patterns), 'pattern')}; every "
+                    "action is in the JSON plan: `tenantctl plan SPEC --out plan.json`):",
+                    "",
+                ),
+                tuple(f"- {p.line()}" for p in patterns),
+                ("",),
+                heading,
+            )
+        )
     return blocks
 
 
@@ -175,21 +218,29 @@ def _cost_table(plan: Plan) -> list[str]:
     cost = plan.cost
     lines: list[str] = []
     if cost is not None and plan.actions:
-        lines += [f"| monthly cost ({cost.currency}) | before | after | change |", "|---|---:|---:|---:|",
-                  f"| {'list and spec' if cost.spec_priced else 'list'} prices as of {cost.as_of} | {amount(cost.monthly_before)} | "
-                  f"{amount(cost.monthly_after)} | **{signed(cost.monthly_delta)}** |"]
+        lines += [
+            f"| monthly cost ({cost.currency}) | before | after | change |",
+            "|---|---:|---:|---:|",
+            f"| {'list and spec' if cost.spec_priced else 'list'} prices as of {cost.as_of} | "
+            f"{amount(cost.monthly_before)} | {amount(cost.monthly_after)} | **{signed(cost.monthly_delta)}** |",
+        ]
         if cost.monthly_at_renewal is not None:
-            lines.append(f"| from the renewal (scheduled seat changes) | {amount(cost.monthly_before)} | "
-                         f"{amount(cost.monthly_at_renewal)} | "
-                         f"**{signed(cost.monthly_at_renewal - cost.monthly_before)}** |")
+            lines.append(
+                f"| from the renewal (scheduled seat changes) | {amount(cost.monthly_before)} | "
+                f"{amount(cost.monthly_at_renewal)} | "
+                f"**{signed(cost.monthly_at_renewal - cost.monthly_before)}** |"
+            )
         lines.append("")
         if cost.one_time:
             lines += [f"One-time: **{amount(cost.one_time)} {cost.currency}** of Communications Credits.", ""]
         if cost.unpriced:
             lines += [f"Not priced: {', '.join(f'`{s}`' for s in cost.unpriced)} (add them to `spec.prices`).", ""]
     for g in plan.guardrails:
-        mark = (":warning: overridden" if g.overridden else ":no_entry: exceeded") if g.exceeded else \
-            ":white_check_mark: ok"
+        mark = (
+            (":warning: overridden" if g.overridden else ":no_entry: exceeded")
+            if g.exceeded
+            else ":white_check_mark: ok"
+        )
         lines.append(f"- guardrail `{g.name}`: {mark} ({g.detail})")
     return lines + ([""] if plan.guardrails else [])
 
@@ -197,19 +248,33 @@ def _cost_table(plan: Plan) -> list[str]:
 def drift_blocks(report: DriftReport) -> list[Block]:
     """A drift report: verdict first, drifted fields as a table split between parts when long."""
     errors = sum(1 for d in report.diagnostics if d.severity == "error")
-    verdict = (f"{count(len(report.items), 'field')} drifted" if report.items else
-               f"{count(errors, 'error')}, no field drifted" if report.drifted else "no drift")
+    verdict = (
+        f"{count(len(report.items), 'field')} drifted"
+        if report.items
+        else f"{count(errors, 'error')}, no field drifted"
+        if report.drifted
+        else "no drift"
+    )
     heading = f"Tenant `{report.tenant}`"
     blocks = [Block((f"### {heading}: {verdict}", ""))]
     if report.items:
         table = ("| address | kind | expected | actual |", "|---|---|---|---|")
-        blocks.append(Block(table, tuple(f"| `{i.address}` | {i.kind} | {brief(i.expected)} | {brief(i.actual)} |"
-                                         for i in report.items), ("",), heading, table))
+        blocks.append(
+            Block(
+                table,
+                tuple(f"| `{i.address}` | {i.kind} | {brief(i.expected)} | {brief(i.actual)} |" for i in report.items),
+                ("",),
+                heading,
+                table,
+            )
+        )
     notes = [f"- **{d.severity}** `{d.code}`: {d.message}" for d in list(report.diagnostics) + list(report.health)]
     notes += [f"- `{name}`: unknown (the provider cannot read it; not drift)" for name in report.unknown]
-    notes += [f"- `{s['address']}`: seats {s['seats']} -> {s['scheduled']} at the renewal "
-              f"({s['effective'] or 'date unknown'}), scheduled as the spec wants (not drift)"
-              for s in report.scheduled]
+    notes += [
+        f"- `{s['address']}`: seats {s['seats']} -> {s['scheduled']} at the renewal "
+        f"({s['effective'] or 'date unknown'}), scheduled as the spec wants (not drift)"
+        for s in report.scheduled
+    ]
     if notes:
         blocks.append(Block((), tuple(notes), ("",), heading))
     return blocks

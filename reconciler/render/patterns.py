@@ -29,8 +29,9 @@ class Pattern:
 
     def line(self) -> str:
         """`**4,812 users**: `+ MCOEV`, `+ MCOPSTN1` (ann@x, bob@x, cat@x and 4,809 more)`."""
-        who = ", ".join(self.users[:SHOWN]) + (f" and {len(self.users) - SHOWN:,} more" if len(self.users) > SHOWN
-                                               else "")
+        who = ", ".join(self.users[:SHOWN]) + (
+            f" and {len(self.users) - SHOWN:,} more" if len(self.users) > SHOWN else ""
+        )
         noun = "user" if len(self.users) == 1 else "users"
         return f"**{len(self.users):,} {noun}**: " + ", ".join(f"`{w}`" for w in self.words) + f" ({who})"
 
@@ -50,5 +51,6 @@ def user_patterns(actions: Iterable[Action]) -> list[Pattern]:
     groups: dict[tuple[str, ...], list[str]] = {}
     for upn, words in changes.items():
         groups.setdefault(tuple(sorted(words, key=lambda w: (w[0] != "u", w))), []).append(upn)
-    return sorted((Pattern(words, tuple(users)) for words, users in groups.items()),
-                  key=lambda p: (-len(p.users), p.words))
+    return sorted(
+        (Pattern(words, tuple(users)) for words, users in groups.items()), key=lambda p: (-len(p.users), p.words)
+    )

@@ -11,8 +11,15 @@ import click
 from deepdiff import DeepDiff
 
 from ..apply.outcomes import ApplyResult
-from ..domain.actions import (AddFunds, AssignLicense, PurchaseSubscription, RemoveLicense, ScheduleSeats,
-                              SetAutoRecharge, SetTerm)
+from ..domain.actions import (
+    AddFunds,
+    AssignLicense,
+    PurchaseSubscription,
+    RemoveLicense,
+    ScheduleSeats,
+    SetAutoRecharge,
+    SetTerm,
+)
 from ..domain.model import money_out
 from ..domain.user_actions import LicenseAction
 from ..plan.compute import Action, Diagnostic, Plan
@@ -52,8 +59,10 @@ def describe(action: Action) -> str:
     if before is None:
         return " ".join(f"{k}={_value(v)}" for k, v in (after or {}).items())
     if isinstance(change, AddFunds):
-        return (f"add {_value(money_out(change.amount))} (balance {_value(money_out(change.balance))} -> "
-                f"{_value(money_out(change.new_balance))})")
+        return (
+            f"add {_value(money_out(change.amount))} (balance {_value(money_out(change.balance))} -> "
+            f"{_value(money_out(change.new_balance))})"
+        )
     if isinstance(change, ScheduleSeats):
         when = f"at renewal ({change.effective_iso or 'date unknown'})"
         if change.scheduled is None:
@@ -107,8 +116,10 @@ def summary_line(plan: Plan) -> str:
     remove = counts.get(RemoveLicense.kind, 0)
     change = len(plan.actions) - buy - assign - remove
     manual = sum(1 for a in plan.actions if a.manual)
-    return (f"Plan: {buy:,} to buy, {change:,} to change, {assign:,} to assign, {remove:,} to remove "
-            f"({len(plan.destructive):,} destructive" + (f", {manual:,} manual" if manual else "") + ").")
+    return (
+        f"Plan: {buy:,} to buy, {change:,} to change, {assign:,} to assign, {remove:,} to remove "
+        f"({len(plan.destructive):,} destructive" + (f", {manual:,} manual" if manual else "") + ")."
+    )
 
 
 def action_line(action: Action, style: Style, cost: ActionCost | None = None) -> str:
@@ -138,8 +149,10 @@ def cost_note(cost: ActionCost, action: Action | None = None) -> str:
         parts.append(f"{signed(cost.monthly_delta)}/month")
     if cost.one_time:
         recharge = action is not None and isinstance(action.change, SetAutoRecharge)
-        parts.append(f"one-time {amount(cost.one_time)}" + (": the balance is below the new trigger, so it "
-                                                              "recharges at once" if recharge else ""))
+        parts.append(
+            f"one-time {amount(cost.one_time)}"
+            + (": the balance is below the new trigger, so it recharges at once" if recharge else "")
+        )
     if cost.starts and parts:
         parts[0] += f" from {cost.starts}"
     return ", ".join(parts)
@@ -160,19 +173,25 @@ def cost_lines(plan: Plan) -> list[str]:
     lines = []
     cost = plan.cost
     if cost is not None:
-        lines.append(f"Cost of managed subscriptions: {amount(cost.monthly_before)} -> {amount(cost.monthly_after)} "
-                     f"{cost.currency}/month "
-                     f"({signed(cost.monthly_delta)})"
-                     + (f", {amount(cost.monthly_at_renewal)} from the renewal "
-                        f"({signed(cost.monthly_at_renewal - cost.monthly_before)})"
-                        if cost.monthly_at_renewal is not None else "")
-                     + f"; one-time {amount(cost.one_time)} {cost.currency} (funds). "
-                     f"List prices as of {cost.as_of}"
-                     + (f" (spec prices for {', '.join(cost.spec_priced)})" if cost.spec_priced else "")
-                     + "; pay-as-you-go minutes are billed as used.")
+        lines.append(
+            f"Cost of managed subscriptions: {amount(cost.monthly_before)} -> {amount(cost.monthly_after)} "
+            f"{cost.currency}/month "
+            f"({signed(cost.monthly_delta)})"
+            + (
+                f", {amount(cost.monthly_at_renewal)} from the renewal "
+                f"({signed(cost.monthly_at_renewal - cost.monthly_before)})"
+                if cost.monthly_at_renewal is not None
+                else ""
+            )
+            + f"; one-time {amount(cost.one_time)} {cost.currency} (funds). "
+            f"List prices as of {cost.as_of}"
+            + (f" (spec prices for {', '.join(cost.spec_priced)})" if cost.spec_priced else "")
+            + "; pay-as-you-go minutes are billed as used."
+        )
         if cost.unpriced:
-            lines.append(f"Not priced (no list price in {cost.currency}): {', '.join(cost.unpriced)}; "
-                         "add them to spec.prices.")
+            lines.append(
+                f"Not priced (no list price in {cost.currency}): {', '.join(cost.unpriced)}; add them to spec.prices."
+            )
     for g in plan.guardrails:
         state = "OVERRIDDEN" if g.exceeded and g.overridden else "EXCEEDED" if g.exceeded else "ok"
         lines.append(f"Guardrail {g.name}: {state} ({g.detail})")
@@ -181,8 +200,9 @@ def cost_lines(plan: Plan) -> list[str]:
 
 def diagnostics_text(diagnostics: Iterable[Diagnostic], style: Style) -> list[str]:
     """Diagnostics as lines: `error[user_not_found]: ...`."""
-    return [style.paint(f"{d.severity}[{d.code}]: {d.message}", "!" if d.severity == "error" else "?")
-            for d in diagnostics]
+    return [
+        style.paint(f"{d.severity}[{d.code}]: {d.message}", "!" if d.severity == "error" else "?") for d in diagnostics
+    ]
 
 
 def plan_text(plan: Plan, style: Style, source: str = "") -> str:
@@ -210,14 +230,22 @@ def drift_text(report: DriftReport, style: Style) -> str:
     """The readable drift report."""
     lines = [style.bold(f"Tenant {report.tenant}")]
     for item in report.items:
-        lines.append(style.paint(f"  ! {item.address} ({item.kind}): expected {brief(item.expected)}, "
-                                 f"actual {brief(item.actual)}", "!"))
+        lines.append(
+            style.paint(
+                f"  ! {item.address} ({item.kind}): expected {brief(item.expected)}, actual {brief(item.actual)}", "!"
+            )
+        )
     for name in report.unknown:
         lines.append(style.paint(f"  ? {name}: unknown (the provider cannot read it; not drift)", "?"))
     for s in report.scheduled:
         when = s["effective"] or "date unknown"
-        lines.append(style.paint(f"  ~ {s['address']}: seats {s['seats']} -> {s['scheduled']} at the renewal ({when}), "
-                                 "as the spec wants (scheduled; not drift)", "~"))
+        lines.append(
+            style.paint(
+                f"  ~ {s['address']}: seats {s['seats']} -> {s['scheduled']} at the renewal ({when}), "
+                "as the spec wants (scheduled; not drift)",
+                "~",
+            )
+        )
     lines.extend("  " + line for line in diagnostics_text(report.diagnostics, style))
     lines.extend("  " + line for line in diagnostics_text(report.health, style))
     errors = sum(1 for d in report.diagnostics if d.severity == "error")
@@ -225,8 +253,10 @@ def drift_text(report: DriftReport, style: Style) -> str:
         verdict = f"Drift: {count(len(report.items), 'field differs', 'fields differ')} from the spec."
         verdict += f" {count(errors, 'error')} above." if errors else ""
     elif report.drifted:
-        verdict = (f"Drift: {count(errors, 'error')} above (such as a listed user missing from the tenant); "
-                   "no compared field differs.")
+        verdict = (
+            f"Drift: {count(errors, 'error')} above (such as a listed user missing from the tenant); "
+            "no compared field differs."
+        )
     else:
         verdict = "No drift. The tenant matches the spec."
     lines.append(style.bold(verdict))
@@ -262,9 +292,12 @@ def checklist(result: ApplyResult) -> str:
     """The manual steps that remain, numbered, for a person to tick off; "" when there are none."""
     if not result.manual:
         return ""
-    lines = ["", f"Manual steps remain: {len(result.manual)} change(s) have no API. tenantctl did NOT do them.",
-             "Do them in the Microsoft 365 admin center, then run apply again to finish "
-             f"({result.count('waiting'):,} action(s) wait for them):"]
+    lines = [
+        "",
+        f"Manual steps remain: {len(result.manual)} change(s) have no API. tenantctl did NOT do them.",
+        "Do them in the Microsoft 365 admin center, then run apply again to finish "
+        f"({result.count('waiting'):,} action(s) wait for them):",
+    ]
     for o in result.manual:
         a = o.action
         lines.append(f"  [ ] #{a.id} {a.type} {a.address}  {describe(a)}".rstrip())

@@ -6,12 +6,21 @@ from __future__ import annotations
 
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
-from ..domain.model import (AUTO_RECHARGE, PAY_AS_YOU_GO, TERMS, CreditsSpec, Subscription, TenantSpec, TenantState,
-                            UserSpec)
+from ..domain.model import (
+    AUTO_RECHARGE,
+    PAY_AS_YOU_GO,
+    TERMS,
+    CreditsSpec,
+    Subscription,
+    TenantSpec,
+    TenantState,
+    UserSpec,
+)
 
 
-def export_spec(state: TenantState, name: str | None = None, agreement: str | None = None,
-                currency: str | None = None) -> TenantSpec:
+def export_spec(
+    state: TenantState, name: str | None = None, agreement: str | None = None, currency: str | None = None
+) -> TenantSpec:
     """A spec that declares what `state` holds, so planning it against the same tenant is empty.
 
     Only what a valid spec can express is declared; the rest stays unmanaged: SKUs the catalog
@@ -38,9 +47,13 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
         pending = live.scheduled
         seats = pending.seats if pending and live.consumed <= pending.seats < live.seats else live.seats
         known = TERMS not in state.unknown  # an unreadable commitment is left out: not managed
-        subscriptions[sku] = Subscription(sku=sku, seats=seats, term=live.term if known else None,
-                                          billing_frequency=live.billing_frequency if known else None,
-                                          pay_as_you_go=live.pay_as_you_go if payg else None)
+        subscriptions[sku] = Subscription(
+            sku=sku,
+            seats=seats,
+            term=live.term if known else None,
+            billing_frequency=live.billing_frequency if known else None,
+            pay_as_you_go=live.pay_as_you_go if payg else None,
+        )
     credits = CreditsSpec(auto_recharge=recharge) if declare_credits else None
     managed = set(subscriptions) | ({CREDITS_SKU} if credits else set())
     users = {}
@@ -49,17 +62,28 @@ def export_spec(state: TenantState, name: str | None = None, agreement: str | No
         if u.licenses & managed and not u.usage_location:
             continue  # a spec cannot list licenses without a usage location: left unlisted, so untouched
         users[key] = UserSpec(upn=u.upn, usage_location=u.usage_location, licenses=u.licenses & managed, index=index)
-    return TenantSpec(name=name or state.name, agreement=agreement, source="<export>",
-                      tenant_id=state.tenant_id, currency=currency or state.currency, subscriptions=subscriptions,
-                      credits=credits, users=users)
+    return TenantSpec(
+        name=name or state.name,
+        agreement=agreement,
+        source="<export>",
+        tenant_id=state.tenant_id,
+        currency=currency or state.currency,
+        subscriptions=subscriptions,
+        credits=credits,
+        users=users,
+    )
 
 
 def _declares_credits(state: TenantState, agreement: str) -> bool:
     """Whether a spec may declare the tenant's credits as they are."""
     recharge = state.credits.auto_recharge if state.credits else None
-    return (state.credits is not None and AUTO_RECHARGE not in state.unknown and agreement != "NCE"
-            and not (agreement == "MCA" and recharge is not None and recharge.enabled)
-            and not (recharge and recharge.enabled and (recharge.trigger_below is None or recharge.amount is None)))
+    return (
+        state.credits is not None
+        and AUTO_RECHARGE not in state.unknown
+        and agreement != "NCE"
+        and not (agreement == "MCA" and recharge is not None and recharge.enabled)
+        and not (recharge and recharge.enabled and (recharge.trigger_below is None or recharge.amount is None))
+    )
 
 
 def _why_not_declared(state: TenantState, sku: str, agreement: str, declare_credits: bool) -> str | None:
@@ -74,8 +98,11 @@ def _why_not_declared(state: TenantState, sku: str, agreement: str, declare_cred
         return f"not sold under {agreement}"
     if catalog.needs_credits(sku, agreement) and not declare_credits:
         return "bills against Communications Credits, which the spec cannot declare as they are"
-    if entry.minutes_billed and agreement not in catalog.PREPAID_CREDITS and (
-            PAY_AS_YOU_GO in state.unknown or not live.pay_as_you_go):
+    if (
+        entry.minutes_billed
+        and agreement not in catalog.PREPAID_CREDITS
+        and (PAY_AS_YOU_GO in state.unknown or not live.pay_as_you_go)
+    ):
         return "its pay-as-you-go is off or unreadable, and a spec must turn it on"
     return None
 
@@ -84,13 +111,23 @@ def undeclared_parts(state: TenantState, agreement: str | None = None) -> list[s
     """What an export of `state` cannot declare, each with why: it stays in the tenant, unmanaged."""
     agreement = agreement or state.agreement
     credits = _declares_credits(state, agreement)
-    out = [f"{sku}: {why}" for sku in sorted(state.subscriptions)
-           if (why := _why_not_declared(state, sku, agreement, credits)) is not None and sku != CREDITS_SKU]
+    out = [
+        f"{sku}: {why}"
+        for sku in sorted(state.subscriptions)
+        if (why := _why_not_declared(state, sku, agreement, credits)) is not None and sku != CREDITS_SKU
+    ]
     if state.credits is not None and not credits and AUTO_RECHARGE not in state.unknown:
-        out.append("Communications Credits: " + ("NCE has none to declare" if agreement == "NCE" else
-                   "auto-recharge is on, which an MCA spec cannot declare; to turn it off as Microsoft "
-                   "requires, add communicationsCredits: {autoRecharge: {enabled: false}}" if agreement == "MCA" else
-                   "auto-recharge is on without a trigger or amount"))
+        out.append(
+            "Communications Credits: "
+            + (
+                "NCE has none to declare"
+                if agreement == "NCE"
+                else "auto-recharge is on, which an MCA spec cannot declare; to turn it off as Microsoft "
+                "requires, add communicationsCredits: {autoRecharge: {enabled: false}}"
+                if agreement == "MCA"
+                else "auto-recharge is on without a trigger or amount"
+            )
+        )
     return out
 
 

@@ -28,6 +28,7 @@ def json_users(text: str, name: str) -> tuple[list[Any], list[int], Callable[[Wh
         out = dict(items)
         duplicated = duplicated or len(out) < len(items)
         return out
+
     decoder = json.JSONDecoder(object_pairs_hook=pairs)
     offsets: list[int] = []
     users: list[Any] = []
@@ -35,8 +36,17 @@ def json_users(text: str, name: str) -> tuple[list[Any], list[int], Callable[[Wh
         pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
         if text[pos] != "[":
             decoder.raw_decode(text, pos)  # malformed JSON is reported as such first
-            raise ValidationError([_at(name, text, pos, "expected a list of users", 'a roster holds a list: '
-                                       '[{"upn": "ada@contoso.com", "usageLocation": "GB", "licenses": [...]}]')])
+            raise ValidationError(
+                [
+                    _at(
+                        name,
+                        text,
+                        pos,
+                        "expected a list of users",
+                        'a roster holds a list: [{"upn": "ada@contoso.com", "usageLocation": "GB", "licenses": [...]}]',
+                    )
+                ]
+            )
         pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
         while text[pos] != "]":
             offsets.append(pos)
@@ -49,7 +59,7 @@ def json_users(text: str, name: str) -> tuple[list[Any], list[int], Callable[[Wh
                     raise json.JSONDecodeError("a comma before ']' (JSON allows no trailing comma)", text, pos)
             elif text[pos] != "]":
                 raise json.JSONDecodeError("expected ',' or ']'", text, pos)
-        if text[pos + 1:].strip():
+        if text[pos + 1 :].strip():
             raise json.JSONDecodeError("extra data after the list", text, _WS.match(text, pos + 1).end())  # type: ignore[union-attr]
     except json.JSONDecodeError as exc:
         raise ValidationError([Problem(name, exc.lineno, exc.colno, "", f"malformed JSON: {exc.msg}")]) from None
@@ -64,9 +74,19 @@ def json_users(text: str, name: str) -> tuple[list[Any], list[int], Callable[[Wh
     if _SURROGATE.search(text):
         unpaired = [i for i, user in enumerate(users) if _unpaired_surrogate(user)]
         if unpaired:
-            raise ValidationError([Problem(name, starts[i], 1, render_path((i,)), "an escape such as \\ud800 "
-                                           "stands for half a character", "write the character itself, or both "
-                                           "halves of its surrogate pair") for i in unpaired])
+            raise ValidationError(
+                [
+                    Problem(
+                        name,
+                        starts[i],
+                        1,
+                        render_path((i,)),
+                        "an escape such as \\ud800 stands for half a character",
+                        "write the character itself, or both halves of its surrogate pair",
+                    )
+                    for i in unpaired
+                ]
+            )
     if duplicated:
         raise ValidationError(_duplicates(text, name, offsets))
 
@@ -75,6 +95,7 @@ def json_users(text: str, name: str) -> tuple[list[Any], list[int], Callable[[Wh
             return line_col(text, 0)
         found = _find(text, offsets[where[0]], where[1:], key)
         return line_col(text, found)
+
     return users, starts, locate
 
 
@@ -140,9 +161,16 @@ def _duplicates(text: str, name: str, offsets: list[int]) -> list[Problem]:
             for key_pos, key, value_pos, _ in _children(text, pos):
                 if key_pos is not None and key in seen:
                     line, col = line_col(text, key_pos)
-                    problems.append(Problem(name, line, col, render_path(path + (key,)), f"duplicate key '{key}'",
-                                            "JSON keeps only the last one, which would silently change what is "
-                                            "applied; remove one"))
+                    problems.append(
+                        Problem(
+                            name,
+                            line,
+                            col,
+                            render_path(path + (key,)),
+                            f"duplicate key '{key}'",
+                            "JSON keeps only the last one, which would silently change what is applied; remove one",
+                        )
+                    )
                 seen.add(key)
                 stack.append((value_pos, path + (key,)))
     return problems

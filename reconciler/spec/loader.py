@@ -7,9 +7,9 @@ a spec in one pass. The rules come from the seed articles (see shared/reference)
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from ..domain import catalog
@@ -39,8 +39,15 @@ def spec_from_document(doc: Document) -> TenantSpec:
     if not isinstance(doc.data, dict):
         raise ValidationError([doc.problem((), "expected a mapping with apiVersion, kind, metadata, spec")])
     if doc.data.get("kind") == "TenantSnapshot":
-        raise ValidationError([doc.problem(("kind",), "this is a TenantSnapshot (observed state), not a Tenant spec",
-                                           "load it with `tenantctl snapshot load`")])
+        raise ValidationError(
+            [
+                doc.problem(
+                    ("kind",),
+                    "this is a TenantSnapshot (observed state), not a Tenant spec",
+                    "load it with `tenantctl snapshot load`",
+                )
+            ]
+        )
     problems, paths = check(doc, "tenant")
     rest = salvage(doc.data, paths)
     if rest is None:
@@ -90,11 +97,19 @@ def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tup
         return [], [doc.problem(where + ("file",), str(exc))]
     if not path.is_file():
         what = "is not a file" if path.exists() else "not found"
-        return [], [doc.problem(where + ("file",), f"roster '{ref}' {what}",
-                                f"looked for {name}; paths are relative to the spec's folder")]
+        return [], [
+            doc.problem(
+                where + ("file",),
+                f"roster '{ref}' {what}",
+                f"looked for {name}; paths are relative to the spec's folder",
+            )
+        ]
     if path in read:
-        return [], [doc.problem(where + ("file",), f"roster '{ref}' is listed twice",
-                                f"already read as spec.users[{read[path]}]")]
+        return [], [
+            doc.problem(
+                where + ("file",), f"roster '{ref}' is listed twice", f"already read as spec.users[{read[path]}]"
+            )
+        ]
     read[path] = int(where[-1])
     try:
         found = roster.load_roster(path, name)
@@ -104,8 +119,11 @@ def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tup
         return [], found.problems
     problems, paths = check_users(found.doc, found.doc.data)
     bad_rows = {f.path[0] for f in paths if f.path}
-    return [_Entry(found.doc, (j,), row, f"{name}:{line}")
-            for j, (row, line) in enumerate(zip(found.doc.data, found.lines)) if j not in bad_rows], problems
+    return [
+        _Entry(found.doc, (j,), row, f"{name}:{line}")
+        for j, (row, line) in enumerate(zip(found.doc.data, found.lines))
+        if j not in bad_rows
+    ], problems
 
 
 class _RuleChecker:
@@ -135,11 +153,18 @@ class _RuleChecker:
         meta = self.doc.data["metadata"]
         currency = self.raw.get("currency", "USD")
         return TenantSpec(
-            name=meta["name"], tenant_id=meta.get("tenantId"), agreement=self.agreement,
-            currency=currency, subscriptions=subscriptions, credits=credits,
-            users=users, prune=bool(self.raw.get("prune", False)), source=self.doc.path,
+            name=meta["name"],
+            tenant_id=meta.get("tenantId"),
+            agreement=self.agreement,
+            currency=currency,
+            subscriptions=subscriptions,
+            credits=credits,
+            users=users,
+            prune=bool(self.raw.get("prune", False)),
+            source=self.doc.path,
             missing_users=self.raw.get("missingUsers", "error"),
-            prices=price_list(currency, self._price_overrides()), guardrails=self._guardrails(),
+            prices=price_list(currency, self._price_overrides()),
+            guardrails=self._guardrails(),
         )
 
     def _subscription_items(self) -> list[tuple[int, dict[str, Any]]]:
@@ -151,8 +176,12 @@ class _RuleChecker:
         for name, value in (self.raw.get("prices") or {}).items():
             if catalog.lookup(name) is None:
                 near = catalog.suggest(name)
-                self.fail(("spec", "prices", name), f"unknown SKU '{name}'",
-                          f"did you mean '{near}'?" if near else "see `tenantctl catalog`", key=True)
+                self.fail(
+                    ("spec", "prices", name),
+                    f"unknown SKU '{name}'",
+                    f"did you mean '{near}'?" if near else "see `tenantctl catalog`",
+                    key=True,
+                )
                 continue
             out[catalog.canonical(name)] = money(value)
         return out
@@ -162,15 +191,20 @@ class _RuleChecker:
         return Guardrails(
             max_monthly_increase=money(raw["maxMonthlyIncrease"]) if "maxMonthlyIncrease" in raw else None,
             max_seats_per_subscription=raw.get("maxSeatsPerSubscription"),
-            max_funds_per_apply=money(raw["maxFundsPerApply"]) if "maxFundsPerApply" in raw else None)
+            max_funds_per_apply=money(raw["maxFundsPerApply"]) if "maxFundsPerApply" in raw else None,
+        )
 
     def _known_sku(self, where: Path_, name: str, doc: Document | None = None) -> str | None:
         """The canonical skuPartNumber, or None after reporting an unknown one."""
         if catalog.lookup(name) is not None:
             return catalog.canonical(name)
         near = catalog.suggest(name)
-        self.fail(where, f"unknown SKU '{name}'", f"did you mean '{near}'?" if near else
-                  "see `tenantctl catalog` for the SKUs tenantctl manages", doc=doc)
+        self.fail(
+            where,
+            f"unknown SKU '{name}'",
+            f"did you mean '{near}'?" if near else "see `tenantctl catalog` for the SKUs tenantctl manages",
+            doc=doc,
+        )
         return None
 
     def _subscriptions(self) -> dict[str, Subscription]:
@@ -184,37 +218,65 @@ class _RuleChecker:
                     self.presumed.add(near)
                 continue
             if sku == CREDITS_SKU:
-                self.fail(where + ("sku",), "MCOPSTNC licenses come with Communications Credits, not a subscription",
-                          "declare spec.communicationsCredits instead")
+                self.fail(
+                    where + ("sku",),
+                    "MCOPSTNC licenses come with Communications Credits, not a subscription",
+                    "declare spec.communicationsCredits instead",
+                )
                 continue
             if sku in out:
                 self.fail(where + ("sku",), f"duplicate subscription '{sku}'", "each SKU may appear once")
                 continue
             entry = catalog.CATALOG[sku]
             if "payAsYouGo" in raw and not entry.pay_as_you_go:
-                self.fail(where + ("payAsYouGo",), f"{sku} does not offer pay-as-you-go overage",
-                          "only calling plans tagged PAY-AS-YOU-GO AVAILABLE do; remove payAsYouGo", key=True)
+                self.fail(
+                    where + ("payAsYouGo",),
+                    f"{sku} does not offer pay-as-you-go overage",
+                    "only calling plans tagged PAY-AS-YOU-GO AVAILABLE do; remove payAsYouGo",
+                    key=True,
+                )
             elif "payAsYouGo" in raw and self.agreement in catalog.PREPAID_CREDITS:
-                self.fail(where + ("payAsYouGo",), f"the pay-as-you-go option is not offered under {self.agreement}: "
-                          "it is for MCA billing accounts (admin center) and NCE subscriptions (the partner's "
-                          "Manage Overage)", "remove payAsYouGo; under EA and MOSA, minutes past a plan's "
-                          "allowance are paid from Communications Credits (spec.communicationsCredits)", key=True)
-            elif (entry.minutes_billed and self.agreement not in catalog.PREPAID_CREDITS
-                  and raw.get("payAsYouGo") is not True):
-                self.fail(where + (("payAsYouGo",) if "payAsYouGo" in raw else ()), f"{sku} includes no outgoing "
-                          f"minutes: under {self.agreement} they are billed after use only with pay-as-you-go on, "
-                          "so without it its users could not call out", "declare payAsYouGo: true",
-                          key="payAsYouGo" in raw)
+                self.fail(
+                    where + ("payAsYouGo",),
+                    f"the pay-as-you-go option is not offered under {self.agreement}: "
+                    "it is for MCA billing accounts (admin center) and NCE subscriptions (the partner's "
+                    "Manage Overage)",
+                    "remove payAsYouGo; under EA and MOSA, minutes past a plan's "
+                    "allowance are paid from Communications Credits (spec.communicationsCredits)",
+                    key=True,
+                )
+            elif (
+                entry.minutes_billed
+                and self.agreement not in catalog.PREPAID_CREDITS
+                and raw.get("payAsYouGo") is not True
+            ):
+                self.fail(
+                    where + (("payAsYouGo",) if "payAsYouGo" in raw else ()),
+                    f"{sku} includes no outgoing "
+                    f"minutes: under {self.agreement} they are billed after use only with pay-as-you-go on, "
+                    "so without it its users could not call out",
+                    "declare payAsYouGo: true",
+                    key="payAsYouGo" in raw,
+                )
             if raw.get("term") == "P1M" and raw.get("billingFrequency") == "annual":
-                self.fail(where + ("billingFrequency",), "a monthly term (P1M) is billed monthly, not annually",
-                          "use billingFrequency: monthly, or an annual term (P1Y, P3Y) to pay annually")
+                self.fail(
+                    where + ("billingFrequency",),
+                    "a monthly term (P1M) is billed monthly, not annually",
+                    "use billingFrequency: monthly, or an annual term (P1Y, P3Y) to pay annually",
+                )
             if entry.agreements is not None and self.agreement not in entry.agreements:
-                self.fail(where + ("sku",), f"{sku} is only sold under {'/'.join(sorted(entry.agreements))} "
-                          f"agreements, not {self.agreement}", "pay-per-minute audio conferencing is for "
-                          "volume-licensing customers; use MCOMEETADV instead")
-            out[sku] = Subscription(sku=sku, seats=raw["seats"], term=raw.get("term"),
-                                    billing_frequency=raw.get("billingFrequency"),
-                                    pay_as_you_go=raw.get("payAsYouGo"))
+                self.fail(
+                    where + ("sku",),
+                    f"{sku} is only sold under {'/'.join(sorted(entry.agreements))} agreements, not {self.agreement}",
+                    "pay-per-minute audio conferencing is for volume-licensing customers; use MCOMEETADV instead",
+                )
+            out[sku] = Subscription(
+                sku=sku,
+                seats=raw["seats"],
+                term=raw.get("term"),
+                billing_frequency=raw.get("billingFrequency"),
+                pay_as_you_go=raw.get("payAsYouGo"),
+            )
         return out
 
     def _credits(self) -> CreditsSpec | None:
@@ -223,17 +285,22 @@ class _RuleChecker:
             return None
         where: Path_ = ("spec", "communicationsCredits")
         if self.agreement == "NCE":
-            self.fail(where, "NCE calling subscriptions cannot buy Communications Credits",
-                      "NCE bills overage minutes after use: remove communicationsCredits and set "
-                      "payAsYouGo on the calling plan", key=True)
+            self.fail(
+                where,
+                "NCE calling subscriptions cannot buy Communications Credits",
+                "NCE bills overage minutes after use: remove communicationsCredits and set "
+                "payAsYouGo on the calling plan",
+                key=True,
+            )
         auto = raw.get("autoRecharge")
         recharge = None
         if auto is not None:
             if auto["enabled"]:
                 for name in ("triggerBelow", "amount"):
                     if name not in auto:
-                        self.fail(where + ("autoRecharge",), f"missing '{name}': required when auto-recharge "
-                                  "is enabled")
+                        self.fail(
+                            where + ("autoRecharge",), f"missing '{name}': required when auto-recharge is enabled"
+                        )
             recharge = AutoRecharge.from_dict(auto)
         if self.agreement == "MCA":
             self._mca_credits(where, raw, recharge)
@@ -243,17 +310,31 @@ class _RuleChecker:
     def _mca_credits(self, where: Path_, raw: dict[str, Any], recharge: AutoRecharge | None) -> None:
         """MCA bills Communications Credits usage afterwards: no funds, and auto-recharge must be off."""
         post_usage = "under an MCA, calls are billed after use"
-        refills = ("with auto-recharge on, the balance refills itself and Microsoft's commerce system never "
-                   "switches to post-usage billing")
+        refills = (
+            "with auto-recharge on, the balance refills itself and Microsoft's commerce system never "
+            "switches to post-usage billing"
+        )
         if "minimumBalance" in raw:
-            self.fail(where + ("minimumBalance",), "MCA customers do not buy Communications Credits, so "
-                      "minimumBalance cannot be met by adding funds", f"remove minimumBalance: {post_usage}", key=True)
+            self.fail(
+                where + ("minimumBalance",),
+                "MCA customers do not buy Communications Credits, so minimumBalance cannot be met by adding funds",
+                f"remove minimumBalance: {post_usage}",
+                key=True,
+            )
         if recharge is None:
-            self.fail(where, "MCA customers must turn Communications Credits auto-recharge off: declare "
-                      "autoRecharge: {enabled: false}", f"{post_usage}; {refills}", key=True)
+            self.fail(
+                where,
+                "MCA customers must turn Communications Credits auto-recharge off: declare "
+                "autoRecharge: {enabled: false}",
+                f"{post_usage}; {refills}",
+                key=True,
+            )
         elif recharge.enabled:
-            self.fail(where + ("autoRecharge", "enabled"), "MCA customers must turn Communications Credits "
-                      "auto-recharge off, not on", f"write autoRecharge: {{enabled: false}}; {post_usage}; {refills}")
+            self.fail(
+                where + ("autoRecharge", "enabled"),
+                "MCA customers must turn Communications Credits auto-recharge off, not on",
+                f"write autoRecharge: {{enabled: false}}; {post_usage}; {refills}",
+            )
 
     def _profiles(self, managed: set[str]) -> dict[str, frozenset[str]]:
         out: dict[str, frozenset[str]] = {}
@@ -261,8 +342,9 @@ class _RuleChecker:
             out[name] = self._license_list(("spec", "licenseProfiles", name), skus, managed)
         return out
 
-    def _license_list(self, where: Path_, names: list[str], managed: set[str],
-                      doc: Document | None = None) -> frozenset[str]:
+    def _license_list(
+        self, where: Path_, names: list[str], managed: set[str], doc: Document | None = None
+    ) -> frozenset[str]:
         seen: set[str] = set()
         for j, name in enumerate(names):
             sku = self._known_sku(where + (j,), name, doc)
@@ -271,8 +353,11 @@ class _RuleChecker:
             if sku in seen:
                 self.fail(where + (j,), f"'{name}' is listed twice", doc=doc)
             elif sku not in managed and sku not in self.presumed:
-                hint = ("declare spec.communicationsCredits" if sku == CREDITS_SKU
-                        else "add it to spec.subscriptions with a seat count")
+                hint = (
+                    "declare spec.communicationsCredits"
+                    if sku == CREDITS_SKU
+                    else "add it to spec.subscriptions with a seat count"
+                )
                 self.fail(where + (j,), f"{sku} is not a declared subscription", hint, doc=doc)
             seen.add(sku)
         return frozenset(seen)
@@ -284,8 +369,12 @@ class _RuleChecker:
             upn: str = raw["upn"]
             key = upn.lower()
             if key in out:
-                self.fail(where + ("upn",), f"duplicate user '{upn}'", f"already listed at {out[key].origin}; "
-                          "UPNs are compared case-insensitively", doc=doc)
+                self.fail(
+                    where + ("upn",),
+                    f"duplicate user '{upn}'",
+                    f"already listed at {out[key].origin}; UPNs are compared case-insensitively",
+                    doc=doc,
+                )
                 continue
             profile = raw.get("profile")
             if profile in self.rest.broken_profiles:
@@ -296,21 +385,32 @@ class _RuleChecker:
                     licenses |= profiles[profile]
                 else:
                     near = [p for p in profiles if p.lower() == profile.lower()] or sorted(profiles)[:5]
-                    self.fail(where + ("profile",), f"unknown license profile '{profile}'",
-                              f"defined profiles: {', '.join(near)}" if near else "define it in spec.licenseProfiles",
-                              doc=doc)
+                    self.fail(
+                        where + ("profile",),
+                        f"unknown license profile '{profile}'",
+                        f"defined profiles: {', '.join(near)}" if near else "define it in spec.licenseProfiles",
+                        doc=doc,
+                    )
             location = raw.get("usageLocation")
             if location is not None and location not in ISO_3166_ALPHA2:
-                self.fail(where + ("usageLocation",), f"'{location}' is not an ISO 3166-1 country code",
-                          "use the two-letter code, such as US, GB, DE, NO", doc=doc)
+                self.fail(
+                    where + ("usageLocation",),
+                    f"'{location}' is not an ISO 3166-1 country code",
+                    "use the two-letter code, such as US, GB, DE, NO",
+                    doc=doc,
+                )
             if licenses and location is None:
-                self.fail(where + ("usageLocation",), f"user '{upn}' is given licenses but no usageLocation",
-                          "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
-                          doc=doc)
+                self.fail(
+                    where + ("usageLocation",),
+                    f"user '{upn}' is given licenses but no usageLocation",
+                    "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
+                    doc=doc,
+                )
             self._prerequisites(where, upn, frozenset(licenses), doc)
             self._countries(where, upn, location, frozenset(licenses), doc)
-            out[key] = UserSpec(upn=upn, usage_location=location, licenses=frozenset(licenses), index=i,
-                                origin=entry.origin)
+            out[key] = UserSpec(
+                upn=upn, usage_location=location, licenses=frozenset(licenses), index=i, origin=entry.origin
+            )
         return out
 
     def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
@@ -318,25 +418,39 @@ class _RuleChecker:
             missing = catalog.missing_prerequisite(sku, licenses)
             if missing:
                 options = ", ".join(catalog.providers_of(missing))
-                self.fail(where + ("licenses",), f"{sku} for '{upn}' needs {catalog.describe_caps(missing)} "
-                          "on the same user", f"also assign one of: {options}", doc=doc)
+                self.fail(
+                    where + ("licenses",),
+                    f"{sku} for '{upn}' needs {catalog.describe_caps(missing)} on the same user",
+                    f"also assign one of: {options}",
+                    doc=doc,
+                )
 
-    def _countries(self, where: Path_, upn: str, location: str | None, licenses: frozenset[str],
-                   doc: Document) -> None:
+    def _countries(self, where: Path_, upn: str, location: str | None, licenses: frozenset[str], doc: Document) -> None:
         for sku in sorted(licenses):
             allowed = catalog.CATALOG[sku].countries
             if allowed is not None and location is not None and location not in allowed:
-                self.fail(where + ("usageLocation",), f"{sku} is only for users in {', '.join(sorted(allowed))}, "
-                          f"but '{upn}' has usageLocation {location}", "give this user a calling plan sold in "
-                          f"{location}, or correct usageLocation", doc=doc)
+                self.fail(
+                    where + ("usageLocation",),
+                    f"{sku} is only for users in {', '.join(sorted(allowed))}, "
+                    f"but '{upn}' has usageLocation {location}",
+                    f"give this user a calling plan sold in {location}, or correct usageLocation",
+                    doc=doc,
+                )
 
     def _skus_need(self, subscriptions: dict[str, Subscription], credits: CreditsSpec | None) -> None:
         for i, raw in self._subscription_items():
             sku = catalog.canonical(raw["sku"])
-            if catalog.needs_credits(sku, self.agreement) and sku in subscriptions and credits is None \
-                    and not self.rest.credits_unknown:
-                self.fail(("spec", "subscriptions", i, "sku"), f"{sku} bills every minute against "
-                          f"Communications Credits under {self.agreement}", "declare spec.communicationsCredits")
+            if (
+                catalog.needs_credits(sku, self.agreement)
+                and sku in subscriptions
+                and credits is None
+                and not self.rest.credits_unknown
+            ):
+                self.fail(
+                    ("spec", "subscriptions", i, "sku"),
+                    f"{sku} bills every minute against Communications Credits under {self.agreement}",
+                    "declare spec.communicationsCredits",
+                )
 
     def _seats(self, subscriptions: dict[str, Subscription], users: dict[str, UserSpec]) -> None:
         holders: Counter[str] = Counter()
@@ -345,5 +459,9 @@ class _RuleChecker:
         for i, raw in self._subscription_items():
             sub = subscriptions.get(catalog.canonical(raw["sku"]))
             if sub is not None and holders[sub.sku] > sub.seats:
-                self.fail(("spec", "subscriptions", i, "seats"), f"{holders[sub.sku]} listed "
-                          f"user{'s hold' if holders[sub.sku] != 1 else ' holds'} {sub.sku} but seats is {sub.seats}", f"raise seats to at least {holders[sub.sku]}")
+                self.fail(
+                    ("spec", "subscriptions", i, "seats"),
+                    f"{holders[sub.sku]} listed "
+                    f"user{'s hold' if holders[sub.sku] != 1 else ' holds'} {sub.sku} but seats is {sub.seats}",
+                    f"raise seats to at least {holders[sub.sku]}",
+                )

@@ -30,7 +30,12 @@ def price_list(currency: str, overrides: dict[str, Decimal] | None = None) -> Pr
     data = _shipped()
     per_seat = {sku: money(value) for sku, value in (data["currencies"].get(currency) or {}).items()}
     per_seat.update(overrides or {})
-    return PriceList(currency=currency, as_of=str(data["asOf"]), source=str(data["source"]), per_seat=per_seat,
-                     term_factors={t: money(f) for t, f in data["termFactors"].items()},
-                     monthly_billing_factor=money(data.get("monthlyBillingFactor", 1)),
-                     overrides=frozenset(overrides or ()))
+    return PriceList(
+        currency=currency,
+        as_of=str(data["asOf"]),
+        source=str(data["source"]),
+        per_seat=per_seat,
+        term_factors={t: money(f) for t, f in data["termFactors"].items()},
+        monthly_billing_factor=money(data.get("monthlyBillingFactor", 1)),
+        overrides=frozenset(overrides or ()),
+    )

@@ -74,8 +74,15 @@ def load_roster(path: Path, name: str) -> Roster:
         return Roster(Document(name, users, None, locate, render_path), lines)
     doc = load_bytes(raw, name, total)
     if not isinstance(doc.data, list):
-        raise ValidationError([doc.problem((), "expected a list of users", "each item as in spec.users: "
-                                           "{upn: ..., usageLocation: ..., licenses: [...]}")])
+        raise ValidationError(
+            [
+                doc.problem(
+                    (),
+                    "expected a list of users",
+                    "each item as in spec.users: {upn: ..., usageLocation: ..., licenses: [...]}",
+                )
+            ]
+        )
     assert doc.root is not None
     return Roster(doc, [node.start_mark.line + 1 for node in doc.root.value])
 
@@ -106,18 +113,32 @@ def _csv(text: str, name: str) -> Roster:
             if len(record) > len(header):
                 body = _record(lines, first, previous)
                 cells = _cell_starts(body)
-                problems.append(Problem(name, *_position(body, first, cells[len(header)]), "",
-                                        f"this row has {len(record)} cells but the header names {len(header)} "
-                                        "columns", "separate licenses with ; (SPE_E5;MCOEV), or quote a cell "
-                                        "that holds commas"))
+                problems.append(
+                    Problem(
+                        name,
+                        *_position(body, first, cells[len(header)]),
+                        "",
+                        f"this row has {len(record)} cells but the header names {len(header)} columns",
+                        "separate licenses with ; (SPE_E5;MCOEV), or quote a cell that holds commas",
+                    )
+                )
             rows.append(_row(header, record))
             spans.append((first, previous))
     except csv.Error as exc:
-        problems.append(Problem(name, reader.line_num, 1, "", f"malformed CSV: {exc}",
-                                "a quoted cell must end with a quote followed by a comma or the line's end"))
+        problems.append(
+            Problem(
+                name,
+                reader.line_num,
+                1,
+                "",
+                f"malformed CSV: {exc}",
+                "a quoted cell must end with a quote followed by a comma or the line's end",
+            )
+        )
     if not header_line and not problems:
-        problems.append(Problem(name, 1, 1, "", "roster is empty", "the first line names the columns: "
-                                + ",".join(COLUMNS)))
+        problems.append(
+            Problem(name, 1, 1, "", "roster is empty", "the first line names the columns: " + ",".join(COLUMNS))
+        )
     if problems and (not header_line or "upn" not in header or None in header):
         raise ValidationError(problems)  # without the columns, no row can be read
     columns = list(header)
@@ -133,19 +154,20 @@ def _csv(text: str, name: str) -> Roster:
         index = columns.index(str(where[1]))
         start = cells[index] if index < len(cells) - 1 else len(body)
         if len(where) > 2 and isinstance(where[2], int):
-            tokens = list(re.finditer(r"[^;,\s\"]+", body[start:cells[index + 1] - 1]))
+            tokens = list(re.finditer(r"[^;,\s\"]+", body[start : cells[index + 1] - 1]))
             if where[2] < len(tokens):
                 start += tokens[where[2]].start()
         return _position(body, first, start)
 
     def field_name(where: Where) -> str:
         return str(where[1]) if len(where) > 1 else ""
+
     return Roster(Document(name, rows, None, locate, field_name), [first for first, _ in spans], problems)
 
 
 def _record(lines: list[str], first: int, last: int) -> str:
     """The text of a CSV record that runs from line `first` to line `last`."""
-    return "\n".join(lines[first - 1:last])
+    return "\n".join(lines[first - 1 : last])
 
 
 def _position(body: str, first: int, offset: int) -> tuple[int, int]:
@@ -159,8 +181,16 @@ def _header(record: list[str], name: str, line: int, text: str, problems: list[P
     known = {c.lower(): c for c in COLUMNS}
     cells = _cell_starts(text)
     if any("@" in cell for cell in record):
-        problems.append(Problem(name, line, 1, "", "the first line holds a user, not the column names",
-                                "start the file with the header line: " + ",".join(COLUMNS)))
+        problems.append(
+            Problem(
+                name,
+                line,
+                1,
+                "",
+                "the first line holds a user, not the column names",
+                "start the file with the header line: " + ",".join(COLUMNS),
+            )
+        )
         return [None]
     out: list[str | None] = []
     for k, cell in enumerate(record):
@@ -170,14 +200,23 @@ def _header(record: list[str], name: str, line: int, text: str, problems: list[P
             near = difflib.get_close_matches(cell.strip(), COLUMNS, n=1, cutoff=0.5)
             hint = f"did you mean '{near[0]}'?" if near else "columns: " + ",".join(COLUMNS)
             what = f"unknown column '{cell.strip()}'" if cell.strip() else f"column {k + 1} of the header has no name"
-            problems.append(Problem(name, line, col, "", what, hint if cell.strip() else
-                                    "name it, or remove the trailing comma"))
+            problems.append(
+                Problem(name, line, col, "", what, hint if cell.strip() else "name it, or remove the trailing comma")
+            )
         elif column in out:
             problems.append(Problem(name, line, col, "", f"column '{column}' appears twice"))
         out.append(column)
     if "upn" not in out and not problems:
-        problems.append(Problem(name, line, 1, "", "the header has no 'upn' column",
-                                "the first line names the columns: " + ",".join(COLUMNS)))
+        problems.append(
+            Problem(
+                name,
+                line,
+                1,
+                "",
+                "the header has no 'upn' column",
+                "the first line names the columns: " + ",".join(COLUMNS),
+            )
+        )
     return out
 
 
@@ -199,7 +238,7 @@ def _cell_starts(text: str) -> list[int]:
     while pos < len(text):
         char = text[pos]
         if quoted:
-            if char == '"' and text[pos + 1:pos + 2] == '"':
+            if char == '"' and text[pos + 1 : pos + 2] == '"':
                 pos += 1
             elif char == '"':
                 quoted = False

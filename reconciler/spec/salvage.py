@@ -66,7 +66,7 @@ def _frame(fault: Fault, root: str) -> bool:
     path = fault.path
     if fault.unknown_field:  # a misspelt section name: what it held is unknown
         return len(path) == 2 and path[0] == root
-    return path in ((), (root,)) or len(path) == 2 and path[0] == root and path[1] in _FRAME
+    return path in ((), (root,)) or (len(path) == 2 and path[0] == root and path[1] in _FRAME)
 
 
 def _strip(container: Any, path: SchemaPath) -> None:

@@ -25,8 +25,14 @@ _FIELD_HINTS = {
     "purchased": "expected a date as YYYY-MM-DD",
     "file": "expected a roster file ending in .csv, .json, .yaml or .yml, relative to the spec",
 }
-_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "a string",
-               "boolean": "true or false", "array": "a list", "object": "a mapping"}
+_TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+}
 
 
 @cache
@@ -74,8 +80,12 @@ def validate(doc: Document, kind: str) -> list[Problem]:
 def check(doc: Document, kind: str) -> tuple[list[Problem], list[Fault]]:
     """Every schema violation in `doc` as located problems, and where each is (for salvage)."""
     data, users = doc.data, None
-    if kind == "tenant" and isinstance(data, dict) and isinstance(data.get("spec"), dict) \
-            and isinstance(data["spec"].get("users"), list):
+    if (
+        kind == "tenant"
+        and isinstance(data, dict)
+        and isinstance(data.get("spec"), dict)
+        and isinstance(data["spec"].get("users"), list)
+    ):
         # Users are checked on their own (the fast path below); the rest of the document as usual.
         users = data["spec"]["users"]
         data = {**data, "spec": {**data["spec"], "users": []}}
@@ -94,16 +104,24 @@ def check_users(doc: Document, users: list[Any]) -> tuple[list[Problem], list[Fa
     """A roster's schema violations, and where each is (a path's first step is the row)."""
     nested = [i for i, user in enumerate(users) if isinstance(user, dict) and "file" in user]
     if nested:
-        return [doc.problem((i, "file"), "a roster cannot name other rosters", "list every roster in the spec's "
-                            "users", key=True) for i in nested], [Fault((i, "file")) for i in nested]
+        return [
+            doc.problem(
+                (i, "file"), "a roster cannot name other rosters", "list every roster in the spec's users", key=True
+            )
+            for i in nested
+        ], [Fault((i, "file")) for i in nested]
     errors = _user_errors(users, (), "user")
     return _problems(doc, errors), _faults(errors)
 
 
 def _problems(doc: Document, errors: list[SchemaError]) -> list[Problem]:
     problems: dict[tuple[Any, ...], Problem] = {}
-    misspelt = {(tuple(e.absolute_path), k) for e in errors if e.validator == "additionalProperties"
-                and isinstance(e.instance, dict) for k in e.instance}
+    misspelt = {
+        (tuple(e.absolute_path), k)
+        for e in errors
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict)
+        for k in e.instance
+    }
     for error in errors:
         if error.validator == "required" and _is_misspelt(error, misspelt):
             continue  # `seat: 12` is reported once, as an unknown field with "did you mean 'seats'?"
@@ -175,8 +193,9 @@ def _missing_field(error: SchemaError) -> str:
 def _is_misspelt(error: SchemaError, extras: set[tuple[tuple[Any, ...], str]]) -> bool:
     where, missing = tuple(error.absolute_path), _missing_field(error)
     keys = [k for path, k in extras if path == where]
-    return bool(difflib.get_close_matches(missing, keys, n=1, cutoff=0.6)) or \
-        missing.lower() in (k.lower() for k in keys)
+    return bool(difflib.get_close_matches(missing, keys, n=1, cutoff=0.6)) or missing.lower() in (
+        k.lower() for k in keys
+    )
 
 
 def _explain(doc: Document, error: SchemaError) -> list[Problem]:
@@ -188,8 +207,15 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
     if validator == "additionalProperties" and isinstance(value, dict):
         allowed = list(subschema.get("properties", {}))
         extras = [k for k in value if k not in allowed]
-        return [doc.problem(where + (k,), f"unknown field '{k}'", _did_you_mean(k, allowed, "allowed: "
-                            + ", ".join(allowed)), key=True) for k in extras]
+        return [
+            doc.problem(
+                where + (k,),
+                f"unknown field '{k}'",
+                _did_you_mean(k, allowed, "allowed: " + ", ".join(allowed)),
+                key=True,
+            )
+            for k in extras
+        ]
     if validator == "required":
         missing = _missing_field(error)
         return [doc.problem(where, f"missing required field '{missing}'")]
@@ -208,8 +234,12 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
     if validator == "pattern":
         return [doc.problem(where, f"{_show(value)} is not valid", _FIELD_HINTS.get(field, _case_hint(value)))]
     if validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        words = {"minimum": "at least", "exclusiveMinimum": "greater than", "maximum": "at most",
-                 "exclusiveMaximum": "less than"}[str(validator)]
+        words = {
+            "minimum": "at least",
+            "exclusiveMinimum": "greater than",
+            "maximum": "at most",
+            "exclusiveMaximum": "less than",
+        }[str(validator)]
         return [doc.problem(where, f"{_show(value)} is out of range: must be {words} {rule}")]
     if validator in ("minLength", "maxLength"):
         return [doc.problem(where, f"{_show(value)} has the wrong length", _FIELD_HINTS.get(field, ""))]
@@ -232,7 +262,7 @@ def _show(value: Any) -> str:
 
 def _quote_hint(field: str, value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and field in ("upn", "sku", "usageLocation"):
-        return f"quote it: {field}: \"{value}\""
+        return f'quote it: {field}: "{value}"'
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return f"remove the quotes: {field}: {value.strip().lower()}"
     if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():

@@ -18,8 +18,17 @@ import yaml
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.errors import Problem, ValidationError
-from ..domain.model import (AutoRecharge, CreditsState, FundLot, RefundableSeats, ScheduledSeats, SubscriptionState,
-                            TenantState, UserState, money)
+from ..domain.model import (
+    AutoRecharge,
+    CreditsState,
+    FundLot,
+    RefundableSeats,
+    ScheduledSeats,
+    SubscriptionState,
+    TenantState,
+    UserState,
+    money,
+)
 from ..support.gc_pause import long_lived
 from .salvage import Salvage, salvage
 from .schema import check
@@ -37,8 +46,15 @@ def snapshot_from_document(doc: Document, today: date) -> TenantState:
     if not isinstance(doc.data, dict):
         raise ValidationError([doc.problem((), "expected a mapping with apiVersion, kind, metadata, state")])
     if doc.data.get("kind") == "Tenant":
-        raise ValidationError([doc.problem(("kind",), "this is a Tenant spec (desired state), not a snapshot",
-                                           "use `tenantctl plan` or `tenantctl apply` with it")])
+        raise ValidationError(
+            [
+                doc.problem(
+                    ("kind",),
+                    "this is a Tenant spec (desired state), not a snapshot",
+                    "use `tenantctl plan` or `tenantctl apply` with it",
+                )
+            ]
+        )
     problems, paths = check(doc, "snapshot")
     rest = salvage(doc.data, paths, root="state")
     if rest is None:
@@ -65,17 +81,29 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         if len(licenses) != len(u.get("licenses") or []):
             problems.append(doc.problem(("state", "users", i, "licenses"), "a license is listed twice"))
         if licenses and "usageLocation" not in u:
-            problems.append(doc.problem(("state", "users", i), f"user '{u['upn']}' holds licenses but has no "
-                                        "usageLocation, which Microsoft 365 does not allow"))
+            problems.append(
+                doc.problem(
+                    ("state", "users", i),
+                    f"user '{u['upn']}' holds licenses but has no usageLocation, which Microsoft 365 does not allow",
+                )
+            )
         for sku in sorted(licenses):
             missing = catalog.missing_prerequisite(sku, licenses)
             if missing:
-                problems.append(doc.problem(("state", "users", i, "licenses"), f"'{u['upn']}' holds {sku} "
-                                            f"without {catalog.describe_caps(missing)}"))
+                problems.append(
+                    doc.problem(
+                        ("state", "users", i, "licenses"),
+                        f"'{u['upn']}' holds {sku} without {catalog.describe_caps(missing)}",
+                    )
+                )
             entry = catalog.CATALOG.get(sku)
             if entry is not None and entry.countries is not None and u.get("usageLocation") not in entry.countries:
-                problems.append(doc.problem(("state", "users", i, "licenses"), f"'{u['upn']}' holds {sku}, which is "
-                                            f"only for users in {', '.join(sorted(entry.countries))}"))
+                problems.append(
+                    doc.problem(
+                        ("state", "users", i, "licenses"),
+                        f"'{u['upn']}' holds {sku}, which is only for users in {', '.join(sorted(entry.countries))}",
+                    )
+                )
         held.update(licenses)
         users[key] = UserState(upn=u["upn"], usage_location=u.get("usageLocation"), licenses=licenses)
 
@@ -86,46 +114,87 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         where = ("state", "subscriptions", i)
         sku = catalog.canonical(s["sku"])
         if sku == CREDITS_SKU:
-            problems.append(doc.problem(where + ("sku",), "MCOPSTNC comes with Communications Credits",
-                                        "describe it under state.communicationsCredits"))
+            problems.append(
+                doc.problem(
+                    where + ("sku",),
+                    "MCOPSTNC comes with Communications Credits",
+                    "describe it under state.communicationsCredits",
+                )
+            )
             continue
         if sku in subscriptions:
             problems.append(doc.problem(where + ("sku",), f"duplicate subscription '{sku}'"))
             continue
         if s.get("term") == "P1M" and s.get("billingFrequency") == "annual":
-            problems.append(doc.problem(where + ("billingFrequency",), "a monthly term (P1M) is billed monthly, "
-                                        "not annually"))
+            problems.append(
+                doc.problem(where + ("billingFrequency",), "a monthly term (P1M) is billed monthly, not annually")
+            )
         entry = catalog.lookup(sku)
         if entry is not None and entry.agreements is not None and raw["agreement"] not in entry.agreements:
-            problems.append(doc.problem(where + ("sku",), f"{sku} is only sold under "
-                                        f"{'/'.join(sorted(entry.agreements))} agreements, not {raw['agreement']}"))
+            problems.append(
+                doc.problem(
+                    where + ("sku",),
+                    f"{sku} is only sold under {'/'.join(sorted(entry.agreements))} agreements, not {raw['agreement']}",
+                )
+            )
         if s.get("payAsYouGo") and raw["agreement"] in catalog.PREPAID_CREDITS:
-            problems.append(doc.problem(where + ("payAsYouGo",), f"there is no pay-as-you-go option under "
-                                        f"{raw['agreement']}: minutes past a plan's allowance come from credits"))
+            problems.append(
+                doc.problem(
+                    where + ("payAsYouGo",),
+                    f"there is no pay-as-you-go option under "
+                    f"{raw['agreement']}: minutes past a plan's allowance come from credits",
+                )
+            )
         if held[sku] > s["seats"]:
-            problems.append(doc.problem(where + ("seats",), f"{held[sku]} user{'s' if held[sku] != 1 else ''} "
-                                        f"hold{'s' if held[sku] == 1 else ''} {sku} but it has only {s['seats']} "
-                                        f"seat{'s' if s['seats'] != 1 else ''}: the snapshot contradicts itself"))
-        subscriptions[sku] = SubscriptionState(sku=sku, seats=s["seats"], term=s.get("term", "P1Y"),
-                                               billing_frequency=s.get("billingFrequency", "monthly"),
-                                               pay_as_you_go=s.get("payAsYouGo", False), consumed=held[sku],
-                                               **_commitment(doc, where, s, problems))
+            problems.append(
+                doc.problem(
+                    where + ("seats",),
+                    f"{held[sku]} user{'s' if held[sku] != 1 else ''} "
+                    f"hold{'s' if held[sku] == 1 else ''} {sku} but it has only {s['seats']} "
+                    f"seat{'s' if s['seats'] != 1 else ''}: the snapshot contradicts itself",
+                )
+            )
+        subscriptions[sku] = SubscriptionState(
+            sku=sku,
+            seats=s["seats"],
+            term=s.get("term", "P1Y"),
+            billing_frequency=s.get("billingFrequency", "monthly"),
+            pay_as_you_go=s.get("payAsYouGo", False),
+            consumed=held[sku],
+            **_commitment(doc, where, s, problems),
+        )
 
     credits = _credits(doc, raw.get("communicationsCredits"), problems)
     for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU} - rest.presumed):
-        problems.append(doc.problem(("state", "subscriptions"), f"users hold {sku} but there is no "
-                                    "subscription for it", f"add {{sku: {sku}, seats: {held[sku]}}}"))
+        problems.append(
+            doc.problem(
+                ("state", "subscriptions"),
+                f"users hold {sku} but there is no subscription for it",
+                f"add {{sku: {sku}, seats: {held[sku]}}}",
+            )
+        )
     # Holding such a license needs credits set up once; turning auto-recharge off later keeps it.
     for sku in sorted(sku for sku in held if catalog.needs_credits(sku, raw["agreement"])):
         if credits is None and not rest.credits_unknown:
-            problems.append(doc.problem(("state",), f"users hold {sku} but Communications Credits are not set up",
-                                        "add state.communicationsCredits with funds or auto-recharge enabled"))
+            problems.append(
+                doc.problem(
+                    ("state",),
+                    f"users hold {sku} but Communications Credits are not set up",
+                    "add state.communicationsCredits with funds or auto-recharge enabled",
+                )
+            )
     meta = doc.data["metadata"]
-    return TenantState(name=meta["name"], tenant_id=meta.get("tenantId"), agreement=raw["agreement"],
-                       today=today, currency=raw.get("currency", "USD"),
-                       billing_roles=tuple(raw["billingRoles"]) if "billingRoles" in raw else None,
-                       subscriptions=subscriptions,
-                       credits=credits, users=users)
+    return TenantState(
+        name=meta["name"],
+        tenant_id=meta.get("tenantId"),
+        agreement=raw["agreement"],
+        today=today,
+        currency=raw.get("currency", "USD"),
+        billing_roles=tuple(raw["billingRoles"]) if "billingRoles" in raw else None,
+        subscriptions=subscriptions,
+        credits=credits,
+        users=users,
+    )
 
 
 def _date(doc: Document, where: tuple[str | int, ...], text: str, problems: list[Problem]) -> date | None:
@@ -136,8 +205,9 @@ def _date(doc: Document, where: tuple[str | int, ...], text: str, problems: list
         return None
 
 
-def _commitment(doc: Document, where: tuple[str | int, ...], raw: dict[str, Any],
-                problems: list[Problem]) -> dict[str, Any]:
+def _commitment(
+    doc: Document, where: tuple[str | int, ...], raw: dict[str, Any], problems: list[Problem]
+) -> dict[str, Any]:
     """termEnd, refundable and scheduled of one subscription, as SubscriptionState fields."""
     out: dict[str, Any] = {}
     if "termEnd" in raw:
@@ -154,12 +224,17 @@ def _commitment(doc: Document, where: tuple[str | int, ...], raw: dict[str, Any]
     if "scheduled" in raw:
         effective = raw["scheduled"].get("effective", raw.get("termEnd"))
         if effective != raw.get("termEnd"):
-            problems.append(doc.problem(where + ("scheduled", "effective"), "a scheduled seat change takes effect at "
-                                        "the renewal, so its date must be termEnd" + (
-                                            "" if "termEnd" in raw else ", which is missing"),
-                                        f"set termEnd: {effective}" if "termEnd" not in raw else "drop effective"))
-        out["scheduled"] = ScheduledSeats(raw["scheduled"]["seats"], _date(doc, where + ("scheduled",), effective,
-                                                                           problems) if effective else None)
+            problems.append(
+                doc.problem(
+                    where + ("scheduled", "effective"),
+                    "a scheduled seat change takes effect at "
+                    "the renewal, so its date must be termEnd" + ("" if "termEnd" in raw else ", which is missing"),
+                    f"set termEnd: {effective}" if "termEnd" not in raw else "drop effective",
+                )
+            )
+        out["scheduled"] = ScheduledSeats(
+            raw["scheduled"]["seats"], _date(doc, where + ("scheduled",), effective, problems) if effective else None
+        )
     return out
 
 
@@ -176,12 +251,23 @@ def _credits(doc: Document, raw: dict[str, Any] | None, problems: list[Problem])
             problems.append(doc.problem(where + ("purchased",), f"'{f['purchased']}' is not a calendar date"))
             continue
         if not 0 <= f["remaining"] <= f["amount"]:
-            problems.append(doc.problem(where + ("remaining",), f"remaining {f['remaining']} must be between 0 "
-                                        f"and the amount bought ({f['amount']})"))
-        lots.append(FundLot(purchased=purchased, amount=money(f["amount"]), remaining=money(f["remaining"]),
-                            idempotency_key=f.get("idempotencyKey")))
-    return CreditsState(auto_recharge=AutoRecharge.from_dict(auto),
-                        funds=tuple(sorted(lots, key=lambda lot: lot.purchased)))
+            problems.append(
+                doc.problem(
+                    where + ("remaining",),
+                    f"remaining {f['remaining']} must be between 0 and the amount bought ({f['amount']})",
+                )
+            )
+        lots.append(
+            FundLot(
+                purchased=purchased,
+                amount=money(f["amount"]),
+                remaining=money(f["remaining"]),
+                idempotency_key=f.get("idempotencyKey"),
+            )
+        )
+    return CreditsState(
+        auto_recharge=AutoRecharge.from_dict(auto), funds=tuple(sorted(lots, key=lambda lot: lot.purchased))
+    )
 
 
 def dump_yaml(document: dict[str, Any]) -> str:
@@ -194,8 +280,9 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
-    leaf = all(not isinstance(v, dict) and not (isinstance(v, list) and v and isinstance(v[0], dict))
-               for v in data.values())
+    leaf = all(
+        not isinstance(v, dict) and not (isinstance(v, list) and v and isinstance(v[0], dict)) for v in data.values()
+    )
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=leaf and len(data) <= 6)
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 import operator
 import re
-from itertools import accumulate, count
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate, count
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -95,8 +96,7 @@ class Document:
             node = child
         return (mark.line + 1, mark.column + 1)
 
-    def problem(self, where: tuple[str | int, ...], message: str, hint: str = "",
-                key: bool = False) -> Problem:
+    def problem(self, where: tuple[str | int, ...], message: str, hint: str = "", key: bool = False) -> Problem:
         """A Problem located at `where` in this document."""
         line, col = self.locate(where, key=key)
         field = self.field_name(where) if self.field_name else render_path(where)
@@ -134,8 +134,9 @@ def read_bytes(path: str | Path, name: str | None = None) -> tuple[bytes, int]:
             raw = handle.read(MAX_BYTES + 1)  # never read a huge file whole just to refuse it
             total = Path(path).stat().st_size
     except OSError as exc:
-        raise ValidationError([Problem(name or str(path), 0, 0, "", f"cannot read file: {exc.strerror or exc}")]) \
-            from None
+        raise ValidationError(
+            [Problem(name or str(path), 0, 0, "", f"cannot read file: {exc.strerror or exc}")]
+        ) from None
     return raw, total
 
 
@@ -145,18 +146,37 @@ def decode(raw: bytes, name: str, total: int | None = None) -> str:
         line = raw.count(b"\n", 0, MAX_BYTES) + 1
         col = MAX_BYTES - raw.rfind(b"\n", 0, MAX_BYTES)
         size = (total or len(raw)) / (1024 * 1024)
-        raise ValidationError([Problem(name, line, col, "", f"the file passes the {MAX_BYTES // (1024 * 1024)} MiB "
-                                       f"limit here (it is {size:.1f} MiB)",
-                                       "a file this large is almost certainly not what you meant to load; "
-                                       "split it (one file per tenant, or several rosters)")])
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    line,
+                    col,
+                    "",
+                    f"the file passes the {MAX_BYTES // (1024 * 1024)} MiB limit here (it is {size:.1f} MiB)",
+                    "a file this large is almost certainly not what you meant to load; "
+                    "split it (one file per tenant, or several rosters)",
+                )
+            ]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        col = len(raw[line_start:exc.start].decode("utf-8", errors="replace")) + 1  # characters, not bytes
-        raise ValidationError([Problem(name, line, col, "", "file is not valid UTF-8",
-                                       f"byte 0x{raw[exc.start]:02x}; save the file as UTF-8")]) from None
+        col = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1  # characters, not bytes
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    line,
+                    col,
+                    "",
+                    "file is not valid UTF-8",
+                    f"byte 0x{raw[exc.start]:02x}; save the file as UTF-8",
+                )
+            ]
+        ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -167,8 +187,18 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
     deep = _too_deep(raw, text)
     if deep is not None:
         line, col = line_col(text, deep)
-        raise ValidationError([Problem(name, line, col, "", f"nested more than {MAX_DEPTH} levels deep",
-                                       "a spec is a few levels deep; this looks like a generated or hostile file")])
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    line,
+                    col,
+                    "",
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    "a spec is a few levels deep; this looks like a generated or hostile file",
+                )
+            ]
+        )
     try:
         nodes = list(yaml.compose_all(text, Loader=_StrictLoader))
     except yaml.MarkedYAMLError as exc:
@@ -180,13 +210,23 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
     while len(nodes) > 1 and _is_empty(nodes[-1]):
         nodes.pop()  # a trailing `---` opens no real document
     if not nodes or _is_empty(nodes[0]):
-        raise ValidationError([Problem(name, 1, 1, "", "file is empty", "expected a YAML mapping with "
-                                       "apiVersion, kind, metadata")])
+        raise ValidationError(
+            [Problem(name, 1, 1, "", "file is empty", "expected a YAML mapping with apiVersion, kind, metadata")]
+        )
     if len(nodes) > 1:
         mark = nodes[1].start_mark
-        raise ValidationError([Problem(name, mark.line + 1, mark.column + 1, "",
-                                       "file holds several YAML documents; one per file",
-                                       "put each tenant in its own file")])
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    mark.line + 1,
+                    mark.column + 1,
+                    "",
+                    "file holds several YAML documents; one per file",
+                    "put each tenant in its own file",
+                )
+            ]
+        )
     converter = _Converter(name)
     try:
         data = converter.convert(nodes[0])
@@ -278,15 +318,27 @@ class _Converter:
 
     def problems(self, root: yaml.Node) -> list[Problem]:
         """The problems found, each with its location and field path."""
-        return [Problem(self.name, node.start_mark.line + 1, node.start_mark.column + 1,
-                        render_path(_path_to(root, node)), message, hint) for node, message, hint in self.found]
+        return [
+            Problem(
+                self.name,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                render_path(_path_to(root, node)),
+                message,
+                hint,
+            )
+            for node, message, hint in self.found
+        ]
 
     def convert(self, node: yaml.Node) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             if self.count == MAX_NODES + 1:
-                self._problem(node, f"document expands to more than {MAX_NODES:,} nodes",
-                              "aliases (*name) multiply content; write the values out or remove them")
+                self._problem(
+                    node,
+                    f"document expands to more than {MAX_NODES:,} nodes",
+                    "aliases (*name) multiply content; write the values out or remove them",
+                )
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
@@ -302,16 +354,21 @@ class _Converter:
                 self._problem(key_node, "mapping keys must be plain scalars")
                 continue
             if key_node.value == "<<" and not key_node.style:  # plain (libyaml gives "", PyYAML None)
-                self._problem(key_node, "YAML merge keys (<<) are not supported",
-                              "write the fields out in full; a license profile can share a list of SKUs")
+                self._problem(
+                    key_node,
+                    "YAML merge keys (<<) are not supported",
+                    "write the fields out in full; a license profile can share a list of SKUs",
+                )
                 continue
             key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key_node.value)
             if key in out:
-                self._problem(key_node, f"duplicate key '{key}'",
-                              "YAML keeps only the last one, which would silently change what is applied; "
-                              "remove one")
+                self._problem(
+                    key_node,
+                    f"duplicate key '{key}'",
+                    "YAML keeps only the last one, which would silently change what is applied; remove one",
+                )
                 continue
             out[key] = self.convert(value_node)
         return out

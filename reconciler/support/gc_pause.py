@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import gc
 import threading
-from typing import Callable, ParamSpec, TypeVar
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -23,6 +24,7 @@ _resume = True  # whether the collector was running when the outermost build beg
 
 def long_lived(build: Callable[P, R]) -> Callable[P, R]:
     """Decorate a function that builds data meant to live for the rest of the run."""
+
     @functools.wraps(build)
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:
         _enter()
@@ -33,6 +35,7 @@ def long_lived(build: Callable[P, R]) -> Callable[P, R]:
             raise
         _leave(keep=True)
         return built
+
     return paused
 
 

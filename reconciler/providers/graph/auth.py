@@ -23,12 +23,20 @@ from urllib.parse import urlsplit
 
 from ...domain.errors import PermanentProviderError
 
-ENV_HELP = ("set TENANTCTL_GRAPH_TOKEN, or AZURE_CLIENT_ID with one of AZURE_FEDERATED_TOKEN_FILE, "
-            "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_CLIENT_SECRET, or run `az login` (see the README, "
-            "'Connect a real tenant')")
+ENV_HELP = (
+    "set TENANTCTL_GRAPH_TOKEN, or AZURE_CLIENT_ID with one of AZURE_FEDERATED_TOKEN_FILE, "
+    "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_CLIENT_SECRET, or run `az login` (see the README, "
+    "'Connect a real tenant')"
+)
 REFRESH_MARGIN = 300  # seconds before expiry at which a cached token is renewed
-MICROSOFT_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
-                                   "login.partner.microsoftonline.cn"})
+MICROSOFT_AUTHORITIES = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.microsoftonline.us",
+        "login.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+    }
+)
 
 
 class TokenSource(Protocol):
@@ -53,9 +61,11 @@ class StaticToken:
     def token(self, refresh: bool = False) -> str:
         """The token; a refresh request means it was rejected, which only a new token fixes."""
         if refresh:
-            raise PermanentProviderError("Microsoft Graph rejected the token in TENANTCTL_GRAPH_TOKEN (expired or "
-                                         "for another resource)", "get a new one, e.g. `az account get-access-token "
-                                         "--resource-type ms-graph --query accessToken -o tsv`", code="unauthorized")
+            raise PermanentProviderError(
+                "Microsoft Graph rejected the token in TENANTCTL_GRAPH_TOKEN (expired or for another resource)",
+                "get a new one, e.g. `az account get-access-token --resource-type ms-graph --query accessToken -o tsv`",
+                code="unauthorized",
+            )
         return self._value
 
 
@@ -80,20 +90,24 @@ class CredentialToken:
             try:
                 got = self._credential.get_token(self._scope)
             except ClientAuthenticationError as exc:
-                raise PermanentProviderError(f"could not sign in to Microsoft Entra ID with {self.method}: "
-                                             f"{_first_line(exc)}", ENV_HELP, code="sign_in_failed") from None
+                raise PermanentProviderError(
+                    f"could not sign in to Microsoft Entra ID with {self.method}: {_first_line(exc)}",
+                    ENV_HELP,
+                    code="sign_in_failed",
+                ) from None
             except AzureError as exc:
                 # azure-core has already retried; minutes more of it would only hide the cause.
-                raise PermanentProviderError(f"could not reach Microsoft Entra ID to sign in with {self.method}: "
-                                             f"{_first_line(exc)}", "check the network, a proxy, or "
-                                             "AZURE_AUTHORITY_HOST", code="sign_in_failed") from None
+                raise PermanentProviderError(
+                    f"could not reach Microsoft Entra ID to sign in with {self.method}: {_first_line(exc)}",
+                    "check the network, a proxy, or AZURE_AUTHORITY_HOST",
+                    code="sign_in_failed",
+                ) from None
             token: str = got.token
             self._cached = (token, float(got.expires_on))
             return token
 
 
-def token_source(expected_tenant: str | None, base_url: str,
-                 environ: dict[str, str] | None = None) -> TokenSource:
+def token_source(expected_tenant: str | None, base_url: str, environ: dict[str, str] | None = None) -> TokenSource:
     """The token source the environment asks for, signed in to `expected_tenant` when given."""
     env = dict(os.environ if environ is None else environ)
     if env.get("TENANTCTL_GRAPH_TOKEN"):
@@ -112,11 +126,15 @@ def choose_credential(env: dict[str, str]) -> tuple[str, Callable[[str], Any]]:
     logging.getLogger("azure").setLevel(logging.CRITICAL)
 
     client_id = env.get("AZURE_CLIENT_ID")
-    wants_app = any(env.get(k) for k in ("AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_CERTIFICATE_PATH",
-                                         "AZURE_CLIENT_SECRET"))
+    wants_app = any(
+        env.get(k) for k in ("AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_SECRET")
+    )
     if wants_app and not client_id:
-        raise PermanentProviderError("AZURE_CLIENT_ID is not set", "set it to the application (client) id of the "
-                                     "app registration tenantctl signs in as", code="sign_in_failed")
+        raise PermanentProviderError(
+            "AZURE_CLIENT_ID is not set",
+            "set it to the application (client) id of the app registration tenantctl signs in as",
+            code="sign_in_failed",
+        )
     extra: dict[str, Any] = {}
     if env.get("AZURE_AUTHORITY_HOST"):
         extra["authority"] = env["AZURE_AUTHORITY_HOST"]
@@ -125,27 +143,38 @@ def choose_credential(env: dict[str, str]) -> tuple[str, Callable[[str], Any]]:
             extra["disable_instance_discovery"] = True
     if env.get("AZURE_FEDERATED_TOKEN_FILE"):
         path = env["AZURE_FEDERATED_TOKEN_FILE"]
-        return ("workload identity federation (AZURE_FEDERATED_TOKEN_FILE)",
-                lambda t: identity.WorkloadIdentityCredential(tenant_id=t, client_id=client_id, token_file_path=path,
-                                                              **extra))
+        return (
+            "workload identity federation (AZURE_FEDERATED_TOKEN_FILE)",
+            lambda t: identity.WorkloadIdentityCredential(
+                tenant_id=t, client_id=client_id, token_file_path=path, **extra
+            ),
+        )
     if env.get("AZURE_CLIENT_CERTIFICATE_PATH"):
         cert, password = env["AZURE_CLIENT_CERTIFICATE_PATH"], env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD")
-        return ("a certificate (AZURE_CLIENT_CERTIFICATE_PATH)",
-                lambda t: identity.CertificateCredential(t, client_id or "", certificate_path=cert,
-                                                         password=password, **extra))
+        return (
+            "a certificate (AZURE_CLIENT_CERTIFICATE_PATH)",
+            lambda t: identity.CertificateCredential(
+                t, client_id or "", certificate_path=cert, password=password, **extra
+            ),
+        )
     if env.get("AZURE_CLIENT_SECRET"):
         secret = env["AZURE_CLIENT_SECRET"]
-        return ("a client secret (AZURE_CLIENT_SECRET)",
-                lambda t: identity.ClientSecretCredential(t, client_id or "", secret, **extra))
+        return (
+            "a client secret (AZURE_CLIENT_SECRET)",
+            lambda t: identity.ClientSecretCredential(t, client_id or "", secret, **extra),
+        )
     return "the Azure CLI (`az login`)", lambda t: identity.AzureCliCredential(tenant_id=t)
 
 
 def check_tenant(source: TokenSource, expected: str | None) -> None:
     """Refuse a token for another tenant than the spec's metadata.tenantId."""
     if expected and source.tenant_id and source.tenant_id.lower() != expected.lower():
-        raise PermanentProviderError(f"the token from {source.method} is for tenant {source.tenant_id}, but the spec "
-                                     f"is for tenant {expected} (metadata.tenantId)", "sign in to the spec's tenant, "
-                                     "or fix metadata.tenantId", code="tenant_mismatch")
+        raise PermanentProviderError(
+            f"the token from {source.method} is for tenant {source.tenant_id}, but the spec "
+            f"is for tenant {expected} (metadata.tenantId)",
+            "sign in to the spec's tenant, or fix metadata.tenantId",
+            code="tenant_mismatch",
+        )
 
 
 def claim(token: str, name: str) -> str | None:
@@ -163,13 +192,18 @@ def claim(token: str, name: str) -> str | None:
 
 def _tenant(expected: str | None, from_env: str | None) -> str:
     if expected and from_env and expected.lower() != from_env.lower():
-        raise PermanentProviderError(f"AZURE_TENANT_ID is {from_env} but the spec is for tenant {expected} "
-                                     "(metadata.tenantId)", "unset AZURE_TENANT_ID or point it at the spec's tenant",
-                                     code="tenant_mismatch")
+        raise PermanentProviderError(
+            f"AZURE_TENANT_ID is {from_env} but the spec is for tenant {expected} (metadata.tenantId)",
+            "unset AZURE_TENANT_ID or point it at the spec's tenant",
+            code="tenant_mismatch",
+        )
     tenant = expected or from_env
     if not tenant:
-        raise PermanentProviderError("no tenant to sign in to", "set metadata.tenantId in the spec (or AZURE_TENANT_ID "
-                                     "for commands without a spec)", code="sign_in_failed")
+        raise PermanentProviderError(
+            "no tenant to sign in to",
+            "set metadata.tenantId in the spec (or AZURE_TENANT_ID for commands without a spec)",
+            code="sign_in_failed",
+        )
     return tenant
 
 

@@ -68,8 +68,14 @@ class SubResponse:
 class GraphClient:
     """A pooled, thread-safe client for one Graph endpoint."""
 
-    def __init__(self, base_url: str, tokens: TokenSource, concurrency: int = 4, retry: RetryPolicy = RetryPolicy(),
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource,
+        concurrency: int = 4,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.concurrency = concurrency
@@ -102,8 +108,10 @@ class GraphClient:
                 return
             # The bearer token goes wherever the link points: only ever to the same Graph endpoint.
             if (urlsplit(link).scheme, urlsplit(link).netloc) != (origin.scheme, origin.netloc):
-                raise PermanentProviderError(f"Microsoft Graph sent a next-page link to another host "
-                                             f"({urlsplit(link).netloc}); refusing to send the token there")
+                raise PermanentProviderError(
+                    f"Microsoft Graph sent a next-page link to another host "
+                    f"({urlsplit(link).netloc}); refusing to send the token there"
+                )
             page = self.get(link)
 
     def batch(self, requests_: list[SubRequest]) -> dict[str, SubResponse]:
@@ -117,7 +125,7 @@ class GraphClient:
         pending = list(requests_)
         backoff = Backoff(self.retry, self.sleep)
         while pending:
-            chunks = [pending[i:i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
+            chunks = [pending[i : i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
             got: dict[str, tuple[SubResponse, float | None]] = {}
             for part in self._pool.map(self._send_batch, chunks):  # _send_batch never raises
                 got.update(part)
@@ -146,6 +154,7 @@ class GraphClient:
         budget); a transport failure or a 5xx leaves every write ambiguous; a refusal (401, 403,
         400) is every request's permanent answer.
         """
+
         def every(answer: SubResponse, retry_after: float | None = None) -> dict[str, tuple[SubResponse, float | None]]:
             return {r.id: (SubResponse(answer.status, answer.body), retry_after) for r in chunk}
 
@@ -171,8 +180,10 @@ class GraphClient:
             if inner >= 500 or inner == 408:
                 inner = AMBIGUOUS  # a write may have happened before the failure
             body = item.get("body")
-            answers[str(item.get("id"))] = (SubResponse(inner, body if isinstance(body, dict) else {}),
-                                            _retry_after(item.get("headers") or {}))
+            answers[str(item.get("id"))] = (
+                SubResponse(inner, body if isinstance(body, dict) else {}),
+                _retry_after(item.get("headers") or {}),
+            )
         missing = SubResponse(AMBIGUOUS, _error_body("missing", "no answer in the batch"))
         return {r.id: answers.get(r.id, (missing, None)) for r in chunk}
 
@@ -185,8 +196,9 @@ class GraphClient:
             with self._count_lock:
                 self.requests_made += 1
             try:
-                response = self.session.request(method, url, headers=headers, timeout=TIMEOUT,
-                                                data=None if body is None else json.dumps(body))
+                response = self.session.request(
+                    method, url, headers=headers, timeout=TIMEOUT, data=None if body is None else json.dumps(body)
+                )
             except requests.RequestException as exc:
                 raise TransientProviderError(f"Microsoft Graph did not answer ({type(exc).__name__})") from None
             if response.status_code != 401:
@@ -200,14 +212,17 @@ class GraphClient:
             return _json(response)
         code, message = SubResponse(status, _json(response)).error
         if status == 429 or status >= 500:
-            raise TransientProviderError(f"Microsoft Graph answered {status} {code}".rstrip(),
-                                         _retry_after(response.headers))
+            raise TransientProviderError(
+                f"Microsoft Graph answered {status} {code}".rstrip(), _retry_after(response.headers)
+            )
         if status in (401, 403):
-            raise PermanentProviderError(f"Microsoft Graph refused access ({status} {code}: {message})",
-                                         "grant the app the permissions in the README ('Connect a real tenant'): "
-                                         "LicenseAssignment.Read.All and User.Read.All to plan; "
-                                         "LicenseAssignment.ReadWrite.All and User.ReadWrite.All to apply",
-                                         code="forbidden")
+            raise PermanentProviderError(
+                f"Microsoft Graph refused access ({status} {code}: {message})",
+                "grant the app the permissions in the README ('Connect a real tenant'): "
+                "LicenseAssignment.Read.All and User.Read.All to plan; "
+                "LicenseAssignment.ReadWrite.All and User.ReadWrite.All to apply",
+                code="forbidden",
+            )
         raise PermanentProviderError(f"Microsoft Graph answered {status} {code}: {message}", code=code or "rejected")
 
 

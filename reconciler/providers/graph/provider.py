@@ -21,8 +21,20 @@ from ...domain import catalog
 from ...domain.actions import ACTION_CLASSES
 from ...domain.catalog import CREDITS_SKU
 from ...domain.errors import PermanentProviderError, ProviderError, TransientProviderError
-from ...domain.model import (AGREEMENT, AUTO_RECHARGE, BALANCE, CURRENCY, PAY_AS_YOU_GO, SCHEDULED, TERMS, AutoRecharge,
-                             CreditsState, SubscriptionState, TenantState, UserState)
+from ...domain.model import (
+    AGREEMENT,
+    AUTO_RECHARGE,
+    BALANCE,
+    CURRENCY,
+    PAY_AS_YOU_GO,
+    SCHEDULED,
+    TERMS,
+    AutoRecharge,
+    CreditsState,
+    SubscriptionState,
+    TenantState,
+    UserState,
+)
 from ...support.gc_pause import long_lived
 from ..base import UserWrite, WritePart, WriteResult
 from .auth import TokenSource, check_tenant
@@ -36,8 +48,14 @@ NO_API = frozenset(c.kind for c in ACTION_CLASSES if not c.graph_api)  # the com
 class GraphProvider:
     """One tenant through Microsoft Graph; its lock and journal live in a local SQLite file."""
 
-    def __init__(self, ledger: Path, tenant: str | None, expected_tenant_id: str | None, today: date,
-                 client_factory: Callable[[], tuple[GraphClient, TokenSource]]) -> None:
+    def __init__(
+        self,
+        ledger: Path,
+        tenant: str | None,
+        expected_tenant_id: str | None,
+        today: date,
+        client_factory: Callable[[], tuple[GraphClient, TokenSource]],
+    ) -> None:
         self._ledger = ledger
         self.tenant = tenant
         self.expected_tenant_id = expected_tenant_id
@@ -67,10 +85,12 @@ class GraphProvider:
                 tokens.tenant_id = _organization_id(client)
                 if tokens.tenant_id is None:  # fail closed: never touch a tenant we cannot name
                     client.close()
-                    raise PermanentProviderError(f"cannot tell which tenant the token from {tokens.method} is for "
-                                                 "(it names none, and GET /organization failed)",
-                                                 "use a Microsoft Graph access token (a JWT with a tid claim), or "
-                                                 "grant Organization.Read.All", code="tenant_unknown")
+                    raise PermanentProviderError(
+                        f"cannot tell which tenant the token from {tokens.method} is for "
+                        "(it names none, and GET /organization failed)",
+                        "use a Microsoft Graph access token (a JWT with a tid claim), or grant Organization.Read.All",
+                        code="tenant_unknown",
+                    )
             check_tenant(tokens, self.expected_tenant_id)
             self._client, self._tenant_id = client, tokens.tenant_id
         return self._client
@@ -104,9 +124,18 @@ class GraphProvider:
             users[upn.lower()] = UserState(upn, u.get("usageLocation") or None, held, _inherited(u, parts))
         unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED}
         unknown |= {AUTO_RECHARGE, BALANCE} if credits else set()
-        return TenantState(name=self.tenant or "", agreement="", today=self.today, tenant_id=self._tenant_id,
-                           currency="", subscriptions=subscriptions, credits=credits, users=users,
-                           unknown=frozenset(unknown), manual=NO_API)
+        return TenantState(
+            name=self.tenant or "",
+            agreement="",
+            today=self.today,
+            tenant_id=self._tenant_id,
+            currency="",
+            subscriptions=subscriptions,
+            credits=credits,
+            users=users,
+            unknown=frozenset(unknown),
+            manual=NO_API,
+        )
 
     def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:
         """Usage locations, then one assignLicense per user, batched.
@@ -129,36 +158,61 @@ class GraphProvider:
                 break
             self.client.sleep(self.client.retry.delay(round_, None))
         for i in send | verify:
-            results[i] = WriteResult(error=TransientProviderError(f"{current[i].upn}: Microsoft Graph did not confirm "
-                                                                  "the change; run apply again"),
-                                     retries=retries.get(i, 0), part="location" if current[i].location else "licenses")
+            results[i] = WriteResult(
+                error=TransientProviderError(
+                    f"{current[i].upn}: Microsoft Graph did not confirm the change; run apply again"
+                ),
+                retries=retries.get(i, 0),
+                part="location" if current[i].location else "licenses",
+            )
         return [results[i] for i in range(len(writes))]
 
-    def _round(self, pending: dict[int, UserWrite], results: dict[int, WriteResult],
-               retries: dict[int, int]) -> set[int]:
+    def _round(
+        self, pending: dict[int, UserWrite], results: dict[int, WriteResult], retries: dict[int, int]
+    ) -> set[int]:
         """Send every pending write once; returns the writes whose outcome is unknown."""
         unsure: set[int] = set()
-        answers = self.client.batch([SubRequest(f"l{i}", "PATCH", f"/users/{self._id(w.upn)}",
-                                                {"usageLocation": w.location})
-                                     for i, w in pending.items() if w.location is not None])
-        located = [i for i, w in pending.items() if w.location is None or
-                   self._settle(i, w, answers[f"l{i}"], "location", unsure, results, retries)]
+        answers = self.client.batch(
+            [
+                SubRequest(f"l{i}", "PATCH", f"/users/{self._id(w.upn)}", {"usageLocation": w.location})
+                for i, w in pending.items()
+                if w.location is not None
+            ]
+        )
+        located = [
+            i
+            for i, w in pending.items()
+            if w.location is None or self._settle(i, w, answers[f"l{i}"], "location", unsure, results, retries)
+        ]
         bodies: dict[int, dict[str, Any]] = {}
         for i in located:
             try:
                 bodies[i] = self._license_body(pending[i])
             except PermanentProviderError as exc:
                 results[i] = WriteResult(error=exc, retries=retries.get(i, 0), part="licenses")
-        answers = self.client.batch([SubRequest(f"a{i}", "POST", f"/users/{self._id(pending[i].upn)}/assignLicense",
-                                                body) for i, body in bodies.items() if pending[i].add or pending[i].remove])
+        answers = self.client.batch(
+            [
+                SubRequest(f"a{i}", "POST", f"/users/{self._id(pending[i].upn)}/assignLicense", body)
+                for i, body in bodies.items()
+                if pending[i].add or pending[i].remove
+            ]
+        )
         for i in bodies:
             w = pending[i]
             if not (w.add or w.remove) or self._settle(i, w, answers[f"a{i}"], "licenses", unsure, results, retries):
                 results[i] = WriteResult(changed=True, retries=retries.get(i, 0))
         return unsure
 
-    def _settle(self, i: int, w: UserWrite, answer: SubResponse, part: WritePart, unsure: set[int],
-                results: dict[int, WriteResult], retries: dict[int, int]) -> bool:
+    def _settle(
+        self,
+        i: int,
+        w: UserWrite,
+        answer: SubResponse,
+        part: WritePart,
+        unsure: set[int],
+        results: dict[int, WriteResult],
+        retries: dict[int, int],
+    ) -> bool:
         """True when the request succeeded; else note the write as unsure or failed."""
         retries[i] = retries.get(i, 0) + answer.retries
         if answer.status == AMBIGUOUS:
@@ -167,11 +221,16 @@ class GraphProvider:
             results[i] = WriteResult(error=user_error(w, answer), retries=retries[i], part=part)
         return answer.status != AMBIGUOUS and answer.status < 300
 
-    def _read_back(self, verify: set[int], current: dict[int, UserWrite], results: dict[int, WriteResult],
-                   retries: dict[int, int]) -> tuple[set[int], set[int]]:
+    def _read_back(
+        self, verify: set[int], current: dict[int, UserWrite], results: dict[int, WriteResult], retries: dict[int, int]
+    ) -> tuple[set[int], set[int]]:
         """Read the users whose writes may or may not have happened: (still to send, still to read)."""
-        answers = self.client.batch([SubRequest(f"r{i}", "GET", f"/users/{self._id(current[i].upn)}"
-                                                f"?$select={USER_FIELDS}") for i in sorted(verify)])
+        answers = self.client.batch(
+            [
+                SubRequest(f"r{i}", "GET", f"/users/{self._id(current[i].upn)}?$select={USER_FIELDS}")
+                for i in sorted(verify)
+            ]
+        )
         send: set[int] = set()
         unread: set[int] = set()
         for i in sorted(verify):
@@ -182,9 +241,12 @@ class GraphProvider:
                 continue
             held = {a.get("skuId") for a in answer.body.get("assignedLicenses") or []}
             try:
-                left = UserWrite(w.upn, w.location if w.location and answer.body.get("usageLocation") != w.location
-                                 else None, tuple(s for s in w.add if self._sku_id(s) not in held),
-                                 tuple(s for s in w.remove if self._sku_id(s) in held))
+                left = UserWrite(
+                    w.upn,
+                    w.location if w.location and answer.body.get("usageLocation") != w.location else None,
+                    tuple(s for s in w.add if self._sku_id(s) not in held),
+                    tuple(s for s in w.remove if self._sku_id(s) in held),
+                )
             except PermanentProviderError as exc:
                 results[i] = WriteResult(error=exc, retries=retries[i], part="licenses")
                 continue
@@ -197,14 +259,19 @@ class GraphProvider:
 
     def _license_body(self, w: UserWrite) -> dict[str, Any]:
         # Both arrays, always: an omitted one has been seen to give 400.
-        return {"addLicenses": [{"skuId": self._sku_id(s), "disabledPlans": []} for s in w.add],
-                "removeLicenses": [self._sku_id(s) for s in w.remove]}
+        return {
+            "addLicenses": [{"skuId": self._sku_id(s), "disabledPlans": []} for s in w.add],
+            "removeLicenses": [self._sku_id(s) for s in w.remove],
+        }
 
     def _sku_id(self, part: str) -> str:
         sku_id = self._sku_ids.get(part)
         if sku_id is None:
-            raise PermanentProviderError(f"the tenant has no {part} subscription", "buy it first (the plan lists "
-                                         "the admin-center steps), then run apply again", code="no_subscription")
+            raise PermanentProviderError(
+                f"the tenant has no {part} subscription",
+                "buy it first (the plan lists the admin-center steps), then run apply again",
+                code="no_subscription",
+            )
         return sku_id
 
     def _id(self, upn: str) -> str:
@@ -224,8 +291,9 @@ class GraphProvider:
         """Take one license from one user."""
         return _one(self.write_users([UserWrite(upn, remove=(sku,))])[0])
 
-    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
-                              idempotency_key: str) -> bool:
+    def purchase_subscription(
+        self, sku: str, seats: int, term: str, billing_frequency: str, idempotency_key: str
+    ) -> bool:
         """No API: the plan marks this manual."""
         raise _no_api("buy subscriptions")
 
@@ -261,20 +329,30 @@ def user_error(w: UserWrite, answer: SubResponse) -> ProviderError:
         return TransientProviderError(f"{w.upn}: still throttled by Microsoft Graph after every retry")
     lowered = message.lower()
     if "usage location" in lowered:
-        return PermanentProviderError(f"{w.upn} has no valid usage location, which Microsoft requires before any "
-                                      "license", f"set usageLocation for {w.upn} in the spec", code="usage_location")
+        return PermanentProviderError(
+            f"{w.upn} has no valid usage location, which Microsoft requires before any license",
+            f"set usageLocation for {w.upn} in the spec",
+            code="usage_location",
+        )
     if "available licenses" in lowered:
-        return PermanentProviderError(f"no free seat for {w.upn}: {message}", "raise the subscription's seats in the "
-                                      "admin center (and the spec) or free a license", code="no_available_licenses")
+        return PermanentProviderError(
+            f"no free seat for {w.upn}: {message}",
+            "raise the subscription's seats in the admin center (and the spec) or free a license",
+            code="no_available_licenses",
+        )
     if answer.status in (401, 403):
-        return PermanentProviderError(f"{w.upn}: Microsoft Graph refused access ({answer.status} {code}: {message})",
-                                      "check the permissions in the README ('Connect a real tenant') and the token",
-                                      code="forbidden")
+        return PermanentProviderError(
+            f"{w.upn}: Microsoft Graph refused access ({answer.status} {code}: {message})",
+            "check the permissions in the README ('Connect a real tenant') and the token",
+            code="forbidden",
+        )
     if answer.status == 404:
-        return PermanentProviderError(f"{w.upn} does not exist in the tenant", "create the user or remove it from "
-                                      "the spec", code="user_not_found")
-    return PermanentProviderError(f"{w.upn}: Microsoft Graph refused the change ({answer.status} {code}: {message})",
-                                  code=code or "rejected")
+        return PermanentProviderError(
+            f"{w.upn} does not exist in the tenant", "create the user or remove it from the spec", code="user_not_found"
+        )
+    return PermanentProviderError(
+        f"{w.upn}: Microsoft Graph refused the change ({answer.status} {code}: {message})", code=code or "rejected"
+    )
 
 
 def _inherited(user: dict[str, Any], parts: dict[str, str]) -> frozenset[str]:
@@ -306,5 +384,8 @@ def _one(result: WriteResult) -> bool:
 
 
 def _no_api(what: str) -> PermanentProviderError:
-    return PermanentProviderError(f"Microsoft Graph has no API to {what}", "do it in the Microsoft 365 admin center; "
-                                  "the plan lists the steps", code="no_api")
+    return PermanentProviderError(
+        f"Microsoft Graph has no API to {what}",
+        "do it in the Microsoft 365 admin center; the plan lists the steps",
+        code="no_api",
+    )

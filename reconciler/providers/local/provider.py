@@ -16,8 +16,15 @@ from ...domain import catalog
 from ...domain.catalog import CREDITS_SKU
 from ...domain.commerce_actions import PurchaseSubscription, ScheduleSeats, SetPayAsYouGo, SetSeats, SetTerm
 from ...domain.errors import PermanentProviderError
-from ...domain.model import (CANCELLATION_WINDOW_DAYS, TERM_MONTHS, AutoRecharge, RefundableSeats, ScheduledSeats,
-                             SubscriptionState, add_months)
+from ...domain.model import (
+    CANCELLATION_WINDOW_DAYS,
+    TERM_MONTHS,
+    AutoRecharge,
+    RefundableSeats,
+    ScheduledSeats,
+    SubscriptionState,
+    add_months,
+)
 from ...domain.roles import required
 from .store import LocalStore
 from .tables import check_billable, check_country, take_refundable, text_of
@@ -31,9 +38,11 @@ class LocalProvider(LocalStore):
         meta = self._meta()
         need, held = required(action_type, meta["agreement"]), self._roles(meta)
         if need is not None and held is not None and not need.allows(held):
-            raise PermanentProviderError(f"{what} needs {need.describe()} under {meta['agreement']}",
-                                         f"grant one of those roles to the identity that applies ({need.source})",
-                                         "forbidden")
+            raise PermanentProviderError(
+                f"{what} needs {need.describe()} under {meta['agreement']}",
+                f"grant one of those roles to the identity that applies ({need.source})",
+                "forbidden",
+            )
 
     def _credits_ready(self, sku: str, agreement: str) -> None:
         """Refuse a SKU that works only with Communications Credits when they are not set up."""
@@ -41,12 +50,15 @@ class LocalProvider(LocalStore):
             return
         credits = self._credits()
         if credits is None or not credits.licenses_available:
-            raise PermanentProviderError(f"{sku} needs Communications Credits, which are not set up in the tenant",
-                                         "fund Communications Credits or enable auto-recharge first",
-                                         "no_available_licenses")
+            raise PermanentProviderError(
+                f"{sku} needs Communications Credits, which are not set up in the tenant",
+                "fund Communications Credits or enable auto-recharge first",
+                "no_available_licenses",
+            )
 
-    def purchase_subscription(self, sku: str, seats: int, term: str, billing_frequency: str,
-                              idempotency_key: str) -> bool:
+    def purchase_subscription(
+        self, sku: str, seats: int, term: str, billing_frequency: str, idempotency_key: str
+    ) -> bool:
         """Buy `seats` of `sku` once per idempotency key; already owned: no-op."""
         with self._tx() as db:
             self._require_role(PurchaseSubscription.kind, f"buying {sku}")
@@ -59,15 +71,24 @@ class LocalProvider(LocalStore):
             entry = catalog.lookup(sku)
             agreement = self._agreement()
             if entry is not None and entry.agreements is not None and agreement not in entry.agreements:
-                raise PermanentProviderError(f"{sku} is not sold under a {agreement} agreement",
-                                             "it is offered to volume-licensing (EA) customers only")
+                raise PermanentProviderError(
+                    f"{sku} is not sold under a {agreement} agreement",
+                    "it is offered to volume-licensing (EA) customers only",
+                )
             self._credits_ready(sku, agreement)
             check_billable(term, billing_frequency)
             window = CANCELLATION_WINDOW_DAYS.get(agreement)
-            self._write_subscription(SubscriptionState(
-                sku, seats, term, billing_frequency, term_end=add_months(self.today, TERM_MONTHS[term]),
-                refundable=(RefundableSeats(seats, self.today + timedelta(days=window)),) if window else None),
-                insert=True)
+            self._write_subscription(
+                SubscriptionState(
+                    sku,
+                    seats,
+                    term,
+                    billing_frequency,
+                    term_end=add_months(self.today, TERM_MONTHS[term]),
+                    refundable=(RefundableSeats(seats, self.today + timedelta(days=window)),) if window else None,
+                ),
+                insert=True,
+            )
             return True
 
     def set_seats(self, sku: str, seats: int) -> bool:
@@ -79,8 +100,10 @@ class LocalProvider(LocalStore):
             if sub.seats == seats:
                 return False
             if seats < sub.consumed:
-                raise PermanentProviderError(f"cannot reduce {sku} to {seats} seats: {sub.consumed} are assigned",
-                                             f"remove {sub.consumed - seats} {sku} licenses from users first")
+                raise PermanentProviderError(
+                    f"cannot reduce {sku} to {seats} seats: {sub.consumed} are assigned",
+                    f"remove {sub.consumed - seats} {sku} licenses from users first",
+                )
             window = CANCELLATION_WINDOW_DAYS.get(self._agreement())
             if window is None:
                 self._write_subscription(replace(sub, seats=seats))
@@ -111,9 +134,11 @@ class LocalProvider(LocalStore):
             self._require_role(SetTerm.kind, f"changing the {sku} term")
             self._subscription(sku)
             check_billable(term, billing_frequency)
-            cursor = db.execute("UPDATE subscriptions SET term = ?, billing_frequency = ? WHERE sku = ? AND "
-                                "(term != ? OR billing_frequency != ?)", (term, billing_frequency, sku, term,
-                                                                         billing_frequency))
+            cursor = db.execute(
+                "UPDATE subscriptions SET term = ?, billing_frequency = ? WHERE sku = ? AND "
+                "(term != ? OR billing_frequency != ?)",
+                (term, billing_frequency, sku, term, billing_frequency),
+            )
             return cursor.rowcount > 0
 
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
@@ -126,10 +151,14 @@ class LocalProvider(LocalStore):
                 raise PermanentProviderError(f"{sku} does not offer pay-as-you-go overage")
             agreement = self._agreement()
             if agreement in catalog.PREPAID_CREDITS:
-                raise PermanentProviderError(f"the pay-as-you-go option is not offered under {agreement}",
-                                             "minutes past a plan's allowance are paid from Communications Credits")
-            cursor = db.execute("UPDATE subscriptions SET pay_as_you_go = ? WHERE sku = ? AND pay_as_you_go != ?",
-                                (int(enabled), sku, int(enabled)))
+                raise PermanentProviderError(
+                    f"the pay-as-you-go option is not offered under {agreement}",
+                    "minutes past a plan's allowance are paid from Communications Credits",
+                )
+            cursor = db.execute(
+                "UPDATE subscriptions SET pay_as_you_go = ? WHERE sku = ? AND pay_as_you_go != ?",
+                (int(enabled), sku, int(enabled)),
+            )
             return cursor.rowcount > 0
 
     def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
@@ -138,12 +167,15 @@ class LocalProvider(LocalStore):
         with self._tx() as db:
             agreement = self._agreement()
             if agreement == "NCE":
-                raise PermanentProviderError("NCE calling subscriptions cannot use Communications Credits",
-                                             "NCE bills overage after use; turn on pay-as-you-go instead")
+                raise PermanentProviderError(
+                    "NCE calling subscriptions cannot use Communications Credits",
+                    "NCE bills overage after use; turn on pay-as-you-go instead",
+                )
             if agreement == "MCA" and recharge.enabled:
-                raise PermanentProviderError("MCA customers must keep Communications Credits auto-recharge off",
-                                             "under an MCA, calls are billed after use; set autoRecharge: "
-                                             "{enabled: false}")
+                raise PermanentProviderError(
+                    "MCA customers must keep Communications Credits auto-recharge off",
+                    "under an MCA, calls are billed after use; set autoRecharge: {enabled: false}",
+                )
             if recharge.enabled and (recharge.trigger_below is None or recharge.amount is None):
                 raise PermanentProviderError("auto-recharge needs a trigger and an amount")
             before = self._credits()
@@ -153,8 +185,10 @@ class LocalProvider(LocalStore):
             db.execute("INSERT OR REPLACE INTO credits VALUES (1, ?, ?, ?)", new)
             balance = before.balance(self.today) if before else Decimal(0)
             if recharge.amount is not None and recharge.buys_now(before.auto_recharge if before else None, balance):
-                db.execute("INSERT INTO funds (purchased, amount, remaining) VALUES (?, ?, ?)",
-                           (self.today.isoformat(), str(recharge.amount), str(recharge.amount)))
+                db.execute(
+                    "INSERT INTO funds (purchased, amount, remaining) VALUES (?, ?, ?)",
+                    (self.today.isoformat(), str(recharge.amount), str(recharge.amount)),
+                )
             return True
 
     def add_funds(self, amount: Decimal, idempotency_key: str) -> bool:
@@ -162,11 +196,16 @@ class LocalProvider(LocalStore):
         with self._tx() as db:
             agreement = self._agreement()
             if agreement in ("NCE", "MCA"):
-                raise PermanentProviderError(f"{agreement} customers cannot buy Communications Credits",
-                                             "their calls are billed after use; use the pay-as-you-go option")
-            if not _spend(db, "INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?) "
-                          "ON CONFLICT (idempotency_key) DO NOTHING",
-                          (self.today.isoformat(), str(amount), str(amount), idempotency_key)):
+                raise PermanentProviderError(
+                    f"{agreement} customers cannot buy Communications Credits",
+                    "their calls are billed after use; use the pay-as-you-go option",
+                )
+            if not _spend(
+                db,
+                "INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (idempotency_key) DO NOTHING",
+                (self.today.isoformat(), str(amount), str(amount), idempotency_key),
+            ):
                 return False  # this key bought its lot already
             if db.execute("SELECT 1 FROM credits").fetchone() is None:
                 db.execute("INSERT INTO credits VALUES (1, 0, NULL, NULL)")
@@ -198,21 +237,29 @@ class LocalProvider(LocalStore):
             if sku in held:
                 return False
             if not location:
-                raise PermanentProviderError(f"license assignment cannot be done for '{upn}': no usage location",
-                                             "set usageLocation for the user first", "invalid_usage_location")
+                raise PermanentProviderError(
+                    f"license assignment cannot be done for '{upn}': no usage location",
+                    "set usageLocation for the user first",
+                    "invalid_usage_location",
+                )
             check_country(sku, upn, location)
             self._credits_ready(sku, self._agreement())
             if sku != CREDITS_SKU:
                 sub = self._subscription(sku)
                 if sub.consumed >= sub.seats:
-                    raise PermanentProviderError(f"subscription {sku} does not have any available licenses "
-                                                 f"({sub.consumed} of {sub.seats} assigned)", f"raise {sku} seats",
-                                                 "no_available_licenses")
+                    raise PermanentProviderError(
+                        f"subscription {sku} does not have any available licenses "
+                        f"({sub.consumed} of {sub.seats} assigned)",
+                        f"raise {sku} seats",
+                        "no_available_licenses",
+                    )
             missing = catalog.missing_prerequisite(sku, held)
             if missing:
-                raise PermanentProviderError(f"{sku} for '{upn}' needs {catalog.describe_caps(missing)}",
-                                             f"assign one of {', '.join(catalog.providers_of(missing))} first",
-                                             "dependency_violation")
+                raise PermanentProviderError(
+                    f"{sku} for '{upn}' needs {catalog.describe_caps(missing)}",
+                    f"assign one of {', '.join(catalog.providers_of(missing))} first",
+                    "dependency_violation",
+                )
             db.execute("INSERT INTO user_licenses VALUES (?, ?)", (key, sku))
             return True
 
@@ -226,8 +273,11 @@ class LocalProvider(LocalStore):
             for other in sorted(rest):
                 missing = catalog.missing_prerequisite(other, rest)
                 if missing and not catalog.missing_prerequisite(other, held):
-                    raise PermanentProviderError(f"cannot remove {sku} from '{upn}': {other} needs it",
-                                                 f"remove {other} first", "dependency_violation")
+                    raise PermanentProviderError(
+                        f"cannot remove {sku} from '{upn}': {other} needs it",
+                        f"remove {other} first",
+                        "dependency_violation",
+                    )
             db.execute("DELETE FROM user_licenses WHERE upn_key = ? AND sku = ?", (key, sku))
             return True
 

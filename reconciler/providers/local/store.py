@@ -16,14 +16,29 @@ from decimal import Decimal
 from pathlib import Path
 
 from ...domain.errors import PermanentProviderError, ProviderError
-from ...domain.model import (CANCELLATION_WINDOW_DAYS, AutoRecharge, CreditsState, FundLot, SubscriptionState,
-                             TenantState, UserState)
+from ...domain.model import (
+    CANCELLATION_WINDOW_DAYS,
+    AutoRecharge,
+    CreditsState,
+    FundLot,
+    SubscriptionState,
+    TenantState,
+    UserState,
+)
 from ...support.crash_points import crash_point, current_action
 from ...support.gc_pause import long_lived
 from ..faults import FaultInjector
 from ..sqlitefiles import close_at_rest, open_reader, open_writer
-from .tables import (COUNTS, SCHEMA, SCHEMA_VERSION, SUBSCRIPTION_COLUMNS, SUBSCRIPTION_FROM, iso, subscription_state,
-                     text_of)
+from .tables import (
+    COUNTS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SUBSCRIPTION_COLUMNS,
+    SUBSCRIPTION_FROM,
+    iso,
+    subscription_state,
+    text_of,
+)
 
 
 class NoTenantError(ProviderError):
@@ -34,8 +49,14 @@ class LocalStore:
     """A tenant simulated in SQLite at `path`, with the clock pinned to `today`: the file, its reads and
     snapshot load. `LocalProvider` adds the writes."""
 
-    def __init__(self, path: str | Path, today: date, faults: FaultInjector | None = None,
-                 read_only: bool = False, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        today: date,
+        faults: FaultInjector | None = None,
+        read_only: bool = False,
+        create: bool = True,
+    ) -> None:
         self.path = Path(path)
         self.today = today
         self.faults = faults
@@ -44,8 +65,10 @@ class LocalStore:
             self.db = self._open_read_only()
             return
         if not create and not self.path.is_file():  # only `snapshot load` brings a tenant into being
-            raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
-                                f"load SNAPSHOT.yaml --provider local:{self.path}`")
+            raise NoTenantError(
+                f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
+                f"load SNAPSHOT.yaml --provider local:{self.path}`"
+            )
         self.db = open_writer(self.path)  # autocommit: one BEGIN IMMEDIATE transaction per action
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
@@ -55,18 +78,24 @@ class LocalStore:
     def _open_read_only(self) -> sqlite3.Connection:
         """For commands that only read: never create or change the file (a missing tenant is an error)."""
         if not self.path.is_file():
-            raise NoTenantError(f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
-                                f"load SNAPSHOT.yaml --provider local:{self.path}`")
+            raise NoTenantError(
+                f"there is no simulated tenant at {self.path}; load one first: `tenantctl snapshot "
+                f"load SNAPSHOT.yaml --provider local:{self.path}`"
+            )
         db = open_reader(self.path)
         names = {n for (n,) in db.execute("SELECT name FROM sqlite_master")}
         if "meta" not in names:
             db.close()
-            raise NoTenantError(f"{self.path} is not a tenantctl simulated tenant; load one with "
-                                "`tenantctl snapshot load SNAPSHOT.yaml`")
+            raise NoTenantError(
+                f"{self.path} is not a tenantctl simulated tenant; load one with "
+                "`tenantctl snapshot load SNAPSHOT.yaml`"
+            )
         # A file written by an older version lacks these; stand-ins in the connection's temp schema.
         if "commitments" not in names:
-            db.execute("CREATE TEMP TABLE commitments (sku TEXT PRIMARY KEY, term_end TEXT, refundable TEXT, "
-                       "scheduled_seats INTEGER, scheduled_effective TEXT)")
+            db.execute(
+                "CREATE TEMP TABLE commitments (sku TEXT PRIMARY KEY, term_end TEXT, refundable TEXT, "
+                "scheduled_seats INTEGER, scheduled_effective TEXT)"
+            )
         if "consumed" not in names:
             db.execute("CREATE TEMP VIEW consumed AS SELECT sku, COUNT(*) AS n FROM user_licenses GROUP BY sku")
         return db
@@ -128,15 +157,17 @@ class LocalStore:
             self.faults.before("read")
         meta = self._meta()
         if "name" not in meta:
-            raise NoTenantError(f"no tenant in {self.path}: load one first with "
-                                "`tenantctl snapshot load SNAPSHOT.yaml`")
+            raise NoTenantError(
+                f"no tenant in {self.path}: load one first with `tenantctl snapshot load SNAPSHOT.yaml`"
+            )
         # One row per user with its licenses joined; the few distinct license sets are built once
         # and shared (a 100,000-user tenant has a handful), which halves the time and memory.
         sets: dict[str | None, frozenset[str]] = {None: frozenset()}
         users = {}
         for key, upn, loc, joined in self.db.execute(
-                "SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(sku, char(31)) FROM "
-                "(SELECT sku FROM user_licenses l WHERE l.upn_key = u.upn_key ORDER BY sku)) FROM users u"):
+            "SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(sku, char(31)) FROM "
+            "(SELECT sku FROM user_licenses l WHERE l.upn_key = u.upn_key ORDER BY sku)) FROM users u"
+        ):
             held = sets.get(joined)
             if held is None:
                 held = sets[joined] = frozenset(joined.split("\x1f"))  # unit separator: never in a SKU
@@ -144,23 +175,37 @@ class LocalStore:
         consumed = dict(self.db.execute("SELECT sku, n FROM consumed").fetchall())
         window = CANCELLATION_WINDOW_DAYS.get(meta["agreement"])
         # Renewals due by today are seen as done; the first write to the subscription records them.
-        subscriptions = {row[0]: subscription_state(row, consumed.get(row[0], 0)).renewed(self.today, window)
-                         for row in self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM}")}
-        return TenantState(name=meta["name"], tenant_id=meta.get("tenant_id") or None, agreement=meta["agreement"],
-                           today=self.today, currency=meta.get("currency", "USD"),
-                           billing_roles=self._roles(meta),
-                           subscriptions=subscriptions, credits=self._credits(), users=users)
+        subscriptions = {
+            row[0]: subscription_state(row, consumed.get(row[0], 0)).renewed(self.today, window)
+            for row in self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM}")
+        }
+        return TenantState(
+            name=meta["name"],
+            tenant_id=meta.get("tenant_id") or None,
+            agreement=meta["agreement"],
+            today=self.today,
+            currency=meta.get("currency", "USD"),
+            billing_roles=self._roles(meta),
+            subscriptions=subscriptions,
+            credits=self._credits(),
+            users=users,
+        )
 
     def _credits(self) -> CreditsState | None:
         row = self.db.execute("SELECT enabled, trigger_below, amount FROM credits").fetchone()
         if row is None:
             return None
-        lots = tuple(FundLot(purchased=date.fromisoformat(p), amount=Decimal(a), remaining=Decimal(r),
-                             idempotency_key=k)
-                     for p, a, r, k in self.db.execute(
-                         "SELECT purchased, amount, remaining, idempotency_key FROM funds ORDER BY purchased, id"))
-        recharge = AutoRecharge(enabled=bool(row[0]), trigger_below=Decimal(row[1]) if row[1] is not None else None,
-                                amount=Decimal(row[2]) if row[2] is not None else None)
+        lots = tuple(
+            FundLot(purchased=date.fromisoformat(p), amount=Decimal(a), remaining=Decimal(r), idempotency_key=k)
+            for p, a, r, k in self.db.execute(
+                "SELECT purchased, amount, remaining, idempotency_key FROM funds ORDER BY purchased, id"
+            )
+        )
+        recharge = AutoRecharge(
+            enabled=bool(row[0]),
+            trigger_below=Decimal(row[1]) if row[1] is not None else None,
+            amount=Decimal(row[2]) if row[2] is not None else None,
+        )
         return CreditsState(auto_recharge=recharge, funds=lots)
 
     # ---- whole-state load (snapshot load) ----------------------------------------------------
@@ -170,26 +215,50 @@ class LocalStore:
         administration: no injected faults)."""
         with self._tx(inject=False) as db:
             # A replaced tenant starts afresh: its purchase keys went with the old one.
-            for table in ("user_licenses", "users", "funds", "credits", "commitments", "subscriptions", "purchases",
-                          "meta"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-            db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                ("schema_version", SCHEMA_VERSION), ("name", state.name), ("tenant_id", state.tenant_id or ""),
-                ("agreement", state.agreement), ("currency", state.currency),
-                ("billing_roles", json.dumps(None if state.billing_roles is None else list(state.billing_roles)))])
+            for table in (
+                "user_licenses",
+                "users",
+                "funds",
+                "credits",
+                "commitments",
+                "subscriptions",
+                "purchases",
+                "meta",
+            ):
+                db.execute(f"DELETE FROM {table}")
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", SCHEMA_VERSION),
+                    ("name", state.name),
+                    ("tenant_id", state.tenant_id or ""),
+                    ("agreement", state.agreement),
+                    ("currency", state.currency),
+                    ("billing_roles", json.dumps(None if state.billing_roles is None else list(state.billing_roles))),
+                ],
+            )
             for sub in state.subscriptions.values():
                 self._write_subscription(sub, insert=True)
             if state.credits is not None:
                 r = state.credits.auto_recharge
-                db.execute("INSERT INTO credits VALUES (1, ?, ?, ?)", (int(r.enabled), text_of(r.trigger_below),
-                                                                         text_of(r.amount)))
-                db.executemany("INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?)",
-                               [(lot.purchased.isoformat(), str(lot.amount), str(lot.remaining), lot.idempotency_key)
-                                for lot in state.credits.funds])
-            db.executemany("INSERT INTO users VALUES (?, ?, ?)",
-                           [(key, u.upn, u.usage_location) for key, u in state.users.items()])
-            db.executemany("INSERT INTO user_licenses VALUES (?, ?)",
-                           [(key, sku) for key, u in state.users.items() for sku in u.licenses])
+                db.execute(
+                    "INSERT INTO credits VALUES (1, ?, ?, ?)",
+                    (int(r.enabled), text_of(r.trigger_below), text_of(r.amount)),
+                )
+                db.executemany(
+                    "INSERT INTO funds (purchased, amount, remaining, idempotency_key) VALUES (?, ?, ?, ?)",
+                    [
+                        (lot.purchased.isoformat(), str(lot.amount), str(lot.remaining), lot.idempotency_key)
+                        for lot in state.credits.funds
+                    ],
+                )
+            db.executemany(
+                "INSERT INTO users VALUES (?, ?, ?)", [(key, u.upn, u.usage_location) for key, u in state.users.items()]
+            )
+            db.executemany(
+                "INSERT INTO user_licenses VALUES (?, ?)",
+                [(key, sku) for key, u in state.users.items() for sku in u.licenses],
+            )
 
     # ---- what the writes share ---------------------------------------------------------------
 
@@ -202,8 +271,7 @@ class LocalStore:
 
     def _subscription(self, sku: str) -> SubscriptionState:
         """The subscription as of today, recording any renewal that fell due (inside a write transaction)."""
-        row = self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM} WHERE s.sku = ?",
-                              (sku,)).fetchone()
+        row = self.db.execute(f"SELECT {SUBSCRIPTION_COLUMNS} {SUBSCRIPTION_FROM} WHERE s.sku = ?", (sku,)).fetchone()
         if row is None:
             raise PermanentProviderError(f"the tenant has no {sku} subscription", f"buy {sku} first", "not_found")
         consumed = self.db.execute("SELECT COALESCE((SELECT n FROM consumed WHERE sku = ?), 0)", (sku,)).fetchone()[0]
@@ -215,15 +283,26 @@ class LocalStore:
 
     def _write_subscription(self, sub: SubscriptionState, insert: bool = False) -> None:
         if insert:
-            self.db.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?)",
-                            (sub.sku, sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go)))
+            self.db.execute(
+                "INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?)",
+                (sub.sku, sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go)),
+            )
         else:
-            self.db.execute("UPDATE subscriptions SET seats = ?, term = ?, billing_frequency = ?, pay_as_you_go = ? "
-                            "WHERE sku = ?", (sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go),
-                                              sub.sku))
-        refundable = None if sub.refundable is None else json.dumps(
-            [[r.seats, r.until.isoformat()] for r in sub.refundable])
+            self.db.execute(
+                "UPDATE subscriptions SET seats = ?, term = ?, billing_frequency = ?, pay_as_you_go = ? WHERE sku = ?",
+                (sub.seats, sub.term, sub.billing_frequency, int(sub.pay_as_you_go), sub.sku),
+            )
+        refundable = (
+            None if sub.refundable is None else json.dumps([[r.seats, r.until.isoformat()] for r in sub.refundable])
+        )
         scheduled = sub.scheduled
-        self.db.execute("INSERT OR REPLACE INTO commitments VALUES (?, ?, ?, ?, ?)", (
-            sub.sku, iso(sub.term_end), refundable, scheduled.seats if scheduled else None,
-            iso(scheduled.effective) if scheduled else None))
+        self.db.execute(
+            "INSERT OR REPLACE INTO commitments VALUES (?, ?, ?, ?, ?)",
+            (
+                sub.sku,
+                iso(sub.term_end),
+                refundable,
+                scheduled.seats if scheduled else None,
+                iso(scheduled.effective) if scheduled else None,
+            ),
+        )

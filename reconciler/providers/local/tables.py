@@ -63,20 +63,30 @@ def iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-SUBSCRIPTION_COLUMNS = ("s.sku, s.seats, s.term, s.billing_frequency, s.pay_as_you_go, c.term_end, c.refundable, "
-                         "c.scheduled_seats, c.scheduled_effective")
+SUBSCRIPTION_COLUMNS = (
+    "s.sku, s.seats, s.term, s.billing_frequency, s.pay_as_you_go, c.term_end, c.refundable, "
+    "c.scheduled_seats, c.scheduled_effective"
+)
 SUBSCRIPTION_FROM = "FROM subscriptions s LEFT JOIN commitments c ON c.sku = s.sku"
 
 
 def subscription_state(row: tuple[Any, ...], consumed: int) -> SubscriptionState:
     sku, seats, term, billing, payg, term_end, refundable, scheduled_seats, scheduled_effective = row
     return SubscriptionState(
-        sku=sku, seats=seats, term=term, billing_frequency=billing, pay_as_you_go=bool(payg), consumed=consumed,
+        sku=sku,
+        seats=seats,
+        term=term,
+        billing_frequency=billing,
+        pay_as_you_go=bool(payg),
+        consumed=consumed,
         term_end=date.fromisoformat(term_end) if term_end else None,
-        refundable=None if refundable is None else tuple(
-            RefundableSeats(n, date.fromisoformat(until)) for n, until in json.loads(refundable)),
-        scheduled=None if scheduled_seats is None else ScheduledSeats(
-            scheduled_seats, date.fromisoformat(scheduled_effective) if scheduled_effective else None))
+        refundable=None
+        if refundable is None
+        else tuple(RefundableSeats(n, date.fromisoformat(until)) for n, until in json.loads(refundable)),
+        scheduled=None
+        if scheduled_seats is None
+        else ScheduledSeats(scheduled_seats, date.fromisoformat(scheduled_effective) if scheduled_effective else None),
+    )
 
 
 def take_refundable(refundable: tuple[RefundableSeats, ...], seats: int, sku: str) -> tuple[RefundableSeats, ...]:
@@ -84,8 +94,10 @@ def take_refundable(refundable: tuple[RefundableSeats, ...], seats: int, sku: st
     if seats > sum(r.seats for r in refundable):
         raise PermanentProviderError(
             f"subscription quantity cannot be decreased: only {sum(r.seats for r in refundable)} {sku} seat(s) are "
-            "inside their seven-day cancellation window", "schedule the decrease for the renewal instead "
-            "(tenantctl plans schedule_seats for it)", "cancellation_window_closed")
+            "inside their seven-day cancellation window",
+            "schedule the decrease for the renewal instead (tenantctl plans schedule_seats for it)",
+            "cancellation_window_closed",
+        )
     left: list[RefundableSeats] = []
     for lot in sorted(refundable, key=lambda r: r.until, reverse=True):
         taken = min(seats, lot.seats)
@@ -97,13 +109,17 @@ def take_refundable(refundable: tuple[RefundableSeats, ...], seats: int, sku: st
 
 def check_billable(term: str, billing_frequency: str) -> None:
     if term == "P1M" and billing_frequency == "annual":
-        raise PermanentProviderError("a monthly term (P1M) is billed monthly, not annually",
-                                     "choose billing frequency monthly, or an annual term")
+        raise PermanentProviderError(
+            "a monthly term (P1M) is billed monthly, not annually",
+            "choose billing frequency monthly, or an annual term",
+        )
 
 
 def check_country(sku: str, upn: str, location: str | None) -> None:
     entry = catalog.lookup(sku)
     if entry is not None and entry.countries is not None and location not in entry.countries:
-        raise PermanentProviderError(f"{sku} is only for users in {', '.join(sorted(entry.countries))}, not "
-                                     f"'{upn}' in {location}", "assign a calling plan sold in the user's country",
-                                     "prohibited_in_usage_location")
+        raise PermanentProviderError(
+            f"{sku} is only for users in {', '.join(sorted(entry.countries))}, not '{upn}' in {location}",
+            "assign a calling plan sold in the user's country",
+            "prohibited_in_usage_location",
+        )
