@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from generate import write_tenant  # noqa: E402  (benchmarks/generate.py)
 from hotspots import profile, spy  # noqa: E402  (benchmarks/hotspots.py)
+from synthetic import write_bench_tenant  # noqa: E402  (tests/synthetic.py, shared with the tests)
 
 TODAY = "2026-11-21"
 
@@ -77,7 +77,7 @@ def bench_size(n: int, repeat: int, work: Path, profiles: dict[str, Any] | None 
     Each spec is measured with its users inline and in a CSV roster (validate and the no-change plan
     also in a JSON roster); a plan's ratio is to the parse + validate floor of the same spec form.
     """
-    paths = write_tenant(work, n)
+    paths = write_bench_tenant(work, n)
     loaded = work / "loaded.db"
     timed(["snapshot", "load", str(paths["snapshot"]), "--provider", f"local:{loaded}"])
     out = []

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, SPECS, TODAY
+from synthetic import write_calling_tenant
 
 from reconciler.apply.ledger import Ledger
 from reconciler.plan.compute import compute_plan
@@ -204,37 +205,6 @@ def test_stale_lock_is_reported_and_cleared(cli, workdir: Path) -> None:  # type
     unlocked = cli(*command.group(1).split()[1:])
     assert unlocked.code == 0 and "Removed the lock held by apply" in unlocked.err
     assert cli("apply", spec, "--auto-approve", "--allow-destroy").code == 0
-
-
-def write_calling_tenant(folder: Path, users: int) -> Path:
-    """An EA tenant where every user gets Teams Phone, a calling plan and credits, funds included."""
-    upns = [f"caller{i:05d}@faults.example" for i in range(users)]
-    snapshot = [
-        "apiVersion: tenantctl/v1",
-        "kind: TenantSnapshot",
-        "metadata: {name: faults}",
-        "state:",
-        "  agreement: EA",
-        "  billingRoles: [BillingAccountOwner]",
-        "  users:",
-    ]
-    snapshot += [f"    - {{upn: {u}}}" for u in upns]
-    spec = [
-        "apiVersion: tenantctl/v1",
-        "kind: Tenant",
-        "metadata: {name: faults}",
-        "spec:",
-        "  agreement: EA",
-        "  subscriptions:",
-        f"    - {{sku: MCOEV, seats: {users}}}",
-        f"    - {{sku: MCOPSTN1, seats: {users}}}",
-        "  communicationsCredits: {autoRecharge: {enabled: true, triggerBelow: 50, amount: 200}, minimumBalance: 300}",
-        "  users:",
-    ]
-    spec += [f"    - {{upn: {u}, usageLocation: US, licenses: [MCOEV, MCOPSTN1, MCOPSTNC]}}" for u in upns]
-    (folder / "faults.snapshot.yaml").write_text("\n".join(snapshot) + "\n")
-    (folder / "faults.yaml").write_text("\n".join(spec) + "\n")
-    return folder / "faults.yaml"
 
 
 def test_large_apply_converges_under_a_30_percent_fault_rate(cli, workdir: Path) -> None:  # type: ignore[no-untyped-def]

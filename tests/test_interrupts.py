@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from conftest import TODAY
-from test_crash_safety import write_calling_tenant
+from synthetic import write_calling_tenant
 
 from reconciler.apply.ledger import Ledger
 from reconciler.providers.local.provider import LocalProvider

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, SAMPLES, SPECS
+from synthetic import write_big_tenant
 
 from reconciler.cli import fleet
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, Block, fold, size, split
@@ -26,49 +27,13 @@ def load(cli, name: str, provider: str | None = None) -> None:
     assert r.code == 0, r.err
 
 
-def write_big_tenant(folder: Path) -> Path:
-    """10,000 users with Teams Phone; the spec adds E5 to all and takes MCOEV from 500."""
-    users = [f"user{i:05d}@big.example" for i in range(BIG_USERS)]
-    snapshot = [
-        "apiVersion: tenantctl/v1",
-        "kind: TenantSnapshot",
-        "metadata: {name: big}",
-        "state:",
-        "  agreement: EA",
-        "  subscriptions:",
-        f"    - {{sku: MCOEV, seats: {BIG_USERS}}}",
-        "  users:",
-    ]
-    snapshot += [f"    - {{upn: {u}, usageLocation: US, licenses: [MCOEV]}}" for u in users]
-    spec = [
-        "apiVersion: tenantctl/v1",
-        "kind: Tenant",
-        "metadata: {name: big}",
-        "spec:",
-        "  agreement: EA",
-        "  subscriptions:",
-        f"    - {{sku: MCOEV, seats: {BIG_USERS}}}",
-        f"    - {{sku: ENTERPRISEPREMIUM, seats: {BIG_USERS}}}",
-        "  users:",
-    ]
-    spec += [
-        f"    - {{upn: {u}, usageLocation: US, licenses: [ENTERPRISEPREMIUM"
-        + ("" if i < BIG_REMOVALS else ", MCOEV")
-        + "]}"
-        for i, u in enumerate(users)
-    ]
-    (folder / "big.snapshot.yaml").write_text("\n".join(snapshot) + "\n")
-    (folder / "big.yaml").write_text("\n".join(spec) + "\n")
-    return folder / "big.yaml"
-
-
 def balanced(part: str) -> bool:
     return part.count("<details") == part.count("</details>") and part.count("```") % 2 == 0
 
 
 def big_markdown(cli, workdir: Path, command: str) -> tuple[Path, Any, list[Path]]:
     """The 10,000-user tenant loaded and `command` (plan or drift) run as Markdown into comment/."""
-    spec = write_big_tenant(workdir)
+    spec = write_big_tenant(workdir, BIG_USERS, BIG_REMOVALS)
     assert cli("snapshot", "load", "big.snapshot.yaml").code == 0
     r = cli(command, spec, "--format", "markdown", "--markdown-dir", "comment")
     return spec, r, sorted((workdir / "comment").glob("part-*.md"))
