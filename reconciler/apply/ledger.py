@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..domain.errors import TenantctlError
 from ..providers.sqlitefiles import close_at_rest, open_reader, open_writer
+from .locks import LockedError, LockInfo
 
 if TYPE_CHECKING:
     from ..plan.compute import Action
@@ -64,52 +65,6 @@ CREATE TABLE IF NOT EXISTS ledger_managed (sku TEXT PRIMARY KEY, last_applied TE
 def now() -> str:
     """Wall-clock time for the ledger, UTC, to the second."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@dataclass(frozen=True)
-class LockInfo:
-    """Who holds a tenant's lock."""
-
-    lock_id: str
-    operation: str
-    host: str
-    pid: int
-    since: str
-
-    @property
-    def stale(self) -> bool:
-        """Provably abandoned: taken on this host by a process that no longer runs."""
-        return self.host == socket.gethostname() and not pid_alive(self.pid)
-
-    def describe(self) -> str:
-        """`apply (host h, pid 12, since 2026-11-21T10:00:00Z, lock id 3f2a...)`."""
-        return f"{self.operation} (host {self.host}, pid {self.pid}, since {self.since}, lock id {self.lock_id})"
-
-
-class LockedError(TenantctlError):
-    """Another run holds the tenant's lock; nothing was changed."""
-
-    def __init__(self, tenant: str, holder: LockInfo, unlock_command: str) -> None:
-        self.holder = holder
-        if holder.stale:
-            advice = (
-                f"That process is no longer running, so the lock is stale. If no other apply is running, "
-                f"clear it with `{unlock_command}` and run again"
-            )
-        else:
-            advice = "Wait for it to finish, or pass --lock-timeout SECONDS to wait for it"
-        super().__init__(f"tenant {tenant} is locked by {holder.describe()}; nothing was changed. {advice}")
 
 
 @dataclass(frozen=True)
