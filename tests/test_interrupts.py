@@ -277,6 +277,27 @@ def test_once_settled_a_signal_is_noted_not_obeyed() -> None:
     assert len(notes) == 2 and all("finishing that first" in n for n in notes)
 
 
+@pytest.mark.parametrize("received", [False, True])
+def test_leaving_after_a_signal_ignores_the_next_one(received: bool) -> None:
+    """A second signal that lands after the run is closed (the first one's report printed, the process
+    about to exit 128 + N) is ignored, not a traceback or a kill; with no signal the old handlers return."""
+    from reconciler.apply.interrupts import trapped
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with trapped(lambda _: None) as signals:
+            signals.running = True
+            if received:
+                os.kill(os.getpid(), signal.SIGTERM)  # handled now: stop after the action in flight
+                time.sleep(0.01)
+                assert signals.stop == signal.SIGTERM
+        after = {sig: signal.getsignal(sig) for sig in before}
+        assert after == ({sig: signal.SIG_IGN for sig in before} if received else before)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
 def test_ctrl_c_while_starting_is_one_line_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

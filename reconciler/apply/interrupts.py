@@ -5,7 +5,11 @@ is released on the way out. While actions run, the first signal asks apply to st
 next action, so the action in flight finishes and is journaled; a second signal abandons it
 (its outcome is then "in doubt" in the journal, and the next apply reads the tenant again).
 While the run is being closed and the lock released, further signals are noted, not obeyed, so
-cleanup cannot be cut short. SIGKILL cannot be caught: that is what `force-unlock` is for.
+cleanup cannot be cut short. Once a signal has been received, the process is on its way out with
+128 + N: leaving, tenantctl ignores further signals rather than restoring the defaults, so a second
+Ctrl-C or SIGTERM that lands after the run is closed cannot print a traceback over the report or
+kill the process before its output is flushed. SIGKILL cannot be caught: that is what
+`force-unlock` is for.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Signals:
         self.note = note
         self.running = False
         self.stop: int | None = None  # the signal that asked apply to stop after the action in flight
+        self.received = False  # any signal at all: the process will exit because of it
         self._shielded = False
 
     @property
@@ -55,6 +60,7 @@ class Signals:
     def handle(self, signum: int, frame: FrameType | None) -> None:
         """The handler installed for SIGINT and SIGTERM."""
         name = signal.Signals(signum).name
+        self.received = True
         if self._shielded:
             self.note(f"{name} received while closing the run; finishing that first")
             return
@@ -82,7 +88,8 @@ class Signals:
 
 @contextmanager
 def trapped(note: Callable[[str], None]) -> Iterator[Signals]:
-    """SIGINT and SIGTERM handled as this module says, for the duration; the old handlers after."""
+    """SIGINT and SIGTERM handled as this module says, for the duration; the old handlers after, unless a
+    signal was received: then the process is leaving because of it, and further signals are ignored."""
     signals = Signals(note)
     if threading.current_thread() is not threading.main_thread():
         yield signals  # signal handlers can only be set from the main thread
@@ -92,4 +99,4 @@ def trapped(note: Callable[[str], None]) -> Iterator[Signals]:
         yield signals
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, signal.SIG_IGN if signals.received else handler)
