@@ -32,7 +32,10 @@ from ..plan import guardrails
 from ..plan.compute import Plan, compute_plan
 from ..plan.digest import spec_digest, state_digest
 from ..plan.targets import check as check_targets
-from ..render.text import Style, apply_text, checklist, plan_text, to_json
+from ..render.apply_report import apply_report, journal_truth, stopped_summary
+from ..render.history import history_json, history_text
+from ..render.progress import apply_bar
+from ..render.text import Style, apply_text, plan_text, to_json
 from ..spec.loader import load_spec
 from .common import EXIT_ERROR, EXIT_MANUAL, EXIT_OK, FORMATS, TARGET, Settings, open_for, provider_opt
 
@@ -166,7 +169,9 @@ def _apply(
         # Still trapped (and settled: a signal now is noted, not obeyed) while the outcome is reported.
         if signals.stop is not None and result.left:
             _report(result, settings, interrupted=True)
-            settings.error(f"interrupted by {signal.Signals(signals.stop).name}: " + _stopped(result, run_id, where))
+            settings.error(
+                f"interrupted by {signal.Signals(signals.stop).name}: " + stopped_summary(result, run_id, where)
+            )
             return 128 + signals.stop
         _report(result, settings)
         if not result.ok:
@@ -232,35 +237,6 @@ def _run(
     return run_id, result
 
 
-def _stopped(result: ApplyResult, run_id: str, where: str) -> str:
-    """What a run stopped between actions did; the journal holds the same."""
-    ran = len(result.outcomes)
-    return (
-        f"{result.count('done'):,} done, {result.count('unchanged'):,} already so, {result.count('failed'):,} "
-        f"failed of the {ran:,} actions run; the other {result.left:,} were not attempted. "
-        f"`tenantctl history {run_id}{where}` lists every action; run apply again to finish the rest: it reads the "
-        "tenant again and never buys twice"
-    )
-
-
-def journal_truth(rows: list[dict[str, Any]], total: int, run_id: str, where: str = "") -> str:
-    """What the journal proves a cut-short run did, and what to do next."""
-    count = {status: sum(1 for r in rows if r["outcome"] == status) for status in ("done", "unchanged", "failed")}
-    doubt = [r for r in rows if r["intent_at"] and r["outcome"] is None]
-    if not any(count.values()) and not doubt:
-        return f"the journal of run {run_id} shows that no action started; nothing was applied"
-    left = total - sum(count.values()) - len(doubt)
-    return (
-        f"{count['done']:,} done, {count['unchanged']:,} already so, {count['failed']:,} failed"
-        + "".join(
-            f"; #{r['action_id']} {r['type']} {r['address']} was in flight and may or may not have happened"
-            for r in doubt
-        )
-        + f"; the other {left:,} of {total:,} were not attempted. `tenantctl history {run_id}{where}` lists every "
-        "action; run apply again to finish the rest: it reads the tenant again and never buys twice"
-    )
-
-
 def _close_interrupted(ledger: Ledger, settings: Settings) -> dict[str, str]:
     """Say which earlier runs died part way and close them; returns plan digest -> run id."""
     out: dict[str, str] = {}
@@ -308,24 +284,13 @@ def _progress(settings: Settings, total: int) -> Any:
         now = time.monotonic()
         if show and (now - state["last"] > 0.1 or state["n"] == total):
             state["last"] = now
-            done = int(state["n"])
-            bar = "#" * (30 * done // total)
-            click.echo(f"\r[{bar:<30}] {done}/{total} {outcome.action.type:<22}", nl=(done == total), err=True)
+            click.echo(apply_bar(int(state["n"]), total, outcome.action.type), nl=False, err=True)
 
     return tick
 
 
 def _report(result: ApplyResult, settings: Settings, interrupted: bool = False) -> None:
-    style = Style(settings.color)
-    for o in result.outcomes:
-        if o.status == "failed":
-            click.echo(
-                style.paint(f"  x failed    #{o.action.id} {o.action.type} {o.action.address}: {o.message}", "!")
-            )
-        elif o.status == "skipped":
-            click.echo(f"  - skipped   #{o.action.id} {o.action.type} {o.action.address}: {o.message}")
-    click.echo(style.bold(apply_text(result)))
-    click.echo(checklist(result), nl=False)
+    click.echo(apply_report(result, Style(settings.color)), nl=False)
     if not result.ok and not interrupted:
         settings.error(
             "some actions did not complete; fix the cause and run apply again (actions already done are skipped)"
@@ -380,26 +345,7 @@ def history(
             ledger.close()
     finally:
         provider.close()
-    if fmt == "json":
-        click.echo(
-            to_json(
-                {"format_version": "1", "runs": [dict(r.to_dict(), actions=actions.get(r.run_id, [])) for r in runs]}
-            ),
-            nl=False,
-        )
-        return EXIT_OK
-    if not runs:
-        click.echo(f"No applies recorded in {provider.address}.")
-    for r in runs:
-        click.echo(
-            f"{r.run_id}  {r.started}  {r.status:<11}  {r.total:>7,} action(s)  {r.source}"
-            + (f"\n    {r.summary}" if r.summary else "")
-        )
-        for a in actions.get(r.run_id, []):
-            outcome = a["outcome"] or "IN DOUBT (intent recorded, no outcome: the process died here)"
-            retries = f", {a['retries']} retries" if a["retries"] else ""
-            click.echo(
-                f"    #{a['action_id']:<5} {a['type']:<22} {a['address']}  {outcome}{retries}"
-                + (f": {a['message']}" if a["message"] and a["outcome"] not in ("done",) else "")
-            )
+    # --format markdown lists as text: a history is not a review comment.
+    text = to_json(history_json(runs, actions)) if fmt == "json" else history_text(runs, actions, provider.address)
+    click.echo(text, nl=False)
     return EXIT_OK

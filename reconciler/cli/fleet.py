@@ -65,9 +65,3 @@ def run_all(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tenant") as pool:
         return list(pool.map(one, files))
-
-
-def footer(total: int, counts: list[tuple[int, str]], failed: int, noun: str = "tenants") -> str:
-    """`3 tenants: 2 with changes, 1 unchanged, 0 failed`."""
-    parts = [f"{n} {label}" for n, label in counts] + [f"{failed} failed"]
-    return f"{total} {noun if total != 1 else noun.rstrip('s')}: " + ", ".join(parts)

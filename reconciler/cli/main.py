@@ -21,10 +21,10 @@ from ..domain import catalog
 from ..domain.canonical import spec_to_dict, state_to_dict
 from ..domain.errors import TenantctlError, UsageError, ValidationError
 from ..domain.model import AGREEMENT, AGREEMENTS, CURRENCY, TERMS
-from ..plan.compute import Plan
 from ..providers import LocalProvider, today
-from ..render.markdown import plan_blocks, split
-from ..render.text import Style, amount, count, plan_text, to_json
+from ..render.formats import plan_as
+from ..render.tables import catalog_table, prices_table
+from ..render.text import Style, count
 from ..spec.export import export_spec, undeclared_parts, unlisted_users
 from ..spec.prices import price_list
 from ..spec.schema import schema as load_schema
@@ -67,15 +67,6 @@ for _command in (validate, plan, apply, drift, history, force_unlock, report):
     cli.add_command(_command)
 
 
-def _emit_plan(the_plan: Plan, fmt: str, settings: Settings, source: str) -> None:
-    if fmt == "json":
-        click.echo(to_json(the_plan.to_dict()), nl=False)
-    elif fmt == "markdown":
-        click.echo("\n".join(split(plan_blocks(the_plan, source), label="tenantctl plan")), nl=False)
-    else:
-        click.echo(plan_text(the_plan, Style(settings.color), source), nl=False)
-
-
 @cli.command()
 @click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
@@ -83,7 +74,8 @@ def _emit_plan(the_plan: Plan, fmt: str, settings: Settings, source: str) -> Non
 def show(settings: Settings, plan_file: str, fmt: str) -> int:
     """Render a plan saved with `plan --out`, stale or not."""
     saved = load_saved(plan_file)
-    _emit_plan(saved.plan, fmt, settings, f"saved from {saved.spec_path} against {saved.provider}")
+    source = f"saved from {saved.spec_path} against {saved.provider}"
+    click.echo(plan_as(fmt, saved.plan, Style(settings.color), source), nl=False)
     return EXIT_OK
 
 
@@ -210,18 +202,7 @@ def schema_cmd(kind: str) -> int:
 @cli.command("catalog")
 def catalog_cmd() -> int:
     """List the SKUs tenantctl knows, with what they provide and need."""
-    width = max(len(part) for part in catalog.CATALOG)  # the columns hold with the longest SKU name
-    for sku in catalog.CATALOG.values():
-        extras = []
-        if sku.provides:
-            extras.append("provides " + ", ".join(sorted(sku.provides)))
-        if sku.requires_any:
-            extras.append("needs " + catalog.describe_caps(sku.requires_any))
-        if sku.pay_as_you_go:
-            extras.append("pay-as-you-go")
-        click.echo(
-            f"{sku.part_number:<{width}}  {sku.sku_id}  {sku.name}" + (f"  ({'; '.join(extras)})" if extras else "")
-        )
+    click.echo(catalog_table(catalog.CATALOG), nl=False)
     return EXIT_OK
 
 
@@ -232,11 +213,7 @@ def prices_cmd(currency: str) -> int:
     prices = price_list(currency.upper())
     if not prices.per_seat:
         raise click.UsageError(f"no shipped prices in {currency.upper()}; declare yours in spec.prices")
-    click.echo(f"# {prices.currency}, as of {prices.as_of}: {prices.source}")
-    for sku, price in prices.per_seat.items():
-        click.echo(f"{sku:<62} {amount(price):>9}")
-    factors = ", ".join(f"{term} x{factor}" for term, factor in prices.term_factors.items())
-    click.echo(f"# term factors: {factors}; an annual or 3-year term billed monthly x{prices.monthly_billing_factor}")
+    click.echo(prices_table(prices), nl=False)
     return EXIT_OK
 
 

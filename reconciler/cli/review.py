@@ -11,23 +11,35 @@ import itertools
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from ..apply.savedplan import saved_document, written_by_tenantctl
 from ..domain.errors import UsageError
 from ..plan import guardrails
-from ..plan.compute import FORMAT_VERSION, Plan, compute_plan
+from ..plan.compute import Plan, compute_plan
 from ..plan.drift import DriftReport, drift_report
 from ..plan.targets import check as check_targets
 from ..providers import today
+from ..render.fleet import (
+    drift_footer,
+    drift_status,
+    drifts_json,
+    fleet_markdown,
+    fleet_text,
+    footer,
+    plan_footer,
+    plan_status,
+    plans_json,
+)
 from ..render.junit import drift_junit
-from ..render.markdown import Block, drift_blocks, plan_blocks, split
-from ..render.text import Style, count, drift_text, plan_text, to_json
+from ..render.markdown import drift_blocks, plan_blocks
+from ..render.progress import fleet_tick
+from ..render.text import Style, drift_text, plan_text, to_json
+from ..render.validation import snapshot_ok, spec_ok
 from ..spec.loader import load_spec, spec_from_document
 from ..spec.snapshot import snapshot_from_document
 from ..spec.yamlload import load_file
@@ -76,9 +88,15 @@ def _run(files: list[str], many: bool, work: Any, settings: Settings) -> list[fl
     finished = itertools.count(1)
 
     def tick(run: fleet.TenantRun[Any]) -> None:
-        click.echo(f"[{next(finished)}/{len(files)}] {run.file}: {'failed' if run.error else 'done'}", err=True)
+        click.echo(fleet_tick(next(finished), len(files), run.file, failed=bool(run.error)), err=True)
 
     return fleet.run_all(files, work, tick)
+
+
+def _only(runs: list[fleet.TenantRun[T]]) -> T:
+    """The result of the one file: with one file its errors propagate (see _run), so there is one."""
+    assert runs[0].result is not None
+    return runs[0].result
 
 
 def _tenant_of(run: fleet.TenantRun[Any]) -> str | None:
@@ -106,33 +124,6 @@ def _dedupe(runs: list[fleet.TenantRun[T]]) -> list[fleet.TenantRun[T]]:
             first[name] = run.file
         out.append(run)
     return out
-
-
-def _echo_text(runs: list[fleet.TenantRun[T]], render: Callable[[T], str], footer: str, style: Style) -> None:
-    """One text section per tenant (a failed one says why), then the footer when there is one."""
-    sections = [
-        render(r.result)
-        if r.result is not None
-        else style.bold(f"Tenant file {r.file}: failed") + "\n" + (r.error or "") + "\n"
-        for r in runs
-    ]
-    click.echo("\n".join(sections) + (f"\n{style.bold(footer)}\n" if footer else ""), nl=False)
-
-
-def _markdown_parts(
-    runs: list[fleet.TenantRun[T]], blocks_of: Callable[[T], list[Block]], footer: str, label: str
-) -> list[str]:
-    """The tenants' Markdown blocks (a failed one says why) and the footer, split into comment parts."""
-    blocks: list[Block] = []
-    for r in runs:
-        blocks += (
-            blocks_of(r.result)
-            if r.result is not None
-            else [Block((f"### Tenant file `{r.file}`: failed", "", "```", *(r.error or "").splitlines(), "```", ""))]
-        )
-    if footer:
-        blocks.append(Block((f"**{footer}**",)))
-    return split(blocks, label=label)
 
 
 def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settings, echo: bool = True) -> None:
@@ -209,23 +200,16 @@ def plan(
         )
 
     runs: list[fleet.TenantRun[Planned]] = _dedupe(_run(files, many, work, settings))
-    status = [_plan_status(r) for r in runs]
+    status = [plan_status(r.result.plan if r.result is not None else None) for r in runs]
     counts = Counter(status)
-    summary = fleet.footer(
-        len(runs), [(counts["changes"], "with changes"), (counts["unchanged"], "unchanged")], counts["failed"]
-    )
+    summary = plan_footer(status) if many else ""
     style = Style(settings.color)
     if fmt == "json":
-        click.echo(
-            to_json(
-                _plan_json(runs, status, counts) if many else runs[0].result.plan.to_dict()  # type: ignore[union-attr]
-            ),
-            nl=False,
-        )
+        click.echo(to_json(plans_json(runs, lambda p: p.plan) if many else _only(runs).plan.to_dict()), nl=False)
     elif fmt == "text":
-        _echo_text(runs, lambda p: plan_text(p.plan, style, p.address), summary if many else "", style)
+        click.echo(fleet_text(runs, lambda p: plan_text(p.plan, style, p.address), summary, style), nl=False)
     if fmt == "markdown" or markdown_dir:
-        parts = _markdown_parts(runs, lambda p: plan_blocks(p.plan), summary if many else "", "tenantctl plan")
+        parts = fleet_markdown(runs, lambda p: plan_blocks(p.plan), summary, "tenantctl plan")
         _write_markdown(parts, markdown_dir, settings, echo=fmt == "markdown")
     if out:
         _save_plans(runs, out, many, settings, allow_destroy)
@@ -237,42 +221,6 @@ def plan(
         )
         return EXIT_ERROR
     return EXIT_CHANGES if detailed_exitcode and counts["changes"] else EXIT_OK
-
-
-# A tenant's line in a fleet plan or drift (the `status` of each tenant in the JSON).
-PlanStatus: TypeAlias = Literal["failed", "changes", "unchanged"]
-DriftStatus: TypeAlias = Literal["failed", "drifted", "in sync"]
-
-
-def _plan_status(run: fleet.TenantRun[Planned]) -> PlanStatus:
-    if run.result is None or run.result.plan.has_errors:
-        return "failed"
-    return "changes" if run.result.plan.actions else "unchanged"
-
-
-def _plan_json(
-    runs: list[fleet.TenantRun[Planned]], status: list[PlanStatus], counts: Counter[PlanStatus]
-) -> dict[str, Any]:
-    tenants = [
-        {
-            "file": r.file,
-            "tenant": r.result.plan.tenant if r.result else None,
-            "status": s,
-            "plan": r.result.plan.to_dict() if r.result else None,
-            "error": r.error,
-        }
-        for r, s in zip(runs, status)
-    ]
-    return {
-        "format_version": FORMAT_VERSION,
-        "tenants": tenants,
-        "summary": {
-            "tenants": len(runs),
-            "with_changes": counts["changes"],
-            "unchanged": counts["unchanged"],
-            "failed": counts["failed"],
-        },
-    }
 
 
 def _save_plans(
@@ -320,44 +268,18 @@ def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, p
         )
 
     runs: list[fleet.TenantRun[Drifted]] = _dedupe(_run(files, many, work, settings))
-    status: list[DriftStatus] = [
-        "failed" if r.result is None else "drifted" if r.result.report.drifted else "in sync" for r in runs
-    ]
+    status = [drift_status(r.result.report if r.result is not None else None) for r in runs]
     counts = Counter(status)
-    summary = fleet.footer(
-        len(runs), [(counts["drifted"], "drifted"), (counts["in sync"], "in sync")], counts["failed"]
-    )
+    summary = drift_footer(status) if many else ""
     style = Style(settings.color)
     if fmt == "json":
-        document = (
-            runs[0].result.report.to_dict()  # type: ignore[union-attr]
-            if not many
-            else {
-                "format_version": "1",
-                "tenants": [
-                    {
-                        "file": r.file,
-                        "status": s,
-                        "report": r.result.report.to_dict() if r.result else None,
-                        "error": r.error,
-                    }
-                    for r, s in zip(runs, status)
-                ],
-                "summary": {
-                    "tenants": len(runs),
-                    "drifted": counts["drifted"],
-                    "in_sync": counts["in sync"],
-                    "failed": counts["failed"],
-                },
-            }
-        )
-        click.echo(to_json(document), nl=False)
+        click.echo(to_json(drifts_json(runs, lambda d: d.report) if many else _only(runs).report.to_dict()), nl=False)
     elif fmt == "junit":
         click.echo(drift_junit([(r.file, r.result.report if r.result else None, r.error) for r in runs]), nl=False)
     elif fmt == "text":
-        _echo_text(runs, lambda d: drift_text(d.report, style), summary if many else "", style)
+        click.echo(fleet_text(runs, lambda d: drift_text(d.report, style), summary, style), nl=False)
     if fmt == "markdown" or markdown_dir:
-        parts = _markdown_parts(runs, lambda d: drift_blocks(d.report), summary if many else "", "tenantctl drift")
+        parts = fleet_markdown(runs, lambda d: drift_blocks(d.report), summary, "tenantctl drift")
         _write_markdown(parts, markdown_dir, settings, echo=fmt == "markdown")
     if counts["failed"]:
         settings.error(f"{counts['failed']} tenant(s) failed (see their sections); the others are complete")
@@ -375,16 +297,8 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> int:
     def work(name: str) -> str:
         doc = load_file(name)  # parsed once, then built as whichever kind it declares
         if isinstance(doc.data, dict) and doc.data.get("kind") == "TenantSnapshot":
-            state = snapshot_from_document(doc, today())
-            return (
-                f"ok (TenantSnapshot {state.name}: {count(len(state.users), 'user')}, "
-                f"{count(len(state.subscriptions), 'subscription')})"
-            )
-        spec = spec_from_document(doc)
-        return (
-            f"ok (Tenant {spec.name}: {count(len(spec.users), 'user')}, "
-            f"{count(len(spec.subscriptions), 'subscription')})"
-        )
+            return snapshot_ok(snapshot_from_document(doc, today()))
+        return spec_ok(spec_from_document(doc))
 
     runs = fleet.run_all(files, work)
     for run in runs:
@@ -394,5 +308,5 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> int:
             click.echo(run.error, err=True)
     failed = sum(1 for r in runs if r.result is None)
     if len(runs) > 1:
-        click.echo(fleet.footer(len(runs), [(len(runs) - failed, "valid")], failed, noun="files"))
+        click.echo(footer(len(runs), [(len(runs) - failed, "valid")], failed, noun="files"))
     return EXIT_ERROR if failed else EXIT_OK
