@@ -6,10 +6,12 @@ round's answers instead (`_send_batch` replaced), so a bound that moved by one f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from reconciler.domain.errors import PermanentProviderError, TransientProviderError
 from reconciler.providers.graph.auth import StaticToken
@@ -192,3 +194,114 @@ def test_a_license_the_tenant_does_not_have_fails_that_user_only_saying_how_to_g
     )
     assert (good.changed, good.error) == (True, None)
     assert ("l0", "PATCH", "/users/id-a") in client.asked
+
+
+# ------------------------------------------- one HTTP answer, read: GETs (`_checked`) and $batch items
+
+
+def http(status: int, body: Any = None, headers: dict[str, str] | None = None) -> requests.Response:
+    """A requests.Response as the transport would hand it over."""
+    response = requests.Response()
+    response.status_code = status
+    response._content = b"" if body is None else json.dumps(body).encode()
+    response.headers.update(headers or {})
+    return response
+
+
+def answering(client: GraphClient, *responses: requests.Response) -> list[tuple[str, str]]:
+    """Make the client's transport answer `responses` in turn, with no waiting; returns what was asked."""
+    asked: list[tuple[str, str]] = []
+    queue = list(responses)
+
+    def send(method: str, url: str, body: Any = None) -> requests.Response:
+        asked.append((method, url))
+        return queue.pop(0)
+
+    client._send = send  # type: ignore[method-assign]
+    client.retry, client.sleep = RetryPolicy(attempts=1), lambda _: None
+    return asked
+
+
+def graph_error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+@pytest.mark.parametrize("status", [200, 204, 299])
+def test_a_2xx_read_is_its_body(client: GraphClient, status: int) -> None:
+    asked = answering(client, http(status, {"value": [1]}))
+    assert client.get("/users") == {"value": [1]}
+    assert asked == [("GET", "http://127.0.0.1:9/users")]
+
+
+@pytest.mark.parametrize("status", [300, 301, 400, 404, 409, 499])
+def test_any_other_answer_below_500_is_a_permanent_refusal_with_graph_s_code(client: GraphClient, status: int) -> None:
+    answering(client, http(status, graph_error("Request_BadRequest", "Invalid object identifier 'x'.")))
+    with pytest.raises(PermanentProviderError) as err:
+        client.get("/users/x")
+    assert err.value.message == f"Microsoft Graph answered {status} Request_BadRequest: Invalid object identifier 'x'."
+    assert (err.value.code, err.value.hint) == ("Request_BadRequest", "")
+
+
+def test_a_refusal_without_a_code_is_rejected(client: GraphClient) -> None:
+    answering(client, http(400, "not json an object"))
+    with pytest.raises(PermanentProviderError) as err:
+        client.get("/users/x")
+    assert (err.value.message, err.value.code) == ("Microsoft Graph answered 400 : ", "rejected")
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_401_and_403_are_refused_access_naming_the_permissions(client: GraphClient, status: int) -> None:
+    answering(client, http(status, graph_error("Authorization_RequestDenied", "Insufficient privileges.")), http(200))
+    with pytest.raises(PermanentProviderError) as err:
+        client.get("/users")
+    assert err.value.code == "forbidden"
+    assert str(err.value) == (
+        f"Microsoft Graph refused access ({status} Authorization_RequestDenied: Insufficient privileges.) "
+        "(grant the app the permissions in the README ('Connect a real tenant'): "
+        "LicenseAssignment.Read.All and User.Read.All to plan; "
+        "LicenseAssignment.ReadWrite.All and User.ReadWrite.All to apply)"
+    )
+
+
+@pytest.mark.parametrize(
+    "status, body, headers, message, after",
+    [
+        (429, graph_error("TooManyRequests", "slow down"), {"Retry-After": "7"}, "429 TooManyRequests", 7.0),
+        (500, None, {}, "500", None),  # no body, no code: no trailing space either
+        (503, graph_error("serviceNotAvailable", ""), {"retry-after": "2.5"}, "503 serviceNotAvailable", 2.5),
+        (599, None, {"Retry-After": "soon"}, "599", None),  # not a number of seconds: backoff decides
+    ],
+)
+def test_429_and_5xx_reads_are_transient_with_graph_s_retry_after(
+    client: GraphClient, status: int, body: Any, headers: dict[str, str], message: str, after: float | None
+) -> None:
+    answering(client, http(status, body, headers))
+    with pytest.raises(TransientProviderError) as err:
+        client.get("/users")
+    assert err.value.message == f"Microsoft Graph answered {message}; gave up after 1 attempts"
+    assert err.value.retry_after == after
+
+
+def test_a_whole_batch_refused_is_each_request_s_refusal_with_graph_s_body(client: GraphClient) -> None:
+    answering(client, http(400, graph_error("BadRequest", "Invalid batch payload.")))
+    answers = client._send_batch([GET, POST])
+    assert {k: (a.status, a.error, after) for k, (a, after) in answers.items()} == {
+        "g": (400, ("BadRequest", "Invalid batch payload."), None),
+        "p": (400, ("BadRequest", "Invalid batch payload."), None),
+    }
+
+
+def test_each_batch_item_is_read_with_its_own_status_body_and_retry_after(client: GraphClient) -> None:
+    third = SubRequest("x", "GET", "/users/x")
+    items = [
+        {"id": "g", "status": 429, "headers": {"Retry-After": "9"}, "body": graph_error("TooManyRequests", "")},
+        {"id": "p", "status": 204, "body": "not an object"},  # a body that is not a JSON object reads as empty
+    ]
+    answering(client, http(200, {"responses": items}))
+    answers = client._send_batch([GET, POST, third])
+    assert {k: (a.status, a.body, after) for k, (a, after) in answers.items()} == {
+        "g": (429, graph_error("TooManyRequests", ""), 9.0),
+        "p": (204, {}, None),
+        # No answer for a request in the batch: it may or may not have run.
+        "x": (AMBIGUOUS, graph_error("missing", "no answer in the batch"), None),
+    }
