@@ -196,6 +196,35 @@ def test_a_license_the_tenant_does_not_have_fails_that_user_only_saying_how_to_g
     assert ("l0", "PATCH", "/users/id-a") in client.asked
 
 
+def test_retries_are_counted_per_write_from_zero() -> None:
+    """A write with nothing to send and one refused before sending took no retries; one throttled
+    twice and then refused says so."""
+    from reconciler.providers.base import UserWrite
+
+    client = Scripted({"a2": [(400, {"error": {"code": "Request_BadRequest", "message": "no"}}, 2)]})
+    nothing, unknown, refused = provider(client).write_users(
+        [
+            UserWrite("a@x.example"),
+            UserWrite("b@x.example", add=("MCOPSTN1",)),
+            UserWrite("a@x.example", add=("MCOEV",)),
+        ]
+    )
+    assert (nothing.changed, nothing.error, nothing.retries) == (True, None, 0)
+    assert isinstance(unknown.error, PermanentProviderError) and (unknown.part, unknown.retries) == ("licenses", 0)
+    assert isinstance(refused.error, PermanentProviderError) and (refused.part, refused.retries) == ("licenses", 2)
+
+
+@pytest.mark.parametrize("status", [300, 399])
+def test_a_write_answered_3xx_failed(status: int) -> None:
+    """Graph never redirects a write; a 3xx is no success, and the write is not sent again."""
+    from reconciler.providers.base import UserWrite
+
+    client = Scripted({"l0": [(status, {}, 0)]})
+    [result] = provider(client).write_users([UserWrite("a@x.example", location="US", add=("MCOEV",))])
+    assert isinstance(result.error, PermanentProviderError) and result.part == "location" and not result.changed
+    assert [i for i, _, _ in client.asked] == ["l0"]
+
+
 # ------------------------------------------- one HTTP answer, read: GETs (`_checked`) and $batch items
 
 
