@@ -334,3 +334,122 @@ def test_each_batch_item_is_read_with_its_own_status_body_and_retry_after(client
         # No answer for a request in the batch: it may or may not have run.
         "x": (AMBIGUOUS, graph_error("missing", "no answer in the batch"), None),
     }
+
+
+# ------------------------------------------- the transport: what goes on the wire (`_send`)
+
+
+class Tokens:
+    """Hands out token-1, token-2, ... and records whether each was asked for fresh."""
+
+    method, tenant_id = "test", None
+
+    def __init__(self) -> None:
+        self.asked: list[bool] = []
+
+    def token(self, refresh: bool = False) -> str:
+        self.asked.append(refresh)
+        return f"token-{len(self.asked)}"
+
+
+class Wire:
+    """A requests.Session stand-in: records each request and answers from a list (or raises)."""
+
+    def __init__(self, *answers: requests.Response | Exception) -> None:
+        self.answers, self.sent = list(answers), []  # type: ignore[var-annotated]
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        self.sent.append((method, url, kwargs))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def wired(*answers: requests.Response | Exception, base: str = "https://graph.example/v1.0/") -> tuple[Any, ...]:
+    tokens = Tokens()
+    client = GraphClient(base, tokens, concurrency=2)
+    client.session.close()
+    wire = Wire(*answers)
+    client.session = wire  # type: ignore[assignment]
+    client.retry, client.sleep = RetryPolicy(attempts=1), lambda _: None
+    return client, wire, tokens
+
+
+def test_a_read_carries_the_bearer_token_asks_for_json_and_has_a_timeout() -> None:
+    client, wire, tokens = wired(http(200, {"id": "org"}))
+    assert client.get("/organization") == {"id": "org"}
+    assert wire.sent == [
+        (
+            "GET",
+            "https://graph.example/v1.0/organization",  # the base's trailing slash is not doubled
+            {
+                "headers": {"Authorization": "Bearer token-1", "Accept": "application/json"},
+                "timeout": (10, 60),
+                "data": None,
+            },
+        )
+    ]
+    assert (tokens.asked, client.requests_made) == ([False], 1)
+    client.close()
+
+
+def test_a_write_sends_its_body_as_json() -> None:
+    client, wire, _ = wired(http(200, {"responses": []}))
+    client._send_batch([POST])
+    method, url, kwargs = wire.sent[0]
+    assert (method, url) == ("POST", "https://graph.example/v1.0/$batch")
+    assert kwargs["headers"] == {
+        "Authorization": "Bearer token-1",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    assert json.loads(kwargs["data"]) == {"requests": [POST.to_dict()]} and kwargs["timeout"] == (10, 60)
+    client.close()
+
+
+def test_a_401_gets_one_fresh_token_and_one_more_try_and_each_try_is_counted() -> None:
+    client, wire, tokens = wired(http(401), http(200, {"ok": True}), http(401), http(401))
+    assert client.get("/users") == {"ok": True}
+    assert tokens.asked == [False, True] and [h["headers"]["Authorization"] for _, _, h in wire.sent] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
+    with pytest.raises(PermanentProviderError) as err:  # still 401 with a fresh token: refused, no third try
+        client.get("/users")
+    assert err.value.code == "forbidden" and len(wire.sent) == 4 and client.requests_made == 4
+    client.close()
+
+
+def test_no_answer_at_all_is_transient_naming_what_went_wrong() -> None:
+    client, _, _ = wired(requests.ConnectionError("reset by peer"))
+    with pytest.raises(TransientProviderError) as err:
+        client.get("/users")
+    assert err.value.message == "Microsoft Graph did not answer (ConnectionError); gave up after 1 attempts"
+    client.close()
+
+
+def test_batches_in_flight_never_exceed_the_concurrency() -> None:
+    import threading
+    import time
+
+    client, _, _ = wired()
+    lock, state = threading.Lock(), {"now": 0, "most": 0}
+
+    def send(method: str, url: str, body: Any = None) -> requests.Response:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.01)
+        with lock:
+            state["now"] -= 1
+        return http(200, {"responses": [{"id": r["id"], "status": 204} for r in body["requests"]]})
+
+    client._send = send  # type: ignore[method-assign]
+    gets = [SubRequest(f"g{i}", "GET", f"/users/{i}") for i in range(8 * 20)]
+    assert all(a.status == 204 for a in client.batch(gets).values())
+    assert state["most"] == 2  # concurrency=2: two batches at once, never more
+    client.close()
