@@ -14,7 +14,7 @@ import pytest
 from conftest import TODAY
 
 from reconciler.domain.errors import PermanentProviderError, TransientProviderError
-from reconciler.domain.model import AutoRecharge
+from reconciler.domain.model import AutoRecharge, RefundableSeats
 from reconciler.providers.local.provider import LocalProvider
 from reconciler.spec.snapshot import snapshot_from_document
 from reconciler.spec.yamlload import load_bytes
@@ -582,3 +582,59 @@ def test_changing_the_amount_of_an_enabled_recharge_buys_nothing(tmp_path: Path)
     assert p.set_auto_recharge(AutoRecharge(True, Decimal(50), Decimal(200))) is True
     credits = p.read_state().credits
     assert credits is not None and credits.balance(TODAY) == Decimal(30)
+
+
+# ------------------------------------------------------------------------ renewals and old files
+
+
+def test_a_missing_subscription_is_named_with_what_to_do(tmp_path: Path) -> None:
+    p = nce(tmp_path)
+    error = refused(lambda: p.set_seats("MCOEV", 3), "not_found")
+    assert (error.message, error.hint) == ("the tenant has no MCOEV subscription", "buy MCOEV first")
+
+
+def test_a_renewal_that_fell_due_opens_its_window_for_the_first_write(tmp_path: Path) -> None:
+    nce(tmp_path, ", refundable: []").close()
+    later = LocalProvider(tmp_path / "t.db", date(2027, 3, 3))  # renewed on 2027-03-01: window to 03-08
+    assert later.set_seats("SPE_E3", 8) is True
+    sub = later.read_state().subscriptions["SPE_E3"]
+    assert (sub.seats, sub.term_end, sub.refundable) == (8, date(2028, 3, 1), (RefundableSeats(8, date(2027, 3, 8)),))
+
+
+def test_the_first_write_after_a_renewal_records_it_with_the_seats_in_use_then(tmp_path: Path) -> None:
+    nce(tmp_path, ", refundable: [], scheduled: {seats: 0}").close()
+    later = LocalProvider(tmp_path / "t.db", date(2027, 3, 2))
+    assert later.set_term("SPE_E3", "P1Y", "annual") is True  # renews first: 0 scheduled, 1 in use -> 1 seat
+    assert later.remove_license("a@sim.example", "SPE_E3") is True
+    sub = later.read_state().subscriptions["SPE_E3"]
+    assert (sub.seats, sub.consumed, sub.term_end) == (1, 0, date(2028, 3, 1))
+
+
+def test_a_file_from_before_seat_counts_were_kept_is_read_without_changing_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    nce(tmp_path).close()
+    with sqlite3.connect(tmp_path / "t.db") as old:  # as an older version wrote it: counted on the fly
+        old.executescript("DROP TRIGGER consumed_add; DROP TRIGGER consumed_remove; DROP TABLE consumed;")
+    old.close()
+    before = (tmp_path / "t.db").read_bytes()
+    reader = LocalProvider(tmp_path / "t.db", TODAY, read_only=True)
+    assert reader.read_state().subscriptions["SPE_E3"].consumed == 1
+    reader.close()
+    assert (tmp_path / "t.db").read_bytes() == before
+
+
+def test_a_database_that_is_not_a_tenant_is_named_as_such(tmp_path: Path) -> None:
+    import sqlite3
+
+    from reconciler.providers.local.store import NoTenantError
+
+    with sqlite3.connect(tmp_path / "other.db") as other:
+        other.execute("CREATE TABLE notes (text TEXT)")
+    other.close()
+    with pytest.raises(NoTenantError) as error:
+        LocalProvider(tmp_path / "other.db", TODAY, read_only=True)
+    assert str(error.value) == (
+        f"{tmp_path / 'other.db'} is not a tenantctl simulated tenant; load one with "
+        "`tenantctl snapshot load SNAPSHOT.yaml`"
+    )
