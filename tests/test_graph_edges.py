@@ -364,3 +364,19 @@ def test_a_read_naming_a_license_the_tenant_lacks_fails_that_write_only() -> Non
     assert (send, unread) == (set(), set())
     assert (results[0].part, results[0].retries, results[0].error.code) == ("licenses", 1, "no_subscription")  # type: ignore[union-attr]
     assert results[1].changed and results[1].error is None and results[1].retries == 1
+
+
+def test_a_license_inherited_from_a_group_is_named_by_its_sku_or_else_its_id() -> None:
+    """Only group assignments count (a direct one can be removed directly); a skuId the tenant's
+    subscribedSkus do not list is still reported, by its id, never dropped."""
+    from reconciler.providers.graph.provider import _inherited
+
+    stranger = "0b0b0b0b-0000-4000-8000-000000000000"
+    states = [
+        {"skuId": "id-mcoev", "assignedByGroup": "group-1"},
+        {"skuId": "id-e5", "assignedByGroup": None},  # direct
+        {"skuId": stranger, "assignedByGroup": "group-2"},
+    ]
+    parts = {"id-mcoev": "MCOEV", "id-e5": "SPE_E5"}
+    assert _inherited({"licenseAssignmentStates": states}, parts) == frozenset({"MCOEV", stranger})
+    assert _inherited({"licenseAssignmentStates": None}, parts) == frozenset()
