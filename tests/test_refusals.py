@@ -6,6 +6,8 @@ scripts match on) or a lost address fails here. Found unguarded by the mutation 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import TODAY
 
@@ -118,3 +120,104 @@ def test_a_move_away_from_where_a_license_outside_the_spec_is_sold_is_refused() 
         ),
         (NOT_MANAGED[0], NOT_MANAGED[1], NOT_MANAGED[2].format(PAYG), ""),
     ]
+
+
+def _plan(spec: str, state: str, inherited: dict[str, frozenset[str]] | None = None) -> Any:
+    import dataclasses
+
+    s = spec_from_document(load_bytes(("apiVersion: tenantctl/v1\nkind: Tenant\n" + spec).encode(), "spec.yaml"))
+    t = snapshot_from_document(
+        load_bytes(("apiVersion: tenantctl/v1\nkind: TenantSnapshot\n" + state).encode(), "state.yaml"), TODAY
+    )
+    users = {k: dataclasses.replace(u, inherited=(inherited or {}).get(u.upn, frozenset())) for k, u in t.users.items()}
+    return compute_plan(s, dataclasses.replace(t, users=users))
+
+
+TEAMS_PHONE = "  agreement: EA\n  subscriptions: [{sku: MCOEV, seats: 5}]\n"
+
+
+def test_a_license_from_a_group_is_kept_and_the_warning_says_how_to_take_it_away() -> None:
+    plan = _plan(
+        f"metadata: {{name: g}}\nspec:\n{TEAMS_PHONE}  users:\n    - {{upn: a@g.example, licenses: []}}\n",
+        f"metadata: {{name: g}}\nstate:\n{TEAMS_PHONE}"
+        "  users:\n    - {upn: a@g.example, usageLocation: US, licenses: [MCOEV]}\n",
+        {"a@g.example": frozenset({"MCOEV"})},
+    )
+    assert [(d.severity, d.code, d.message, d.address) for d in plan.diagnostics] == [
+        (
+            "warning",
+            "license_from_group",
+            "'a@g.example' holds MCOEV through a group, so tenantctl cannot take it away; remove the user from "
+            "the licensing group, or list the license in the spec",
+            "user/a@g.example/MCOEV",
+        )
+    ]
+    assert plan.actions == ()
+
+
+def test_a_missing_user_skipped_with_a_warning_does_not_skip_the_users_after_it() -> None:
+    plan = _plan(
+        f"metadata: {{name: g}}\nspec:\n{TEAMS_PHONE}  missingUsers: warn\n  users:\n"
+        "    - {upn: a-gone@g.example, usageLocation: US, licenses: [MCOEV]}\n"
+        "    - {upn: b@g.example, usageLocation: US, licenses: [MCOEV]}\n",
+        f"metadata: {{name: g}}\nstate:\n{TEAMS_PHONE}  users:\n    - {{upn: b@g.example, usageLocation: US}}\n",
+    )
+    assert [d.code for d in plan.diagnostics] == ["user_not_found"]
+    assert [(a.type, a.address) for a in plan.actions] == [("assign_license", "user/b@g.example/MCOEV")]
+
+
+def test_a_usage_location_change_alone_is_planned() -> None:
+    plan = _plan(
+        f"metadata: {{name: g}}\nspec:\n{TEAMS_PHONE}"
+        "  users:\n    - {upn: a@g.example, usageLocation: GB, licenses: [MCOEV]}\n",
+        f"metadata: {{name: g}}\nstate:\n{TEAMS_PHONE}"
+        "  users:\n    - {upn: a@g.example, usageLocation: US, licenses: [MCOEV]}\n",
+    )
+    assert [(a.type, a.address, a.before, a.after) for a in plan.actions] == [
+        ("set_usage_location", "user/a@g.example", {"usageLocation": "US"}, {"usageLocation": "GB"})
+    ]
+
+
+def test_a_term_the_provider_cannot_read_is_priced_as_the_spec_declares_it() -> None:
+    """Graph cannot read terms: a seat change is priced on the declared term and billing, not on defaults."""
+    import dataclasses
+
+    from reconciler.domain.model import TERMS
+
+    s = spec_from_document(
+        load_bytes(
+            b"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: g}\nspec:\n  agreement: EA\n"
+            b"  subscriptions: [{sku: MCOEV, seats: 10, term: P1Y, billingFrequency: annual}]\n  users: []\n",
+            "spec.yaml",
+        )
+    )
+    t = snapshot_from_document(
+        load_bytes(
+            b"apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: g}\nstate:\n  agreement: EA\n"
+            b"  subscriptions: [{sku: MCOEV, seats: 5}]\n",
+            "state.yaml",
+        ),
+        TODAY,
+    )
+    plan = compute_plan(s, dataclasses.replace(t, unknown=frozenset({TERMS})))
+    [seats] = [a for a in plan.actions if a.type == "set_seats"]
+    [cost] = [c for c in plan.cost.actions if c.action_id == seats.id]
+
+    def delta(billing: str) -> object:
+        return s.prices.monthly("MCOEV", 10, "P1Y", billing) - s.prices.monthly("MCOEV", 5, "P1Y", billing)  # type: ignore[operator]
+
+    assert cost.monthly_delta == delta("annual") != delta("monthly")
+
+
+def test_a_subscription_to_buy_that_needs_credits_is_refused_where_there_are_none() -> None:
+    """Bought, not only assigned: a new pay-per-minute conferencing subscription needs credits too,
+    and one the tenant already has is not named again."""
+    state = "metadata: {name: m}\nstate:\n  agreement: EA\n"
+    spec = (
+        "metadata: {name: m}\nspec:\n  agreement: EA\n  subscriptions: [{sku: MCOMEETACPEA, seats: 2}]\n"
+        "  communicationsCredits: {autoRecharge: {enabled: false}}\n  users: []\n"
+    )
+    [refusal] = [d for d in diagnostics(spec, state) if d[1] == "credits_not_set_up"]
+    assert refusal[2].startswith("Communications Credits must be funded or auto-recharge enabled before MCOMEETACPEA")
+    held = state + "  subscriptions: [{sku: MCOMEETACPEA, seats: 2}]\n"
+    assert [d for d in diagnostics(spec, held) if d[1] == "credits_not_set_up"] == []

@@ -638,3 +638,63 @@ def test_a_database_that_is_not_a_tenant_is_named_as_such(tmp_path: Path) -> Non
         f"{tmp_path / 'other.db'} is not a tenantctl simulated tenant; load one with "
         "`tenantctl snapshot load SNAPSHOT.yaml`"
     )
+
+
+def test_funds_keep_their_idempotency_keys_through_a_read_and_a_reload(tmp_path: Path) -> None:
+    """snapshot dump then load must not forget which purchases were made: the same key buys nothing."""
+    p = tenant(tmp_path, "  agreement: EA\n  communicationsCredits:\n    autoRecharge: {enabled: false}\n")
+    assert p.add_funds(Decimal(10), "tenantctl-k1") is True
+    state = p.read_state()
+    assert state.credits is not None and [lot.idempotency_key for lot in state.credits.funds] == ["tenantctl-k1"]
+    copy = LocalProvider(tmp_path / "copy.db", TODAY)
+    copy.replace_state(state)
+    assert copy.add_funds(Decimal(10), "tenantctl-k1") is False
+
+
+@pytest.mark.parametrize(
+    "recharge, expected",
+    [
+        ("{enabled: false, triggerBelow: 50, amount: 100}", AutoRecharge(False, Decimal(50), Decimal(100))),
+        ("{enabled: true, triggerBelow: 25, amount: 200}", AutoRecharge(True, Decimal(25), Decimal(200))),
+        ("{enabled: false}", AutoRecharge(False, None, None)),
+        ("{enabled: false, triggerBelow: 50}", AutoRecharge(False, Decimal(50), None)),  # half set, kept as is
+        ("{enabled: false, amount: 70}", AutoRecharge(False, None, Decimal(70))),
+    ],
+)
+def test_auto_recharge_reads_back_as_loaded(tmp_path: Path, recharge: str, expected: AutoRecharge) -> None:
+    p = tenant(tmp_path, f"  agreement: EA\n  communicationsCredits:\n    autoRecharge: {recharge}\n")
+    credits = p.read_state().credits
+    assert credits is not None and credits.auto_recharge == expected
+
+
+def test_the_tenant_id_reads_back_as_loaded(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\n"
+        "metadata: {name: sim, tenantId: 3f2a9c1e-0000-4000-8000-000000000001}\nstate:\n  agreement: EA\n"
+    )
+    p = LocalProvider(tmp_path / "t.db", TODAY)
+    p.replace_state(snapshot_from_document(load_bytes(text.encode(), "sim.yaml"), TODAY))
+    assert p.read_state().tenant_id == "3f2a9c1e-0000-4000-8000-000000000001"
+
+
+def test_injected_faults_hit_the_writes_but_never_the_snapshot_load(tmp_path: Path) -> None:
+    from reconciler.providers.faults import FaultInjector
+
+    always = FaultInjector(transient=1.0, seed=1)
+    p = LocalProvider(tmp_path / "t.db", TODAY, faults=always)
+    text = "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: sim}\nstate:\n  agreement: EA\n"
+    p.replace_state(snapshot_from_document(load_bytes(text.encode(), "sim.yaml"), TODAY))  # administration: no faults
+    with pytest.raises(TransientProviderError):
+        p.add_funds(Decimal(10), "k")
+
+
+def test_a_tenant_that_must_exist_and_does_not_says_how_to_load_one(tmp_path: Path) -> None:
+    from reconciler.providers.local.store import NoTenantError
+
+    with pytest.raises(NoTenantError) as error:
+        LocalProvider(tmp_path / "none.db", TODAY, create=False)
+    assert str(error.value) == (
+        f"there is no simulated tenant at {tmp_path / 'none.db'}; load one first: "
+        f"`tenantctl snapshot load SNAPSHOT.yaml --provider local:{tmp_path / 'none.db'}`"
+    )
+    assert not (tmp_path / "none.db").exists()
