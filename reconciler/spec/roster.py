@@ -30,7 +30,6 @@ from .jsonroster import json_users
 from .yamlload import Document, Where, decode, line_col, load_bytes, read_bytes, render_path
 
 COLUMNS = ("upn", "usageLocation", "licenses", "profile")
-_LICENSE_SPLIT = re.compile(r"[;,\s]+")
 
 
 def resolve(spec_path: str, ref: str) -> tuple[Path, str]:
@@ -261,7 +260,7 @@ def _row(header: list[str | None], record: list[str]) -> dict[str, Any]:
     user: dict[str, Any] = {}
     for column, cell in zip(header, record):
         value = cell.strip()
-        if not value or column is None:
-            continue
-        user[column] = [s for s in _LICENSE_SPLIT.split(value) if s] if column == "licenses" else value
+        if value and column is not None:
+            # Licenses are separated by ; , or whitespace; str.split() takes the runs of whitespace.
+            user[column] = value.replace(";", " ").replace(",", " ").split() if column == "licenses" else value
     return user
