@@ -7,6 +7,7 @@ Money is Decimal: funds and balances are summed and compared, and 0.1 + 0.2 must
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,6 +28,9 @@ UNKNOWABLE = (AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, AUTO_RECHARGE, BALANCE,
 # decreases take effect at renewal (docs/rules.md).
 CANCELLATION_WINDOW_DAYS = {"NCE": 7, "MCA": 7}
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
+# Where a user is written, for messages: spec.users[3], or rosters/staff.csv:14. A function when
+# finding the place costs work that only a message should pay for (a JSON roster's lines).
+Origin = str | Callable[[], str]
 
 
 def money(value: Any) -> Decimal:
@@ -126,9 +130,13 @@ class UserSpec:
     usage_location: str | None
     licenses: frozenset[str]
     index: int  # position among the spec's users (rosters read in place), to keep their order
-    origin: str = field(
-        default="", compare=False
-    )  # where it is written, for messages: spec.users[3], or rosters/staff.csv:14
+    origin: Origin = field(default="", compare=False)
+
+    @property
+    def where(self) -> str:
+        """Where the user is written, for messages: spec.users[3], or rosters/staff.csv:14."""
+        origin = self.origin if isinstance(self.origin, str) else self.origin()
+        return origin or f"spec.users[{self.index}]"
 
 
 @dataclass(frozen=True)

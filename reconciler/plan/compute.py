@@ -290,7 +290,7 @@ def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[User
         want = spec.users.get(key)
         if live is None:
             assert want is not None
-            where = want.origin or f"spec.users[{want.index}]"
+            where = want.where
             if spec.missing_users == "warn":
                 b.diag(
                     "warning",

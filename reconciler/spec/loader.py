@@ -16,7 +16,7 @@ from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.countries import ISO_3166_ALPHA2
 from ..domain.errors import Problem, ValidationError
-from ..domain.model import AutoRecharge, CreditsSpec, Guardrails, Subscription, TenantSpec, UserSpec, money
+from ..domain.model import AutoRecharge, CreditsSpec, Guardrails, Origin, Subscription, TenantSpec, UserSpec, money
 from ..support.gc_pause import long_lived
 from . import roster
 from .prices import price_list
@@ -68,7 +68,7 @@ class _Entry(NamedTuple):
     doc: Document
     where: Path_
     raw: dict[str, Any]
-    origin: str  # spec.users[3], or rosters/staff.csv:14
+    origin: Origin  # spec.users[3], or rosters/staff.csv:14
 
 
 def _user_entries(doc: Document) -> tuple[list[_Entry], list[Problem]]:
@@ -120,8 +120,8 @@ def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tup
     problems, paths = check_users(found.doc, found.doc.data)
     bad_rows = {f.path[0] for f in paths if f.path}
     return [
-        _Entry(found.doc, (j,), row, f"{name}:{line}")
-        for j, (row, line) in enumerate(zip(found.doc.data, found.lines))
+        _Entry(found.doc, (j,), row, origin)
+        for j, (row, origin) in enumerate(zip(found.doc.data, found.origins))
         if j not in bad_rows
     ], problems
 
@@ -372,7 +372,7 @@ class _RuleChecker:
                 self.fail(
                     where + ("upn",),
                     f"duplicate user '{upn}'",
-                    f"already listed at {out[key].origin}; UPNs are compared case-insensitively",
+                    f"already listed at {out[key].where}; UPNs are compared case-insensitively",
                     doc=doc,
                 )
                 continue

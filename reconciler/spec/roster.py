@@ -3,7 +3,8 @@
 A roster is a list of users with the same fields as spec.users (upn, usageLocation, licenses,
 profile). It is turned into the same plain data as an inline list and checked by the same
 schema and rules, so a user is treated alike wherever it is written; only the locations differ.
-Every format keeps the line of each user, so errors point at file:line:col like the spec's.
+Errors point at file:line:col like the spec's. The standard parsers read the files (csv, json,
+yaml); the place of a cell or field is worked out again only for a message that needs it.
 
     upn,usageLocation,licenses,profile          # CSV: a header, then one user per row;
     ada@contoso.com,GB,SPE_E5;MCOEV,            # licenses are separated by ; or spaces
@@ -16,17 +17,19 @@ import csv
 import difflib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..domain.errors import Problem, ValidationError
+from ..domain.model import Origin
 from ..support.gc_pause import long_lived
 from .jsonroster import json_users
 from .yamlload import Document, Where, decode, line_col, load_bytes, read_bytes, render_path
 
 COLUMNS = ("upn", "usageLocation", "licenses", "profile")
-_LICENSE_SPLIT = re.compile(r"[;,\s]+")
 
 
 def resolve(spec_path: str, ref: str) -> tuple[Path, str]:
@@ -51,11 +54,12 @@ def resolve(spec_path: str, ref: str) -> tuple[Path, str]:
 
 @dataclass(frozen=True)
 class Roster:
-    """A roster read: its users as a Document (data is a list), each user's line, and problems of
-    the file's own shape (a CSV row with too many cells) that do not stop the users being checked."""
+    """A roster read: its users as a Document (data is a list), where each is written (for messages:
+    rosters/staff.csv:14), and problems of the file's own shape (a CSV row with too many cells) that
+    do not stop the users being checked."""
 
     doc: Document
-    lines: list[int]
+    origins: list[Origin]
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -71,7 +75,9 @@ def load_roster(path: Path, name: str) -> Roster:
         raise ValidationError([Problem(name, 1, 1, "", "roster is empty", "write a list of users, or [] for none")])
     if suffix == ".json":
         users, lines, locate = json_users(text, name)
-        return Roster(Document(name, users, None, locate, render_path), lines)
+        return Roster(
+            Document(name, users, None, locate, render_path), [_Line(name, lines, j) for j in range(len(users))]
+        )
     doc = load_bytes(raw, name, total)
     if not isinstance(doc.data, list):
         raise ValidationError(
@@ -84,7 +90,20 @@ def load_roster(path: Path, name: str) -> Roster:
             ]
         )
     assert doc.root is not None
-    return Roster(doc, [node.start_mark.line + 1 for node in doc.root.value])
+    return Roster(doc, [f"{name}:{node.start_mark.line + 1}" for node in doc.root.value])
+
+
+class _Line:
+    """Where a JSON roster's user j is written, for a message: people.json:14. Finding the line
+    means reading the file again, so it is left to the message that shows it."""
+
+    __slots__ = ("j", "lines", "name")  # one per user: a third of a partial's memory
+
+    def __init__(self, name: str, lines: Callable[[], list[int]], j: int) -> None:
+        self.name, self.lines, self.j = name, lines, j
+
+    def __call__(self) -> str:
+        return f"{self.name}:{self.lines()[self.j]}"
 
 
 # ---- CSV -----------------------------------------------------------------------------------------
@@ -94,25 +113,25 @@ def _csv(text: str, name: str) -> Roster:
     # The csv module ends lines at \r, \n or \r\n; so do the line numbers, once all are \n.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    lines = text.split("\n")
+    records = _Records(text)
     header: list[str | None] = []
     header_line = 0
     rows: list[dict[str, Any]] = []
-    spans: list[tuple[int, int]] = []  # each row's first and last line (a quoted cell may span lines)
+    firsts: list[int] = []  # each row's first and last line (a quoted cell may span lines)
+    lasts: list[int] = []
     problems: list[Problem] = []
     previous = 0
     try:
         for record in reader:
             first, previous = previous + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():
                 continue
             if not header_line:
                 header_line = first
-                header = _header(record, name, first, _record(lines, first, previous), problems)
+                header = _header(record, name, first, partial(records.cells, first, previous), problems)
                 continue
             if len(record) > len(header):
-                body = _record(lines, first, previous)
-                cells = _cell_starts(body)
+                body, cells = records.cells(first, previous)
                 problems.append(
                     Problem(
                         name,
@@ -123,7 +142,8 @@ def _csv(text: str, name: str) -> Roster:
                     )
                 )
             rows.append(_row(header, record))
-            spans.append((first, previous))
+            firsts.append(first)
+            lasts.append(previous)
     except csv.Error as exc:
         problems.append(
             Problem(
@@ -144,13 +164,12 @@ def _csv(text: str, name: str) -> Roster:
     columns = list(header)
 
     def locate(where: Where, key: bool) -> tuple[int, int]:
-        if not where or not isinstance(where[0], int) or not 0 <= where[0] < len(spans):
+        if not where or not isinstance(where[0], int) or not 0 <= where[0] < len(firsts):
             return (header_line, 1)
-        first, last = spans[where[0]]
+        first = firsts[where[0]]
         if len(where) < 2 or where[1] not in columns:
             return (first, 1)
-        body = _record(lines, first, last)
-        cells = _cell_starts(body) + [len(body) + 1]
+        body, cells = records.cells(first, lasts[where[0]])
         index = columns.index(str(where[1]))
         start = cells[index] if index < len(cells) - 1 else len(body)
         if len(where) > 2 and isinstance(where[2], int):
@@ -162,12 +181,32 @@ def _csv(text: str, name: str) -> Roster:
     def field_name(where: Where) -> str:
         return str(where[1]) if len(where) > 1 else ""
 
-    return Roster(Document(name, rows, None, locate, field_name), [first for first, _ in spans], problems)
+    return Roster(Document(name, rows, None, locate, field_name), [f"{name}:{line}" for line in firsts], problems)
 
 
-def _record(lines: list[str], first: int, last: int) -> str:
-    """The text of a CSV record that runs from line `first` to line `last`."""
-    return "\n".join(lines[first - 1 : last])
+class _Records:
+    """A CSV roster's text, read again only to point into a record: split into lines on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines: list[str] = []
+
+    def cells(self, first: int, last: int) -> tuple[str, list[int]]:
+        """The text of the record on lines `first` to `last`, and the offset where each of its cells
+        starts, then one past its end.
+
+        The csv module reads the record again, strictly: a cell is then written either as read or,
+        when its text starts with a quote, between quotes with each quote inside doubled; so the
+        length of its text follows from what was read."""
+        if not self.lines:
+            self.lines = self.text.split("\n")
+        body = "\n".join(self.lines[first - 1 : last])
+        starts, pos = [], 0
+        for cell in next(csv.reader(io.StringIO(body, newline=""), strict=True)):
+            starts.append(pos)
+            quoted = body.startswith('"', pos)
+            pos += len(cell) + (2 + cell.count('"') if quoted else 0) + 1  # and the comma after it
+        return body, [*starts, pos]
 
 
 def _position(body: str, first: int, offset: int) -> tuple[int, int]:
@@ -176,10 +215,12 @@ def _position(body: str, first: int, offset: int) -> tuple[int, int]:
     return first + line - 1, col
 
 
-def _header(record: list[str], name: str, line: int, text: str, problems: list[Problem]) -> list[str | None]:
-    """Column names, canonical case; unknown ones are reported (and None)."""
+def _header(
+    record: list[str], name: str, line: int, cells: Callable[[], tuple[str, list[int]]], problems: list[Problem]
+) -> list[str | None]:
+    """Column names, canonical case; unknown ones are reported (and None). `cells` finds where the
+    header's cells start, for those messages."""
     known = {c.lower(): c for c in COLUMNS}
-    cells = _cell_starts(text)
     if any("@" in cell for cell in record):
         problems.append(
             Problem(
@@ -194,17 +235,18 @@ def _header(record: list[str], name: str, line: int, text: str, problems: list[P
         return [None]
     out: list[str | None] = []
     for k, cell in enumerate(record):
-        col = cells[k] + 1 if k < len(cells) else 1
         column = known.get(cell.strip().lower())
-        if column is None:
-            near = difflib.get_close_matches(cell.strip(), COLUMNS, n=1, cutoff=0.5)
-            hint = f"did you mean '{near[0]}'?" if near else "columns: " + ",".join(COLUMNS)
-            what = f"unknown column '{cell.strip()}'" if cell.strip() else f"column {k + 1} of the header has no name"
-            problems.append(
-                Problem(name, line, col, "", what, hint if cell.strip() else "name it, or remove the trailing comma")
-            )
-        elif column in out:
-            problems.append(Problem(name, line, col, "", f"column '{column}' appears twice"))
+        if column is None or column in out:
+            col = cells()[1][k] + 1  # the header's text is read again only for a message
+            if column is not None:
+                problems.append(Problem(name, line, col, "", f"column '{column}' appears twice"))
+            elif cell.strip():
+                near = difflib.get_close_matches(cell.strip(), COLUMNS, n=1, cutoff=0.5)
+                hint = f"did you mean '{near[0]}'?" if near else "columns: " + ",".join(COLUMNS)
+                problems.append(Problem(name, line, col, "", f"unknown column '{cell.strip()}'", hint))
+            else:
+                what, hint = f"column {k + 1} of the header has no name", "name it, or remove the trailing comma"
+                problems.append(Problem(name, line, col, "", what, hint))
         out.append(column)
     if "upn" not in out and not problems:
         problems.append(
@@ -225,28 +267,7 @@ def _row(header: list[str | None], record: list[str]) -> dict[str, Any]:
     user: dict[str, Any] = {}
     for column, cell in zip(header, record):
         value = cell.strip()
-        if not value or column is None:
-            continue
-        user[column] = [s for s in _LICENSE_SPLIT.split(value) if s] if column == "licenses" else value
+        if value and column is not None:
+            # Licenses are separated by ; , or whitespace; str.split() takes the runs of whitespace.
+            user[column] = value.replace(";", " ").replace(",", " ").split() if column == "licenses" else value
     return user
-
-
-def _cell_starts(text: str) -> list[int]:
-    """Offsets where each cell of a CSV record starts, read as the csv module reads it: a quote
-    opens a quoted cell only as the cell's first character, and "" inside one is a quote."""
-    starts, quoted, at_start, pos = [0], False, True, 0
-    while pos < len(text):
-        char = text[pos]
-        if quoted:
-            if char == '"' and text[pos + 1 : pos + 2] == '"':
-                pos += 1
-            elif char == '"':
-                quoted = False
-        elif char == '"' and at_start:
-            quoted = True
-        elif char == ",":
-            starts.append(pos + 1)
-            at_start, pos = True, pos + 1
-            continue
-        at_start, pos = False, pos + 1
-    return starts

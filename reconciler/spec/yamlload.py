@@ -61,6 +61,7 @@ for _tag, _regexp, _first in (
 
 
 Where = tuple[str | int, ...]
+Locator = Callable[[Where, bool], tuple[int, int]]  # (line, col) of a path; of its key when asked
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Document:
     path: str
     data: Any
     root: yaml.Node | None
-    locator: Callable[[Where, bool], tuple[int, int]] | None = None
+    locator: Locator | None = None
     field_name: Callable[[Where], str] | None = None
 
     def locate(self, where: Where, key: bool = False) -> tuple[int, int]:
