@@ -1,0 +1,369 @@
+"""The spec's business rules beyond its schema: RuleChecker builds a TenantSpec from a schema-valid
+document while it collects every problem, each located at its file:line:col (loader.py runs it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from ..domain import catalog
+from ..domain.catalog import CREDITS_SKU
+from ..domain.countries import ISO_3166_ALPHA2
+from ..domain.errors import Problem
+from ..domain.model import AutoRecharge, CreditsSpec, Guardrails, Origin, Subscription, TenantSpec, UserSpec, money
+from .prices import price_list
+from .salvage import Salvage
+from .yamlload import Document
+
+Path_ = tuple[str | int, ...]
+
+
+class Entry(NamedTuple):
+    """One user as written: inline in the spec or a roster's row, with where to point errors."""
+
+    doc: Document
+    where: Path_
+    raw: dict[str, Any]
+    origin: Origin  # spec.users[3], or rosters/staff.csv:14
+
+
+class RuleChecker:
+    """Business rules over a schema-valid document; builds the spec while collecting problems."""
+
+    def __init__(self, doc: Document, entries: list[Entry], rest: Salvage) -> None:
+        self.doc = doc
+        self.entries = entries
+        self.rest = rest
+        self.problems: list[Problem] = []
+        self.raw: dict[str, Any] = doc.data["spec"]
+        self.agreement: str = self.raw["agreement"]
+        # SKUs a misspelt subscription was probably meant to be, or declared by one with bad fields
+        self.presumed: set[str] = set(rest.presumed)
+
+    def fail(self, where: Path_, message: str, hint: str = "", key: bool = False, doc: Document | None = None) -> None:
+        self.problems.append((doc or self.doc).problem(where, message, hint, key=key))
+
+    def build(self) -> TenantSpec:
+        subscriptions = self._subscriptions()
+        credits = self._credits()
+        managed = set(subscriptions) | ({CREDITS_SKU} if credits is not None or self.rest.credits_unknown else set())
+        profiles = self._profiles(managed)
+        users = self._users(managed, profiles)
+        self._skus_need(subscriptions, credits)
+        self._seats(subscriptions, users)
+        meta = self.doc.data["metadata"]
+        currency = self.raw.get("currency", "USD")
+        return TenantSpec(
+            name=meta["name"],
+            tenant_id=meta.get("tenantId"),
+            agreement=self.agreement,
+            currency=currency,
+            subscriptions=subscriptions,
+            credits=credits,
+            users=users,
+            prune=bool(self.raw.get("prune", False)),
+            source=self.doc.path,
+            missing_users=self.raw.get("missingUsers", "error"),
+            prices=price_list(currency, self._price_overrides()),
+            guardrails=self._guardrails(),
+        )
+
+    def _subscription_items(self) -> list[tuple[int, dict[str, Any]]]:
+        """spec.subscriptions with their indexes, less those salvage left out."""
+        return [(i, raw) for i, raw in enumerate(self.raw.get("subscriptions") or []) if raw is not None]
+
+    def _price_overrides(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for name, value in (self.raw.get("prices") or {}).items():
+            if catalog.lookup(name) is None:
+                near = catalog.suggest(name)
+                self.fail(
+                    ("spec", "prices", name),
+                    f"unknown SKU '{name}'",
+                    f"did you mean '{near}'?" if near else "see `tenantctl catalog`",
+                    key=True,
+                )
+                continue
+            out[catalog.canonical(name)] = money(value)
+        return out
+
+    def _guardrails(self) -> Guardrails:
+        raw = self.raw.get("guardrails") or {}
+        return Guardrails(
+            max_monthly_increase=money(raw["maxMonthlyIncrease"]) if "maxMonthlyIncrease" in raw else None,
+            max_seats_per_subscription=raw.get("maxSeatsPerSubscription"),
+            max_funds_per_apply=money(raw["maxFundsPerApply"]) if "maxFundsPerApply" in raw else None,
+        )
+
+    def _known_sku(self, where: Path_, name: str, doc: Document | None = None) -> str | None:
+        """The canonical skuPartNumber, or None after reporting an unknown one."""
+        if catalog.lookup(name) is not None:
+            return catalog.canonical(name)
+        near = catalog.suggest(name)
+        self.fail(
+            where,
+            f"unknown SKU '{name}'",
+            f"did you mean '{near}'?" if near else "see `tenantctl catalog` for the SKUs tenantctl manages",
+            doc=doc,
+        )
+        return None
+
+    def _subscriptions(self) -> dict[str, Subscription]:
+        out: dict[str, Subscription] = {}
+        for i, raw in self._subscription_items():
+            where: Path_ = ("spec", "subscriptions", i)
+            sku = self._known_sku(where + ("sku",), raw["sku"])
+            if sku is None:
+                near = catalog.suggest(raw["sku"])
+                if near is not None:
+                    self.presumed.add(near)
+                continue
+            if sku == CREDITS_SKU:
+                self.fail(
+                    where + ("sku",),
+                    "MCOPSTNC licenses come with Communications Credits, not a subscription",
+                    "declare spec.communicationsCredits instead",
+                )
+                continue
+            if sku in out:
+                self.fail(where + ("sku",), f"duplicate subscription '{sku}'", "each SKU may appear once")
+                continue
+            entry = catalog.CATALOG[sku]
+            if "payAsYouGo" in raw and not entry.pay_as_you_go:
+                self.fail(
+                    where + ("payAsYouGo",),
+                    f"{sku} does not offer pay-as-you-go overage",
+                    "only calling plans tagged PAY-AS-YOU-GO AVAILABLE do; remove payAsYouGo",
+                    key=True,
+                )
+            elif "payAsYouGo" in raw and self.agreement in catalog.PREPAID_CREDITS:
+                self.fail(
+                    where + ("payAsYouGo",),
+                    f"the pay-as-you-go option is not offered under {self.agreement}: "
+                    "it is for MCA billing accounts (admin center) and NCE subscriptions (the partner's "
+                    "Manage Overage)",
+                    "remove payAsYouGo; under EA and MOSA, minutes past a plan's "
+                    "allowance are paid from Communications Credits (spec.communicationsCredits)",
+                    key=True,
+                )
+            elif (
+                entry.minutes_billed
+                and self.agreement not in catalog.PREPAID_CREDITS
+                and raw.get("payAsYouGo") is not True
+            ):
+                self.fail(
+                    where + (("payAsYouGo",) if "payAsYouGo" in raw else ()),
+                    f"{sku} includes no outgoing "
+                    f"minutes: under {self.agreement} they are billed after use only with pay-as-you-go on, "
+                    "so without it its users could not call out",
+                    "declare payAsYouGo: true",
+                    key="payAsYouGo" in raw,
+                )
+            if raw.get("term") == "P1M" and raw.get("billingFrequency") == "annual":
+                self.fail(
+                    where + ("billingFrequency",),
+                    "a monthly term (P1M) is billed monthly, not annually",
+                    "use billingFrequency: monthly, or an annual term (P1Y, P3Y) to pay annually",
+                )
+            if entry.agreements is not None and self.agreement not in entry.agreements:
+                self.fail(
+                    where + ("sku",),
+                    f"{sku} is only sold under {'/'.join(sorted(entry.agreements))} agreements, not {self.agreement}",
+                    "pay-per-minute audio conferencing is for volume-licensing customers; use MCOMEETADV instead",
+                )
+            out[sku] = Subscription(
+                sku=sku,
+                seats=raw["seats"],
+                term=raw.get("term"),
+                billing_frequency=raw.get("billingFrequency"),
+                pay_as_you_go=raw.get("payAsYouGo"),
+            )
+        return out
+
+    def _credits(self) -> CreditsSpec | None:
+        raw = self.raw.get("communicationsCredits")
+        if raw is None:
+            return None
+        where: Path_ = ("spec", "communicationsCredits")
+        if self.agreement == "NCE":
+            self.fail(
+                where,
+                "NCE calling subscriptions cannot buy Communications Credits",
+                "NCE bills overage minutes after use: remove communicationsCredits and set "
+                "payAsYouGo on the calling plan",
+                key=True,
+            )
+        auto = raw.get("autoRecharge")
+        recharge = None
+        if auto is not None:
+            if auto["enabled"]:
+                for name in ("triggerBelow", "amount"):
+                    if name not in auto:
+                        self.fail(
+                            where + ("autoRecharge",), f"missing '{name}': required when auto-recharge is enabled"
+                        )
+            recharge = AutoRecharge.from_dict(auto)
+        if self.agreement == "MCA":
+            self._mca_credits(where, raw, recharge)
+        minimum = money(raw["minimumBalance"]) if "minimumBalance" in raw else None
+        return CreditsSpec(auto_recharge=recharge, minimum_balance=minimum)
+
+    def _mca_credits(self, where: Path_, raw: dict[str, Any], recharge: AutoRecharge | None) -> None:
+        """MCA bills Communications Credits usage afterwards: no funds, and auto-recharge must be off."""
+        post_usage = "under an MCA, calls are billed after use"
+        refills = (
+            "with auto-recharge on, the balance refills itself and Microsoft's commerce system never "
+            "switches to post-usage billing"
+        )
+        if "minimumBalance" in raw:
+            self.fail(
+                where + ("minimumBalance",),
+                "MCA customers do not buy Communications Credits, so minimumBalance cannot be met by adding funds",
+                f"remove minimumBalance: {post_usage}",
+                key=True,
+            )
+        if recharge is None:
+            self.fail(
+                where,
+                "MCA customers must turn Communications Credits auto-recharge off: declare "
+                "autoRecharge: {enabled: false}",
+                f"{post_usage}; {refills}",
+                key=True,
+            )
+        elif recharge.enabled:
+            self.fail(
+                where + ("autoRecharge", "enabled"),
+                "MCA customers must turn Communications Credits auto-recharge off, not on",
+                f"write autoRecharge: {{enabled: false}}; {post_usage}; {refills}",
+            )
+
+    def _profiles(self, managed: set[str]) -> dict[str, frozenset[str]]:
+        out: dict[str, frozenset[str]] = {}
+        for name, skus in (self.raw.get("licenseProfiles") or {}).items():
+            out[name] = self._license_list(("spec", "licenseProfiles", name), skus, managed)
+        return out
+
+    def _license_list(
+        self, where: Path_, names: list[str], managed: set[str], doc: Document | None = None
+    ) -> frozenset[str]:
+        seen: set[str] = set()
+        for j, name in enumerate(names):
+            sku = self._known_sku(where + (j,), name, doc)
+            if sku is None:
+                continue
+            if sku in seen:
+                self.fail(where + (j,), f"'{name}' is listed twice", doc=doc)
+            elif sku not in managed and sku not in self.presumed:
+                hint = (
+                    "declare spec.communicationsCredits"
+                    if sku == CREDITS_SKU
+                    else "add it to spec.subscriptions with a seat count"
+                )
+                self.fail(where + (j,), f"{sku} is not a declared subscription", hint, doc=doc)
+            seen.add(sku)
+        return frozenset(seen)
+
+    def _users(self, managed: set[str], profiles: dict[str, frozenset[str]]) -> dict[str, UserSpec]:
+        out: dict[str, UserSpec] = {}
+        for i, entry in enumerate(self.entries):
+            where, raw, doc = entry.where, entry.raw, entry.doc
+            upn: str = raw["upn"]
+            key = upn.lower()
+            if key in out:
+                self.fail(
+                    where + ("upn",),
+                    f"duplicate user '{upn}'",
+                    f"already listed at {out[key].where}; UPNs are compared case-insensitively",
+                    doc=doc,
+                )
+                continue
+            profile = raw.get("profile")
+            if profile in self.rest.broken_profiles:
+                continue  # its licenses are unknown: any rule judged here could be wrong
+            licenses = set(self._license_list(where + ("licenses",), raw.get("licenses") or [], managed, doc))
+            if profile is not None:
+                if profile in profiles:
+                    licenses |= profiles[profile]
+                else:
+                    near = [p for p in profiles if p.lower() == profile.lower()] or sorted(profiles)[:5]
+                    self.fail(
+                        where + ("profile",),
+                        f"unknown license profile '{profile}'",
+                        f"defined profiles: {', '.join(near)}" if near else "define it in spec.licenseProfiles",
+                        doc=doc,
+                    )
+            location = raw.get("usageLocation")
+            if location is not None and location not in ISO_3166_ALPHA2:
+                self.fail(
+                    where + ("usageLocation",),
+                    f"'{location}' is not an ISO 3166-1 country code",
+                    "use the two-letter code, such as US, GB, DE, NO",
+                    doc=doc,
+                )
+            if licenses and location is None:
+                self.fail(
+                    where + ("usageLocation",),
+                    f"user '{upn}' is given licenses but no usageLocation",
+                    "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
+                    doc=doc,
+                )
+            self._prerequisites(where, upn, frozenset(licenses), doc)
+            self._countries(where, upn, location, frozenset(licenses), doc)
+            out[key] = UserSpec(
+                upn=upn, usage_location=location, licenses=frozenset(licenses), index=i, origin=entry.origin
+            )
+        return out
+
+    def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
+        for sku in sorted(licenses):
+            missing = catalog.missing_prerequisite(sku, licenses)
+            if missing:
+                options = ", ".join(catalog.providers_of(missing))
+                self.fail(
+                    where + ("licenses",),
+                    f"{sku} for '{upn}' needs {catalog.describe_caps(missing)} on the same user",
+                    f"also assign one of: {options}",
+                    doc=doc,
+                )
+
+    def _countries(self, where: Path_, upn: str, location: str | None, licenses: frozenset[str], doc: Document) -> None:
+        for sku in sorted(licenses):
+            allowed = catalog.CATALOG[sku].countries
+            if allowed is not None and location is not None and location not in allowed:
+                self.fail(
+                    where + ("usageLocation",),
+                    f"{sku} is only for users in {', '.join(sorted(allowed))}, "
+                    f"but '{upn}' has usageLocation {location}",
+                    f"give this user a calling plan sold in {location}, or correct usageLocation",
+                    doc=doc,
+                )
+
+    def _skus_need(self, subscriptions: dict[str, Subscription], credits: CreditsSpec | None) -> None:
+        for i, raw in self._subscription_items():
+            sku = catalog.canonical(raw["sku"])
+            if (
+                catalog.needs_credits(sku, self.agreement)
+                and sku in subscriptions
+                and credits is None
+                and not self.rest.credits_unknown
+            ):
+                self.fail(
+                    ("spec", "subscriptions", i, "sku"),
+                    f"{sku} bills every minute against Communications Credits under {self.agreement}",
+                    "declare spec.communicationsCredits",
+                )
+
+    def _seats(self, subscriptions: dict[str, Subscription], users: dict[str, UserSpec]) -> None:
+        holders: Counter[str] = Counter()
+        for user in users.values():
+            holders.update(user.licenses)
+        for i, raw in self._subscription_items():
+            sub = subscriptions.get(catalog.canonical(raw["sku"]))
+            if sub is not None and holders[sub.sku] > sub.seats:
+                self.fail(
+                    ("spec", "subscriptions", i, "seats"),
+                    f"{holders[sub.sku]} listed "
+                    f"user{'s hold' if holders[sub.sku] != 1 else ' holds'} {sub.sku} but seats is {sub.seats}",
+                    f"raise seats to at least {holders[sub.sku]}",
+                )
