@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 venv=.mutation-venv
 if [ ! -x "$venv/bin/mutmut" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q PyYAML jsonschema deepdiff click requests azure-identity pytest hypothesis 'mutmut==3.8.1' \
+    "$venv/bin/pip" install -q PyYAML jsonschema deepdiff click requests azure-identity pytest pytest-xdist hypothesis 'mutmut==3.8.1' \
         mypy types-PyYAML types-requests types-jsonschema
 fi
+# pytest runs with `-n auto` (pyproject addopts); mutmut's own arguments say `-n 0`, which needs xdist.
+"$venv/bin/python" -c "import xdist" 2>/dev/null || "$venv/bin/pip" install -q pytest-xdist
 export PATH="$PWD/$venv/bin:$PATH"  # type_check_command runs `mypy` from here
 mkdir -p mutants  # must exist before Python starts, or its path cache forgets it
 # Two passes: every mutant with the `mutation` profile (25 examples per property), then the

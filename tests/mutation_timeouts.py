@@ -35,7 +35,7 @@ def recheck(name: str, tests: list[str], limit: float) -> str:
     if not tests:
         return "no tests"
     env = {**os.environ, "MUTANT_UNDER_TEST": name, "TENANTCTL_HYPOTHESIS": "ci", "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", *tests]
     try:
         run = subprocess.run(command, cwd=MUTANTS, env=env, capture_output=True, timeout=limit, check=False)
     except subprocess.TimeoutExpired:

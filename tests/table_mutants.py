@@ -63,21 +63,21 @@ MUTATIONS = [
     ),
     (
         "reconciler/providers/graph/provider.py",
-        "tuple(s for s in w.remove if self._sku_id(s) in held))",
-        "tuple(s for s in w.remove if self._sku_id(s) not in held))",
+        "tuple(s for s in w.remove if self._sku_id(s) in held),",
+        "tuple(s for s in w.remove if self._sku_id(s) not in held),",
         "removal read-back inverted",
     ),
-    ("reconciler/plan/guardrails.py", "delta, delta > limit,", "delta, delta >= limit,", "maxMonthlyIncrease > -> >="),
+    ("reconciler/plan/guardrails.py", "delta > limit,", "delta >= limit,", "maxMonthlyIncrease > -> >="),
     (
         "reconciler/plan/guardrails.py",
-        "Decimal(most), most > limit,",
-        "Decimal(most), most >= limit,",
+        "most > limit,",
+        "most >= limit,",
         "maxSeatsPerSubscription > -> >=",
     ),
     (
         "reconciler/plan/guardrails.py",
-        "cost.one_time, cost.one_time > limit,",
-        "cost.one_time, cost.one_time >= limit,",
+        "cost.one_time > limit,",
+        "cost.one_time >= limit,",
         "maxFundsPerApply > -> >=",
     ),
     (
