@@ -13,6 +13,7 @@ PyYAML; it reads files only and never runs mutmut.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import io
 import json
 import re
@@ -50,9 +51,10 @@ def results() -> dict[str, str]:
     # against the wall clock: killed, survived, or a real hang (which stays a timeout).
     rechecked = MUTANTS / "timeouts-rechecked.json"
     if rechecked.exists():
-        for name, outcome in json.loads(rechecked.read_text("utf-8")).items():
-            if found.get(name) == "timeout" and outcome in ("killed", "survived"):
-                found[name] = outcome
+        for name, answer in json.loads(rechecked.read_text("utf-8")).items():
+            fresh = isinstance(answer, dict) and answer.get("code") == code_hash(name)
+            if fresh and found.get(name) == "timeout" and answer["outcome"] in ("killed", "survived"):
+                found[name] = answer["outcome"]
     return found
 
 
@@ -62,6 +64,11 @@ def mutant_code(name: str) -> str:
     source = (MUTANTS / (module.replace(".", "/") + ".py")).read_text("utf-8")
     match = re.search(rf"^(\s*)def {re.escape(function)}\(.*?(?=^\1(?:def |class |@)|\Z)", source, re.M | re.S)
     return match.group(0) if match else ""
+
+
+def code_hash(name: str) -> str:
+    """A fingerprint of one mutant's function as mutmut wrote it: a recorded answer holds only for it."""
+    return hashlib.sha256(mutant_code(name).encode()).hexdigest()[:16]
 
 
 def _tokens(code: str) -> list[tuple[int, str]]:

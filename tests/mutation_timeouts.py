@@ -19,7 +19,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from mutation_score import MUTANTS, results
+from mutation_score import MUTANTS, code_hash, results
 
 RECHECKED = MUTANTS / "timeouts-rechecked.json"
 
@@ -50,12 +50,13 @@ def main() -> int:
     args = parser.parse_args()
     stats = json.loads((MUTANTS / "mutmut-stats.json").read_text("utf-8"))["tests_by_mangled_function_name"]
     names = sorted(n for n, s in results().items() if s == "timeout")
-    done: dict[str, str] = json.loads(RECHECKED.read_text("utf-8")) if RECHECKED.exists() else {}
-    todo = [n for n in names if n not in done]
+    done: dict[str, dict[str, str]] = json.loads(RECHECKED.read_text("utf-8")) if RECHECKED.exists() else {}
+    # An answer holds for the mutant's code it was found with; a changed function is checked again.
+    todo = [n for n in names if not isinstance(done.get(n), dict) or done[n].get("code") != code_hash(n)]
     print(f"{len(names)} timeouts, {len(todo)} to check", flush=True)
     with ThreadPoolExecutor(args.jobs) as pool:
         for name, outcome in zip(todo, pool.map(lambda n: recheck(n, tests_of(n, stats), args.limit), todo)):
-            done[name] = outcome
+            done[name] = {"outcome": outcome, "code": code_hash(name)}
             RECHECKED.write_text(json.dumps(done, indent=1, sort_keys=True), "utf-8")  # progress survives a stop
             print(f"{outcome:<9} {name}", flush=True)
     return 0
