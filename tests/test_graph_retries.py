@@ -453,3 +453,15 @@ def test_batches_in_flight_never_exceed_the_concurrency() -> None:
     assert all(a.status == 204 for a in client.batch(gets).values())
     assert state["most"] == 2  # concurrency=2: two batches at once, never more
     client.close()
+
+
+@pytest.mark.parametrize(
+    "headers, after",
+    [({"retry-after": "3"}, 3.0), ({"Retry-After": "0"}, 0.0), ({"Retry-After": "-4"}, 0.0), ({}, None)],
+)
+def test_a_batch_item_s_retry_after_is_read_in_either_spelling_and_never_below_zero(
+    client: GraphClient, headers: dict[str, str], after: float | None
+) -> None:
+    answering(client, http(200, {"responses": [{"id": "g", "status": 429, "headers": headers}]}))
+    [(answer, retry_after)] = client._send_batch([GET]).values()
+    assert (answer.status, retry_after) == (429, after)
