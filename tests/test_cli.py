@@ -473,3 +473,16 @@ def test_colours_are_the_terminal_codes_for_each_kind_of_change_and_none_without
     ]
     assert on.paint("x", " ") == "x" and on.bold("x") == "\x1b[1mx\x1b[0m"
     assert off.paint("x", "+") == "x" and off.bold("x") == "x"
+
+
+def test_apply_never_changes_a_simulated_tenant_the_spec_does_not_name(cli, workdir: Path) -> None:
+    """`--provider local:PATH` may point at another tenant's file: the plan is refused, nothing bought."""
+    assert cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml").code == 0
+    other = workdir / "other.yaml"
+    other.write_text((SPECS / "contoso.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    dump = ("snapshot", "dump", "--provider", "local:.tenantctl/northwind.db")
+    before = cli(*dump).out
+    r = cli("apply", other, "--auto-approve", "--provider", "local:.tenantctl/northwind.db")
+    assert r.code == 1
+    assert "the spec is for tenant 'contoso' but the provider holds tenant 'northwind'" in r.out + r.err
+    assert cli(*dump).out == before and "northwind" in before

@@ -65,8 +65,21 @@ def diagnostics(spec: str, state: str) -> list[tuple[str, str, str, str]]:
                 )
             ],
         ),
+        (
+            "metadata: {name: northwind}\nspec:\n  agreement: EA\n  users: []\n",
+            "metadata: {name: faults}\nstate:\n  agreement: EA\n",
+            [
+                (
+                    "error",
+                    "tenant_mismatch",
+                    "the spec is for tenant 'northwind' but the provider holds tenant 'faults'; point --provider "
+                    "at the right tenant or fix metadata.name",
+                    "",
+                )
+            ],
+        ),
     ],
-    ids=["tenant", "currency"],
+    ids=["tenant", "currency", "name"],
 )
 def test_a_spec_for_another_tenant_or_currency_is_refused(
     spec: str, state: str, expected: list[tuple[str, ...]]

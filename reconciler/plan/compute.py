@@ -259,6 +259,14 @@ def _guardrail_diagnostics(checks: tuple[GuardrailCheck, ...], b: Builder) -> No
 
 
 def _check_tenant(spec: TenantSpec, state: TenantState, b: Builder) -> None:
+    # A simulated tenant's file knows whose it is; an explicit --provider can point at another's.
+    if state.name and spec.name != state.name:
+        b.diag(
+            "error",
+            "tenant_mismatch",
+            f"the spec is for tenant '{spec.name}' but the provider holds tenant '{state.name}'; "
+            "point --provider at the right tenant or fix metadata.name",
+        )
     if spec.tenant_id and state.tenant_id and spec.tenant_id.lower() != state.tenant_id.lower():
         b.diag(
             "error",
