@@ -465,3 +465,25 @@ def test_a_batch_item_s_retry_after_is_read_in_either_spelling_and_never_below_z
     answering(client, http(200, {"responses": [{"id": "g", "status": 429, "headers": headers}]}))
     [(answer, retry_after)] = client._send_batch([GET]).values()
     assert (answer.status, retry_after) == (429, after)
+
+
+@pytest.mark.parametrize(
+    "status, headers, expected, after",
+    [
+        (429, {"Retry-After": "6"}, 429, 6.0),  # the whole batch throttled: nothing ran
+        (500, {"Retry-After": "2"}, AMBIGUOUS, 2.0),  # the writes may have run
+        (503, {}, AMBIGUOUS, None),
+        (300, {"Retry-After": "2"}, 300, None),  # a refusal: every request's permanent answer
+        (301, {}, 301, None),
+    ],
+)
+def test_a_whole_batch_answer_is_every_request_s_answer(
+    client: GraphClient, status: int, headers: dict[str, str], expected: int, after: float | None
+) -> None:
+    body = graph_error("whole", f"the batch got {status}")
+    answering(client, http(status, body, headers))
+    answers = client._send_batch([GET, POST])
+    assert {k: (a.status, a.body, ra) for k, (a, ra) in answers.items()} == {
+        "g": (expected, body, after),
+        "p": (expected, body, after),
+    }
