@@ -486,3 +486,39 @@ def test_apply_never_changes_a_simulated_tenant_the_spec_does_not_name(cli, work
     assert r.code == 1
     assert "the spec is for tenant 'contoso' but the provider holds tenant 'northwind'" in r.out + r.err
     assert cli(*dump).out == before and "northwind" in before
+
+
+def test_history_of_an_unknown_run_says_how_to_list_the_runs(cli, workdir: Path) -> None:
+    assert cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml").code == 0
+    r = cli("history", "no-such-run", "--name", "northwind")
+    assert r.code == 1
+    assert (
+        "no apply run no-such-run in local:.tenantctl/northwind.db; "
+        "`tenantctl history --provider local:.tenantctl/northwind.db` lists them" in r.err
+    )
+
+
+def test_markdown_parts_are_counted_in_words_that_fit(cli, workdir: Path) -> None:
+    assert cli("snapshot", "load", EXAMPLES / "northwind.snapshot.yaml").code == 0
+    r = cli("plan", SPECS / "northwind.yaml", "--format", "markdown", "--markdown-dir", "comment")
+    assert f"Wrote 1 Markdown part to {Path('comment') / 'part-001.md'} (each under GitHub's comment limit)." in r.err
+
+
+def test_an_interrupt_before_any_run_says_the_tenant_was_not_changed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import click
+
+    from reconciler.cli import main as cli_main
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise click.exceptions.Abort()
+
+    monkeypatch.setattr(cli_main.cli, "main", interrupted)
+    with pytest.raises(SystemExit) as exc:
+        cli_main.main(["plan", "x.yaml"])
+    assert exc.value.code == 130
+    assert (
+        capsys.readouterr().err
+        == "Interrupted; no apply or snapshot load had started, so the tenant was not changed.\n"
+    )

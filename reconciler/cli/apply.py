@@ -339,7 +339,10 @@ def history(
             if run_id:
                 runs = [r for r in runs if r.run_id == run_id]
                 if not runs:
-                    raise click.UsageError(f"no apply run {run_id} in {provider.address}; see `tenantctl history`")
+                    raise click.UsageError(
+                        f"no apply run {run_id} in {provider.address}; "
+                        f"`tenantctl history --provider {provider.address}` lists them"
+                    )
             actions = {r.run_id: ledger.actions(r.run_id) for r in runs} if run_id or fmt == "json" else {}
         finally:
             ledger.close()

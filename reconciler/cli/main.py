@@ -227,8 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="tenantctl", standalone_mode=False)
     except (click.exceptions.Abort, Interrupted) as exc:
-        # apply reports its own interrupts from the journal; here nothing is known, so nothing is claimed.
-        click.echo("Interrupted. If an apply was running, `tenantctl history` shows what it did.", err=True)
+        # apply and snapshot load trap signals for their whole run and report an interrupt themselves
+        # (from the journal); one that reaches here came before either had started.
+        click.echo("Interrupted; no apply or snapshot load had started, so the tenant was not changed.", err=True)
         code = exc.exit_code if isinstance(exc, Interrupted) else 130
     except click.exceptions.NoArgsIsHelpError as exc:  # `tenantctl` alone: the help, not an error
         click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())

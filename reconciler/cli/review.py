@@ -136,10 +136,13 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
             stale.unlink()  # parts left from a longer earlier run would be posted too
         for i, part in enumerate(parts, start=1):
             write_text(folder / f"part-{i:03d}.md", part)
-        settings.say(
-            f"Wrote {len(parts)} Markdown part(s) to {folder / 'part-001.md'} and on "
-            "(each under GitHub's comment limit)."
+        last = folder / f"part-{len(parts):03d}.md"
+        written = (
+            f"1 Markdown part to {last}"
+            if len(parts) == 1
+            else f"{len(parts)} Markdown parts to {folder / 'part-001.md'} .. {last.name}"
         )
+        settings.say(f"Wrote {written} (each under GitHub's comment limit).")
 
 
 @click.command()
