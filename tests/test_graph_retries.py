@@ -487,3 +487,20 @@ def test_a_whole_batch_answer_is_every_request_s_answer(
         "g": (expected, body, after),
         "p": (expected, body, after),
     }
+
+
+def test_paging_follows_graph_s_absolute_next_link_exactly() -> None:
+    base = "https://graph.example/v1.0"
+    link = f"{base}/users?$select=id&$skiptoken=abc"
+    client, wire, _ = wired(http(200, {"value": [1], "@odata.nextLink": link}), http(200, {"value": [2]}), base=base)
+    assert list(client.paged("/users?$select=id")) == [1, 2]
+    assert [url for _, url, _ in wire.sent] == [f"{base}/users?$select=id", link]
+    client.close()
+
+
+def test_a_read_waits_through_the_client_s_own_sleep() -> None:
+    client, wire, _ = wired(http(503, headers={"Retry-After": "4"}), http(200, {"ok": 1}))
+    slept: list[float] = []
+    client.retry, client.sleep = RetryPolicy(attempts=3), slept.append
+    assert client.get("/users") == {"ok": 1} and slept == [4.0] and len(wire.sent) == 2
+    client.close()

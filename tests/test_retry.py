@@ -76,3 +76,11 @@ def test_backoff_reset_starts_the_count_again() -> None:
     backoff.reset()
     assert backoff.next_delay(None) == 1 and backoff.wait(1)
     assert slept == [1, 1]
+
+
+def test_after_a_reset_the_whole_budget_is_there_again() -> None:
+    slept: list[float] = []
+    backoff = Backoff(RetryPolicy(attempts=10, budget=1.0), slept.append)
+    assert backoff.wait(1.0) and not backoff.wait(0.5)  # the budget is spent
+    backoff.reset()
+    assert backoff.wait(1.0) and slept == [1.0, 1.0]
