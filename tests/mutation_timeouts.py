@@ -47,6 +47,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=float, default=600, help="wall-clock seconds per mutant (default 600)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--also", nargs="*", default=[], help="test files to run as well (tests written after mutmut's stats run)"
+    )
     args = parser.parse_args()
     stats = json.loads((MUTANTS / "mutmut-stats.json").read_text("utf-8"))["tests_by_mangled_function_name"]
     names = sorted(n for n, s in results().items() if s == "timeout")
@@ -55,7 +58,9 @@ def main() -> int:
     todo = [n for n in names if not isinstance(done.get(n), dict) or done[n].get("code") != code_hash(n)]
     print(f"{len(names)} timeouts, {len(todo)} to check", flush=True)
     with ThreadPoolExecutor(args.jobs) as pool:
-        for name, outcome in zip(todo, pool.map(lambda n: recheck(n, tests_of(n, stats), args.limit), todo)):
+        for name, outcome in zip(
+            todo, pool.map(lambda n: recheck(n, tests_of(n, stats) + args.also, args.limit), todo)
+        ):
             done[name] = {"outcome": outcome, "code": code_hash(name)}
             RECHECKED.write_text(json.dumps(done, indent=1, sort_keys=True), "utf-8")  # progress survives a stop
             print(f"{outcome:<9} {name}", flush=True)
