@@ -149,6 +149,16 @@ BAD = [
         ("unknown column 'licences'", "did you mean 'licenses'?"),
     ),
     Bad(
+        "csv_semicolons",  # as Excel saves CSV in many European locales
+        "csv",
+        "upn;usageLocation;licenses\nada@contoso.com;GB;ENTERPRISEPREMIUM\n",
+        "roster",
+        1,
+        1,
+        "",
+        ("unknown column 'upn;usageLocation;licenses'", "the columns are separated by ';'; tenantctl reads ','"),
+    ),
+    Bad(
         "csv_no_header",
         "csv",
         "ada@contoso.com,GB,ENTERPRISEPREMIUM\n",

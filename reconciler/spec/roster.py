@@ -243,6 +243,11 @@ def _header(
             elif cell.strip():
                 near = difflib.get_close_matches(cell.strip(), COLUMNS, n=1, cutoff=0.5)
                 hint = f"did you mean '{near[0]}'?" if near else "columns: " + ",".join(COLUMNS)
+                if ";" in cell and any(part.strip().lower() in known for part in cell.split(";")):
+                    # Excel in many European locales saves CSV with semicolons between the columns.
+                    hint = (
+                        "the columns are separated by ';'; tenantctl reads ',' (in Excel: CSV UTF-8, comma delimited)"
+                    )
                 problems.append(Problem(name, line, col, "", f"unknown column '{cell.strip()}'", hint))
             else:
                 what, hint = f"column {k + 1} of the header has no name", "name it, or remove the trailing comma"
