@@ -92,7 +92,7 @@ class Recorder(BaseHTTPRequestHandler):
 def test_the_token_is_never_sent_to_a_next_page_on_another_host(graph_tenant) -> None:
     """A next-page link that points elsewhere stops the read; the other host gets nothing."""
     other = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=other.serve_forever, daemon=True).start()
+    threading.Thread(target=other.serve_forever, args=(0.05,), daemon=True).start()
     Recorder.seen = []
     try:
         # More users than the client's largest page ($top=999), so the listing has a second page.
@@ -380,3 +380,22 @@ def test_a_license_inherited_from_a_group_is_named_by_its_sku_or_else_its_id() -
     parts = {"id-mcoev": "MCOEV", "id-e5": "SPE_E5"}
     assert _inherited({"licenseAssignmentStates": states}, parts) == frozenset({"MCOEV", stranger})
     assert _inherited({"licenseAssignmentStates": None}, parts) == frozenset()
+
+
+def test_a_netrc_entry_for_the_graph_host_never_replaces_the_token(
+    graph_tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests puts a ~/.netrc password for the host over a hand-set Authorization header; the
+    client's token is the request's own auth, so Graph gets the bearer token and nothing else."""
+    g = graph_tenant("contoso")
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password CANARYnetrc\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    provider = provider_for(g)
+    try:
+        assert provider.read_state().users  # signed in: the fake refuses anything but its token
+    finally:
+        provider.close()
+    sent = {r.headers.get("Authorization") or r.headers.get("authorization") for r in g.fake.requests}
+    assert sent == {f"Bearer {g.env['TENANTCTL_GRAPH_TOKEN']}"}

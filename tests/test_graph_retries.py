@@ -359,7 +359,11 @@ class Wire:
         self.answers, self.sent = list(answers), []  # type: ignore[var-annotated]
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        self.sent.append((method, url, kwargs))
+        # The headers as they go out: the request's auth applied to them, as a Session does.
+        # (Content-Length is left out: requests computes it from the data.)
+        prepared = requests.Request(method, url, kwargs.pop("headers"), auth=kwargs.pop("auth", None)).prepare()
+        headers = {k: v for k, v in prepared.headers.items() if k != "Content-Length"}
+        self.sent.append((method, url, {"headers": headers, **kwargs}))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer

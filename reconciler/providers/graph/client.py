@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 
 from ...domain.errors import PermanentProviderError, TransientProviderError
@@ -190,14 +191,19 @@ class GraphClient:
     def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:
         """One HTTP request with the bearer token; a 401 gets one fresh token and one more try."""
         for refresh in (False, True):
-            headers = {"Authorization": f"Bearer {self.tokens.token(refresh)}", "Accept": "application/json"}
+            headers = {"Accept": "application/json"}
             if body is not None:
                 headers["Content-Type"] = "application/json"
             with self._count_lock:
                 self.requests_made += 1
             try:
                 response = self.session.request(
-                    method, url, headers=headers, timeout=TIMEOUT, data=None if body is None else json.dumps(body)
+                    method,
+                    url,
+                    headers=headers,
+                    auth=_Bearer(self.tokens.token(refresh)),
+                    timeout=TIMEOUT,
+                    data=None if body is None else json.dumps(body),
                 )
             except requests.RequestException as exc:
                 raise TransientProviderError(f"Microsoft Graph did not answer ({type(exc).__name__})") from None
@@ -224,6 +230,18 @@ class GraphClient:
                 code="forbidden",
             )
         raise PermanentProviderError(f"Microsoft Graph answered {status} {code}: {message}", code=code or "rejected")
+
+
+class _Bearer(requests.auth.AuthBase):
+    """The bearer token, as the request's own auth: requests then never consults ~/.netrc, whose
+    entry for the Graph host would replace the token with a password (and was read on every request)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
 
 
 def _error_body(code: str, message: str) -> dict[str, Any]:
