@@ -95,7 +95,7 @@ class FakeEntra:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca, key)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()  # stops in 50 ms
         self.authority = f"https://127.0.0.1:{self._server.server_address[1]}"
         return self.authority
 

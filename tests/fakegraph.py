@@ -397,8 +397,10 @@ class FakeGraph:
 
     def _roll(self, rate: float) -> bool:
         # Draw only when the fault is enabled, so fault-free runs keep the shuffle sequence.
+        if rate <= 0:
+            return False
         with self._lock:
-            return rate > 0 and self._rng.random() < rate
+            return self._rng.random() < rate
 
     # ----- request execution -------------------------------------------------------------------
     def serve(self, rec: Recorded, raw: bytes) -> Reply:

@@ -32,9 +32,10 @@ def snapshot_text(name: str, agreement: str, body: Iterable[str], users: Iterabl
     return "\n".join([*head, f"  agreement: {agreement}", *body, "  users:", *users]) + "\n"
 
 
-def spec_text(name: str, agreement: str, body: Iterable[str], users: Iterable[str]) -> str:
+def spec_text(name: str, agreement: str, body: Iterable[str], users: Iterable[str], tenant_id: str = "") -> str:
     """A Tenant spec: `body` is the spec's lines between the agreement and `users:`."""
-    head = ["apiVersion: tenantctl/v1", "kind: Tenant", f"metadata: {{name: {name}}}", "spec:"]
+    metadata = f"metadata: {{name: {name}, tenantId: {tenant_id}}}" if tenant_id else f"metadata: {{name: {name}}}"
+    head = ["apiVersion: tenantctl/v1", "kind: Tenant", metadata, "spec:"]
     return "\n".join([*head, f"  agreement: {agreement}", *body, "  users:", *users]) + "\n"
 
 

@@ -24,10 +24,12 @@ from conftest import EXAMPLES, SPECS, TODAY
 from synthetic import write_calling_tenant
 
 from reconciler.apply.ledger import Ledger
+from reconciler.cli.main import main  # imported here, once: each forked child would import it again
+from reconciler.domain.canonical import state_to_dict
 from reconciler.plan.compute import compute_plan
 from reconciler.providers.local.provider import LocalProvider
 from reconciler.spec.loader import load_spec
-from reconciler.spec.snapshot import load_snapshot
+from reconciler.spec.snapshot import dump_yaml, load_snapshot
 
 PHASES = ("intent", "inside", "outcome")
 TENANT = "northwind"
@@ -44,8 +46,6 @@ def forked(workdir: Path, *args: str, env: dict[str, str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        from reconciler.cli.main import main
-
         main(list(args))
 
     process = multiprocessing.get_context("fork").Process(target=child)
@@ -55,10 +55,14 @@ def forked(workdir: Path, *args: str, env: dict[str, str] | None = None) -> int:
     return process.exitcode
 
 
-def dump_without_keys(cli) -> str:  # type: ignore[no-untyped-def]
+def dump_without_keys(db: Path) -> str:
     """The tenant as a snapshot; idempotency keys differ between runs by design, so they are dropped."""
-    out = cli("snapshot", "dump", "--name", TENANT).out
-    return re.sub(r",? ?idempotencyKey: [\w-]+", "", out)
+    provider = LocalProvider(db, TODAY)
+    try:
+        text = dump_yaml(state_to_dict(provider.read_state()))
+    finally:
+        provider.close()
+    return re.sub(r",? ?idempotencyKey: [\w-]+", "", text)
 
 
 def money_rows(db: Path) -> tuple[int, int]:
@@ -76,13 +80,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, tuple[int,
     work = tmp_path_factory.mktemp("reference")
     assert forked(work, "snapshot", "load", str(EXAMPLES / f"{TENANT}.snapshot.yaml")) == 0
     assert forked(work, "apply", str(SPECS / f"{TENANT}.yaml"), "--auto-approve", "--allow-destroy") == 0
-    provider = LocalProvider(work / ".tenantctl" / f"{TENANT}.db", TODAY)
-    state = provider.read_state()
-    provider.close()
-    from reconciler.domain.canonical import state_to_dict
-    from reconciler.spec.snapshot import dump_yaml
-
-    text = re.sub(r",? ?idempotencyKey: [\w-]+", "", dump_yaml(state_to_dict(state)))
+    text = dump_without_keys(work / ".tenantctl" / f"{TENANT}.db")
     actions = len(
         compute_plan(
             load_spec(SPECS / f"{TENANT}.yaml"), load_snapshot(EXAMPLES / f"{TENANT}.snapshot.yaml", TODAY)
@@ -99,10 +97,7 @@ def test_reference_apply_buys_once(reference: tuple[str, tuple[int, int], int]) 
 
 @pytest.mark.parametrize("phase", PHASES)
 def test_killed_at_every_action_converges_without_buying_twice(
-    cli,
-    workdir: Path,
-    phase: str,  # type: ignore[no-untyped-def]
-    reference: tuple[str, tuple[int, int], int],
+    workdir: Path, phase: str, reference: tuple[str, tuple[int, int], int]
 ) -> None:
     expected, money, actions = reference
     spec = str(SPECS / f"{TENANT}.yaml")
@@ -133,7 +128,7 @@ def test_killed_at_every_action_converges_without_buying_twice(
         assert forked(workdir, "apply", spec, "--auto-approve", "--allow-destroy") == 0, (
             f"action {action_id} {phase}: the apply after the crash failed"
         )
-        assert dump_without_keys(cli) == expected, f"action {action_id} {phase}: tenant differs from a clean apply"
+        assert dump_without_keys(db) == expected, f"action {action_id} {phase}: tenant differs from a clean apply"
         assert money_rows(db) == money, f"action {action_id} {phase}: funds or purchases done twice"
         assert forked(workdir, "plan", spec, "--detailed-exitcode") == 0
 
@@ -141,8 +136,8 @@ def test_killed_at_every_action_converges_without_buying_twice(
 def test_history_shows_the_interrupted_run_and_the_action_in_doubt(cli, workdir: Path) -> None:  # type: ignore[no-untyped-def]
     spec = str(SPECS / f"{TENANT}.yaml")
     assert cli("snapshot", "load", EXAMPLES / f"{TENANT}.snapshot.yaml").code == 0
-    r = cli("apply", spec, "--auto-approve", "--allow-destroy", env={"TENANTCTL_CRASH_AT": "9:inside"})
-    assert r.code == -9
+    crash = {"TENANTCTL_CRASH_AT": "9:inside"}
+    assert forked(workdir, "apply", spec, "--auto-approve", "--allow-destroy", env=crash) == -9  # a real death
     locked = cli("apply", spec, "--auto-approve", "--allow-destroy")
     assert locked.code == 1
     match = re.search(r"clear it with `(tenantctl force-unlock (\w+) --provider \S+)`", locked.err)
@@ -163,7 +158,8 @@ def test_history_shows_the_interrupted_run_and_the_action_in_doubt(cli, workdir:
     assert "#10 " not in detail  # never reached
 
 
-def test_second_apply_waits_for_the_lock_then_names_the_holder(cli, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_second_apply_waits_for_the_lock_then_names_the_holder(cli_process, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    cli = cli_process  # the subject is the process boundary
     spec = SPECS / f"{TENANT}.yaml"
     assert cli("snapshot", "load", EXAMPLES / f"{TENANT}.snapshot.yaml").code == 0
     ledger = Ledger(workdir / ".tenantctl" / f"{TENANT}.db")
@@ -237,9 +233,3 @@ def test_faults_setting_is_checked(cli) -> None:  # type: ignore[no-untyped-def]
 
 if sys.platform == "win32":  # pragma: no cover - fork and SIGKILL are POSIX
     pytestmark = pytest.mark.skip("POSIX only")
-
-
-@pytest.fixture
-def cli(cli_process):  # type: ignore[no-untyped-def]
-    """The process boundary is the subject here (SIGKILL, a second process holding the lock)."""
-    return cli_process

@@ -50,12 +50,6 @@ def env() -> dict[str, str]:
     return {**base, "TENANTCTL_TODAY": TODAY.isoformat(), "NO_COLOR": "1"}
 
 
-def tenantctl(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args], cwd=workdir, env=env(), capture_output=True, text=True, timeout=300
-    )
-
-
 def journal_rows(db: Path) -> int:
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
@@ -109,10 +103,10 @@ def journal(db: Path, run_id: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("seed, sig, twice", TRIALS, ids=lambda v: str(v))
 def test_a_signal_mid_apply_tells_the_truth_and_the_next_apply_converges(
-    workdir: Path, seed: int, sig: int, twice: bool
+    cli: Any, workdir: Path, seed: int, sig: int, twice: bool
 ) -> None:
     spec = write_calling_tenant(workdir, USERS)
-    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    assert cli("snapshot", "load", "faults.snapshot.yaml").code == 0
     after = random.Random(seed).randrange(1, TOTAL - 1500)
     code, err = interrupt(workdir, spec, after, sig, twice)
     if code == 0:
@@ -130,13 +124,13 @@ def test_a_signal_mid_apply_tells_the_truth_and_the_next_apply_converges(
     assert counts["done"] >= after - 2 and counts["failed"] == 0
     if counts["doubt"]:
         assert "in flight and may or may not have happened" in line
-    history = tenantctl(workdir, *shlex.split(run_id.group(1)))  # the command, exactly as the message gives it
-    listed = [ln for ln in history.stdout.splitlines() if re.match(r"\s+#\d+ .*  done$", ln)]
-    assert history.returncode == 0 and len(listed) == counts["done"]
+    history = cli(*shlex.split(run_id.group(1)))  # the command, exactly as the message gives it
+    listed = [ln for ln in history.out.splitlines() if re.match(r"\s+#\d+ .*  done$", ln)]
+    assert history.code == 0 and len(listed) == counts["done"]
 
-    again = tenantctl(workdir, "apply", str(spec), "--auto-approve")
-    assert again.returncode == 0, again.stdout[-1500:] + again.stderr
-    assert tenantctl(workdir, "plan", str(spec), "--detailed-exitcode").returncode == 0
+    again = cli("apply", str(spec), "--auto-approve")
+    assert again.code == 0, again.out[-1500:] + again.err
+    assert cli("plan", str(spec), "--detailed-exitcode").code == 0
     provider = LocalProvider(db, TODAY)
     state = provider.read_state()
     provider.close()
@@ -147,9 +141,9 @@ def test_a_signal_mid_apply_tells_the_truth_and_the_next_apply_converges(
     assert all(u.licenses == {"MCOEV", "MCOPSTN1", "MCOPSTNC"} for u in state.users.values())
 
 
-def test_a_signal_while_waiting_for_the_lock_applies_nothing_and_takes_nothing(workdir: Path) -> None:
+def test_a_signal_while_waiting_for_the_lock_applies_nothing_and_takes_nothing(cli: Any, workdir: Path) -> None:
     spec = write_calling_tenant(workdir, 10)
-    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    assert cli("snapshot", "load", "faults.snapshot.yaml").code == 0
     db = workdir / ".tenantctl" / "faults.db"
     holder = Ledger(db)
     lock = holder.acquire("faults", "test", 0, "unlock")
@@ -171,7 +165,7 @@ def test_a_signal_while_waiting_for_the_lock_applies_nothing_and_takes_nothing(w
     finally:
         holder.release(lock)
         holder.close()
-    assert tenantctl(workdir, "history", "--name", "faults").stdout.startswith("No applies recorded")
+    assert cli("history", "--name", "faults").out.startswith("No applies recorded")
 
 
 class _InterruptAfterBegin:
@@ -203,9 +197,9 @@ def assert_writable(path: Path) -> None:
         other.close()
 
 
-def test_an_interrupt_right_after_begin_leaves_no_transaction_open(workdir: Path) -> None:
+def test_an_interrupt_right_after_begin_leaves_no_transaction_open(cli: Any, workdir: Path) -> None:
     write_calling_tenant(workdir, 1)
-    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    assert cli("snapshot", "load", "faults.snapshot.yaml").code == 0
     db = workdir / ".tenantctl" / "faults.db"
     provider = LocalProvider(db, TODAY)
     real = provider.db
@@ -229,11 +223,11 @@ def test_an_interrupt_right_after_begin_leaves_no_transaction_open(workdir: Path
     ledger.close()
 
 
-def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(workdir: Path) -> None:
+def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(cli: Any, workdir: Path) -> None:
     # 70 % of calls fail transiently and wait 0.3 s before their retry; with seed 1 the first
     # purchase is still retrying when the second SIGTERM arrives: it is abandoned, in doubt.
     spec = write_calling_tenant(workdir, 20)
-    assert tenantctl(workdir, "snapshot", "load", "faults.snapshot.yaml").returncode == 0
+    assert cli("snapshot", "load", "faults.snapshot.yaml").code == 0
     db = workdir / ".tenantctl" / "faults.db"
     with open(workdir / "err.txt", "w") as err:
         proc = subprocess.Popen(
@@ -257,7 +251,7 @@ def test_a_second_signal_abandons_the_action_in_flight_and_says_it_is_in_doubt(w
     run_id = re.search(r"`tenantctl history (\S+) --name \S+`", line)
     assert run_id, line
     assert journal(db, run_id.group(1))["doubt"] == 1
-    assert tenantctl(workdir, "apply", str(spec), "--auto-approve").returncode == 0
+    assert cli("apply", str(spec), "--auto-approve").code == 0
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT sku FROM purchases ORDER BY sku").fetchall() == [("MCOEV",), ("MCOPSTN1",)]
 
