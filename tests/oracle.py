@@ -106,7 +106,9 @@ class _Judge:
             return self._remove()
         if kind == "set_seats":
             return self._owned() or self._seats_not_below_assigned()
-        if kind in ("set_term", "set_pay_as_you_go", "schedule_seats"):
+        if kind in ("set_term", "schedule_seats"):
+            return self._owned() or self._renews()
+        if kind in ("set_pay_as_you_go", "set_auto_renew"):
             return self._owned()
         if kind == "set_usage_location":
             return self._relocate()
@@ -130,6 +132,16 @@ class _Judge:
         if sku in self.state.subscriptions or self._of(self.done, "purchase_subscription", sku=sku):
             return []
         return self.fail("no_subscription", f"{sku} is neither owned nor bought before it")
+
+    def _renews(self) -> list[Violation]:
+        """A change for the renewal needs a subscription that renews: auto-renew on, or turned on before it
+        (Partner Center refuses to schedule otherwise; turning it off cancels what was scheduled)."""
+        live = self.state.subscriptions.get(self.a.sku or "")
+        if live is None or live.auto_renew:
+            return []
+        if any(x.after.get("autoRenew") is True for x in self._of(self.done, "set_auto_renew", sku=self.a.sku)):
+            return []
+        return self.fail("does_not_renew", f"{self.a.sku} has auto-renew off and it is not turned on before")
 
     def _seat_scenarios(self, sku: str) -> list[tuple[int, set[int]]] | None:
         """(seats, actions certainly run first among those that may) in the worst cases when `a`

@@ -22,6 +22,7 @@ from reconciler.domain.actions import (
     RemoveLicense,
     ScheduleSeats,
     SetAutoRecharge,
+    SetAutoRenew,
     SetPayAsYouGo,
     SetSeats,
     SetTerm,
@@ -45,6 +46,7 @@ EXAMPLES: list[Change] = [
     SetUsageLocation("ann@contoso.com", None, "NO"),
     AssignLicense("ann@contoso.com", "MCOEV"),
     RemoveLicense("ann@contoso.com", "SPE_E3"),
+    SetAutoRenew("SPE_E3", True, False),
     ScheduleSeats("SPE_E5", 10, 8, date(2027, 3, 1)),
     ScheduleSeats("SPE_E5", 10, 10, None, 7),
 ]
@@ -56,6 +58,7 @@ def test_the_public_type_order_and_the_kind_facts_are_what_they_were() -> None:
         "set_seats",
         "set_term",
         "set_pay_as_you_go",
+        "set_auto_renew",
         "set_auto_recharge",
         "add_funds",
         "set_usage_location",
@@ -70,6 +73,7 @@ def test_the_public_type_order_and_the_kind_facts_are_what_they_were() -> None:
         "schedule_seats",
         "set_term",
         "set_pay_as_you_go",
+        "set_auto_renew",
         "set_auto_recharge",
         "add_funds",
     } == NO_API
@@ -108,6 +112,12 @@ def test_the_json_shapes_are_the_plans() -> None:
     assert Action(1, EXAMPLES[-1]).before == {"seats": 10, "scheduled": 7}
     assert Action(1, EXAMPLES[-1]).after == {"seats": 10, "effective": None}
     assert Action(1, EXAMPLES[9]).address == "user/ann@contoso.com/SPE_E3"
+    renew = Action(1, EXAMPLES[10])
+    assert (renew.address, renew.before, renew.after) == (
+        "subscription/SPE_E3",
+        {"autoRenew": True},
+        {"autoRenew": False},
+    )
 
 
 def test_money_is_held_as_the_json_carries_it() -> None:

@@ -179,6 +179,7 @@ def states(draw: Any, groups: bool = False, manual: bool = False) -> TenantState
             draw(BOOL) and payg_offered,
             held,
             **draw(commitments_of(agreement, seats, held)),
+            auto_renew=draw(BOOL),
         )
     roles = draw(one((None, ("BillingAccountOwner", "BillingAdministrator", "AdminAgent"))))
     commerce = frozenset(
@@ -254,6 +255,8 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
         for name, values in (("term", ["P1M", "P1Y"]), ("billingFrequency", ["monthly", "annual"])):
             if draw(BOOL):  # absent: not managed
                 item[name] = draw(one(tuple(values)))
+        if draw(BOOL):  # absent: not managed
+            item["autoRenew"] = draw(BOOL)
         if item.get("term") == "P1M" and item.get("billingFrequency") == "annual":
             del item["billingFrequency"]  # a monthly term is billed monthly (validate refuses the pair)
         if catalog.CATALOG[s].minutes_billed and agreement not in catalog.PREPAID_CREDITS:

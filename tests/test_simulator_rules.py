@@ -285,7 +285,7 @@ def test_a_purchase_key_is_spent_once_even_after_the_subscription_is_gone(tmp_pa
     p = tenant(tmp_path, "  agreement: MOSA\n")
     assert p.purchase_subscription("SPE_E3", 5, "P1Y", "monthly", "buy-1") is True
     assert p.purchase_subscription("SPE_E3", 5, "P1Y", "monthly", "buy-1") is False
-    for table in ("commitments", "subscriptions"):  # cancelled in the admin center, say
+    for table in ("commitments", "renewals", "subscriptions"):  # cancelled in the admin center, say
         p.db.execute(f"DELETE FROM {table} WHERE sku = 'SPE_E3'")
     assert p.purchase_subscription("SPE_E3", 5, "P1Y", "monthly", "buy-1") is False  # the same intent: done
     assert "SPE_E3" not in p.read_state().subscriptions

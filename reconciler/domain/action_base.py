@@ -39,6 +39,9 @@ class Writer(Protocol):
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
         """Turn pay-as-you-go overage on or off."""
 
+    def set_auto_renew(self, sku: str, enabled: bool) -> bool:
+        """Turn auto-renew (recurring billing) on or off."""
+
     def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
         """Set Communications Credits auto-recharge."""
 

@@ -15,6 +15,7 @@ from .commerce_actions import (
     PurchaseSubscription,
     ScheduleSeats,
     SetAutoRecharge,
+    SetAutoRenew,
     SetPayAsYouGo,
     SetSeats,
     SetTerm,
@@ -31,6 +32,7 @@ Change: TypeAlias = (
     | SetSeats
     | SetTerm
     | SetPayAsYouGo
+    | SetAutoRenew
     | SetAutoRecharge
     | AddFunds
     | SetUsageLocation
@@ -202,6 +204,7 @@ __all__ = [
     "RemoveLicense",
     "ScheduleSeats",
     "SetAutoRecharge",
+    "SetAutoRenew",
     "SetPayAsYouGo",
     "SetSeats",
     "SetTerm",

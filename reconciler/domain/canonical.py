@@ -25,6 +25,8 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
             item["billingFrequency"] = s.billing_frequency
         if s.pay_as_you_go is not None:
             item["payAsYouGo"] = s.pay_as_you_go
+        if s.auto_renew is not None:
+            item["autoRenew"] = s.auto_renew
         subs.append(item)
     body["subscriptions"] = subs
     if spec.credits is not None:
@@ -99,6 +101,8 @@ def _subscription_to_dict(s: SubscriptionState) -> dict[str, Any]:
         "billingFrequency": s.billing_frequency,
         "payAsYouGo": s.pay_as_you_go,
     }
+    if not s.auto_renew:  # written only when off, so snapshots of renewing tenants read as before
+        out["autoRenew"] = False
     if s.term_end is not None:
         out["termEnd"] = s.term_end.isoformat()
     if s.refundable is not None:

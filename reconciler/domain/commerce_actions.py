@@ -1,4 +1,4 @@
-"""The commerce actions: subscriptions (purchase, seats now or at renewal, term, pay-as-you-go) and
+"""The commerce actions: subscriptions (purchase, seats now or at renewal, term, pay-as-you-go, auto-renew) and
 Communications Credits (auto-recharge, funds). Their JSON shapes are the public plan's.
 
 Money is held as the plan's JSON carries it (50.0 becomes 50, 12.50 becomes 12.5), so a plan read
@@ -207,6 +207,36 @@ class SetPayAsYouGo(SubscriptionAction):
 
 
 @dataclass(frozen=True)
+class SetAutoRenew(SubscriptionAction):
+    """Turn auto-renew (the admin center's recurring billing) on or off. Off, the subscription ends at
+    its term's end, and any change scheduled for the renewal is cancelled."""
+
+    kind: ClassVar[str] = "set_auto_renew"
+
+    before: bool
+    after: bool
+
+    @property
+    def json_before(self) -> Fields:
+        """`{autoRenew}`."""
+        return {"autoRenew": self.before}
+
+    @property
+    def json_after(self) -> Fields:
+        """`{autoRenew}`."""
+        return {"autoRenew": self.after}
+
+    @classmethod
+    def parse(cls, address: str, before: Any, after: Any) -> Self:
+        """From a saved plan."""
+        return cls(_sku(address), before["autoRenew"], after["autoRenew"])
+
+    def carry_out(self, provider: Writer, key: str | None) -> bool:
+        """Set the option."""
+        return provider.set_auto_renew(self.sku, self.after)
+
+
+@dataclass(frozen=True)
 class CreditsAction(ActionKind):
     """A change to Communications Credits (address `communicationsCredits`)."""
 
@@ -290,5 +320,5 @@ class AddFunds(CreditsAction):
 
 
 # The kinds each base stands for, as unions, so that isinstance chains over them are exhaustive.
-SubscriptionChange = PurchaseSubscription | SetSeats | ScheduleSeats | SetTerm | SetPayAsYouGo
+SubscriptionChange = PurchaseSubscription | SetSeats | ScheduleSeats | SetTerm | SetPayAsYouGo | SetAutoRenew
 CreditsChange = SetAutoRecharge | AddFunds

@@ -23,7 +23,8 @@ TERMS, PAY_AS_YOU_GO = "subscriptions.term", "subscriptions.payAsYouGo"
 AUTO_RECHARGE, BALANCE = "communicationsCredits.autoRecharge", "communicationsCredits.balance"
 # A seat change scheduled for the renewal (and which seats are still refundable): Graph reads neither.
 SCHEDULED = "subscriptions.scheduled"
-UNKNOWABLE = (AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, AUTO_RECHARGE, BALANCE, SCHEDULED)
+AUTO_RENEW = "subscriptions.autoRenew"  # recurring billing: whether the subscription renews at its term's end
+UNKNOWABLE = (AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, AUTO_RECHARGE, BALANCE, SCHEDULED, AUTO_RENEW)
 # Agreements whose seat decreases are refunded only within days of the seats being added; later
 # decreases take effect at renewal (docs/rules.md).
 CANCELLATION_WINDOW_DAYS = {"NCE": 7, "MCA": 7}
@@ -64,6 +65,7 @@ class Subscription:
     term: str | None = None
     billing_frequency: str | None = None
     pay_as_you_go: bool | None = None
+    auto_renew: bool | None = None
 
     @property
     def purchase_term(self) -> tuple[str, str]:
@@ -282,7 +284,8 @@ class SubscriptionState:
     """An observed subscription; `consumed` is how many users hold its SKU.
 
     `term_end` is the renewal date, `refundable` the seats that may still be removed now (None
-    for both: unknown), `scheduled` a seat change waiting for the renewal.
+    for both: unknown), `scheduled` a seat change waiting for the renewal. With `auto_renew` off
+    (recurring billing off) the subscription ends on `term_end` instead of renewing.
     """
 
     sku: str
@@ -294,6 +297,11 @@ class SubscriptionState:
     term_end: date | None = None
     refundable: tuple[RefundableSeats, ...] | None = None
     scheduled: ScheduledSeats | None = None
+    auto_renew: bool = True
+
+    def lapsed(self, today: date) -> bool:
+        """True when the term ended on or before `today` with auto-renew off: no seats are left."""
+        return not self.auto_renew and self.term_end is not None and self.term_end <= today
 
     @property
     def free(self) -> int:
@@ -309,8 +317,12 @@ class SubscriptionState:
     def renewed(self, today: date, window_days: int | None) -> SubscriptionState:
         """The subscription as of `today`: after every renewal due (auto-renew on) the scheduled seat
         count takes effect (never below the seats in use) and a new cancellation window opens;
-        windows that have closed are dropped."""
+        windows that have closed are dropped. With auto-renew off, a term that has ended leaves it
+        lapsed, with no seats."""
         state = self
+        if state.lapsed(today):
+            # It ended instead of renewing: no seats, nothing scheduled or refundable (docs/rules.md T14).
+            return replace(state, seats=0, scheduled=None, refundable=())
         while state.term_end is not None and state.term_end <= today:
             seats = max(state.scheduled.seats, state.consumed) if state.scheduled else state.seats
             window = (RefundableSeats(seats, state.term_end + timedelta(days=window_days)),) if window_days else None

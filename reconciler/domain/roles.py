@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .commerce_actions import PurchaseSubscription, ScheduleSeats, SetPayAsYouGo, SetSeats, SetTerm
+from .commerce_actions import PurchaseSubscription, ScheduleSeats, SetAutoRenew, SetPayAsYouGo, SetSeats, SetTerm
 
 MCA_BILLING = frozenset(
     {"BillingAccountOwner", "BillingAccountContributor", "BillingProfileOwner", "BillingProfileContributor"}
@@ -58,6 +58,13 @@ for _kind in _SUBSCRIPTION_CHANGES:
     _RULES[("NCE", _kind)] = Requirement(
         PARTNER_SALES, "New commerce experience cancellation policy; Manage customer subscriptions (Partner Center)"
     )
+# Partner Center's auto-renew page names no role (docs/rules.md T14), so NCE checks none.
+_RULES[("MCA", SetAutoRenew.kind)] = Requirement(
+    MCA_BILLING, "Manage recurring billing in the Microsoft 365 admin center"
+)
+_RULES[("MOSA", SetAutoRenew.kind)] = Requirement(
+    MOSA_BILLING, "Manage recurring billing in the Microsoft 365 admin center"
+)
 _RULES[("MCA", SetPayAsYouGo.kind)] = Requirement(MCA_BILLING, "Enable pay-as-you-go for your subscription")
 _RULES[("NCE", SetPayAsYouGo.kind)] = Requirement(PARTNER_ADMIN, "New commerce overage for telco pay-as-you-go")
 

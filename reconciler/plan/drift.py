@@ -14,6 +14,7 @@ from ..domain.catalog import PREPAID_CREDITS
 from ..domain.model import (
     AGREEMENT,
     AUTO_RECHARGE,
+    AUTO_RENEW,
     BALANCE,
     CANCELLATION_WINDOW_DAYS,
     CURRENCY,
@@ -126,6 +127,8 @@ def unknown_fields(spec: TenantSpec, state: TenantState) -> tuple[str, ...]:
             out.append(f"subscription/{sku}.term")
         if PAY_AS_YOU_GO in state.unknown and spec.subscriptions[sku].pay_as_you_go is not None:
             out.append(f"subscription/{sku}.payAsYouGo")
+        if AUTO_RENEW in state.unknown and spec.subscriptions[sku].auto_renew is not None:
+            out.append(f"subscription/{sku}.autoRenew")
         if (
             SCHEDULED in state.unknown
             and spec.subscriptions[sku].seats < state.subscriptions[sku].seats

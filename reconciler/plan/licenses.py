@@ -34,6 +34,7 @@ class Seats:
     after_credits: list[str] = field(default_factory=list)  # purchases that wait for the credits
     # At the renewal: the count now, the count already scheduled (None), the new count, the date.
     scheduled: dict[str, tuple[int, int | None, int, date | None]] = field(default_factory=dict)
+    renewal: dict[str, int] = field(default_factory=dict)  # the set_auto_renew that changes at the renewal wait for
 
 
 def split_removals(changes: list[UserChange]) -> tuple[list[tuple[UserChange, str]], list[tuple[UserChange, str]]]:

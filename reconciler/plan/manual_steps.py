@@ -1,7 +1,7 @@
 """Admin-center (or Partner Center) steps for the actions no public API performs.
 
-Microsoft Graph cannot buy seats, change seat counts or terms, toggle pay-as-you-go overage,
-add Communications Credits funds or change auto-recharge. When the provider says so
+Microsoft Graph cannot buy seats, change seat counts or terms, toggle pay-as-you-go overage or
+auto-renew, add Communications Credits funds or change auto-recharge. When the provider says so
 (`TenantState.manual`), the planner marks those actions `manual` and attaches these steps, so
 the plan says exactly what a person must click, and apply never claims to have done it.
 
@@ -24,6 +24,7 @@ from ..domain.commerce_actions import (
     PurchaseSubscription,
     ScheduleSeats,
     SetAutoRecharge,
+    SetAutoRenew,
     SetPayAsYouGo,
     SetSeats,
     SetTerm,
@@ -88,6 +89,8 @@ def _wish(change: SubscriptionChange) -> str:
         return f"move {_product(sku)} to a {change.term} term billed {change.billing_frequency}"
     if isinstance(change, SetPayAsYouGo):  # not reached: validation refuses payAsYouGo under EA and for MCOMEETACPEA
         return f"turn pay-as-you-go overage {'on' if change.after else 'off'} for {_product(sku)}"
+    if isinstance(change, SetAutoRenew):
+        return f"{'renew' if change.after else 'not renew'} {_product(sku)} at the end of its term"
     return f"set {_product(sku)} to {change.after} licenses"
 
 
@@ -123,6 +126,14 @@ def _admin_center(change: SubscriptionChange, overage_follows: bool) -> tuple[st
             f"to {change.billing_frequency} (effective at renewal), then save.",
         )
     state = "On" if change.after else "Off"
+    if isinstance(change, SetAutoRenew):  # "Manage recurring billing in the Microsoft 365 admin center"
+        return (
+            YOUR_PRODUCTS,
+            product,
+            "On the subscription details page, select Edit recurring billing.",
+            f"In the Edit recurring billing pane, select {state}, then select Save."
+            + (" Turning it off cancels any change scheduled for the renewal." if not change.after else ""),
+        )
     return (
         YOUR_PRODUCTS,
         product,
@@ -159,6 +170,8 @@ def _partner_center(change: SubscriptionChange) -> tuple[str, ...]:
             f"Under Manage renewal (scheduled changes), set the quantity at renewal to "
             f"{change.after} ({change.effective_iso or 'date unknown'}), then save. Auto-renew must be on.",
         )
+    if isinstance(change, SetAutoRenew):  # "Update autorenew for ... new commerce subscriptions"
+        return (subscription, f"Toggle Auto-renew {'on' if change.after else 'off'}, then select Submit.")
     return (
         subscription,
         f"Under Manage renewal (scheduled changes), set term {change.term} and billing "

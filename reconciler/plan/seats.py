@@ -89,6 +89,8 @@ def schedule(seats: Seats, b: Builder) -> None:
                 change.address,
             )
         deps = [seats.decreased[sku]] if sku in seats.decreased else []
+        if sku in seats.renewal:  # a change can be scheduled only on a subscription that renews
+            deps.append(seats.renewal[sku])
         b.add(change, after < now, deps)
 
 

@@ -1,5 +1,5 @@
-"""The subscriptions' part of a plan: purchases, seat changes (now or at renewal), terms and the
-pay-as-you-go option. A commitment (term, billing frequency) is managed only where declared.
+"""The subscriptions' part of a plan: purchases, seat changes (now or at renewal), terms, the
+pay-as-you-go option and auto-renew. A commitment (term, billing frequency) is managed only where declared.
 """
 
 from __future__ import annotations
@@ -7,8 +7,17 @@ from __future__ import annotations
 from collections import Counter
 
 from ..domain import catalog
-from ..domain.actions import Builder, PurchaseSubscription, SetPayAsYouGo, SetSeats, SetTerm
-from ..domain.model import PAY_AS_YOU_GO, SCHEDULED, TERMS, Subscription, TenantSpec, TenantState
+from ..domain.actions import Builder, PurchaseSubscription, SetAutoRenew, SetPayAsYouGo, SetSeats, SetTerm
+from ..domain.model import (
+    AUTO_RENEW,
+    PAY_AS_YOU_GO,
+    SCHEDULED,
+    TERMS,
+    Subscription,
+    SubscriptionState,
+    TenantSpec,
+    TenantState,
+)
 from .licenses import Seats, UserChange
 from .seats import seat_change
 
@@ -50,9 +59,31 @@ def plan_subscriptions(
         if live is None:
             continue
         seats.free[sku] = live.seats - live.consumed
+        if live.lapsed(state.today):
+            b.diag(
+                "error",
+                "subscription_lapsed",
+                f"{sku} ended on {live.term_end} with auto-renew off, so it has no seats "
+                f"({live.consumed} user(s) still hold it); reactivate it in the Microsoft 365 admin center "
+                "(Billing > Your products) or buy it again, then plan again",
+                address,
+            )
+            continue
+        renewal = _auto_renew(want, live, state, b, address)
+        ends = not (want.auto_renew if want.auto_renew is not None else live.auto_renew or AUTO_RENEW in state.unknown)
         now, later = seat_change(spec.agreement, live, want.seats, state.today, b, address, SCHEDULED in state.unknown)
-        if later is not None:
+        if later is not None and ends:
+            b.diag(
+                "info",
+                "ends_at_term_end",
+                f"{address}: with auto-renew off, the subscription ends on {live.term_end or 'its term end'}; the "
+                f"seat change to {later[2]} is not scheduled for a renewal that will not happen",
+                address,
+            )
+        elif later is not None:
             seats.scheduled[sku] = later
+        if renewal is not None:
+            seats.renewal[sku] = renewal
         if now > live.seats:
             seats.action[sku] = b.add(SetSeats(sku, live.seats, now))
             seats.free[sku] = now - live.consumed
@@ -78,13 +109,36 @@ def plan_subscriptions(
             b.not_readable(
                 address, "term and billingFrequency", ", ".join(v for v in (want.term, want.billing_frequency) if v)
             )
+        elif TERMS not in state.unknown and wanted_term != (live.term, live.billing_frequency) and ends:
+            b.diag(
+                "info",
+                "ends_at_term_end",
+                f"{address}: with auto-renew off, the subscription ends at its term end; the term change to "
+                f"{wanted_term[0]} billed {wanted_term[1]} is not planned",
+                address,
+            )
         elif TERMS not in state.unknown and wanted_term != (live.term, live.billing_frequency):
-            b.add(SetTerm(sku, live.term, live.billing_frequency, *wanted_term))
+            b.add(SetTerm(sku, live.term, live.billing_frequency, *wanted_term), False, [renewal] if renewal else [])
         if want.pay_as_you_go is not None and PAY_AS_YOU_GO in state.unknown:
             b.not_readable(address, "payAsYouGo", "on" if want.pay_as_you_go else "off")
         elif want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
             b.add(SetPayAsYouGo(sku, live.pay_as_you_go, want.pay_as_you_go), destructive=not want.pay_as_you_go)
     return seats
+
+
+def _auto_renew(
+    want: Subscription, live: SubscriptionState, state: TenantState, b: Builder, address: str
+) -> int | None:
+    """The auto-renew change the spec asks for, if any (its id). Off is destructive: the subscription
+    ends at its term's end, and what was scheduled for the renewal is cancelled (docs/rules.md T14)."""
+    if want.auto_renew is None:
+        return None
+    if AUTO_RENEW in state.unknown:
+        b.not_readable(address, "autoRenew", "on" if want.auto_renew else "off")
+        return None
+    if want.auto_renew == live.auto_renew:
+        return None
+    return b.add(SetAutoRenew(want.sku, live.auto_renew, want.auto_renew), destructive=not want.auto_renew)
 
 
 def not_managed(spec: TenantSpec, state: TenantState, b: Builder, managed_before: frozenset[str]) -> None:
@@ -145,3 +199,5 @@ def _purchase(want: Subscription, b: Builder, seats: Seats, deps: list[int]) -> 
     seats.action[sku], seats.free[sku] = bought, want.seats
     if want.pay_as_you_go:
         b.add(SetPayAsYouGo(sku, False, True), False, [bought])
+    if want.auto_renew is False:  # a new subscription renews unless told not to (docs/rules.md T14)
+        b.add(SetAutoRenew(sku, True, False), False, [bought])

@@ -8,6 +8,7 @@ from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.model import (
     AUTO_RECHARGE,
+    AUTO_RENEW,
     PAY_AS_YOU_GO,
     TERMS,
     CreditsSpec,
@@ -53,6 +54,8 @@ def export_spec(
             term=live.term if known else None,
             billing_frequency=live.billing_frequency if known else None,
             pay_as_you_go=live.pay_as_you_go if payg else None,
+            # Declared only when off (a spec that leaves it out does not manage it) and readable.
+            auto_renew=False if not live.auto_renew and AUTO_RENEW not in state.unknown else None,
         )
     credits = CreditsSpec(auto_recharge=recharge) if declare_credits else None
     managed = set(subscriptions) | ({CREDITS_SKU} if credits else set())

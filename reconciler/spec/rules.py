@@ -178,6 +178,7 @@ class RuleChecker:
                 term=raw.get("term"),
                 billing_frequency=raw.get("billingFrequency"),
                 pay_as_you_go=raw.get("payAsYouGo"),
+                auto_renew=raw.get("autoRenew"),
             )
         return out
 

@@ -145,7 +145,10 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
                     f"{raw['agreement']}: minutes past a plan's allowance come from credits",
                 )
             )
-        if held[sku] > s["seats"]:
+        # A subscription that ended with auto-renew off has no seats, and its users keep the license
+        # assignments (Microsoft does not take them away), so the count may exceed the seats.
+        lapsed = s.get("autoRenew") is False and s.get("termEnd", "9999") <= today.isoformat()
+        if held[sku] > s["seats"] and not lapsed:
             problems.append(
                 doc.problem(
                     where + ("seats",),
@@ -161,6 +164,7 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
             billing_frequency=s.get("billingFrequency", "monthly"),
             pay_as_you_go=s.get("payAsYouGo", False),
             consumed=held[sku],
+            auto_renew=s.get("autoRenew", True),
             **_commitment(doc, where, s, problems),
         )
 

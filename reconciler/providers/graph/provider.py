@@ -24,6 +24,7 @@ from ...domain.errors import PermanentProviderError, ProviderError, TransientPro
 from ...domain.model import (
     AGREEMENT,
     AUTO_RECHARGE,
+    AUTO_RENEW,
     BALANCE,
     CURRENCY,
     PAY_AS_YOU_GO,
@@ -122,7 +123,7 @@ class GraphProvider:
             self._user_ids[upn.lower()] = u["id"]
             held = frozenset(parts.get(a["skuId"], a["skuId"]) for a in u.get("assignedLicenses") or [])
             users[upn.lower()] = UserState(upn, u.get("usageLocation") or None, held, _inherited(u, parts))
-        unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED}
+        unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED, AUTO_RENEW}
         unknown |= {AUTO_RECHARGE, BALANCE} if credits else set()
         return TenantState(
             name=self.tenant or "",
@@ -312,6 +313,10 @@ class GraphProvider:
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
         """No API: the plan marks this manual."""
         raise _no_api("toggle pay-as-you-go overage")
+
+    def set_auto_renew(self, sku: str, enabled: bool) -> bool:
+        """No API: the plan marks this manual."""
+        raise _no_api("turn auto-renew (recurring billing) on or off")
 
     def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
         """No API: the plan marks this manual."""

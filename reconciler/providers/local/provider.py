@@ -14,7 +14,14 @@ from decimal import Decimal
 
 from ...domain import catalog
 from ...domain.catalog import CREDITS_SKU
-from ...domain.commerce_actions import PurchaseSubscription, ScheduleSeats, SetPayAsYouGo, SetSeats, SetTerm
+from ...domain.commerce_actions import (
+    PurchaseSubscription,
+    ScheduleSeats,
+    SetAutoRenew,
+    SetPayAsYouGo,
+    SetSeats,
+    SetTerm,
+)
 from ...domain.errors import PermanentProviderError
 from ...domain.model import (
     CANCELLATION_WINDOW_DAYS,
@@ -99,6 +106,12 @@ class LocalProvider(LocalStore):
             sub = self._subscription(sku)
             if sub.seats == seats:
                 return False
+            if sub.lapsed(self.today):
+                raise PermanentProviderError(
+                    f"{sku} ended on {sub.term_end} with auto-renew off; its seats cannot be changed",
+                    "reactivate the subscription in the Microsoft 365 admin center first",
+                    "subscription_lapsed",
+                )
             if seats < sub.consumed:
                 raise PermanentProviderError(
                     f"cannot reduce {sku} to {seats} seats: {sub.consumed} are assigned",
@@ -125,6 +138,12 @@ class LocalProvider(LocalStore):
             scheduled = None if seats == sub.seats else ScheduledSeats(seats, sub.term_end)
             if scheduled == sub.scheduled:
                 return False
+            if scheduled is not None and not sub.auto_renew:
+                raise PermanentProviderError(
+                    f"{sku} does not renew (auto-renew is off), so no change can be scheduled for a renewal",
+                    "turn auto-renew on first (set_auto_renew)",
+                    "auto_renew_off",
+                )
             self._write_subscription(replace(sub, scheduled=scheduled))
             return True
 
@@ -140,6 +159,24 @@ class LocalProvider(LocalStore):
                 (term, billing_frequency, sku, term, billing_frequency),
             )
             return cursor.rowcount > 0
+
+    def set_auto_renew(self, sku: str, enabled: bool) -> bool:
+        """Turn recurring billing on or off: only while the subscription is active, and turning it off
+        cancels what was scheduled for the renewal (docs/rules.md T14)."""
+        with self._tx():
+            self._require_role(SetAutoRenew.kind, f"turning auto-renew {'on' if enabled else 'off'} for {sku}")
+            sub = self._subscription(sku)
+            if sub.lapsed(self.today):
+                raise PermanentProviderError(
+                    f"{sku} ended on {sub.term_end} with auto-renew off; recurring billing can be changed only "
+                    "for an active subscription",
+                    "reactivate the subscription in the Microsoft 365 admin center first",
+                    "subscription_lapsed",
+                )
+            if sub.auto_renew == enabled:
+                return False
+            self._write_subscription(replace(sub, auto_renew=enabled, scheduled=sub.scheduled if enabled else None))
+            return True
 
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
         """Toggle overage on a PAYG-capable subscription."""

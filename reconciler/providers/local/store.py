@@ -96,6 +96,8 @@ class LocalStore:
                 "CREATE TEMP TABLE commitments (sku TEXT PRIMARY KEY, term_end TEXT, refundable TEXT, "
                 "scheduled_seats INTEGER, scheduled_effective TEXT)"
             )
+        if "renewals" not in names:
+            db.execute("CREATE TEMP TABLE renewals (sku TEXT PRIMARY KEY, auto_renew INTEGER NOT NULL)")
         if "consumed" not in names:
             db.execute("CREATE TEMP VIEW consumed AS SELECT sku, COUNT(*) AS n FROM user_licenses GROUP BY sku")
         return db
@@ -221,6 +223,7 @@ class LocalStore:
                 "funds",
                 "credits",
                 "commitments",
+                "renewals",
                 "subscriptions",
                 "purchases",
                 "meta",
@@ -296,6 +299,7 @@ class LocalStore:
             None if sub.refundable is None else json.dumps([[r.seats, r.until.isoformat()] for r in sub.refundable])
         )
         scheduled = sub.scheduled
+        self.db.execute("INSERT OR REPLACE INTO renewals VALUES (?, ?)", (sub.sku, int(sub.auto_renew)))
         self.db.execute(
             "INSERT OR REPLACE INTO commitments VALUES (?, ?, ?, ?, ?)",
             (

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS subscriptions (
 CREATE TABLE IF NOT EXISTS commitments (
     sku TEXT PRIMARY KEY REFERENCES subscriptions (sku), term_end TEXT, refundable TEXT,
     scheduled_seats INTEGER, scheduled_effective TEXT);
+-- Recurring billing (auto-renew), 1 or 0; a subscription without a row renews (files written before it).
+CREATE TABLE IF NOT EXISTS renewals (sku TEXT PRIMARY KEY REFERENCES subscriptions (sku), auto_renew INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS credits (
     id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL, trigger_below TEXT, amount TEXT);
 CREATE TABLE IF NOT EXISTS funds (
@@ -65,13 +67,15 @@ def iso(day: date | None) -> str | None:
 
 SUBSCRIPTION_COLUMNS = (
     "s.sku, s.seats, s.term, s.billing_frequency, s.pay_as_you_go, c.term_end, c.refundable, "
-    "c.scheduled_seats, c.scheduled_effective"
+    "c.scheduled_seats, c.scheduled_effective, COALESCE(r.auto_renew, 1)"
 )
-SUBSCRIPTION_FROM = "FROM subscriptions s LEFT JOIN commitments c ON c.sku = s.sku"
+SUBSCRIPTION_FROM = (
+    "FROM subscriptions s LEFT JOIN commitments c ON c.sku = s.sku LEFT JOIN renewals r ON r.sku = s.sku"
+)
 
 
 def subscription_state(row: tuple[Any, ...], consumed: int) -> SubscriptionState:
-    sku, seats, term, billing, payg, term_end, refundable, scheduled_seats, scheduled_effective = row
+    sku, seats, term, billing, payg, term_end, refundable, scheduled_seats, scheduled_effective, renews = row
     return SubscriptionState(
         sku=sku,
         seats=seats,
@@ -86,6 +90,7 @@ def subscription_state(row: tuple[Any, ...], consumed: int) -> SubscriptionState
         scheduled=None
         if scheduled_seats is None
         else ScheduledSeats(scheduled_seats, date.fromisoformat(scheduled_effective) if scheduled_effective else None),
+        auto_renew=bool(renews),
     )
 
 
