@@ -208,6 +208,29 @@ CASES = [
         ("no outgoing minutes", "under NCE", "declare payAsYouGo: true"),
     ),
     Case("acpea_outside_ea", 10, 13, "spec.subscriptions[1].sku", ("MCOMEETACPEA", "EA", "not MCA")),
+    # --- the commerce channel (issue 16): its agreement, its scope, and a product id for every SKU
+    Case(
+        "commerce_channel_wrong_agreement",
+        8,
+        14,
+        "metadata.commerce.channel",
+        ("Partner Center sells under NCE", "agreement is MCA", "use channel azureBilling"),
+    ),
+    Case(
+        "commerce_offer_unknown",
+        13,
+        13,
+        "spec.subscriptions[1].sku",
+        ("no Partner Center product id is known for MCOEV", "spec.offers: {MCOEV: 'PRODUCTID:SKUID'}"),
+    ),
+    Case("commerce_billing_account_missing", 8, 5, "metadata.commerce", ("azureBilling needs billingAccount",)),
+    Case(
+        "commerce_offer_malformed",
+        11,
+        15,
+        "spec.offers.MCOPSTN1",
+        ("'CFQ7TTC0LHXJ/0017' is not a product id", "PRODUCTID:SKUID"),
+    ),
     Case(
         "acpea_without_credits",
         10,

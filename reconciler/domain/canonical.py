@@ -51,7 +51,11 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
         body["prices"] = {sku: money_out(price) for sku, price in spec.prices.spec_overrides().items()}
     if spec.guardrails.to_dict():
         body["guardrails"] = spec.guardrails.to_dict()
+    if spec.commerce.offers:
+        body["offers"] = dict(sorted(spec.commerce.offers.items()))
     metadata: dict[str, Any] = {"name": spec.name}
+    if spec.commerce.automated:  # written only when set, so the digests of other specs stay as they were
+        metadata["commerce"] = spec.commerce.to_dict()
     if spec.tenant_id:
         metadata["tenantId"] = spec.tenant_id
     return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": metadata, "spec": body}

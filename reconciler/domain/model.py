@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import CREDITS_SKU
+from .commerce import Commerce
 
 AGREEMENTS = ("MCA", "NCE", "EA", "MOSA")
 
@@ -213,6 +214,7 @@ class TenantSpec:
     missing_users: str = "error"  # error | warn: what a listed user missing from the tenant does to the plan
     prices: PriceList = PriceList()
     guardrails: Guardrails = Guardrails()
+    commerce: Commerce = field(default_factory=Commerce)
 
     @property
     def managed_skus(self) -> frozenset[str]:

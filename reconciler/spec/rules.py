@@ -12,6 +12,7 @@ from ..domain.catalog import CREDITS_SKU
 from ..domain.countries import ISO_3166_ALPHA2
 from ..domain.errors import Problem
 from ..domain.model import AutoRecharge, CreditsSpec, Guardrails, Origin, Subscription, TenantSpec, UserSpec, money
+from .commerce import commerce_of
 from .prices import price_list
 from .salvage import Salvage
 from .yamlload import Document
@@ -54,6 +55,8 @@ class RuleChecker:
         self._seats(subscriptions, users)
         meta = self.doc.data["metadata"]
         currency = self.raw.get("currency", "USD")
+        managed_subscriptions = [(i, catalog.canonical(raw["sku"])) for i, raw in self._subscription_items()]
+        commerce = commerce_of(meta, self.raw, managed_subscriptions, self.fail)
         return TenantSpec(
             name=meta["name"],
             tenant_id=meta.get("tenantId"),
@@ -67,6 +70,7 @@ class RuleChecker:
             missing_users=self.raw.get("missingUsers", "error"),
             prices=price_list(currency, self._price_overrides()),
             guardrails=self._guardrails(),
+            commerce=commerce,
         )
 
     def _subscription_items(self) -> list[tuple[int, dict[str, Any]]]:

@@ -231,6 +231,12 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         return [doc.problem(where, f"expected {rule!r}, got {_show(value)}")]
     if validator == "pattern" and rule == _DATE:
         return [doc.problem(where, f"{_show(value)} is not a date", "expected YYYY-MM-DD, such as 2027-03-01")]
+    if validator == "pattern" and len(where) >= 2 and where[-2] == "offers":
+        return [
+            doc.problem(
+                where, f"{_show(value)} is not a product id", "write PRODUCTID:SKUID, such as CFQ7TTC0LFLZ:0002"
+            )
+        ]
     if validator == "pattern":
         return [doc.problem(where, f"{_show(value)} is not valid", _FIELD_HINTS.get(field, _case_hint(value)))]
     if validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
