@@ -102,7 +102,12 @@ def _run_one(
 ) -> Outcome:
     if journal is not None:
         journal.intent(action, key_of(plan, action))
-    return _attempt(action, provider, plan, policy, sleep)
+    crash_point(action.id, "intent")
+    token = current_action.set(action.id)
+    try:
+        return _attempt(action, provider, plan, policy, sleep)
+    finally:
+        current_action.reset(token)
 
 
 def _attempt(

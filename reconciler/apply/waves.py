@@ -16,6 +16,7 @@ from ..domain.errors import ProviderError
 from ..domain.user_actions import UserAction
 from ..plan.compute import Plan
 from ..providers.base import BatchProvider, UserWrite, WriteResult
+from ..support.crash_points import crash_point
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
 
 
@@ -86,6 +87,7 @@ def apply_in_waves(
             bad[outcome.action.id] = blocked_by(outcome.action, bad) or outcome
         if journal is not None:
             journal.outcome(outcome)
+        crash_point(outcome.action.id, "outcome")
         if on_outcome is not None:
             on_outcome(outcome)
 

@@ -113,7 +113,14 @@ def open_for(
             f"{spec.source}: metadata.tenantId is required with the graph provider, so the spec can "
             "only ever be planned and applied against its own tenant; add the tenant's id (a GUID)"
         )
-    return open_provider(url, spec.name if spec else tenant, spec.tenant_id if spec else None, read_only, create)
+    return open_provider(
+        url,
+        spec.name if spec else tenant,
+        spec.tenant_id if spec else None,
+        read_only,
+        create,
+        spec.commerce if spec else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ simulated in SQLite) or `graph/` (Microsoft Graph)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..domain.commerce import AZURE_BILLING, Commerce
 from ..domain.errors import UsageError
 from .base import Provider
 from .faults import FaultInjector
@@ -15,6 +17,9 @@ from .graph.auth import TokenSource, token_source
 from .graph.client import GraphClient
 from .graph.provider import DEFAULT_URL, GraphProvider
 from .local.provider import LocalProvider
+from .partnercenter.channel import PartnerCenterChannel
+from .partnercenter.client import PartnerCenterClient, partner_center_tokens
+from .partnercenter.client import base_url as partner_center_url
 
 __all__ = ["GraphProvider", "LocalProvider", "Provider", "open_provider", "provider_url", "today"]
 DEFAULT_CONCURRENCY = 4
@@ -56,22 +61,48 @@ def provider_url(option: str | None, tenant: str | None) -> str:
 
 
 def open_provider(
-    url: str, tenant: str | None = None, tenant_id: str | None = None, read_only: bool = False, create: bool = False
+    url: str,
+    tenant: str | None = None,
+    tenant_id: str | None = None,
+    read_only: bool = False,
+    create: bool = False,
+    commerce: Commerce | None = None,
 ) -> Provider:
     """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for.
 
     `read_only`: the command only reads, so no file may be created or changed by opening it;
-    `create`: a local tenant file may be created (snapshot load), otherwise it must exist."""
+    `create`: a local tenant file may be created (snapshot load), otherwise it must exist;
+    `commerce`: the spec's commerce channel, which Graph reads and buys subscriptions through."""
     scheme, _, rest = url.partition(":")
     if scheme == "local" and rest:
         faults = os.environ.get("TENANTCTL_FAULTS")
         return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only, create)
     if scheme == "graph" and rest:
-        return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id))
+        channel = _channel(commerce, tenant_id, Path(rest))
+        return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id), channel)
     raise UsageError(
         f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "
         "local:PATH (a simulated tenant in SQLite), graph (Microsoft Graph; lock and history in "
         ".tenantctl/<metadata.name>.graph.db) or graph:PATH"
+    )
+
+
+def _channel(
+    commerce: Commerce | None, customer: str | None, memory: Path
+) -> Callable[[], PartnerCenterChannel] | None:
+    """The commerce channel a spec names, opened on first use (the simulator models commerce itself)."""
+    if commerce is None or not commerce.automated:
+        return None
+    if commerce.channel == AZURE_BILLING:
+        raise UsageError(
+            "metadata.commerce channel azureBilling is not built yet: this version reads and writes MCA "
+            "subscriptions only through the admin-center checklist; use channel manual (or leave it out) for now"
+        )
+    if customer is None:
+        raise UsageError("the partnerCenter channel needs metadata.tenantId, the customer to buy for")
+    url = partner_center_url()  # checked now, before anything is read
+    return lambda: PartnerCenterChannel(
+        PartnerCenterClient(url, partner_center_tokens()), customer, commerce, today(), memory
     )
 
 

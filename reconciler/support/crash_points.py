@@ -2,7 +2,8 @@
 
 `TENANTCTL_CRASH_AT=ID:PHASE` kills the process at action ID, where PHASE is `intent` (journal
 intent written, provider not yet called), `inside` (inside the provider's write, after the change
-and before it is committed) or `outcome` (outcome written). Nothing else reads it; it exists so
+and before it is committed; for Partner Center, after the checkout answered) or `outcome` (outcome
+written). Nothing else reads it; it exists so
 tests can prove that an apply killed at any point converges on the next run without buying twice.
 """
 

@@ -38,6 +38,7 @@ from ...domain.model import (
 )
 from ...support.gc_pause import long_lived
 from ..base import UserWrite, WritePart, WriteResult
+from ..partnercenter.channel import PartnerCenterChannel as CommerceChannel
 from .auth import TokenSource, check_tenant
 from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 
@@ -56,8 +57,12 @@ class GraphProvider:
         expected_tenant_id: str | None,
         today: date,
         client_factory: Callable[[], tuple[GraphClient, TokenSource]],
+        commerce: Callable[[], CommerceChannel] | None = None,
     ) -> None:
         self._ledger = ledger
+        # The commerce channel (Partner Center), opened on first use; None: money actions stay manual.
+        self._commerce_factory = commerce
+        self._commerce: CommerceChannel | None = None
         self.tenant = tenant
         self.expected_tenant_id = expected_tenant_id
         self.today = today
@@ -96,14 +101,28 @@ class GraphProvider:
             self._client, self._tenant_id = client, tokens.tenant_id
         return self._client
 
+    @property
+    def commerce(self) -> CommerceChannel | None:
+        """The commerce channel, if the spec names one."""
+        if self._commerce is None and self._commerce_factory is not None:
+            self._commerce = self._commerce_factory()
+        return self._commerce
+
     def close(self) -> None:
         """Release connections."""
         if self._client is not None:
             self._client.close()
+        if self._commerce is not None:
+            self._commerce.close()
+
+    def read_state(self) -> TenantState:
+        """Users from Graph; subscriptions from the commerce channel where there is one, else from Graph
+        (billing fields unknown)."""
+        state = self._read_graph()
+        return state if self.commerce is None else self.commerce.merge(state)
 
     @long_lived
-    def read_state(self) -> TenantState:
-        """Subscriptions and users as Graph sees them; billing fields are unknown."""
+    def _read_graph(self) -> TenantState:
         client = self.client
         skus = list(client.paged("/subscribedSkus"))
         parts = {s["skuId"]: catalog.canonical(s["skuPartNumber"]) for s in skus}
@@ -295,28 +314,38 @@ class GraphProvider:
     def purchase_subscription(
         self, sku: str, seats: int, term: str, billing_frequency: str, idempotency_key: str
     ) -> bool:
-        """No API: the plan marks this manual."""
-        raise _no_api("buy subscriptions")
+        """Through the commerce channel; without one there is no API, and the plan marks this manual."""
+        if self.commerce is None:
+            raise _no_api("buy subscriptions")
+        return self.commerce.purchase_subscription(sku, seats, term, billing_frequency, idempotency_key)
 
     def set_seats(self, sku: str, seats: int) -> bool:
-        """No API: the plan marks this manual."""
-        raise _no_api("change seat counts")
+        """Through the commerce channel; without one there is no API, and the plan marks this manual."""
+        if self.commerce is None:
+            raise _no_api("change seat counts")
+        return self.commerce.set_seats(sku, seats)
 
     def schedule_seats(self, sku: str, seats: int) -> bool:
-        """No API: the plan marks this manual."""
-        raise _no_api("schedule seat changes for the renewal")
+        """Through the commerce channel; without one there is no API, and the plan marks this manual."""
+        if self.commerce is None:
+            raise _no_api("schedule seat changes for the renewal")
+        return self.commerce.schedule_seats(sku, seats)
 
     def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
-        """No API: the plan marks this manual."""
-        raise _no_api("change terms")
+        """Through the commerce channel; without one there is no API, and the plan marks this manual."""
+        if self.commerce is None:
+            raise _no_api("change terms")
+        return self.commerce.set_term(sku, term, billing_frequency)
 
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
         """No API: the plan marks this manual."""
         raise _no_api("toggle pay-as-you-go overage")
 
     def set_auto_renew(self, sku: str, enabled: bool) -> bool:
-        """No API: the plan marks this manual."""
-        raise _no_api("turn auto-renew (recurring billing) on or off")
+        """Through the commerce channel; without one there is no API, and the plan marks this manual."""
+        if self.commerce is None:
+            raise _no_api("turn auto-renew (recurring billing) on or off")
+        return self.commerce.set_auto_renew(sku, enabled)
 
     def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
         """No API: the plan marks this manual."""

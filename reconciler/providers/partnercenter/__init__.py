@@ -1,0 +1,1 @@
+"""Partner Center (CSP, new commerce): the commerce channel for NCE tenants."""

@@ -1,0 +1,192 @@
+"""The graph provider with Partner Center as its commerce channel (issue 16), end to end against two
+fakes on 127.0.0.1: users and licenses through the fake Graph, subscriptions through the fake Partner
+Center (tests/fakepartnercenter.py, written from Microsoft's documentation by another hand)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TODAY, fake_jwt
+from fakegraph import FakeGraph
+from fakepartnercenter import FakePartnerCenter
+
+from reconciler.domain import catalog
+
+CUSTOMER = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+E3, E5 = "CFQ7TTC0LFLX:0001", "CFQ7TTC0LFLZ:0002"
+SPEC = f"""apiVersion: tenantctl/v1
+kind: Tenant
+metadata:
+  name: fabrikam
+  tenantId: {CUSTOMER}
+  commerce: {{channel: partnerCenter}}
+spec:
+  agreement: NCE
+  subscriptions:
+    - {{sku: SPE_E3, seats: 12}}
+    - {{sku: SPE_E5, seats: 3, term: P1Y, billingFrequency: monthly, autoRenew: false}}
+  users:
+    - {{upn: ann@fabrikam.example, usageLocation: US, licenses: [SPE_E3]}}
+    - {{upn: bob@fabrikam.example, usageLocation: US, licenses: [SPE_E3]}}
+    - {{upn: cat@fabrikam.example, usageLocation: US, licenses: [SPE_E3]}}
+"""
+
+
+@pytest.fixture
+def fakes():  # type: ignore[no-untyped-def]
+    """A fake Graph tenant (E3 with 10 seats, E5 known to the tenant) and its Partner Center subscriptions."""
+    users = [{"userPrincipalName": "ann@fabrikam.example", "usageLocation": "US", "licenses": ["SPE_E3"]}]
+    users += [
+        {"userPrincipalName": f"{n}@fabrikam.example", "usageLocation": "US", "licenses": []} for n in ("bob", "cat")
+    ]
+    skus = [("SPE_E3", catalog.CATALOG["SPE_E3"].sku_id, 10), ("SPE_E5", catalog.CATALOG["SPE_E5"].sku_id, 0)]
+    token = fake_jwt(CUSTOMER)
+    graph = FakeGraph(tenant_id=CUSTOMER, token=token, skus=skus, users=users)
+    center = FakePartnerCenter(
+        customers={CUSTOMER: [{"offer": E3, "quantity": 10, "termDuration": "P1Y", "billingCycle": "monthly"}]},
+        today=TODAY,
+    )
+    env = {
+        "TENANTCTL_GRAPH_URL": graph.start(),
+        "TENANTCTL_GRAPH_TOKEN": token,
+        "TENANTCTL_PARTNER_CENTER_URL": center.start(),
+        "TENANTCTL_PARTNER_CENTER_TOKEN": "fake-pc-token",
+    }
+    yield graph, center, env
+    graph.stop()
+    center.stop()
+
+
+def subscriptions(center: FakePartnerCenter) -> dict[str, dict[str, Any]]:
+    return {":".join(s["offerId"].split(":")[:2]): s for s in center.subscriptions(CUSTOMER)}
+
+
+def test_plan_apply_replan_and_drift_through_partner_center(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    graph, center, env = fakes
+    (workdir / "fabrikam.yaml").write_text(SPEC)
+    plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=env).out)
+    actions = {(a["type"], a["address"]): a for a in plan["actions"]}
+    # Term, seats and auto-renew are read from Partner Center, so nothing is manual and nothing unknown.
+    assert not any(a.get("manual") for a in plan["actions"]), plan["actions"]
+    assert actions[("set_seats", "subscription/SPE_E3")]["after"] == {"seats": 12}
+    assert actions[("purchase_subscription", "subscription/SPE_E5")]["after"]["seats"] == 3
+    assert ("set_auto_renew", "subscription/SPE_E5") in actions
+
+    applied = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env)
+    assert applied.code == 0, applied.out + applied.err
+    bought = subscriptions(center)
+    assert bought[E3]["quantity"] == 12 and bought[E3]["autoRenewEnabled"] is True
+    assert bought[E5]["quantity"] == 3 and bought[E5]["autoRenewEnabled"] is False
+    assert bought[E5]["termDuration"] == "P1Y" and bought[E5]["billingCycle"].lower() == "monthly"
+    assert len(center.orders(CUSTOMER)) == 1
+    assert graph.licenses()["bob@fabrikam.example"] == {"SPE_E3"}
+
+    again = cli("plan", "fabrikam.yaml", "--provider", "graph", "--detailed-exitcode", env=env)
+    assert again.code == 0, again.out + again.err
+    assert cli("drift", "fabrikam.yaml", "--provider", "graph", env=env).code == 0
+    # Every Partner Center call carried the documented headers, and no bearer token went to the wrong host.
+    for r in center.requests:
+        assert r.headers.get("MS-Contract-Version") == "v1" and r.headers.get("MS-RequestId"), r
+        assert r.headers.get("Authorization") == "Bearer fake-pc-token"
+
+
+def test_a_lost_checkout_answer_is_retried_with_the_same_request_id_and_buys_once(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    _graph, center, env = fakes
+    (workdir / "fabrikam.yaml").write_text(SPEC)
+    center.lose_next(1, "checkout")  # the order is placed, the answer never arrives
+    applied = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env)
+    assert applied.code == 0, applied.out + applied.err
+    assert len(center.orders(CUSTOMER)) == 1
+    checkouts = [r for r in center.requests if r.method == "POST" and r.path.endswith("/checkout")]
+    assert len(checkouts) == 2 and len({r.headers["MS-RequestId"] for r in checkouts}) == 1
+
+
+def test_a_decrease_outside_the_window_is_scheduled_for_the_renewal(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    _graph, center, env = fakes
+    (workdir / "fabrikam.yaml").write_text(
+        re.sub(r" +- \{sku: SPE_E5.*\n", "", SPEC.replace("seats: 12", "seats: 4")).replace(
+            "    - {upn: bob@fabrikam.example, usageLocation: US, licenses: [SPE_E3]}\n"
+            "    - {upn: cat@fabrikam.example, usageLocation: US, licenses: [SPE_E3]}\n",
+            "",
+        )
+    )
+    plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=env).out)
+    kinds = [(a["type"], a["after"]) for a in plan["actions"] if a["address"] == "subscription/SPE_E3"]
+    assert kinds == [("schedule_seats", {"seats": 4, "effective": _renewal(center)})], plan["actions"]
+    assert cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", "--allow-destroy", env=env).code == 0
+    assert subscriptions(center)[E3]["scheduledNextTermInstructions"]["quantity"] == 4
+    assert subscriptions(center)[E3]["quantity"] == 10
+    assert cli("plan", "fabrikam.yaml", "--provider", "graph", "--detailed-exitcode", env=env).code == 0
+
+
+def _renewal(center: FakePartnerCenter) -> str:
+    end = date.fromisoformat(subscriptions(center)[E3]["commitmentEndDate"][:10])
+    return date.fromordinal(end.toordinal() + 1).isoformat()
+
+
+@pytest.mark.parametrize("phase", ["intent", "inside", "outcome"])
+def test_killed_around_the_checkout_the_next_apply_buys_exactly_once(cli, fakes, workdir: Path, phase: str) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL with the checkout about to be sent (intent journaled) or done but not journaled (outcome)."""
+    from test_crash_safety import forked
+
+    _graph, center, env = fakes
+    (workdir / "fabrikam.yaml").write_text(SPEC)
+    plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=env).out)
+    [buy] = [a["id"] for a in plan["actions"] if a["type"] == "purchase_subscription"]
+    crash = {**env, "TENANTCTL_CRASH_AT": f"{buy}:{phase}"}
+    assert forked(workdir, "apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=crash) == -9
+    assert len(center.orders(CUSTOMER)) == (0 if phase == "intent" else 1)
+    locked = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env)
+    unlock = re.search(r"`tenantctl (force-unlock \S+ --provider \S+)`", locked.err)
+    assert locked.code == 1 and unlock, locked.err
+    assert cli(*unlock.group(1).split(), env=env).code == 0
+    # Once bought, turning auto-renew off is a change to a subscription the customer holds: destructive.
+    again = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", "--allow-destroy", env=env)
+    assert again.code == 0, again.out + again.err
+    assert len(center.orders(CUSTOMER)) == 1 and subscriptions(center)[E5]["quantity"] == 3
+    assert cli("plan", "fabrikam.yaml", "--provider", "graph", "--detailed-exitcode", env=env).code == 0
+
+
+def test_an_order_still_being_provisioned_is_never_bought_again(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    """Killed after the checkout, with the subscription not provisioned yet and other actions done: the re-plan
+    has new idempotency keys, and must still not order again (Microsoft provisions asynchronously)."""
+    from test_crash_safety import forked
+
+    _graph, center, env = fakes
+    center.configure(provisioning_reads=100)
+    (workdir / "fabrikam.yaml").write_text(SPEC)
+    plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=env).out)
+    [buy] = [a["id"] for a in plan["actions"] if a["type"] == "purchase_subscription"]
+    assert (
+        forked(
+            workdir,
+            "apply",
+            "fabrikam.yaml",
+            "--provider",
+            "graph",
+            "--auto-approve",
+            env={**env, "TENANTCTL_CRASH_AT": f"{buy}:inside"},
+        )
+        == -9
+    )
+    unlock = re.search(
+        r"`tenantctl (force-unlock \S+ --provider \S+)`",
+        cli("plan", "fabrikam.yaml", "--provider", "graph", env=env).err
+        + cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env).err,
+    )
+    assert unlock and cli(*unlock.group(1).split(), env=env).code == 0
+    waiting = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env)
+    assert (
+        waiting.code != 0
+        and "its subscription does not show yet; nothing was bought again" in waiting.out + waiting.err
+    )
+    assert len(center.orders(CUSTOMER)) == 1
+    center.provision()
+    done = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", "--allow-destroy", env=env)
+    assert done.code == 0, done.out + done.err
+    assert len(center.orders(CUSTOMER)) == 1
