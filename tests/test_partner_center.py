@@ -190,3 +190,36 @@ def test_an_order_still_being_provisioned_is_never_bought_again(cli, fakes, work
     done = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", "--allow-destroy", env=env)
     assert done.code == 0, done.out + done.err
     assert len(center.orders(CUSTOMER)) == 1
+
+
+def test_calling_overage_is_one_customer_setting_written_to_its_azure_plan(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    graph, _center, env = fakes
+    entitlement = "7b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+    center = FakePartnerCenter(
+        customers={CUSTOMER: [{"offer": E3, "quantity": 10, "termDuration": "P1Y", "billingCycle": "monthly"}]},
+        today=TODAY,
+        azure_entitlements={CUSTOMER: [entitlement]},
+        catalog=None,
+    )
+    env = {**env, "TENANTCTL_PARTNER_CENTER_URL": center.start()}
+    graph.set_sku("MCOPSTN1", catalog.CATALOG["MCOPSTN1"].sku_id, 0)
+    calling = SPEC.replace(
+        "    - {sku: SPE_E5, seats: 3, term: P1Y, billingFrequency: monthly, autoRenew: false}\n",
+        "    - {sku: MCOPSTN1, seats: 2, term: P1Y, payAsYouGo: true}\n",
+    ).replace("channel: partnerCenter}", f"channel: partnerCenter, azureEntitlementId: {entitlement}}}")
+    (workdir / "fabrikam.yaml").write_text(
+        calling.replace("  agreement: NCE\n", "  agreement: NCE\n  offers: {MCOPSTN1: 'CFQ7TTC0LHXJ:0017'}\n")
+    )
+    try:
+        plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=env).out)
+        kinds = [(a["type"], a["address"]) for a in plan["actions"]]
+        assert kinds.index(("set_pay_as_you_go", "subscription/MCOPSTN1")) > kinds.index(
+            ("purchase_subscription", "subscription/MCOPSTN1")
+        )
+        applied = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env)
+        assert applied.code == 0, applied.out + applied.err
+        puts = [r for r in center.requests if r.method == "PUT" and r.path.endswith("/subscriptions/overage")]
+        assert [r.body for r in puts] == [{"azureEntitlementId": entitlement, "partnerId": "", "overageEnabled": True}]
+        assert cli("plan", "fabrikam.yaml", "--provider", "graph", "--detailed-exitcode", env=env).code == 0
+    finally:
+        center.stop()

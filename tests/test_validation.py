@@ -225,6 +225,13 @@ CASES = [
     ),
     Case("commerce_billing_account_missing", 8, 5, "metadata.commerce", ("azureBilling needs billingAccount",)),
     Case(
+        "nce_overage_disagrees",
+        11,
+        45,
+        "spec.subscriptions[2].payAsYouGo",
+        ("one setting for the customer", "spec.subscriptions[1] says payAsYouGo: true"),
+    ),
+    Case(
         "commerce_offer_malformed",
         11,
         15,

@@ -42,6 +42,7 @@ class Commerce:
     billing_profile: str | None = None
     invoice_section: str | None = None
     offers: Mapping[str, str] = field(default_factory=dict)
+    azure_entitlement_id: str | None = None  # Partner Center: where calling overage is billed
 
     @property
     def automated(self) -> bool:
@@ -64,5 +65,6 @@ class Commerce:
             ("billingAccount", self.billing_account),
             ("billingProfile", self.billing_profile),
             ("invoiceSection", self.invoice_section),
+            ("azureEntitlementId", self.azure_entitlement_id),
         )
         return {"channel": self.channel, **{name: value for name, value in scopes if value is not None}}

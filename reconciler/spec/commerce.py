@@ -44,7 +44,12 @@ def commerce_of(
             continue
         offers[catalog.canonical(name)] = pair.upper()
     commerce = Commerce(
-        channel, raw.get("billingAccount"), raw.get("billingProfile"), raw.get("invoiceSection"), offers
+        channel,
+        raw.get("billingAccount"),
+        raw.get("billingProfile"),
+        raw.get("invoiceSection"),
+        offers,
+        raw.get("azureEntitlementId"),
     )
     if channel != MANUAL:
         for index, sku in subscriptions:
@@ -55,6 +60,25 @@ def commerce_of(
                     f"declare it: spec.offers: {{{sku}: '{_id_form(channel)}'}} ({_where_to_find(channel)})",
                 )
     return commerce
+
+
+def check_one_overage(spec: dict[str, Any], fail: Fail) -> None:
+    """Under NCE, calling overage is one setting per customer, not per calling plan (docs/rules.md P11)."""
+    if spec["agreement"] != "NCE":
+        return
+    first: tuple[int, bool] | None = None
+    for index, raw in enumerate(spec.get("subscriptions") or []):
+        if raw is None or "payAsYouGo" not in raw:
+            continue
+        if first is None:
+            first = (index, raw["payAsYouGo"])
+        elif raw["payAsYouGo"] != first[1]:
+            fail(
+                ("spec", "subscriptions", index, "payAsYouGo"),
+                f"under NCE, calling overage is one setting for the customer, but spec.subscriptions[{first[0]}] "
+                f"says payAsYouGo: {str(first[1]).lower()}",
+                "give every calling plan the same payAsYouGo",
+            )
 
 
 def _channel_for(agreement: str) -> str | None:

@@ -12,7 +12,7 @@ from ..domain.catalog import CREDITS_SKU
 from ..domain.countries import ISO_3166_ALPHA2
 from ..domain.errors import Problem
 from ..domain.model import AutoRecharge, CreditsSpec, Guardrails, Origin, Subscription, TenantSpec, UserSpec, money
-from .commerce import commerce_of
+from .commerce import check_one_overage, commerce_of
 from .prices import price_list
 from .salvage import Salvage
 from .yamlload import Document
@@ -57,6 +57,7 @@ class RuleChecker:
         currency = self.raw.get("currency", "USD")
         managed_subscriptions = [(i, catalog.canonical(raw["sku"])) for i, raw in self._subscription_items()]
         commerce = commerce_of(meta, self.raw, managed_subscriptions, self.fail)
+        check_one_overage(self.raw, self.fail)
         return TenantSpec(
             name=meta["name"],
             tenant_id=meta.get("tenantId"),

@@ -338,8 +338,10 @@ class GraphProvider:
         return self.commerce.set_term(sku, term, billing_frequency)
 
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
-        """No API: the plan marks this manual."""
-        raise _no_api("toggle pay-as-you-go overage")
+        """Through the commerce channel; without one there is no API, and the plan marks this manual."""
+        if self.commerce is None:
+            raise _no_api("toggle pay-as-you-go overage")
+        return self.commerce.set_pay_as_you_go(sku, enabled)
 
     def set_auto_renew(self, sku: str, enabled: bool) -> bool:
         """Through the commerce channel; without one there is no API, and the plan marks this manual."""

@@ -21,10 +21,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ...domain import catalog
 from ...domain.commerce import Commerce
 from ...domain.errors import PermanentProviderError, TransientProviderError
 from ...domain.model import (
     AUTO_RENEW,
+    PAY_AS_YOU_GO,
     SCHEDULED,
     TERMS,
     RefundableSeats,
@@ -37,8 +39,10 @@ from ..sqlitefiles import open_writer
 from .client import PartnerCenterClient, PartnerCenterError
 
 # What this channel reads that Graph cannot, and the action kinds it performs (the rest stay manual).
-READABLE = frozenset({TERMS, SCHEDULED, AUTO_RENEW})
-PERFORMS = frozenset({"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_auto_renew"})
+READABLE = frozenset({TERMS, SCHEDULED, AUTO_RENEW, PAY_AS_YOU_GO})
+PERFORMS = frozenset(
+    {"purchase_subscription", "set_seats", "schedule_seats", "set_term", "set_auto_renew", "set_pay_as_you_go"}
+)
 _KEYS = uuid.UUID("6f1f7a52-8c1e-4f0b-9a57-2e3d4c5b6a79")  # namespace of the request ids derived from keys
 CARTS = """CREATE TABLE IF NOT EXISTS partner_center_carts (
     idempotency_key TEXT PRIMARY KEY, customer TEXT NOT NULL, cart_id TEXT NOT NULL, sku TEXT NOT NULL,
@@ -78,12 +82,15 @@ class PartnerCenterChannel:
     def merge(self, state: TenantState) -> TenantState:
         """`state` (Graph's) with the mapped subscriptions as Partner Center has them; users from Graph."""
         self._live = self._read()
+        overage = bool(self._overage().get("overageEnabled"))
         # A SKU Partner Center can name is owned only if Partner Center has it: Graph also lists SKUs
         # with no seats left (ended, or bought elsewhere and gone).
         subscriptions = {k: v for k, v in state.subscriptions.items() if self.commerce.offer(k) is None}
         for sku, live in self._live.items():
             consumed = state.subscriptions[sku].consumed if sku in state.subscriptions else 0
-            subscriptions[sku] = _state_of(live, consumed, self.today)
+            # Calling overage is per customer (new-commerce telco pay-as-you-go): every calling plan shows it.
+            paygo = overage and catalog.lookup(sku) is not None and catalog.CATALOG[sku].pay_as_you_go
+            subscriptions[sku] = replace(_state_of(live, consumed, self.today), pay_as_you_go=paygo)
         return replace(
             state,
             subscriptions=subscriptions,
@@ -149,6 +156,28 @@ class PartnerCenterChannel:
         return self._patch(
             sku, lambda body: bool(body.get("autoRenewEnabled")) == enabled, {"autoRenewEnabled": enabled}
         )
+
+    def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
+        """The customer's calling overage (one setting for every calling plan), billed to an Azure plan
+        entitlement: the spec's `azureEntitlementId`, else the one already set."""
+        current = self._overage()
+        if bool(current.get("overageEnabled")) == enabled:
+            return False
+        entitlement = self.commerce.azure_entitlement_id or current.get("azureEntitlementId")
+        if not entitlement:
+            raise PermanentProviderError(
+                "Partner Center bills calling overage to the customer's Azure plan, and none is set yet",
+                "declare metadata.commerce.azureEntitlementId: the Azure plan subscription id for overage",
+                "overage_entitlement_missing",
+            )
+        body = {"azureEntitlementId": entitlement, "partnerId": current.get("partnerId", ""), "overageEnabled": enabled}
+        self.client.call("PUT", f"/customers/{self.customer}/subscriptions/overage", body)
+        return True
+
+    def _overage(self) -> dict[str, Any]:
+        items = self.client.get(f"/customers/{self.customer}/subscriptions/overage").get("items") or []
+        phone = [i for i in items if str(i.get("type", "PhoneServices")).lower() == "phoneservices"]
+        return phone[0] if phone else {}
 
     def schedule_seats(self, sku: str, seats: int) -> bool:
         """The seat count the subscription renews with (scheduled next-term instructions; auto-renew must be on)."""
