@@ -164,6 +164,7 @@ def states(draw: Any, groups: bool = False, manual: bool = False) -> TenantState
         inherited = frozenset(s for s in sorted(licenses) if groups and draw(BOOL))
         users[upn] = UserState(upn, location, licenses, inherited)
     subs = {}
+    overage = draw(BOOL)  # NCE: calling overage is one setting for the customer (rules P11)
     for sku in owned:
         held = sum(sku in u.licenses for u in users.values())
         payg_offered = bool(
@@ -176,7 +177,7 @@ def states(draw: Any, groups: bool = False, manual: bool = False) -> TenantState
             seats,
             term,
             "monthly" if term == "P1M" else draw(one(("monthly", "annual"))),
-            draw(BOOL) and payg_offered,
+            (overage if agreement == "NCE" else draw(BOOL)) and payg_offered,
             held,
             **draw(commitments_of(agreement, seats, held)),
             auto_renew=draw(BOOL),
@@ -248,6 +249,8 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
                 for s in u.licenses & set(subs):
                     final_holders[s] += 1
     subscriptions = []
+    # NCE: one overage setting for every calling plan (rules P11), on when a plan's minutes need it.
+    nce_overage = any(catalog.CATALOG[s].minutes_billed for s in subs) or draw(BOOL)
     for s in subs:
         # Exactly enough, a little more, or one short where users outside the spec hold it.
         seats = final_holders[s] + draw(between(-1, 2))
@@ -262,7 +265,7 @@ def specs_for(draw: Any, state: TenantState) -> dict[str, Any]:
         if catalog.CATALOG[s].minutes_billed and agreement not in catalog.PREPAID_CREDITS:
             item["payAsYouGo"] = True  # its minutes need it
         elif catalog.CATALOG[s].pay_as_you_go and agreement not in catalog.PREPAID_CREDITS and draw(BOOL):
-            item["payAsYouGo"] = draw(BOOL)
+            item["payAsYouGo"] = nce_overage if agreement == "NCE" else draw(BOOL)
         subscriptions.append(item)
     missing = "error"
     if draw(between(0, 4)) == 4:  # someone who left the tenant is still in the spec, skipped with a warning
