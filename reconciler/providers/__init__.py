@@ -7,15 +7,19 @@ import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..domain.commerce import AZURE_BILLING, Commerce
 from ..domain.errors import UsageError
+from .azurebilling.channel import AzureBillingChannel
+from .azurebilling.client import AzureBillingClient, azure_billing_tokens
+from .azurebilling.client import base_url as azure_billing_url
 from .base import Provider
+from .commerce import CommerceChannel
 from .faults import FaultInjector
 from .graph.auth import TokenSource, token_source
 from .graph.client import GraphClient
 from .graph.provider import DEFAULT_URL, GraphProvider
+from .http import checked_url
 from .local.provider import LocalProvider
 from .partnercenter.channel import PartnerCenterChannel
 from .partnercenter.client import PartnerCenterClient, partner_center_tokens
@@ -87,19 +91,17 @@ def open_provider(
     )
 
 
-def _channel(
-    commerce: Commerce | None, customer: str | None, memory: Path
-) -> Callable[[], PartnerCenterChannel] | None:
+def _channel(commerce: Commerce | None, customer: str | None, memory: Path) -> Callable[[], CommerceChannel] | None:
     """The commerce channel a spec names, opened on first use (the simulator models commerce itself)."""
     if commerce is None or not commerce.automated:
         return None
-    if commerce.channel == AZURE_BILLING:
-        raise UsageError(
-            "metadata.commerce channel azureBilling is not built yet: this version reads and writes MCA "
-            "subscriptions only through the admin-center checklist; use channel manual (or leave it out) for now"
-        )
     if customer is None:
-        raise UsageError("the partnerCenter channel needs metadata.tenantId, the customer to buy for")
+        raise UsageError(f"the {commerce.channel} channel needs metadata.tenantId, the tenant it buys for")
+    if commerce.channel == AZURE_BILLING:
+        arm = azure_billing_url()
+        return lambda: AzureBillingChannel(
+            AzureBillingClient(arm, azure_billing_tokens(customer)), customer, commerce, today()
+        )
     url = partner_center_url()  # checked now, before anything is read
     return lambda: PartnerCenterChannel(
         PartnerCenterClient(url, partner_center_tokens()), customer, commerce, today(), memory
@@ -108,11 +110,7 @@ def _channel(
 
 def graph_client(tenant_id: str | None) -> tuple[GraphClient, TokenSource]:
     """A Graph client for TENANTCTL_GRAPH_URL (default the global cloud), signed in from the environment."""
-    base = os.environ.get("TENANTCTL_GRAPH_URL") or DEFAULT_URL
-    where = urlsplit(base)
-    if where.scheme != "https" and not (where.scheme == "http" and where.hostname in ("127.0.0.1", "localhost", "::1")):
-        # The bearer token must not cross a network in clear text; plain http is for a local test service.
-        raise UsageError(f"TENANTCTL_GRAPH_URL={base!r} must be an https:// URL (http:// only for localhost)")
+    base = checked_url("TENANTCTL_GRAPH_URL", os.environ.get("TENANTCTL_GRAPH_URL") or DEFAULT_URL)
     raw = os.environ.get("TENANTCTL_GRAPH_CONCURRENCY", str(DEFAULT_CONCURRENCY))
     if not raw.isdigit() or not 1 <= int(raw) <= 16:
         raise UsageError(f"TENANTCTL_GRAPH_CONCURRENCY={raw!r} must be a whole number from 1 to 16")

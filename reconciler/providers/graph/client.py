@@ -19,10 +19,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-import requests.auth
 from requests.adapters import HTTPAdapter
 
 from ...domain.errors import PermanentProviderError, TransientProviderError
+from ..http import Bearer, retry_after
 from ..retry import Backoff, RetryPolicy, with_retries
 from .auth import TokenSource
 
@@ -167,9 +167,9 @@ class GraphClient:
             return every(SubResponse(401, _error_body(exc.code, str(exc))))
         status = response.status_code
         if status == 429:
-            return every(SubResponse(429, _json(response)), _retry_after(response.headers))
+            return every(SubResponse(429, _json(response)), retry_after(response.headers))
         if status >= 500:
-            return every(SubResponse(AMBIGUOUS, _json(response)), _retry_after(response.headers))
+            return every(SubResponse(AMBIGUOUS, _json(response)), retry_after(response.headers))
         if status >= 300:
             return every(SubResponse(status, _json(response)))
         answers = {}
@@ -183,7 +183,7 @@ class GraphClient:
             body = item.get("body")
             answers[str(item.get("id"))] = (
                 SubResponse(inner, body if isinstance(body, dict) else {}),
-                _retry_after(item.get("headers") or {}),
+                retry_after(item.get("headers") or {}),
             )
         missing = SubResponse(AMBIGUOUS, _error_body("missing", "no answer in the batch"))
         return {r.id: answers.get(r.id, (missing, None)) for r in chunk}
@@ -201,7 +201,7 @@ class GraphClient:
                     method,
                     url,
                     headers=headers,
-                    auth=_Bearer(self.tokens.token(refresh)),
+                    auth=Bearer(self.tokens.token(refresh)),
                     timeout=TIMEOUT,
                     data=None if body is None else json.dumps(body),
                 )
@@ -219,7 +219,7 @@ class GraphClient:
         code, message = SubResponse(status, _json(response)).error
         if status == 429 or status >= 500:
             raise TransientProviderError(
-                f"Microsoft Graph answered {status} {code}".rstrip(), _retry_after(response.headers)
+                f"Microsoft Graph answered {status} {code}".rstrip(), retry_after(response.headers)
             )
         if status in (401, 403):
             raise PermanentProviderError(
@@ -232,18 +232,6 @@ class GraphClient:
         raise PermanentProviderError(f"Microsoft Graph answered {status} {code}: {message}", code=code or "rejected")
 
 
-class _Bearer(requests.auth.AuthBase):
-    """The bearer token, as the request's own auth: requests then never consults ~/.netrc, whose
-    entry for the Graph host would replace the token with a password (and was read on every request)."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
-
-
 def _error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
@@ -254,15 +242,3 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Retry-After in seconds, from a requests header map or a $batch item's plain dict."""
-    for key in ("Retry-After", "retry-after"):
-        value = headers.get(key) if hasattr(headers, "get") else None
-        if value is not None:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None

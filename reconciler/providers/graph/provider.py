@@ -38,7 +38,7 @@ from ...domain.model import (
 )
 from ...support.gc_pause import long_lived
 from ..base import UserWrite, WritePart, WriteResult
-from ..partnercenter.channel import PartnerCenterChannel as CommerceChannel
+from ..commerce import CommerceChannel
 from .auth import TokenSource, check_tenant
 from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 

@@ -16,13 +16,12 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
-import requests.auth
 
 from ...domain.errors import PermanentProviderError, TransientProviderError, UsageError
 from ..graph.auth import CredentialToken, TokenSource, choose_credential
+from ..http import Bearer, EnvToken, checked_url, retry_after
 from ..retry import RetryPolicy, with_retries
 
 DEFAULT_URL = "https://api.partnercenter.microsoft.com"
@@ -34,42 +33,16 @@ class PartnerCenterError(PermanentProviderError):
     """A refusal with Partner Center's own error code (`800090`, `20003`, ...)."""
 
 
-class _Bearer(requests.auth.AuthBase):
-    """The token as the request's own auth (so a ~/.netrc entry never replaces it)."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
-
-
-class EnvToken:
-    """TENANTCTL_PARTNER_CENTER_TOKEN: used as is; it cannot be renewed."""
-
-    method = "TENANTCTL_PARTNER_CENTER_TOKEN"
-    tenant_id: str | None = None
-
-    def __init__(self, value: str) -> None:
-        self._value = value.strip()
-
-    def token(self, refresh: bool = False) -> str:
-        """The token; a refresh means it was rejected, which only a new one fixes."""
-        if refresh:
-            raise PermanentProviderError(
-                "Partner Center rejected the token in TENANTCTL_PARTNER_CENTER_TOKEN (expired or for another resource)",
-                "get a new one for https://api.partnercenter.microsoft.com, signed in to the partner's tenant",
-                code="unauthorized",
-            )
-        return self._value
-
-
 def partner_center_tokens(environ: dict[str, str] | None = None) -> TokenSource:
     """The token source: TENANTCTL_PARTNER_CENTER_TOKEN, else the azure-identity chain in the partner's tenant."""
     env = dict(os.environ if environ is None else environ)
     if env.get("TENANTCTL_PARTNER_CENTER_TOKEN"):
-        return EnvToken(env["TENANTCTL_PARTNER_CENTER_TOKEN"])
+        return EnvToken(
+            "TENANTCTL_PARTNER_CENTER_TOKEN",
+            env["TENANTCTL_PARTNER_CENTER_TOKEN"],
+            "Partner Center",
+            "get a new one for https://api.partnercenter.microsoft.com, signed in to the partner's tenant",
+        )
     tenant = env.get("AZURE_TENANT_ID")
     if not tenant:
         raise UsageError(
@@ -84,11 +57,7 @@ def partner_center_tokens(environ: dict[str, str] | None = None) -> TokenSource:
 def base_url(environ: dict[str, str] | None = None) -> str:
     """TENANTCTL_PARTNER_CENTER_URL (the bare host), else Microsoft's; https, or http on localhost only."""
     env = os.environ if environ is None else environ
-    url = (env.get("TENANTCTL_PARTNER_CENTER_URL") or DEFAULT_URL).rstrip("/")
-    where = urlsplit(url)
-    if where.scheme != "https" and not (where.scheme == "http" and where.hostname in ("127.0.0.1", "localhost", "::1")):
-        raise UsageError(f"TENANTCTL_PARTNER_CENTER_URL={url!r} must be an https:// URL (http:// only for localhost)")
-    return url
+    return checked_url("TENANTCTL_PARTNER_CENTER_URL", env.get("TENANTCTL_PARTNER_CENTER_URL") or DEFAULT_URL)
 
 
 class PartnerCenterClient:
@@ -150,7 +119,7 @@ class PartnerCenterClient:
                     method,
                     f"{self.base}/v1{path}",
                     headers=headers,
-                    auth=_Bearer(self.tokens.token(refresh)),
+                    auth=Bearer(self.tokens.token(refresh)),
                     data=None if body is None else json.dumps(body),
                     timeout=TIMEOUT,
                 )
@@ -170,10 +139,12 @@ def _checked(response: requests.Response) -> dict[str, Any]:
     code, text = str(data.get("code", "")), str(data.get("description") or data.get("message") or "")
     if status == 429:
         raise TransientProviderError(
-            f"Partner Center throttled the request: {text}".rstrip(": "), _retry_after(response)
+            f"Partner Center throttled the request: {text}".rstrip(": "), retry_after(response.headers)
         )
     if status == 408 or status >= 500:
-        raise TransientProviderError(f"Partner Center answered {status} {code} {text}".rstrip(), _retry_after(response))
+        raise TransientProviderError(
+            f"Partner Center answered {status} {code} {text}".rstrip(), retry_after(response.headers)
+        )
     if status == 401:
         raise PermanentProviderError(
             "Partner Center refused the sign-in (401)", "check the partner's token and its app consent", "unauthorized"
@@ -196,11 +167,3 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {"items": data}
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None

@@ -1,0 +1,1 @@
+"""Azure Billing (Microsoft.Billing 2024-04-01): the commerce channel for MCA tenants."""

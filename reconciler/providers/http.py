@@ -1,0 +1,70 @@
+"""What every HTTP client of a Microsoft service here shares: the bearer token as the request's own auth,
+Retry-After, and the rule that a token goes over https only (plain http on this machine for a fake)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import requests.auth
+
+from ..domain.errors import PermanentProviderError, UsageError
+
+
+class Bearer(requests.auth.AuthBase):
+    """The bearer token, as the request's own auth: requests then never consults ~/.netrc, whose
+    entry for the host would replace the token with a password (and was read on every request)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+def retry_after(headers: Any) -> float | None:
+    """Retry-After in seconds, from a requests header map or a plain dict (a $batch item's)."""
+    for key in ("Retry-After", "retry-after"):
+        value = headers.get(key) if hasattr(headers, "get") else None
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None
+    return None
+
+
+def checked_url(variable: str, url: str) -> str:
+    """`url` without a trailing slash, refused unless https (or http to localhost, for a local fake)."""
+    where = urlsplit(url)
+    if where.scheme != "https" and not (where.scheme == "http" and where.hostname in ("127.0.0.1", "localhost", "::1")):
+        # The bearer token must not cross a network in clear text.
+        raise UsageError(f"{variable}={url!r} must be an https:// URL (http:// only for localhost)")
+    return url.rstrip("/")
+
+
+def same_host(url: str, base: str) -> bool:
+    """True when `url` is on `base`'s scheme, host and port: a token never goes anywhere else."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
+
+class EnvToken:
+    """A token handed in through an environment variable: used as is; it cannot be renewed."""
+
+    tenant_id: str | None = None
+
+    def __init__(self, variable: str, value: str, service: str, how: str) -> None:
+        self.method, self._value, self._service, self._how = variable, value.strip(), service, how
+
+    def token(self, refresh: bool = False) -> str:
+        """The token; a refresh means the service rejected it, which only a new one fixes."""
+        if refresh:
+            raise PermanentProviderError(
+                f"{self._service} rejected the token in {self.method} (expired or for another resource)",
+                self._how,
+                code="unauthorized",
+            )
+        return self._value
