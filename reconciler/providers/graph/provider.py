@@ -20,7 +20,7 @@ from urllib.parse import quote
 from ...domain import catalog
 from ...domain.actions import ACTION_CLASSES
 from ...domain.catalog import CREDITS_SKU
-from ...domain.errors import PermanentProviderError, ProviderError, TransientProviderError
+from ...domain.errors import PermanentProviderError, TransientProviderError
 from ...domain.model import (
     AGREEMENT,
     AUTO_RECHARGE,
@@ -41,6 +41,7 @@ from ..base import UserWrite, WritePart, WriteResult
 from ..commerce import CommerceChannel
 from .auth import TokenSource, check_tenant
 from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
+from .refusals import no_api, user_error
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
 USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
@@ -316,79 +317,46 @@ class GraphProvider:
     ) -> bool:
         """Through the commerce channel; without one there is no API, and the plan marks this manual."""
         if self.commerce is None:
-            raise _no_api("buy subscriptions")
+            raise no_api("buy subscriptions")
         return self.commerce.purchase_subscription(sku, seats, term, billing_frequency, idempotency_key)
 
     def set_seats(self, sku: str, seats: int) -> bool:
         """Through the commerce channel; without one there is no API, and the plan marks this manual."""
         if self.commerce is None:
-            raise _no_api("change seat counts")
+            raise no_api("change seat counts")
         return self.commerce.set_seats(sku, seats)
 
     def schedule_seats(self, sku: str, seats: int) -> bool:
         """Through the commerce channel; without one there is no API, and the plan marks this manual."""
         if self.commerce is None:
-            raise _no_api("schedule seat changes for the renewal")
+            raise no_api("schedule seat changes for the renewal")
         return self.commerce.schedule_seats(sku, seats)
 
     def set_term(self, sku: str, term: str, billing_frequency: str) -> bool:
         """Through the commerce channel; without one there is no API, and the plan marks this manual."""
         if self.commerce is None:
-            raise _no_api("change terms")
+            raise no_api("change terms")
         return self.commerce.set_term(sku, term, billing_frequency)
 
     def set_pay_as_you_go(self, sku: str, enabled: bool) -> bool:
         """Through the commerce channel; without one there is no API, and the plan marks this manual."""
         if self.commerce is None:
-            raise _no_api("toggle pay-as-you-go overage")
+            raise no_api("toggle pay-as-you-go overage")
         return self.commerce.set_pay_as_you_go(sku, enabled)
 
     def set_auto_renew(self, sku: str, enabled: bool) -> bool:
         """Through the commerce channel; without one there is no API, and the plan marks this manual."""
         if self.commerce is None:
-            raise _no_api("turn auto-renew (recurring billing) on or off")
+            raise no_api("turn auto-renew (recurring billing) on or off")
         return self.commerce.set_auto_renew(sku, enabled)
 
     def set_auto_recharge(self, recharge: AutoRecharge) -> bool:
         """No API: the plan marks this manual."""
-        raise _no_api("change Communications Credits auto-recharge")
+        raise no_api("change Communications Credits auto-recharge")
 
     def add_funds(self, amount: Any, idempotency_key: str) -> bool:
         """No API: the plan marks this manual."""
-        raise _no_api("add Communications Credits funds")
-
-
-def user_error(w: UserWrite, answer: SubResponse) -> ProviderError:
-    """Graph's refusal as a per-user message that says what to change."""
-    code, message = answer.error
-    if answer.status == 429:
-        return TransientProviderError(f"{w.upn}: still throttled by Microsoft Graph after every retry")
-    lowered = message.lower()
-    if "usage location" in lowered:
-        return PermanentProviderError(
-            f"{w.upn} has no valid usage location, which Microsoft requires before any license",
-            f"set usageLocation for {w.upn} in the spec",
-            code="usage_location",
-        )
-    if "available licenses" in lowered:
-        return PermanentProviderError(
-            f"no free seat for {w.upn}: {message}",
-            "raise the subscription's seats in the admin center (and the spec) or free a license",
-            code="no_available_licenses",
-        )
-    if answer.status in (401, 403):
-        return PermanentProviderError(
-            f"{w.upn}: Microsoft Graph refused access ({answer.status} {code}: {message})",
-            "check the permissions in the README ('Connect a real tenant') and the token",
-            code="forbidden",
-        )
-    if answer.status == 404:
-        return PermanentProviderError(
-            f"{w.upn} does not exist in the tenant", "create the user or remove it from the spec", code="user_not_found"
-        )
-    return PermanentProviderError(
-        f"{w.upn}: Microsoft Graph refused the change ({answer.status} {code}: {message})", code=code or "rejected"
-    )
+        raise no_api("add Communications Credits funds")
 
 
 def _inherited(user: dict[str, Any], parts: dict[str, str]) -> frozenset[str]:
@@ -417,11 +385,3 @@ def _one(result: WriteResult) -> bool:
     if result.error is not None:
         raise result.error
     return result.changed
-
-
-def _no_api(what: str) -> PermanentProviderError:
-    return PermanentProviderError(
-        f"Microsoft Graph has no API to {what}",
-        "do it in the Microsoft 365 admin center; the plan lists the steps",
-        code="no_api",
-    )
