@@ -187,7 +187,7 @@ def test_the_tenant_id_of_an_opaque_token_is_read_from_the_organization() -> Non
 
 def _refusal(status: int, code: str, message: str) -> Any:
     from reconciler.providers.graph.client import SubResponse
-    from reconciler.providers.graph.provider import user_error
+    from reconciler.providers.graph.refusals import user_error
 
     body = {"error": {"code": code, "message": message}} if code or message else {}
     return user_error(UserWrite("b@x.example", add=("MCOEV",)), SubResponse(status, body))
