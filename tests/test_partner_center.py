@@ -223,3 +223,69 @@ def test_calling_overage_is_one_customer_setting_written_to_its_azure_plan(cli, 
         assert cli("plan", "fabrikam.yaml", "--provider", "graph", "--detailed-exitcode", env=env).code == 0
     finally:
         center.stop()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_storm_of_throttling_errors_and_lost_replies_still_buys_exactly_once(
+    cli, fakes, workdir: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:  # type: ignore[no-untyped-def]
+    """429s, 5xx before anything is done and answers lost after the write, on every call: the apply
+    converges (now or on the next run) and there is one order, one E3 change, one auto-renew change."""
+    import functools
+
+    from reconciler import providers
+    from reconciler.providers.partnercenter.client import PartnerCenterClient
+
+    waits: list[float] = []  # recorded, not slept: the retry budget counts them all the same
+    monkeypatch.setattr(providers, "PartnerCenterClient", functools.partial(PartnerCenterClient, sleep=waits.append))
+    _graph, center, env = fakes
+    center.configure(throttle_rate=0.3, error_rate=0.15, lost_rate=0.3, retry_after=0, seed=seed)
+    center.lose_next(1, "checkout")  # and, whatever the dice say, one lost checkout and one lost PATCH
+    center.lose_next(1, "patch")
+    (workdir / "fabrikam.yaml").write_text(SPEC)
+    for _ in range(3):  # a run may end failed on a write refused after a lost answer; the next converges
+        if cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env).code == 0:
+            break
+    center.configure(throttle_rate=0, error_rate=0, lost_rate=0)
+    assert cli("plan", "fabrikam.yaml", "--provider", "graph", "--detailed-exitcode", env=env).code == 0
+    assert len(center.orders(CUSTOMER)) == 1
+    assert subscriptions(center)[E3]["quantity"] == 12 and subscriptions(center)[E5]["autoRenewEnabled"] is False
+    notes = {r.note for r in center.requests}
+    assert {"throttled", "lost"} <= notes and waits, notes
+
+
+def test_reads_are_paced_under_the_documented_per_customer_limit(tmp_path: Path) -> None:
+    """500 requests a minute per customer on the Subscription resource: with the limit at 5 and a shared
+    clock, 12 reads take three windows and the fake never has to refuse one."""
+    from reconciler.domain.commerce import PARTNER_CENTER, Commerce
+    from reconciler.providers.http import EnvToken, Pacer
+    from reconciler.providers.partnercenter.channel import PartnerCenterChannel
+    from reconciler.providers.partnercenter.client import PartnerCenterClient
+
+    now = [0.0]
+    center = FakePartnerCenter(
+        customers={CUSTOMER: [{"offer": E3, "quantity": 10}]},
+        today=TODAY,
+        subscription_rate_limit=5,
+        rate_window=60.0,
+        monotonic=lambda: now[0],
+    )
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    client = PartnerCenterClient(
+        center.start(),
+        EnvToken("TENANTCTL_PARTNER_CENTER_TOKEN", "fake-pc-token", "Partner Center", ""),
+        sleep=sleep,
+        pacer=Pacer(5, 60.0, clock=lambda: now[0], sleep=sleep),
+    )
+    channel = PartnerCenterChannel(client, CUSTOMER, Commerce(PARTNER_CENTER), TODAY, tmp_path / "memory.db")
+    try:
+        for _ in range(12):
+            assert "SPE_E3" in channel._fresh()
+    finally:
+        channel.close()
+        center.stop()
+    assert not [r for r in center.requests if r.note == "rate-limited"]
+    assert 120.0 <= now[0] < 180.0

@@ -1,7 +1,8 @@
 """Secrets in the environment never reach an output, a saved file or the tenant database.
 
 Recognisable canary values are planted in the environment of every CLI run (client secret,
-certificate password, a Graph token, and a federated token file whose content is a canary), then
+certificate password, a Graph token, Partner Center and Azure Billing tokens, and a federated token file
+whose content is a canary), then
 the whole product surface is run against the local provider and the graph provider (a fake Graph
 service that accepts exactly the canary token; then a refused token; then sign-ins with the
 federated token file and the client secret, which fail without a network). Every stdout and
@@ -28,6 +29,8 @@ CANARIES = {
     "AZURE_CLIENT_CERTIFICATE_PASSWORD": "CANARYcertPASSWORD-8e3a61d4c07b",
     "TENANTCTL_GRAPH_TOKEN": "CANARYgraphTOKEN-2d9b74f1e6a3",
     "FEDERATED_TOKEN_FILE_CONTENT": "CANARYfederatedTOKEN-b41e0c9d7f52",
+    "TENANTCTL_PARTNER_CENTER_TOKEN": "CANARYpartnerTOKEN-7c2e91a4d3f0",
+    "TENANTCTL_AZURE_BILLING_TOKEN": "CANARYbillingTOKEN-4a8d06e2b9c1",
 }
 
 
@@ -128,6 +131,51 @@ def test_scanner_finds_a_planted_canary(workdir: Path) -> None:
     ]
 
 
+def _commerce_runs(run: Any, workdir: Path, env: dict[str, str]) -> None:
+    """Plan and apply through Partner Center and Azure Billing, each signed in with its canary token."""
+    from fakeazurebilling import DEFAULT_ACCOUNT, FakeAzureBilling
+    from fakegraph import FakeGraph
+    from fakepartnercenter import FakePartnerCenter
+
+    from reconciler.domain import catalog
+
+    tenant = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+    skus = [(s, catalog.CATALOG[s].sku_id, 10) for s in ("SPE_E3", "SPE_E5")]
+    head = "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata:\n  tenantId: " + tenant + "\n"
+    subscriptions = "  subscriptions:\n    - {sku: SPE_E3, seats: 12, autoRenew: false}\n"
+    (workdir / "pc.yaml").write_text(
+        head + "  name: partnercenter\n  commerce: {channel: partnerCenter}\nspec:\n  agreement: NCE\n" + subscriptions
+    )
+    (workdir / "ab.yaml").write_text(
+        head
+        + f'  name: azurebilling\n  commerce: {{channel: azureBilling, billingAccount: "{DEFAULT_ACCOUNT}"}}\n'
+        + 'spec:\n  agreement: MCA\n  offers: {SPE_E3: "CFQ7TTC0LFLX:0001", SPE_E5: "CFQ7TTC0LFLZ:0002"}\n'
+        + subscriptions
+    )
+    with (
+        FakeGraph(tenant_id=tenant, token=env["TENANTCTL_GRAPH_TOKEN"], skus=skus) as graph,
+        FakePartnerCenter(
+            token=env["TENANTCTL_PARTNER_CENTER_TOKEN"],
+            customers={tenant: [{"offer": "CFQ7TTC0LFLX:0001", "quantity": 10}]},
+        ) as center,
+        FakeAzureBilling(token=env["TENANTCTL_AZURE_BILLING_TOKEN"], poll_retry_after=0) as billing,
+    ):
+        urls = {
+            "TENANTCTL_GRAPH_URL": graph.base_url,
+            "TENANTCTL_PARTNER_CENTER_URL": center.base_url,
+            "TENANTCTL_AZURE_BILLING_URL": billing.base_url,
+        }
+        for name in ("pc.yaml", "ab.yaml"):
+            run("plan", name, "--provider", "graph", "--out", f"out/{name}.plan.json", **urls)
+            run("apply", name, "--provider", "graph", "--auto-approve", "--allow-destroy", expect=(0, 3), **urls)
+        for tenant_name in ("partnercenter", "azurebilling"):
+            run("history", "--provider", "graph", "--name", tenant_name)
+        refused = run(
+            "plan", "pc.yaml", "--provider", "graph", expect=(1,), TENANTCTL_PARTNER_CENTER_TOKEN="wrong", **urls
+        )
+        assert "Partner Center" in refused.err
+
+
 SITECUSTOMIZE = """\
 import json, os
 if os.environ.get("CANARY_ENV_REPORT"):
@@ -212,6 +260,7 @@ def test_no_secret_reaches_any_output_or_file(
     run("export", "--name", "contoso")
     run("snapshot", "dump", "--name", "northwind")
     _graph_runs(run, specs[0], env)
+    _commerce_runs(run, workdir, env)
 
     # Control in this very workdir: a planted canary is found, named by its file; then it goes.
     control = workdir / ".tenantctl" / "control-canary.bin"

@@ -3,6 +3,10 @@ Retry-After, and the rule that a token goes over https only (plain http on this 
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,3 +72,31 @@ class EnvToken:
                 code="unauthorized",
             )
         return self._value
+
+
+class Pacer:
+    """At most `limit` requests in any `window` seconds, waiting before one that would exceed it: a
+    service's documented rate limit is kept to, not discovered by its 429s."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit, self.window, self.clock, self.sleep = limit, window, clock, sleep
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        """Wait until one more request fits in the window, and count it."""
+        with self._lock:
+            now = self.clock()
+            while self._sent and self._sent[0] <= now - self.window:
+                self._sent.popleft()
+            if len(self._sent) >= self.limit:
+                self.sleep(self._sent[0] + self.window - now)
+                now = self.clock()
+                self._sent.popleft()
+            self._sent.append(now)

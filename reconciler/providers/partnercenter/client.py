@@ -21,12 +21,13 @@ import requests
 
 from ...domain.errors import PermanentProviderError, TransientProviderError, UsageError
 from ..graph.auth import CredentialToken, TokenSource, choose_credential
-from ..http import Bearer, EnvToken, checked_url, retry_after
+from ..http import Bearer, EnvToken, Pacer, checked_url, retry_after
 from ..retry import RetryPolicy, with_retries
 
 DEFAULT_URL = "https://api.partnercenter.microsoft.com"
 SCOPE = "https://api.partnercenter.microsoft.com/.default"
 TIMEOUT = (10, 60)
+SUBSCRIPTION_LIMIT = 500  # requests per minute per customer tenant
 
 
 class PartnerCenterError(PermanentProviderError):
@@ -69,6 +70,7 @@ class PartnerCenterClient:
         tokens: TokenSource,
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         self.base = base.rstrip("/")
         self.tokens = tokens
@@ -77,6 +79,9 @@ class PartnerCenterClient:
         self.session = requests.Session()
         self.requests_made = 0
         self._lock = threading.Lock()
+        # "The Subscription resource has a rate limit of 500 requests per minute per tenant identifier"
+        # (docs/commerce-apis.md 1.3): one client serves one customer, so one pacer per client.
+        self.pacer = pacer or Pacer(SUBSCRIPTION_LIMIT, 60.0, sleep=sleep)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -114,6 +119,7 @@ class PartnerCenterClient:
                 headers["If-Match"] = etag
             with self._lock:
                 self.requests_made += 1
+            self.pacer.take()
             try:
                 response = self.session.request(
                     method,
