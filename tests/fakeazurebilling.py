@@ -108,7 +108,7 @@ ALIAS_REQUIRED = ("displayName", "skuId", "quantity", "termDuration", "billingFr
 # time by when the self-serve cancellation ends" (AZ SystemOverrides; "cancellation or seat reduction").
 CANCELLATION_WINDOW = timedelta(days=7)
 FAULT_KEYS = _words(
-    "throttle_rate retry_after error_rate lost_rate async_patch async_polls poll_retry_after page_size "
+    "throttle_rate retry_after error_rate lost_rate async_patch async_polls poll_retry_after page_size background_operations "
     "allow_quantity_patch enable_aliases azure_async_operation"
 )
 FAULT_KINDS = frozenset({"any", "read", "list", "get", "patch", "poll", "alias", "operation"})
@@ -466,6 +466,10 @@ class FakeAzureBilling:
             lost_rate,
         )
         self.async_patch, self.async_polls, self.poll_retry_after = async_patch, async_polls, poll_retry_after
+        # Off: an operation moves only when its Location is polled (exact tests of a client's polling).
+        # On: every other request is time passing too, as on ARM, where an operation whose 202 was lost
+        # still completes (added by the client's author for that case; default off keeps the tests above).
+        self.background_operations = False
         self.azure_async_operation, self.page_size = azure_async_operation, page_size
         self.allow_quantity_patch, self.enable_aliases = allow_quantity_patch, enable_aliases
         self._lock = threading.RLock()  # guards state, the rng, the logs and the fault queues
@@ -865,6 +869,8 @@ class FakeAzureBilling:
         except ArmError as err:
             return self._fail(err)
         kind, run = self._route(rec)
+        if self.background_operations and kind != "poll":
+            self._advance_operations()
         if self._chance(self.throttle_rate):
             return self._fail(self._throttled())
         with self._lock:
@@ -1342,6 +1348,15 @@ class FakeAzureBilling:
             account.subs[sub.name.lower()] = sub
             account.aliases[op.target.lower()] = _Alias(op.target, op.changes, sub.name)
         op.status = "Failed" if op.error is not None else "Succeeded"
+
+    def _advance_operations(self) -> None:
+        """One tick for every operation in progress, as if it were polled (background_operations)."""
+        with self._lock:
+            for op in self._ops.values():
+                if op.status == "InProgress":
+                    op.polls += 1
+                    if op.polls > self.async_polls:
+                        self._finish(op)
 
     def _poll(self, acct_name: str, op_id: str, style: str) -> Reply:
         """GET on a Location (operationresults) or Azure-AsyncOperation (operationstatuses) URL."""

@@ -94,3 +94,30 @@ def test_seat_changes_stay_manual_for_mca(cli, fakes, workdir: Path) -> None:  #
     assert seats["manual"] and any("Buy licenses" in step for step in seats["steps"])
     applied = cli("apply", "contoso.yaml", "--provider", "graph", "--auto-approve", "--allow-destroy", env=env)
     assert applied.code == 3, applied.out + applied.err  # done what the API can; the checklist remains
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_throttling_errors_and_lost_replies_still_converge(
+    cli, fakes, workdir: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:  # type: ignore[no-untyped-def]
+    import functools
+
+    from reconciler import providers
+    from reconciler.providers.azurebilling.client import AzureBillingClient
+
+    waits: list[float] = []  # recorded, not slept
+    monkeypatch.setattr(providers, "AzureBillingClient", functools.partial(AzureBillingClient, sleep=waits.append))
+    _graph, billing, env = fakes
+    billing.configure(throttle_rate=0.3, error_rate=0.15, lost_rate=0.3, retry_after=0, seed=seed)
+    billing.configure(background_operations=True)  # a lost 202 leaves an operation that ends on its own
+    billing.lose_next(1, "patch")
+    (workdir / "contoso.yaml").write_text(SPEC.replace("SEATS_E3", "10"))
+    for _ in range(3):
+        run = cli("apply", "contoso.yaml", "--provider", "graph", "--auto-approve", "--allow-destroy", env=env)
+        if run.code == 0:
+            break
+    billing.configure(throttle_rate=0, error_rate=0, lost_rate=0)
+    assert run.code == 0, run.out + run.err
+    assert auto_renew(billing)["Microsoft 365 E5"] == "Off" and auto_renew(billing)["Microsoft 365 E3"] == "On"
+    assert cli("plan", "contoso.yaml", "--provider", "graph", "--detailed-exitcode", env=env).code == 0
+    assert waits
