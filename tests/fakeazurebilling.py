@@ -108,8 +108,8 @@ ALIAS_REQUIRED = ("displayName", "skuId", "quantity", "termDuration", "billingFr
 # time by when the self-serve cancellation ends" (AZ SystemOverrides; "cancellation or seat reduction").
 CANCELLATION_WINDOW = timedelta(days=7)
 FAULT_KEYS = _words(
-    "throttle_rate retry_after error_rate lost_rate async_patch async_polls poll_retry_after page_size background_operations "
-    "allow_quantity_patch enable_aliases azure_async_operation"
+    "throttle_rate retry_after error_rate lost_rate async_patch async_polls poll_retry_after page_size "
+    "allow_quantity_patch enable_aliases azure_async_operation background_operations"
 )
 FAULT_KINDS = frozenset({"any", "read", "list", "get", "patch", "poll", "alias", "operation"})
 # Default ARM codes for fail_next(); 429's is the code ARM gives a provider-level throttle
