@@ -178,10 +178,13 @@ def test_malformed_and_unreadable_plans_are_refused_by_name(tmp_path: Path) -> N
     assert refusal(load_saved, broken) == f"{broken}: malformed saved plan ('actions')"
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{not json", encoding="utf-8")
-    assert refusal(load_saved, str(garbage)).startswith(f"{garbage}: not a readable saved plan: ")
-    assert refusal(load_saved, str(tmp_path / "missing.json")).startswith(
-        f"{tmp_path / 'missing.json'}: not a readable saved plan: "
+    assert refusal(load_saved, str(garbage)) == (
+        f"{garbage}: not a saved plan: it is not JSON (line 1); write one with `tenantctl plan SPEC --out FILE`"
     )
+    assert refusal(load_saved, str(tmp_path / "missing.json")) == (
+        f"{tmp_path / 'missing.json'}: no such file; write a saved plan with `tenantctl plan SPEC --out FILE`"
+    )
+    assert refusal(load_saved, str(tmp_path)).startswith(f"{tmp_path}: cannot be read (")  # a folder
 
 
 def test_a_saved_plan_is_told_from_a_spec_by_its_first_character(tmp_path: Path) -> None:

@@ -87,8 +87,17 @@ def load_saved(path: str) -> SavedPlan:
     """Read a saved plan; refuse files that are not one or were edited by hand."""
     try:
         document = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StalePlanError(f"{path}: not a readable saved plan: {exc}") from None
+    except FileNotFoundError:
+        raise StalePlanError(
+            f"{path}: no such file; write a saved plan with `tenantctl plan SPEC --out FILE`"
+        ) from None
+    except OSError as exc:
+        raise StalePlanError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        line = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise StalePlanError(
+            f"{path}: not a saved plan: it is not JSON{line}; write one with `tenantctl plan SPEC --out FILE`"
+        ) from None
     if not isinstance(document, dict) or "plan_digest" not in document:
         raise StalePlanError(f"{path}: not a saved plan (no plan_digest); write one with `tenantctl plan SPEC --out`")
     if document.get("format_version") != FORMAT_VERSION:
