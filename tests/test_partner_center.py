@@ -289,3 +289,21 @@ def test_reads_are_paced_under_the_documented_per_customer_limit(tmp_path: Path)
         center.stop()
     assert not [r for r in center.requests if r.note == "rate-limited"]
     assert 120.0 <= now[0] < 180.0
+
+
+def test_a_fresh_runner_does_not_buy_again_while_an_order_is_provisioning(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A CI runner that starts without .tenantctl/ has no memory of the carts: Partner Center's order list
+    still shows the order whose subscription is not provisioned yet, and nothing is bought again."""
+    _graph, center, env = fakes
+    center.configure(provisioning_reads=1000)
+    (workdir / "fabrikam.yaml").write_text(SPEC)
+    first = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env)
+    assert len(center.orders(CUSTOMER)) == 1, first.out + first.err
+    # Another runner, another ledger file, and the tenant changed meanwhile (so every idempotency key differs).
+    (workdir / "fabrikam.yaml").write_text(SPEC.replace("seats: 12", "seats: 13"))
+    other = cli("apply", "fabrikam.yaml", "--provider", "graph:elsewhere/ledger.db", "--auto-approve", env=env)
+    assert other.code == 1 and "its subscription does not show yet; nothing was bought again" in other.out
+    assert len(center.orders(CUSTOMER)) == 1
+    # The same runner again, same spec: the remembered cart says so too (never "already so").
+    again = cli("apply", "fabrikam.yaml", "--provider", "graph:elsewhere/ledger.db", "--auto-approve", env=env)
+    assert again.code == 1 and "nothing was bought again" in again.out and len(center.orders(CUSTOMER)) == 1

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.auth
+import urllib3
 
 from ..domain.errors import PermanentProviderError, UsageError
 
@@ -100,3 +101,29 @@ class Pacer:
                 now = self.clock()
                 self._sent.popleft()
             self._sent.append(now)
+
+
+CONNECT_TRIES = 3  # a host that refuses the connection (or has no address) is tried this often, 1 s apart
+
+
+def reaching(
+    send: Callable[[], requests.Response], sleep: Callable[[float], None], service: str, url: str, variable: str
+) -> requests.Response:
+    """`send()`, where a connection that cannot be made is tried again briefly and then reported as
+    permanent: nothing was sent, and minutes of backoff against a wrong URL help nobody. Errors after
+    the request went out (a reset, a timeout) are raised as they are: the caller's retry loop owns them."""
+    for attempt in range(1, CONNECT_TRIES + 1):
+        try:
+            return send()
+        except requests.ConnectionError as exc:
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            if not isinstance(reason, urllib3.exceptions.NewConnectionError):
+                raise
+            if attempt == CONNECT_TRIES:
+                raise PermanentProviderError(
+                    f"cannot connect to {service} at {url} (connection refused, or no such host)",
+                    f"check {variable} and the network",
+                    "unreachable",
+                ) from None
+            sleep(1.0)
+    raise AssertionError("unreachable")  # the loop returns or raises

@@ -5,6 +5,7 @@ with Retry-After, and ARM's error shape `{"error": {"code", "message"}}`."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -15,7 +16,7 @@ import requests
 
 from ...domain.errors import PermanentProviderError, TransientProviderError
 from ..graph.auth import CredentialToken, TokenSource, choose_credential
-from ..http import Bearer, EnvToken, checked_url, retry_after, same_host
+from ..http import Bearer, EnvToken, checked_url, reaching, retry_after, same_host
 from ..retry import Backoff, RetryPolicy, with_retries
 
 DEFAULT_URL = "https://management.azure.com"
@@ -109,14 +110,22 @@ class AzureBillingClient:
             headers = {"Accept": "application/json"}
             if body is not None:
                 headers["Content-Type"] = "application/json"
+            auth = Bearer(self.tokens.token(refresh))
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    auth=Bearer(self.tokens.token(refresh)),
-                    data=None if body is None else json.dumps(body),
-                    timeout=TIMEOUT,
+                response = reaching(
+                    functools.partial(
+                        self.session.request,
+                        method,
+                        url,
+                        headers=headers,
+                        auth=auth,
+                        data=None if body is None else json.dumps(body),
+                        timeout=TIMEOUT,
+                    ),
+                    self.sleep,
+                    "Azure Billing",
+                    self.base,
+                    "TENANTCTL_AZURE_BILLING_URL",
                 )
             except requests.RequestException as exc:
                 raise TransientProviderError(f"Azure Billing did not answer ({type(exc).__name__})") from None

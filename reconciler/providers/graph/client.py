@@ -9,6 +9,7 @@ for the provider to read the user again before deciding what is left (provider.p
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -22,7 +23,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ...domain.errors import PermanentProviderError, TransientProviderError
-from ..http import Bearer, retry_after
+from ..http import Bearer, reaching, retry_after
 from ..retry import Backoff, RetryPolicy, with_retries
 from .auth import TokenSource
 
@@ -196,14 +197,22 @@ class GraphClient:
                 headers["Content-Type"] = "application/json"
             with self._count_lock:
                 self.requests_made += 1
+            auth = Bearer(self.tokens.token(refresh))
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    auth=Bearer(self.tokens.token(refresh)),
-                    timeout=TIMEOUT,
-                    data=None if body is None else json.dumps(body),
+                response = reaching(
+                    functools.partial(
+                        self.session.request,
+                        method,
+                        url,
+                        headers=headers,
+                        auth=auth,
+                        timeout=TIMEOUT,
+                        data=None if body is None else json.dumps(body),
+                    ),
+                    self.sleep,
+                    "Microsoft Graph",
+                    self.base_url,
+                    "TENANTCTL_GRAPH_URL",
                 )
             except requests.RequestException as exc:
                 raise TransientProviderError(f"Microsoft Graph did not answer ({type(exc).__name__})") from None

@@ -128,8 +128,18 @@ class PartnerCenterChannel:
             self._refuse_while_provisioning(sku)
             cart_id = self._create_cart(sku, seats, term, billing, key)
             self._remember(key, cart_id, sku)
-        elif str(self.client.get(f"/customers/{self.customer}/carts/{cart_id}").get("status", "")).lower() == "ordered":
-            return False  # checked out before the crash or the lost answer
+        else:
+            status = str(self.client.get(f"/customers/{self.customer}/carts/{cart_id}").get("status", "")).lower()
+            if status == "ordered":  # checked out before the crash or the lost answer
+                if sku in self._fresh():
+                    return False
+                raise _provisioning(sku, f"cart {cart_id}")
+            if status != "active":
+                raise PermanentProviderError(
+                    f"the cart this purchase of {sku} made earlier ({cart_id}) is {status or 'unreadable'}",
+                    "check the customer's orders in Partner Center before buying it again",
+                    "cart_state",
+                )
         try:
             result = self.client.call(
                 "POST", f"/customers/{self.customer}/carts/{cart_id}/checkout", request_id=_derived(key, "checkout")
@@ -290,23 +300,29 @@ class PartnerCenterChannel:
             db.close()
 
     def _refuse_while_provisioning(self, sku: str) -> None:
-        """An earlier apply's order of `sku` whose subscription does not show yet: buying again would buy
-        twice (a re-plan after a crash has other idempotency keys when anything else changed meanwhile)."""
-        since = (datetime.now(UTC) - PROVISIONING_GRACE).isoformat()
+        """An order of `sku` whose subscription does not show yet: buying again would buy twice (a re-plan
+        after a crash has other idempotency keys when anything else changed meanwhile). Partner Center's
+        own order list is asked, so a runner without this machine's memory is stopped too; the carts
+        remembered here cover the minutes before a new order shows in that list."""
+        since = datetime.now(UTC) - PROVISIONING_GRACE
         with self._carts() as db:
             carts = db.execute(
                 "SELECT cart_id FROM partner_center_carts WHERE customer = ? AND sku = ? AND created >= ?",
-                (self.customer, sku, since),
+                (self.customer, sku, since.isoformat()),
             ).fetchall()
         for (cart_id,) in carts:
             cart = self.client.get(f"/customers/{self.customer}/carts/{cart_id}")
             if str(cart.get("status", "")).lower() == "ordered":
-                raise PermanentProviderError(
-                    f"an earlier apply ordered {sku} from Partner Center (cart {cart_id}) and its subscription does "
-                    "not show yet; nothing was bought again",
-                    "Partner Center provisions orders asynchronously (up to minutes): plan and apply again later",
-                    "order_provisioning",
-                )
+                raise _provisioning(sku, f"cart {cart_id}")
+        offer = (self.commerce.offer(sku) or "").upper()
+        recent = datetime.combine(self.today, datetime.min.time(), UTC) - PROVISIONING_GRACE  # by the tenant's clock
+        for order in self.client.get(f"/customers/{self.customer}/orders").get("items") or []:
+            created = _moment(order.get("creationDate"))
+            if created is None or created < recent or str(order.get("status", "")).lower() in ("cancelled", "error"):
+                continue
+            for line in order.get("lineItems") or []:
+                if ":".join(str(line.get("offerId", "")).upper().split(":")[:2]) == offer:
+                    raise _provisioning(sku, f"order {order.get('id')}")
 
     def _remembered(self, key: str) -> str | None:
         with self._carts() as db:
@@ -319,6 +335,23 @@ class PartnerCenterChannel:
                 "INSERT INTO partner_center_carts VALUES (?, ?, ?, ?, ?)",
                 (key, self.customer, cart_id, sku, datetime.now(UTC).isoformat()),
             )
+
+
+def _provisioning(sku: str, what: str) -> PermanentProviderError:
+    return PermanentProviderError(
+        f"{sku} was ordered from Partner Center recently ({what}) and its subscription does not show yet; "
+        "nothing was bought again",
+        "Partner Center provisions orders asynchronously (up to minutes): plan and apply again later",
+        "order_provisioning",
+    )
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _derived(key: str, step: str) -> str:
@@ -363,7 +396,7 @@ def _state_of(live: _Live, consumed: int, today: date) -> SubscriptionState:
         term,
         "annual" if billing in ("annual", "triennial") else "monthly",
         consumed=consumed,
-        term_end=end if expired else renewal,
+        term_end=renewal,
         refundable=refundable,
         scheduled=ScheduledSeats(int(scheduled["quantity"]), renewal)
         if "quantity" in scheduled and int(scheduled["quantity"]) != quantity

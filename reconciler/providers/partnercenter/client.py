@@ -9,6 +9,7 @@ for Retry-After; an answer lost in transit (408, 5xx, no answer) is retried with
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -21,7 +22,7 @@ import requests
 
 from ...domain.errors import PermanentProviderError, TransientProviderError, UsageError
 from ..graph.auth import CredentialToken, TokenSource, choose_credential
-from ..http import Bearer, EnvToken, Pacer, checked_url, retry_after
+from ..http import Bearer, EnvToken, Pacer, checked_url, reaching, retry_after
 from ..retry import RetryPolicy, with_retries
 
 DEFAULT_URL = "https://api.partnercenter.microsoft.com"
@@ -120,14 +121,22 @@ class PartnerCenterClient:
             with self._lock:
                 self.requests_made += 1
             self.pacer.take()
+            auth = Bearer(self.tokens.token(refresh))
             try:
-                response = self.session.request(
-                    method,
-                    f"{self.base}/v1{path}",
-                    headers=headers,
-                    auth=Bearer(self.tokens.token(refresh)),
-                    data=None if body is None else json.dumps(body),
-                    timeout=TIMEOUT,
+                response = reaching(
+                    functools.partial(
+                        self.session.request,
+                        method,
+                        f"{self.base}/v1{path}",
+                        headers=headers,
+                        auth=auth,
+                        data=None if body is None else json.dumps(body),
+                        timeout=TIMEOUT,
+                    ),
+                    self.sleep,
+                    "Partner Center",
+                    self.base,
+                    "TENANTCTL_PARTNER_CENTER_URL",
                 )
             except requests.RequestException as exc:
                 raise TransientProviderError(f"Partner Center did not answer ({type(exc).__name__})") from None
