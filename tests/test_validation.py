@@ -225,6 +225,13 @@ CASES = [
     ),
     Case("commerce_billing_account_missing", 8, 5, "metadata.commerce", ("azureBilling needs billingAccount",)),
     Case(
+        "commerce_offer_shared",
+        10,
+        13,
+        "spec.subscriptions[1].sku",
+        ("SPE_E3 and SPE_E5 map to the same product id CFQ7TTC0LFLZ:0002", "its own id in spec.offers"),
+    ),
+    Case(
         "nce_overage_disagrees",
         11,
         45,

@@ -65,7 +65,8 @@ def plan_subscriptions(
                 "subscription_lapsed",
                 f"{sku} ended on {live.term_end} with auto-renew off, so it has no seats "
                 f"({live.consumed} user(s) still hold it); reactivate it in the Microsoft 365 admin center "
-                "(Billing > Your products) or buy it again, then plan again",
+                "(Billing > Your products) or buy it again, then plan again; if letting it end was the point, "
+                "take it out of the spec",
                 address,
             )
             continue
@@ -138,6 +139,9 @@ def _auto_renew(
         return None
     if want.auto_renew == live.auto_renew:
         return None
+    if not want.auto_renew:
+        ends = f"on {live.term_end}" if live.term_end else "at its term's end, on a date the provider does not know"
+        b.diag("info", "ends_at_term_end", f"{address}: with auto-renew off, {want.sku} ends {ends}", address)
     return b.add(SetAutoRenew(want.sku, live.auto_renew, want.auto_renew), destructive=not want.auto_renew)
 
 

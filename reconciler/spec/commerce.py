@@ -52,7 +52,18 @@ def commerce_of(
         raw.get("azureEntitlementId"),
     )
     if channel != MANUAL:
+        taken: dict[str, str] = {}
         for index, sku in subscriptions:
+            offer = commerce.offer(sku)
+            if offer is not None and offer in taken:
+                fail(
+                    ("spec", "subscriptions", index, "sku"),
+                    f"{sku} and {taken[offer]} map to the same product id {offer}: one of them would change or "
+                    "buy the other's subscription",
+                    "give each SKU its own id in spec.offers",
+                )
+            if offer is not None:
+                taken.setdefault(offer, sku)
             if commerce.offer(sku) is None:
                 fail(
                     ("spec", "subscriptions", index, "sku"),
@@ -79,6 +90,11 @@ def check_one_overage(spec: dict[str, Any], fail: Fail) -> None:
                 f"says payAsYouGo: {str(first[1]).lower()}",
                 "give every calling plan the same payAsYouGo",
             )
+
+
+def _malformed(spec: dict[str, Any], sku: str) -> bool:
+    """True when the spec declares an offer for `sku` that the schema refused (reported there once)."""
+    return any(catalog.lookup(name) is not None and catalog.canonical(name) == sku for name in spec.get("offers") or {})
 
 
 def _channel_for(agreement: str) -> str | None:

@@ -41,7 +41,11 @@ def azure_billing_tokens(tenant: str | None, environ: dict[str, str] | None = No
         )
     method, make = choose_credential(env)
     signed_in = env.get("AZURE_TENANT_ID") or tenant or ""
-    return CredentialToken(make(signed_in), SCOPE, method, signed_in)
+    hint = (
+        "set TENANTCTL_AZURE_BILLING_TOKEN (a token for https://management.azure.com), or AZURE_CLIENT_ID with "
+        "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE, or sign in with `az login`"
+    )
+    return CredentialToken(make(signed_in), SCOPE, method, signed_in, hint)
 
 
 def base_url(environ: dict[str, str] | None = None) -> str:
@@ -88,7 +92,9 @@ class AzureBillingClient:
         answer = self._send("PATCH", self._url(path), body)
         backoff = Backoff(self.retry, self.sleep)
         while answer.status_code == 202:
-            location = answer.headers.get("Location") or answer.headers.get("Azure-AsyncOperation")
+            # Location only: its final answer is the resource (Billing declares no Azure-AsyncOperation,
+            # whose status document answers 200 while the operation still runs).
+            location = answer.headers.get("Location")
             if not location or not same_host(location, self.base):
                 raise PermanentProviderError(
                     f"Azure Billing accepted the change but gave no operation to follow ({location})"

@@ -72,7 +72,8 @@ class StaticToken:
 class CredentialToken:
     """An azure-identity credential, with the token cached until shortly before it expires."""
 
-    def __init__(self, credential: Any, scope: str, method: str, tenant_id: str) -> None:
+    def __init__(self, credential: Any, scope: str, method: str, tenant_id: str, hint: str = ENV_HELP) -> None:
+        self._hint = hint  # what to set instead, named for the service the token is for
         self._credential = credential
         self._scope = scope
         self.method = method
@@ -92,7 +93,7 @@ class CredentialToken:
             except ClientAuthenticationError as exc:
                 raise PermanentProviderError(
                     f"could not sign in to Microsoft Entra ID with {self.method}: {_first_line(exc)}",
-                    ENV_HELP,
+                    self._hint,
                     code="sign_in_failed",
                 ) from None
             except AzureError as exc:

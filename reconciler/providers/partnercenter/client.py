@@ -53,7 +53,11 @@ def partner_center_tokens(environ: dict[str, str] | None = None) -> TokenSource:
             "federated token)"
         )
     method, make = choose_credential(env)
-    return CredentialToken(make(tenant), SCOPE, method, tenant)
+    hint = (
+        "set TENANTCTL_PARTNER_CENTER_TOKEN, or AZURE_TENANT_ID (the partner's tenant) with AZURE_CLIENT_ID and "
+        "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"
+    )
+    return CredentialToken(make(tenant), SCOPE, method, tenant, hint)
 
 
 def base_url(environ: dict[str, str] | None = None) -> str:
