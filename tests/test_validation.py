@@ -225,6 +225,13 @@ CASES = [
     ),
     Case("commerce_billing_account_missing", 8, 5, "metadata.commerce", ("azureBilling needs billingAccount",)),
     Case(
+        "commerce_scope_for_another_channel",
+        9,
+        5,
+        "metadata.commerce.billingAccount",
+        ("billingAccount is for channel azureBilling, not partnerCenter",),
+    ),
+    Case(
         "commerce_offer_shared",
         10,
         13,

@@ -31,6 +31,15 @@ def commerce_of(
         fail(("metadata",), f"channel {channel} needs metadata.tenantId: the customer tenant to buy for")
     if channel == AZURE_BILLING and "billingAccount" not in raw:
         fail(("metadata", "commerce"), "channel azureBilling needs billingAccount (the MCA billing account name)")
+    for name in ("billingAccount", "billingProfile", "invoiceSection"):
+        if name in raw and channel != AZURE_BILLING:
+            fail(("metadata", "commerce", name), f"{name} is for channel azureBilling, not {channel}", key=True)
+    if "azureEntitlementId" in raw and channel != PARTNER_CENTER:
+        fail(
+            ("metadata", "commerce", "azureEntitlementId"),
+            f"azureEntitlementId is for channel partnerCenter (NCE calling overage), not {channel}",
+            key=True,
+        )
     if "invoiceSection" in raw and "billingProfile" not in raw:
         fail(
             ("metadata", "commerce", "invoiceSection"),

@@ -21,6 +21,7 @@ _FIELD_HINTS = {
     "usageLocation": "expected a two-letter ISO 3166-1 country code in capitals, such as US or NO",
     "name": "lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters",
     "tenantId": "expected a GUID such as 2f1c0b5e-1234-4cde-8f00-0123456789ab",
+    "azureEntitlementId": "expected the Azure plan's id, a GUID such as 2f1c0b5e-1234-4cde-8f00-0123456789ab",
     "currency": "expected a three-letter ISO 4217 code in capitals, such as USD",
     "purchased": "expected a date as YYYY-MM-DD",
     "file": "expected a roster file ending in .csv, .json, .yaml or .yml, relative to the spec",
