@@ -3,18 +3,23 @@ Retry-After, and the rule that a token goes over https only (plain http on this 
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 import requests.auth
 import urllib3
 
-from ..domain.errors import PermanentProviderError, UsageError
+from ..domain.errors import PermanentProviderError, TransientProviderError, UsageError
+
+TIMEOUT = (10, 60)  # connect, read (seconds)
 
 
 class Bearer(requests.auth.AuthBase):
@@ -127,3 +132,53 @@ def reaching(
                 ) from None
             sleep(1.0)
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+class Tokens(Protocol):
+    """Where bearer tokens come from (graph.auth.TokenSource, EnvToken)."""
+
+    def token(self, refresh: bool = False) -> str:
+        """A token; `refresh` after the service refused one."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """A Microsoft service as its client names it: for messages, and the variable that sets its address."""
+
+    name: str  # "Partner Center"
+    base: str  # its address, as configured
+    variable: str  # TENANTCTL_PARTNER_CENTER_URL
+
+
+def send(
+    session: requests.Session,
+    service: Service,
+    tokens: Tokens,
+    method: str,
+    url: str,
+    body: dict[str, Any] | None,
+    headers: Callable[[], dict[str, str]],
+    sleep: Callable[[float], None],
+    before: Callable[[], None] = lambda: None,
+) -> requests.Response:
+    """One request with the bearer token; a 401 gets one fresh token and one more try. `headers()` are
+    made for each try, `before()` runs before each (counting, pacing). No answer at all is transient."""
+    for refresh in (False, True):
+        sent = headers() | ({"Content-Type": "application/json"} if body is not None else {})
+        before()
+        request = functools.partial(
+            session.request,
+            method,
+            url,
+            headers={"Accept": "application/json", **sent},
+            auth=Bearer(tokens.token(refresh)),
+            data=None if body is None else json.dumps(body),
+            timeout=TIMEOUT,
+        )
+        try:
+            response = reaching(request, sleep, service.name, service.base, service.variable)
+        except requests.RequestException as exc:
+            raise TransientProviderError(f"{service.name} did not answer ({type(exc).__name__})") from None
+        if response.status_code != 401:
+            return response
+    return response

@@ -5,8 +5,6 @@ with Retry-After, and ARM's error shape `{"error": {"code", "message"}}`."""
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -16,13 +14,12 @@ import requests
 
 from ...domain.errors import PermanentProviderError, TransientProviderError
 from ..graph.auth import CredentialToken, TokenSource, choose_credential
-from ..http import Bearer, EnvToken, checked_url, reaching, retry_after, same_host
+from ..http import EnvToken, Service, checked_url, retry_after, same_host, send
 from ..retry import Backoff, RetryPolicy, with_retries
 
 DEFAULT_URL = "https://management.azure.com"
 SCOPE = "https://management.azure.com/.default"
 API_VERSION = "2024-04-01"
-TIMEOUT = (10, 60)
 
 
 class AzureBillingError(PermanentProviderError):
@@ -65,6 +62,7 @@ class AzureBillingClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base, self.tokens, self.retry, self.sleep = base.rstrip("/"), tokens, retry, sleep
+        self._service = Service("Azure Billing", self.base, "TENANTCTL_AZURE_BILLING_URL")
         self.session = requests.Session()
 
     def close(self) -> None:
@@ -112,32 +110,7 @@ class AzureBillingClient:
         return _checked(self._send(method, url, body))
 
     def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:
-        for refresh in (False, True):
-            headers = {"Accept": "application/json"}
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            auth = Bearer(self.tokens.token(refresh))
-            try:
-                response = reaching(
-                    functools.partial(
-                        self.session.request,
-                        method,
-                        url,
-                        headers=headers,
-                        auth=auth,
-                        data=None if body is None else json.dumps(body),
-                        timeout=TIMEOUT,
-                    ),
-                    self.sleep,
-                    "Azure Billing",
-                    self.base,
-                    "TENANTCTL_AZURE_BILLING_URL",
-                )
-            except requests.RequestException as exc:
-                raise TransientProviderError(f"Azure Billing did not answer ({type(exc).__name__})") from None
-            if response.status_code != 401:
-                return response
-        return response
+        return send(self.session, self._service, self.tokens, method, url, body, dict, self.sleep)
 
 
 def _checked(response: requests.Response) -> dict[str, Any]:

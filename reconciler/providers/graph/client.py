@@ -9,8 +9,6 @@ for the provider to read the user again before deciding what is left (provider.p
 
 from __future__ import annotations
 
-import functools
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,12 +21,11 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ...domain.errors import PermanentProviderError, TransientProviderError
-from ..http import Bearer, reaching, retry_after
+from ..http import Service, retry_after, send
 from ..retry import Backoff, RetryPolicy, with_retries
 from .auth import TokenSource
 
 BATCH_LIMIT = 20  # Graph's maximum number of requests in one $batch
-TIMEOUT = (10, 60)  # connect, read (seconds)
 AMBIGUOUS = 0  # status of a write whose outcome is unknown (5xx, timeout, lost connection)
 
 
@@ -79,6 +76,7 @@ class GraphClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._service = Service("Microsoft Graph", self.base_url, "TENANTCTL_GRAPH_URL")
         self.tokens = tokens
         self.concurrency = concurrency
         self.retry = retry
@@ -191,34 +189,11 @@ class GraphClient:
 
     def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:
         """One HTTP request with the bearer token; a 401 gets one fresh token and one more try."""
-        for refresh in (False, True):
-            headers = {"Accept": "application/json"}
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            with self._count_lock:
-                self.requests_made += 1
-            auth = Bearer(self.tokens.token(refresh))
-            try:
-                response = reaching(
-                    functools.partial(
-                        self.session.request,
-                        method,
-                        url,
-                        headers=headers,
-                        auth=auth,
-                        timeout=TIMEOUT,
-                        data=None if body is None else json.dumps(body),
-                    ),
-                    self.sleep,
-                    "Microsoft Graph",
-                    self.base_url,
-                    "TENANTCTL_GRAPH_URL",
-                )
-            except requests.RequestException as exc:
-                raise TransientProviderError(f"Microsoft Graph did not answer ({type(exc).__name__})") from None
-            if response.status_code != 401:
-                return response
-        return response
+        return send(self.session, self._service, self.tokens, method, url, body, dict, self.sleep, self._count)
+
+    def _count(self) -> None:
+        with self._count_lock:
+            self.requests_made += 1
 
     def _checked(self, response: requests.Response) -> dict[str, Any]:
         """The JSON body of a 2xx answer; a typed error otherwise."""

@@ -9,8 +9,6 @@ for Retry-After; an answer lost in transit (408, 5xx, no answer) is retried with
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import threading
 import time
@@ -22,12 +20,11 @@ import requests
 
 from ...domain.errors import PermanentProviderError, TransientProviderError, UsageError
 from ..graph.auth import CredentialToken, TokenSource, choose_credential
-from ..http import Bearer, EnvToken, Pacer, checked_url, reaching, retry_after
+from ..http import EnvToken, Pacer, Service, checked_url, retry_after, send
 from ..retry import RetryPolicy, with_retries
 
 DEFAULT_URL = "https://api.partnercenter.microsoft.com"
 SCOPE = "https://api.partnercenter.microsoft.com/.default"
-TIMEOUT = (10, 60)
 SUBSCRIPTION_LIMIT = 500  # requests per minute per customer tenant
 
 
@@ -78,6 +75,7 @@ class PartnerCenterClient:
         pacer: Pacer | None = None,
     ) -> None:
         self.base = base.rstrip("/")
+        self._service = Service("Partner Center", self.base, "TENANTCTL_PARTNER_CENTER_URL")
         self.tokens = tokens
         self.retry = retry
         self.sleep = sleep
@@ -111,42 +109,19 @@ class PartnerCenterClient:
     def _once(
         self, method: str, path: str, body: dict[str, Any] | None, request_id: str, etag: str | None
     ) -> dict[str, Any]:
-        for refresh in (False, True):
-            headers = {
-                "Accept": "application/json",
-                "MS-Contract-Version": "v1",
-                "MS-RequestId": request_id,
-                "MS-CorrelationId": str(uuid.uuid4()),
-            }
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            if etag is not None:
-                headers["If-Match"] = etag
-            with self._lock:
-                self.requests_made += 1
-            self.pacer.take()
-            auth = Bearer(self.tokens.token(refresh))
-            try:
-                response = reaching(
-                    functools.partial(
-                        self.session.request,
-                        method,
-                        f"{self.base}/v1{path}",
-                        headers=headers,
-                        auth=auth,
-                        data=None if body is None else json.dumps(body),
-                        timeout=TIMEOUT,
-                    ),
-                    self.sleep,
-                    "Partner Center",
-                    self.base,
-                    "TENANTCTL_PARTNER_CENTER_URL",
-                )
-            except requests.RequestException as exc:
-                raise TransientProviderError(f"Partner Center did not answer ({type(exc).__name__})") from None
-            if response.status_code != 401:
-                return _checked(response)
-        return _checked(response)
+        def headers() -> dict[str, str]:
+            out = {"MS-Contract-Version": "v1", "MS-RequestId": request_id, "MS-CorrelationId": str(uuid.uuid4())}
+            return out | ({"If-Match": etag} if etag is not None else {})
+
+        url = f"{self.base}/v1{path}"
+        return _checked(
+            send(self.session, self._service, self.tokens, method, url, body, headers, self.sleep, self._before)
+        )
+
+    def _before(self) -> None:
+        with self._lock:
+            self.requests_made += 1
+        self.pacer.take()
 
 
 def _checked(response: requests.Response) -> dict[str, Any]:
