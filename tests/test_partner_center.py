@@ -307,3 +307,51 @@ def test_a_fresh_runner_does_not_buy_again_while_an_order_is_provisioning(cli, f
     # The same runner again, same spec: the remembered cart says so too (never "already so").
     again = cli("apply", "fabrikam.yaml", "--provider", "graph:elsewhere/ledger.db", "--auto-approve", env=env)
     assert again.code == 1 and "nothing was bought again" in again.out and len(center.orders(CUSTOMER)) == 1
+
+
+def test_a_product_id_that_names_another_product_is_warned_about_in_the_plan(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    """spec.offers maps SPE_E3 to Business Basic's id by mistake: Partner Center's name for it shows the error."""
+    _graph, _center, env = fakes
+    basic = FakePartnerCenter(
+        customers={CUSTOMER: [{"offer": "CFQ7TTC0LH18:0001", "quantity": 10, "termDuration": "P1Y"}]}, today=TODAY
+    )
+    env = {**env, "TENANTCTL_PARTNER_CENTER_URL": basic.start()}
+    wrong = SPEC.replace("  agreement: NCE\n", "  agreement: NCE\n  offers: {SPE_E3: 'CFQ7TTC0LH18:0001'}\n")
+    (workdir / "fabrikam.yaml").write_text(wrong)
+    try:
+        plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=env).out)
+    finally:
+        basic.stop()
+    [warning] = [d for d in plan["diagnostics"] if d["code"] == "offer_mismatch"]
+    assert "'Microsoft 365 Business Basic', not 'Microsoft 365 E3'" in warning["message"]
+    # The right ids name their products: no warning.
+    (workdir / "fabrikam.yaml").write_text(SPEC)
+    plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=fakes[2]).out)
+    assert not [d for d in plan["diagnostics"] if d["code"] == "offer_mismatch"]
+
+
+@pytest.mark.parametrize(
+    "sku, name, warned",
+    [
+        ("MCOPSTN1", "Microsoft Teams Domestic Calling Plan", False),  # Partner Center's longer name
+        ("SPE_E3", "Microsoft 365 E3", False),
+        ("SPE_E3", "Microsoft 365 E5", True),
+        ("ENTERPRISEPREMIUM", "Office 365 E5 without Audio Conferencing", True),  # another product
+    ],
+)
+def test_the_product_name_check_allows_brand_words_only(sku: str, name: str, warned: bool) -> None:
+    from reconciler.domain.model import SubscriptionState, TenantState
+    from reconciler.plan.compute import compute_plan
+    from reconciler.spec.loader import spec_from_document
+    from reconciler.spec.yamlload import load_bytes
+
+    state = TenantState("t", "MCA", TODAY, subscriptions={sku: SubscriptionState(sku, 5, offer_name=name)})
+    spec = spec_from_document(
+        load_bytes(
+            f"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {{name: t}}\nspec:\n  agreement: MCA\n"
+            f"  subscriptions:\n    - {{sku: {sku}, seats: 5}}\n".encode(),
+            "t.yaml",
+        )
+    )
+    codes = [d.code for d in compute_plan(spec, state).diagnostics]
+    assert ("offer_mismatch" in codes) is warned, codes

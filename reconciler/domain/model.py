@@ -300,6 +300,9 @@ class SubscriptionState:
     refundable: tuple[RefundableSeats, ...] | None = None
     scheduled: ScheduledSeats | None = None
     auto_renew: bool = True
+    # The product's name as a commerce channel calls it (Partner Center's offerName), to catch a wrong
+    # product id in spec.offers; None from providers that name no product. Not part of the state's value.
+    offer_name: str | None = field(default=None, compare=False)
 
     def lapsed(self, today: date) -> bool:
         """True when the term ended on or before `today` with auto-renew off: no seats are left."""

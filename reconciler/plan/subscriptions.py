@@ -4,6 +4,7 @@ pay-as-you-go option and auto-renew. A commitment (term, billing frequency) is m
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ..domain import catalog
@@ -58,6 +59,7 @@ def plan_subscriptions(
             _purchase(want, b, seats, [])
         if live is None:
             continue
+        _check_product(sku, live, b, address)
         seats.free[sku] = live.seats - live.consumed
         if live.lapsed(state.today):
             b.diag(
@@ -125,6 +127,31 @@ def plan_subscriptions(
         elif want.pay_as_you_go is not None and want.pay_as_you_go != live.pay_as_you_go:
             b.add(SetPayAsYouGo(sku, live.pay_as_you_go, want.pay_as_you_go), destructive=not want.pay_as_you_go)
     return seats
+
+
+# Words a channel's product name may add to the catalog's (Partner Center: "Microsoft Teams Domestic
+# Calling Plan" for the catalog's "Domestic Calling Plan").
+_BRAND = frozenset({"microsoft", "teams", "365"})
+
+
+def _check_product(sku: str, live: SubscriptionState, b: Builder, address: str) -> None:
+    """Warn when the channel's name for the product mapped to `sku` is not the catalog's: a wrong id in
+    spec.offers would otherwise change (or buy) another product's subscription unnoticed."""
+    entry = catalog.lookup(sku)
+    if live.offer_name is None or entry is None:
+        return
+    words = set(re.findall(r"[a-z0-9]+", entry.name.lower()))
+    theirs = set(re.findall(r"[a-z0-9]+", live.offer_name.lower()))
+    if words <= theirs and theirs <= words | _BRAND:
+        return
+    b.diag(
+        "warning",
+        "offer_mismatch",
+        f"{address}: the commerce channel calls the product mapped to {sku} '{live.offer_name}', not "
+        f"'{entry.name}'; if spec.offers maps {sku} to the wrong product id, this plan changes that product: "
+        "check the id before applying",
+        address,
+    )
 
 
 def _auto_renew(

@@ -141,4 +141,5 @@ def _state_of(sku: str, item: dict[str, Any], consumed: int) -> SubscriptionStat
         term_end=end,
         scheduled=ScheduledSeats(int(upcoming), end) if upcoming is not None and int(upcoming) != quantity else None,
         auto_renew=props.get("autoRenew") == "On" and not expired,
+        offer_name=str(props.get("displayName") or "") or None,
     )

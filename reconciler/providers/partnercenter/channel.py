@@ -402,4 +402,5 @@ def _state_of(live: _Live, consumed: int, today: date) -> SubscriptionState:
         if "quantity" in scheduled and int(scheduled["quantity"]) != quantity
         else None,
         auto_renew=bool(body.get("autoRenewEnabled")) and not expired,
+        offer_name=str(body.get("offerName") or body.get("friendlyName") or "") or None,
     )
