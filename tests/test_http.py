@@ -40,3 +40,20 @@ def test_a_host_that_refuses_the_connection_is_reported_after_a_few_quick_tries(
     client.close()
     assert refused.value.code == "unreachable" and variable in str(refused.value) and url in str(refused.value)
     assert slept == [1.0] * (CONNECT_TRIES - 1)  # a few quick tries, not the retry budget
+
+
+@pytest.mark.parametrize(
+    "service, variable",
+    [("partnerCenter", "TENANTCTL_PARTNER_CENTER_TOKEN"), ("azureBilling", "TENANTCTL_AZURE_BILLING_TOKEN")],
+)
+def test_a_failed_sign_in_names_the_channels_own_token_variable(service: str, variable: str) -> None:
+    """No token and no credential but the Azure CLI, which is not installed here: the error says what to set
+    for this service (it once named TENANTCTL_GRAPH_TOKEN)."""
+    from reconciler.providers.azurebilling.client import azure_billing_tokens
+    from reconciler.providers.partnercenter.client import partner_center_tokens
+
+    env = {"PATH": "/nonexistent", "AZURE_TENANT_ID": "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"}
+    tokens = partner_center_tokens(env) if service == "partnerCenter" else azure_billing_tokens(None, env)
+    with pytest.raises(PermanentProviderError) as failed:
+        tokens.token()
+    assert variable in str(failed.value) and "TENANTCTL_GRAPH_TOKEN" not in str(failed.value)
