@@ -355,3 +355,19 @@ def test_the_product_name_check_allows_brand_words_only(sku: str, name: str, war
     )
     codes = [d.code for d in compute_plan(spec, state).diagnostics]
     assert ("offer_mismatch" in codes) is warned, codes
+
+
+def test_overage_with_no_azure_plan_known_is_a_manual_step_not_a_failed_apply(cli, fakes, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+    graph, center, env = fakes
+    graph.set_sku("MCOPSTN1", catalog.CATALOG["MCOPSTN1"].sku_id, 0)
+    calling = SPEC.replace(
+        "    - {sku: SPE_E5, seats: 3, term: P1Y, billingFrequency: monthly, autoRenew: false}\n",
+        "    - {sku: MCOPSTN1, seats: 2, term: P1Y, payAsYouGo: true}\n",
+    ).replace("  agreement: NCE\n", "  agreement: NCE\n  offers: {MCOPSTN1: 'CFQ7TTC0LHXJ:0017'}\n")
+    (workdir / "fabrikam.yaml").write_text(calling)
+    plan = json.loads(cli("plan", "fabrikam.yaml", "--provider", "graph", "--format", "json", env=env).out)
+    [overage] = [a for a in plan["actions"] if a["type"] == "set_pay_as_you_go"]
+    assert overage["manual"] and any("Manage Overage" in step for step in overage["steps"])
+    applied = cli("apply", "fabrikam.yaml", "--provider", "graph", "--auto-approve", env=env)
+    assert applied.code == 3, applied.out + applied.err  # everything else done; the checklist remains
+    assert not [r for r in center.requests if r.method == "PUT"]

@@ -82,7 +82,15 @@ class PartnerCenterChannel:
     def merge(self, state: TenantState) -> TenantState:
         """`state` (Graph's) with the mapped subscriptions as Partner Center has them; users from Graph."""
         self._live = self._read()
-        overage = bool(self._overage().get("overageEnabled"))
+        current = self._overage()
+        overage = bool(current.get("overageEnabled"))
+        # Overage is billed to an Azure plan: with none set and none declared, a person picks one in
+        # Partner Center (the plan's steps), rather than an apply that fails on it.
+        performs = (
+            PERFORMS
+            if self.commerce.azure_entitlement_id or current.get("azureEntitlementId")
+            else (PERFORMS - {"set_pay_as_you_go"})
+        )
         # A SKU Partner Center can name is owned only if Partner Center has it: Graph also lists SKUs
         # with no seats left (ended, or bought elsewhere and gone).
         subscriptions = {k: v for k, v in state.subscriptions.items() if self.commerce.offer(k) is None}
@@ -95,7 +103,7 @@ class PartnerCenterChannel:
             state,
             subscriptions=subscriptions,
             unknown=state.unknown - READABLE,
-            manual=state.manual - PERFORMS,
+            manual=state.manual - performs,
         )
 
     def _read(self) -> dict[str, _Live]:
