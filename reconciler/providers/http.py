@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -18,6 +18,7 @@ import requests.auth
 import urllib3
 
 from ..domain.errors import PermanentProviderError, TransientProviderError, UsageError
+from .graph.auth import TokenSource
 
 TIMEOUT = (10, 60)  # connect, read (seconds)
 
@@ -134,13 +135,6 @@ def reaching(
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-class Tokens(Protocol):
-    """Where bearer tokens come from (graph.auth.TokenSource, EnvToken)."""
-
-    def token(self, refresh: bool = False) -> str:
-        """A token; `refresh` after the service refused one."""
-
-
 @dataclass(frozen=True)
 class Service:
     """A Microsoft service as its client names it: for messages, and the variable that sets its address."""
@@ -153,7 +147,7 @@ class Service:
 def send(
     session: requests.Session,
     service: Service,
-    tokens: Tokens,
+    tokens: TokenSource,
     method: str,
     url: str,
     body: dict[str, Any] | None,
