@@ -10,7 +10,6 @@ addresses, and never from the product under test (reconciler/): the fake is an i
 
 from __future__ import annotations
 
-import base64
 import http
 import json
 import random
@@ -19,21 +18,36 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
+from fakegraph_core import (
+    DEFAULT_USER_PROPS,
+    USER_PROPS,
+    GraphError,
+    Recorded,
+    Reply,
+    _bad,
+    _check_options,
+    _decode_token,
+    _encode_token,
+    _error_body,
+    _header,
+    _json_object,
+    _parse_assign,
+    _select,
+    _single,
+    _Sku,
+    _User,
+)
 from fakegraph_plans import DEPENDENCIES, SKUS
 
 from reconciler.domain.countries import ISO_3166_ALPHA2
 
 MAX_BATCH = 20
-USER_PROPS = ("id", "userPrincipalName", "displayName", "usageLocation", "assignedLicenses", "licenseAssignmentStates")
 GROUP_ID = "9a1c7f52-0d3e-4b8a-a6f1-2c5e8d7b4a90"  # the one licensing group of the fake tenant
-DEFAULT_USER_PROPS = ("id", "userPrincipalName", "displayName")
 SKU_PROPS = (
     "id",
     "skuId",
@@ -93,109 +107,12 @@ def plan_rules(assignments: Sequence[tuple[str, Sequence[str]]]) -> str | None:
     return None
 
 
-@dataclass
-class Recorded:
-    """One request as the fake saw it; status is filled in once the answer is known."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: Any
-    status: int = 0
-
-
-@dataclass
-class Reply:
-    """A response before it is written to the wire (or into a $batch envelope)."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class GraphError(Exception):
-    """Raised by handlers; turned into Graph's error envelope."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@dataclass
-class _Sku:
-    part: str
-    sku_id: str
-    enabled: int
-
-
-@dataclass
-class _User:
-    id: str
-    upn: str
-    location: str | None
-    licenses: dict[str, list[str]]  # skuId -> disabledPlans, in assignment order (direct assignments)
-    groups: set[str] = field(default_factory=set)  # skuIds inherited from a group (group-based licensing)
-
-
-def _error_body(code: str, message: str) -> dict[str, Any]:
-    inner = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-        "request-id": str(uuid.uuid4()),
-        "client-request-id": str(uuid.uuid4()),
-    }
-    return {"error": {"code": code, "message": message, "innerError": inner}}
-
-
 def _lost_reply(status: int) -> GraphError:
     try:
         phrase = http.HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
     return GraphError(status, LOST_REPLY_CODES.get(status, "generalException"), f"{phrase}.")
-
-
-def _bad(message: str, code: str = "Request_BadRequest") -> GraphError:
-    return GraphError(400, code, message)
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    # Header names are case-insensitive on the wire and in $batch envelopes alike.
-    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
-
-
-def _guid(value: Any) -> str:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise _bad(f"Cannot convert the literal '{value}' to the expected type 'Edm.Guid'.") from None
-
-
-def _single(query: dict[str, list[str]], name: str) -> str | None:
-    values = set(query.get(name, []))
-    if len(values) > 1:  # identical repeats are tolerated, conflicting ones are not
-        raise _bad(f"Query option '{name}' was specified more than once, but it must be specified at most once.")
-    return values.pop() if values else None
-
-
-def _select(query: dict[str, list[str]], known: tuple[str, ...], entity: str) -> tuple[str, ...] | None:
-    raw = _single(query, "$select")
-    if raw is None:
-        return None
-    by_lower = {p.lower(): p for p in known}
-    picked = []
-    for name in (n.strip() for n in raw.split(",") if n.strip()):
-        if name.lower() not in by_lower:
-            raise _bad(f"Could not find a property named '{name}' on type 'microsoft.graph.{entity}'.")
-        picked.append(by_lower[name.lower()])
-    return tuple(picked)
-
-
-def _check_options(query: dict[str, list[str]], allowed: set[str]) -> None:
-    # Silently ignoring $filter etc. would hand back wrong data; say the fake lacks it instead.
-    for name in query:
-        if name.startswith("$") and name not in allowed:
-            raise GraphError(400, "Request_UnsupportedQuery", f"fakegraph does not support query option '{name}' here.")
 
 
 class FakeGraph:
@@ -702,22 +619,6 @@ class FakeGraph:
         return reply
 
 
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))["o"]
-        if isinstance(offset, int) and offset >= 0:
-            return offset
-    except (ValueError, KeyError, TypeError):
-        pass
-    raise _bad("The specified page token value has expired or is invalid.")
-
-
 def _decode_body(headers: dict[str, str], raw: bytes) -> Any:
     if not raw:
         return None
@@ -731,59 +632,6 @@ def _decode_body(headers: dict[str, str], raw: bytes) -> Any:
             "is of valid JSON format.",
             "BadRequest",
         ) from None
-
-
-def _json_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise _bad(
-            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is "
-            "of valid JSON format."
-        )
-    return body
-
-
-def _parse_assign(raw: Any) -> tuple[dict[str, list[str]], list[str]]:
-    """Validate an assignLicense body; returns ({skuId: disabledPlans}, [skuId to remove])."""
-    body = _json_object(raw)
-    for name in body:
-        if name not in ("addLicenses", "removeLicenses"):
-            raise _bad(
-                f"The parameter '{name}' in the request payload is not a valid parameter for the "
-                "operation 'assignLicense'."
-            )
-    missing = [n for n in ("addLicenses", "removeLicenses") if not isinstance(body.get(n), list)]
-    if missing:
-        raise _bad(
-            "One or more parameters of the function import 'assignLicense' are missing from the request "
-            f"payload. The missing parameters are: {', '.join(missing)}."
-        )
-    adds: dict[str, list[str]] = {}
-    for item in body["addLicenses"]:
-        if not isinstance(item, dict) or "skuId" not in item or set(item) - {"skuId", "disabledPlans"}:
-            raise _bad("Each addLicenses item must be an assignedLicense object with a skuId.")
-        # A missing disabledPlans is accepted and means none: Graph answers 200 to
-        # {"addLicenses":[{"skuId":"..."}],"removeLicenses":[]} (reported in
-        # https://github.com/microsoftgraph/msgraph-sdk-go/issues/163), and Microsoft's own examples pass only
-        # a SkuId (Set-MgUserLicense -AddLicenses @{SkuId = $e5Sku.SkuId} -RemoveLicenses @(), in
-        # https://learn.microsoft.com/microsoft-365/enterprise/assign-licenses-to-user-accounts-with-microsoft-365-powershell).
-        # An explicit null is refused:
-        # Graph's $metadata declares <Property Name="disabledPlans" Type="Collection(Edm.Guid)"
-        # Nullable="false"/> on assignedLicense (github.com/microsoftgraph/msgraph-metadata,
-        # clean_v10_metadata/cleanMetadata.xml), and the OData library Graph is built on rejects a null
-        # for such a property with this message (ReaderValidationUtils_NullNamedValueForNonNullableType,
-        # github.com/OData/odata.net). No report of Graph's exact reply to a null disabledPlans was found;
-        # the status (400) and the message follow from those two sources.
-        plans = item.get("disabledPlans", [])
-        if plans is None:
-            raise _bad(
-                "A null value was found for the property named 'disabledPlans', which has the expected type "
-                "'Collection(Edm.Guid)[Nullable=False]'. The expected type "
-                "'Collection(Edm.Guid)[Nullable=False]' does not allow null values."
-            )
-        if not isinstance(plans, list):
-            raise _bad("disabledPlans must be a collection of GUIDs.")
-        adds[_guid(item["skuId"])] = [_guid(p) for p in plans]
-    return adds, [_guid(s) for s in body["removeLicenses"]]
 
 
 def _parse_batch(raw: Any) -> list[dict[str, Any]]:
