@@ -23,6 +23,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
+from fakegraph_catalog import (
+    EXCLUSIVE_PLANS,
+    USAGE_RESTRICTIONS,
+    license_entry,
+    plan_ids,
+    service_plans,
+    snapshot_groups,
+)
 from fakegraph_core import (
     DEFAULT_USER_PROPS,
     USER_PROPS,
@@ -36,18 +44,20 @@ from fakegraph_core import (
     _error_body,
     _header,
     _json_object,
+    _now,
     _parse_assign,
     _select,
     _single,
     _Sku,
     _User,
 )
+from fakegraph_groups import GROUP_ID, GROUP_KEYS  # noqa: F401  (GROUP_ID: kept importable from here)
+from fakegraph_groups_http import GroupRoutes
 from fakegraph_plans import DEPENDENCIES, SKUS
 
 from reconciler.domain.countries import ISO_3166_ALPHA2
 
 MAX_BATCH = 20
-GROUP_ID = "9a1c7f52-0d3e-4b8a-a6f1-2c5e8d7b4a90"  # the one licensing group of the fake tenant
 SKU_PROPS = (
     "id",
     "skuId",
@@ -115,8 +125,14 @@ def _lost_reply(status: int) -> GraphError:
     return GraphError(status, LOST_REPLY_CODES.get(status, "generalException"), f"{phrase}.")
 
 
-class FakeGraph:
+class FakeGraph(GroupRoutes):
     """A fake Graph tenant behind a ThreadingHTTPServer on 127.0.0.1.
+
+    Group-based licensing (tests/fakegraph_groups.py, which lists its rules and sources): `groups` (raw
+    groups, see add_group), group_processing ("immediate" or "manual": then only process_groups() hands group
+    licenses to members), country_letter_code (the organization's country, the usage location of members
+    without one), exclusive_plans, exclusive_skus, usage_restrictions. A raw user's `groupLicenses` (SKU
+    names) makes them a member of a group holding those SKUs.
 
     Licensing: `rules` (default plan_rules) decides whether the licenses a user would hold after an
     assignLicense break a service-plan dependency Microsoft documents (tests/fakegraph_plans.py); pass
@@ -157,6 +173,12 @@ class FakeGraph:
         default_page: int = 100,
         display_name: str = "Fake Tenant",
         next_link_base: str | None = None,
+        groups: Iterable[dict[str, Any]] = (),
+        group_processing: str = "immediate",
+        country_letter_code: str = "US",
+        exclusive_plans: Iterable[Iterable[str]] = EXCLUSIVE_PLANS,
+        exclusive_skus: Iterable[tuple[str, str]] = (),
+        usage_restrictions: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.tenant_id, self.token, self.display_name = tenant_id, token, display_name
         self.rules, self.default_page = rules, default_page
@@ -169,14 +191,15 @@ class FakeGraph:
         self._skus: dict[str, _Sku] = {}
         for part, sku_id, enabled in skus:
             self.set_sku(part, sku_id, enabled)
-        self._users: list[_User] = [self._make_user(u) for u in users]
+        raw_users = list(users)
+        self._users: list[_User] = [self._make_user(u) for u in raw_users]
         # Indexes, so a 20,000-user tenant answers each request in constant time.
         self._by_key: dict[str, _User] = {}
         for u in self._users:
             self._by_key[u.id.lower()] = self._by_key[u.upn.lower()] = u
         self._used: dict[str, int] = {}
         for u in self._users:
-            for sku_id in set(u.licenses) | u.groups:
+            for sku_id in u.held():
                 self._used[sku_id] = self._used.get(sku_id, 0) + 1
         self.requests: list[Recorded] = []
         self.inner_requests: list[Recorded] = []
@@ -184,19 +207,27 @@ class FakeGraph:
         self._in_flight = 0
         self._server: ThreadingHTTPServer | None = None
         self._base = ""
+        self._init_groups(
+            groups,
+            raw_users,
+            group_processing=group_processing,
+            country_letter_code=country_letter_code,
+            exclusive_plans=exclusive_plans,
+            exclusive_skus=exclusive_skus,
+            usage_restrictions=dict(USAGE_RESTRICTIONS if usage_restrictions is None else usage_restrictions),
+        )
 
     def _make_user(self, raw: dict[str, Any]) -> _User:
+        """A raw user: licenses are SKU names or {sku, disabledPlans: [service plan names or ids]}."""
         by_part = {s.part: s.sku_id for s in self._skus.values()}
-        unknown = [p for p in [*raw.get("licenses", []), *raw.get("groupLicenses", [])] if p not in by_part]
+        entries = [license_entry(e) for e in raw.get("licenses", [])]
+        unknown = [p for p in [*(p for p, _ in entries), *raw.get("groupLicenses", [])] if p not in by_part]
         if unknown:
             raise ValueError(f"user {raw['userPrincipalName']} holds SKUs the tenant lacks: {unknown}")
         uid = raw.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, raw["userPrincipalName"].lower()))
+        licenses = {by_part[p]: plan_ids(p, plans) for p, plans in entries}
         return _User(
-            uid,
-            raw["userPrincipalName"],
-            raw.get("usageLocation"),
-            {by_part[p]: [] for p in raw.get("licenses", [])},
-            {by_part[p] for p in raw.get("groupLicenses", [])},
+            uid, raw["userPrincipalName"], raw.get("usageLocation"), licenses, stamps=dict.fromkeys(licenses, _now())
         )
 
     # ----- lifecycle -------------------------------------------------------------------------
@@ -235,7 +266,7 @@ class FakeGraph:
     def licenses(self) -> dict[str, set[str]]:
         """upn (lower-case) -> skuPartNumbers held."""
         with self._lock:
-            return {u.upn.lower(): {self._skus[s].part for s in set(u.licenses) | u.groups} for u in self._users}
+            return {u.upn.lower(): {self._skus[s].part for s in u.held()} for u in self._users}
 
     def locations(self) -> dict[str, str | None]:
         """upn (lower-case) -> usageLocation."""
@@ -262,6 +293,8 @@ class FakeGraph:
                     self._rng.seed(value)
                 elif key == "lose_writes":
                     self.lose_writes(*(value if isinstance(value, tuple) else (value,)))
+                elif key in GROUP_KEYS:
+                    self._set_knobs(**{key: value})
                 elif key in FAULT_KEYS:
                     setattr(self, key, value)
                 else:
@@ -352,9 +385,14 @@ class FakeGraph:
         if self._roll(self.error_rate):
             return self._unavailable(rec.method)
         try:
+            with self._lock:
+                self._settle()  # group_processing="immediate": nothing is answered from unprocessed state
             reply = self._route(rec)
         except GraphError as err:
             return self._fail(err)
+        finally:
+            with self._lock:
+                self._settle()
         if write and reply.status < 300:
             lost = self._take_lost_write()
             if lost is not None:  # applied, but the reply never reaches the caller
@@ -396,6 +434,7 @@ class FakeGraph:
                 len(rest) == 3 and lowered[0] == "users" and lowered[2] == "assignlicense",
                 {"POST": lambda: self._assign(rec, rest[1])},
             ),
+            *self._group_routes(rec, rest, lowered),  # /groups..., reprocessLicenseAssignment (fakegraph_groups_http)
         ]
         for matched, methods in routes:
             if matched:
@@ -404,7 +443,7 @@ class FakeGraph:
                 return methods[rec.method]()
         raise GraphError(
             404,
-            "Request_ResourceNotFound" if lowered[:1] == ["users"] else "BadRequest",
+            "Request_ResourceNotFound" if lowered[:1] in (["users"], ["groups"]) else "BadRequest",
             f"Resource not found for the segment '{'/'.join(rest)}'.",
         )
 
@@ -421,7 +460,10 @@ class FakeGraph:
             "capabilityStatus": "Enabled",
             "consumedUnits": self._consumed(s.sku_id),
             "prepaidUnits": {"enabled": s.enabled, "suspended": 0, "warning": 0, "lockedOut": 0},
-            "servicePlans": [],
+            "servicePlans": [
+                {"servicePlanId": p, "servicePlanName": n, "provisioningStatus": "Success", "appliesTo": "User"}
+                for p, n in service_plans(s.part).items()
+            ],
         }
 
     def _get_skus(self, rec: Recorded) -> Reply:
@@ -432,7 +474,7 @@ class FakeGraph:
         return Reply(200, {"@odata.context": self._context("subscribedSkus"), "value": value})
 
     def _get_org(self) -> Reply:
-        org = {"id": self.tenant_id, "displayName": self.display_name}
+        org = {"id": self.tenant_id, "displayName": self.display_name, "countryLetterCode": self.country_letter_code}
         return Reply(200, {"@odata.context": self._context("organization"), "value": [org]})
 
     def _user_json(self, u: _User, props: tuple[str, ...]) -> dict[str, Any]:
@@ -441,16 +483,8 @@ class FakeGraph:
             "userPrincipalName": u.upn,
             "displayName": u.upn.split("@")[0].title(),
             "usageLocation": u.location,
-            "assignedLicenses": [{"skuId": s, "disabledPlans": list(d)} for s, d in u.licenses.items()]
-            + [{"skuId": s, "disabledPlans": []} for s in sorted(u.groups - set(u.licenses))],
-            "licenseAssignmentStates": [
-                {"skuId": s, "assignedByGroup": None, "disabledPlans": list(d), "state": "Active", "error": "None"}
-                for s, d in u.licenses.items()
-            ]
-            + [
-                {"skuId": s, "assignedByGroup": GROUP_ID, "disabledPlans": [], "state": "Active", "error": "None"}
-                for s in sorted(u.groups)
-            ],
+            "assignedLicenses": self._assigned_json(u),  # direct and inherited, one per SKU (fakegraph_groups)
+            "licenseAssignmentStates": self._states_json(u),
         }
         return {p: full[p] for p in props}
 
@@ -521,12 +555,10 @@ class FakeGraph:
         adds, removes = _parse_assign(rec.body)
         with self._lock:  # validate and apply as one step: all-or-nothing against concurrent calls
             final = self._check_assign(user, adds, removes)
-            held_before, held_after = set(user.licenses) | user.groups, set(final) | user.groups
-            for sku_id in held_after - held_before:
-                self._used[sku_id] = self._used.get(sku_id, 0) + 1
-            for sku_id in held_before - held_after:
-                self._used[sku_id] -= 1
-            user.licenses = final
+            before = user.held()
+            user.licenses = final  # a SKU also inherited from a group stays held, on the same unit
+            user.stamps = {s: _now() if s in adds else user.stamps.get(s, _now()) for s in final}
+            self._recount(user, before)
             data = self._user_json(user, ("id", "userPrincipalName", "assignedLicenses"))
         return Reply(200, {"@odata.context": self._context("users/$entity"), **data})
 
@@ -536,8 +568,9 @@ class FakeGraph:
         for sku_id in [*adds, *removes]:
             if sku_id not in self._skus:
                 raise _bad(f"License {sku_id} does not correspond to a valid company License.")
+        inherited = {i.sku for i in user.inherited if i.holding}
         for sku_id in removes:
-            if sku_id not in user.licenses and sku_id in user.groups:
+            if sku_id not in user.licenses and sku_id in inherited:
                 raise _bad(
                     "User license is inherited from a group membership and it cannot be removed directly from the user."
                 )
@@ -545,18 +578,15 @@ class FakeGraph:
                 raise _bad("User does not have a corresponding license.")
         if set(adds) & set(removes):
             raise _bad("The same license cannot be both added and removed in one request.")
+        self._check_disabled(adds)
         for sku_id in adds:
-            if (
-                sku_id not in user.licenses
-                and sku_id not in user.groups
-                and self._consumed(sku_id) + 1 > self._skus[sku_id].enabled
-            ):
+            if sku_id not in user.held() and self._consumed(sku_id) + 1 > self._skus[sku_id].enabled:
                 raise _bad(f"Subscription with SKU {sku_id} does not have any available licenses.")
         final = {s: d for s, d in user.licenses.items() if s not in removes}
         final.update(adds)  # re-adding a held license only updates its disabledPlans
         held = [(self._skus[s].part, d) for s, d in final.items()]
-        held += [(self._skus[s].part, []) for s in sorted(user.groups)]  # group licenses: all plans enabled
-        message = self.rules(held) if self.rules else None
+        held += [(self._skus[i.sku].part, i.disabled) for i in user.inherited if i.holding]
+        message = (self.rules(held) if self.rules else None) or self._direct_violation(user, adds, final)
         if message:
             raise _bad(message)
         return final
@@ -735,7 +765,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def from_snapshot(path: str | Path, tenant_id: str | None = None, **kwargs: Any) -> FakeGraph:
-    """A FakeGraph holding a project TenantSnapshot's subscriptions and users."""
+    """A FakeGraph holding a project TenantSnapshot's subscriptions, users and groups.
+
+    The project's extensions: state.groups [{name, id?, securityEnabled? (true), members: [UPN or group name],
+    licenses: [SKU or {sku, disabledPlans: [service plan names]}]}], state.defaultUsageLocation (the
+    organization's countryLetterCode), and user licenses given as SKU or {sku, disabledPlans}. Group
+    licenses are processed at once: the snapshot's state counts as processed.
+    """
     import yaml  # only this helper needs PyYAML; the server itself is standard library
 
     # Reading the product's own snapshot format needs the product's names for it (aliases, the credits
@@ -751,16 +787,24 @@ def from_snapshot(path: str | Path, tenant_id: str | None = None, **kwargs: Any)
     credits = state.get("communicationsCredits") or {}
     if credits.get("funds") or (credits.get("autoRecharge") or {}).get("enabled"):
         seats.setdefault(catalog.CREDITS_SKU, 10000)  # funding credits makes many MCOPSTNC licenses available
-    users = []
+    users, holders = [], dict[str, set[str]]()
     for u in state.get("users") or []:
-        parts = [catalog.canonical(p) for p in u.get("licenses") or []]
-        for part in parts:  # a self-contradicting snapshot still loads: one seat per holder
-            seats.setdefault(part, sum(1 for v in state["users"] if part in (v.get("licenses") or [])))
-        users.append({"userPrincipalName": u["upn"], "usageLocation": u.get("usageLocation"), "licenses": parts})
+        entries = [license_entry(e) for e in u.get("licenses") or []]
+        licenses = [{"sku": catalog.canonical(p), "disabledPlans": plans} for p, plans in entries]
+        for lic in licenses:
+            holders.setdefault(lic["sku"], set()).add(u["upn"].lower())
+        users.append({"userPrincipalName": u["upn"], "usageLocation": u.get("usageLocation"), "licenses": licenses})
+    groups, via_groups = snapshot_groups(state, catalog.canonical)
+    for part, upns in via_groups.items():
+        holders.setdefault(part, set()).update(upns)
+    for part, upns in holders.items():  # a self-contradicting snapshot still loads: one seat per holder
+        seats.setdefault(part, len(upns))
+    if state.get("defaultUsageLocation"):
+        kwargs.setdefault("country_letter_code", state["defaultUsageLocation"])
     tenant = tenant_id or meta.get("tenantId") or str(uuid.uuid5(uuid.NAMESPACE_DNS, meta.get("name", "tenant")))
     skus = [(part, _sku_id(part), n) for part, n in seats.items()]
     kwargs.setdefault("display_name", meta.get("name", "Fake Tenant"))
-    return FakeGraph(tenant_id=tenant, skus=skus, users=users, **kwargs)
+    return FakeGraph(tenant_id=tenant, skus=skus, users=users, groups=groups, **kwargs)
 
 
 def _sku_id(part: str) -> str:

@@ -56,13 +56,65 @@ class _Sku:
     enabled: int
 
 
+# licenseAssignmentState.state values that mean the user holds the license (and consumes a unit).
+HOLDING = ("Active", "ActiveWithError")
+
+
+@dataclass
+class _Inherited:
+    """One license assignment a user inherits from a group (a licenseAssignmentState with assignedByGroup)."""
+
+    group: str  # the group's id
+    sku: str  # skuId
+    disabled: list[str]  # disabledPlans of this assignment
+    state: str = "Active"  # Active, ActiveWithError, Disabled or Error
+    error: str = "None"  # None, CountViolation, MutuallyExclusiveViolation, DependencyViolation, ...
+    updated: str = ""  # lastUpdatedDateTime
+
+    @property
+    def holding(self) -> bool:
+        return self.state in HOLDING
+
+
 @dataclass
 class _User:
     id: str
     upn: str
     location: str | None
     licenses: dict[str, list[str]]  # skuId -> disabledPlans, in assignment order (direct assignments)
-    groups: set[str] = field(default_factory=set)  # skuIds inherited from a group (group-based licensing)
+    inherited: list[_Inherited] = field(default_factory=list)  # group-based assignments, held or in error
+    stamps: dict[str, str] = field(default_factory=dict)  # skuId -> lastUpdatedDateTime of a direct assignment
+
+    def held(self) -> set[str]:
+        """The skuIds the user holds: direct, or inherited without error. One unit each, however many copies."""
+        return set(self.licenses) | {i.sku for i in self.inherited if i.holding}
+
+
+@dataclass
+class _Group:
+    id: str
+    name: str
+    security: bool
+    mail: bool
+    types: list[str]
+    licenses: dict[str, list[str]]  # skuId -> disabledPlans, in assignment order
+    members: list[str] = field(default_factory=list)  # member object ids (users and groups), in order
+    ids: set[str] = field(default_factory=set, repr=False)  # the same, for constant-time membership tests
+
+    def add(self, member: str) -> bool:
+        if member in self.ids:
+            return False
+        self.members.append(member)
+        self.ids.add(member)
+        return True
+
+    def remove(self, member: str) -> None:
+        self.members.remove(member)
+        self.ids.discard(member)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _error_body(code: str, message: str) -> dict[str, Any]:
