@@ -31,6 +31,7 @@ from fakegraph_core import (
 from fakegraph_groups import ADVANCED, DEFAULT_GROUP_PROPS, GROUP_PROPS, GroupLicensing, Route
 
 MEMBER_PROPS = tuple(dict.fromkeys(USER_PROPS + GROUP_PROPS))
+SELECTABLE = (*GROUP_PROPS, "hasMembersWithLicenseErrors")  # accepted by $select, never returned (G1)
 
 
 class GroupRoutes(GroupLicensing):
@@ -116,7 +117,7 @@ class GroupRoutes(GroupLicensing):
 
     def _list_groups(self, rec: Recorded) -> Reply:
         _check_options(rec.query, {"$select", "$top", "$skiptoken", "$filter", "$count"})
-        props = _select(rec.query, GROUP_PROPS, "group") or DEFAULT_GROUP_PROPS
+        props = _select(rec.query, SELECTABLE, "group") or DEFAULT_GROUP_PROPS
         keep, with_count = self._group_filter(rec)
         with self._lock:
             matched = [g for g in self._groups.values() if keep(g)]
@@ -133,7 +134,7 @@ class GroupRoutes(GroupLicensing):
 
     def _get_group(self, rec: Recorded, key: str) -> Reply:
         _check_options(rec.query, {"$select"})
-        props = _select(rec.query, GROUP_PROPS, "group") or DEFAULT_GROUP_PROPS
+        props = _select(rec.query, SELECTABLE, "group") or DEFAULT_GROUP_PROPS
         g = self._group(key)
         with self._lock:
             return Reply(200, {"@odata.context": self._context("groups/$entity"), **self._group_json(g, props)})
@@ -265,7 +266,7 @@ class GroupRoutes(GroupLicensing):
             "assignedLicenses": [{"skuId": s, "disabledPlans": list(d)} for s, d in g.licenses.items()],
             "licenseProcessingState": {"state": "QueuedForProcessing" if queued else "ProcessingComplete"},
         }
-        return {p: full[p] for p in props}
+        return {p: full[p] for p in props if p in full}
 
     def _has_errors(self, g: _Group) -> bool:
         return any(i.group == g.id and i.error != "None" for u in self._users for i in u.inherited)
