@@ -6,6 +6,9 @@ deterministic knobs (lose_writes, next_link_base) serve tests that need an exact
 
 Licensing rules come from Microsoft's documentation, kept in tests/fakegraph_plans.py with their
 addresses, and never from the product under test (reconciler/): the fake is an independent witness.
+Group-based licensing (groups, members, group assignLicense, asynchronous processing, license errors) is in
+tests/fakegraph_groups.py (model, processing, rules and sources) and tests/fakegraph_groups_http.py (routes);
+shared primitives are in tests/fakegraph_core.py, extra licensing facts in tests/fakegraph_catalog.py.
 """
 
 from __future__ import annotations
@@ -286,7 +289,7 @@ class FakeGraph(GroupRoutes):
 
     def configure(self, **kwargs: Any) -> None:
         """Change fault settings at runtime (throttle_rate, error_rate, latency, seed, next_link_base,
-        lose_writes=n or (n, status), ...)."""
+        lose_writes=n or (n, status), ...) and group knobs (group_processing, country_letter_code, ...)."""
         with self._lock:
             for key, value in kwargs.items():
                 if key == "seed":

@@ -14,7 +14,9 @@ or github.com/MicrosoftDocs/entra-docs):
     clause specified for property 'hasMembersWithLicenseErrors' of resource 'Group'.",
     github.com/microsoftgraph/microsoft-graph-docs-contrib/pull/9437).
  G3 GET /groups/{id}/members lists direct members, users and groups, with @odata.type; it is not transitive;
-    /members/microsoft.graph.user (OData cast) lists the users only (https://learn.microsoft.com/graph/api/group-list-members).
+    /members/microsoft.graph.user (OData cast) lists the users only; $count as in G2
+    (https://learn.microsoft.com/graph/api/group-list-members). membersWithLicenseErrors: "A list of group members
+    with license errors from this group-based license assignment" (group resource, relationships).
  G4 Nested groups: "If you apply a license to a nested group, only the immediate first-level user members of the
     group have the licenses applied"; only security groups (or securityEnabled Microsoft 365 groups) license
     (https://learn.microsoft.com/entra/identity/users/licensing-group-advanced#limitations-and-known-issues).
@@ -56,20 +58,33 @@ Choices where the documentation is silent (or not verbatim):
  C1 Processing: group_processing="immediate" (default; the queue is processed before any request is answered,
     so existing tests see settled state) or "manual" (only FakeGraph.process_groups()). Triggers: a group's
     assignLicense, add_member/remove_member, reprocess_group; not set_sku, direct license changes or a PATCH of
-    usageLocation (G9). Construction (and from_snapshot) processes everything at once.
- C2 Processing order: groups in creation order, each SKU in assignment order; checks per added SKU: usage
-    location, then mutual exclusion, then a free unit. When a group fails for a user, its failing SKUs carry
-    their error and its other new SKUs state Error with error "Other"; SKUs the user already held from that
-    group stay Active.
- C3 error is the string "None" on success (as the fake always gave; the resource page says null).
+    usageLocation (G9). reprocessLicenseAssignment processes its user during the request (its reply is "an
+    updated user object"). Construction (and from_snapshot) processes everything at once. licenseProcessingState
+    is QueuedForProcessing while a member of the group waits, else ProcessingComplete (never InProgress).
+ C2 Processing is per user, over all of that user's groups, in group creation order and each group's assignment
+    order. Only SKUs a group newly gives the user are checked: usage location, then mutual exclusion, then a free
+    unit (none needed if the user holds the SKU otherwise). When a group fails, its failing SKUs carry their error
+    and its other new SKUs state Error, error "Other"; what the user already held from that group stays Active
+    (so a later usage-location change does not revoke it). A removal or disabledPlans change that would break a
+    dependency leaves the old assignment, ActiveWithError/DependencyViolation; an addition that would (only from
+    an inconsistent group) fails with Error/DependencyViolation. Disabled and UniquenessViolation never occur.
+ C3 error is the string "None" on success (as the fake always gave; the resource page says null; "Other", not
+    "Others", per github.com/microsoftgraph/microsoft-graph-docs/issues/15734).
  C4 Messages not found verbatim: missing advanced parameters reuse the documented endsWith template with the
-    operator ('ne'/'eq'); not security-enabled, a disabledPlan outside the SKU, removing a license the group
-    lacks, an unknown group id (Graph's common "Invalid object identifier"), mutually exclusive plans on a direct
-    assignment; a SKU outside its usage locations on a direct assignment reuses Graph's "invalid usage location".
- C5 A group with a prerequisite missing is refused with the Graph dependency message of plan_rules.
- C6 Mutually exclusive plans: fakegraph_catalog.EXCLUSIVE_PLANS (calling plans only) plus the exclusive_skus
-    knob (pairs of skuPartNumbers); checked for added SKUs, in groups and on direct assignLicense.
+    operator ('ne'/'eq'); not security-enabled; a disabledPlan outside the SKU (users too, when the fake knows the
+    SKU's plans: MicrosoftDocs/azure-docs#81269 reports Graph refusing one); removing a license the group lacks;
+    an unknown group id ("Invalid object identifier"); mutually exclusive plans on a direct assignment. A SKU
+    outside its usage locations on a direct assignment reuses Graph's "invalid usage location" message.
+ C5 A group with a prerequisite missing is refused with plan_rules' Graph dependency message (the portal's words,
+    "License operation failed. Make sure that the group has necessary services ...", are not Graph's).
+ C6 Mutually exclusive plans: fakegraph_catalog.EXCLUSIVE_PLANS (calling plans only, see there) plus the
+    exclusive_skus knob (pairs of skuPartNumbers); checked for added SKUs, in groups and on direct assignLicense.
  C7 In a snapshot or constructor, a group member without "@" names another group (a nested group).
+ C8 The pay-as-you-go Calling Plan is restricted to zone 1 = US, PR, GB, CA (fakegraph_catalog.USAGE_RESTRICTIONS,
+    knob usage_restrictions): the list was given with the task, not found in Microsoft's documentation.
+ C9 servicePlans entries have provisioningStatus "Success" and appliesTo "User". An advanced query's nextLink
+    needs the header again. A raw user's groupLicenses make a group per set of SKUs ("Licensing group", id
+    GROUP_ID, then "Licensing group 2", ...).
 """
 
 from __future__ import annotations

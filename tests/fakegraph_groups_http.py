@@ -90,11 +90,17 @@ class GroupRoutes(GroupLicensing):
             link = urlunsplit((other.scheme, other.netloc, own.path, own.query, ""))
         return items[offset : offset + top], link
 
+    def _eventual(self, rec: Recorded) -> bool:
+        return (_header(rec.headers, "ConsistencyLevel") or "").strip().lower() == "eventual"
+
+    def _counted(self, rec: Recorded) -> bool:
+        return self._eventual(rec) and (_single(rec.query, "$count") or "").strip().lower() == "true"
+
     def _group_filter(self, rec: Recorded) -> tuple[Any, bool]:
         """The $filter of GET /groups as a predicate, and whether @odata.count is returned (G2)."""
         flt = _single(rec.query, "$filter")
         counted = (_single(rec.query, "$count") or "").strip().lower() == "true"
-        eventual = (_header(rec.headers, "ConsistencyLevel") or "").strip().lower() == "eventual"
+        eventual = self._eventual(rec)
         words = (flt or "").split()
         if flt is None:
             return (lambda g: True), counted and eventual
@@ -141,7 +147,7 @@ class GroupRoutes(GroupLicensing):
 
     def _list_members(self, rec: Recorded, key: str, which: str) -> Reply:
         """members (users and groups, typed), members/microsoft.graph.user, or membersWithLicenseErrors (G3)."""
-        _check_options(rec.query, {"$select", "$top", "$skiptoken"})
+        _check_options(rec.query, {"$select", "$top", "$skiptoken", "$count"})
         typed = which == "all"
         props = _select(rec.query, MEMBER_PROPS if typed else USER_PROPS, "directoryObject" if typed else "user")
         g = self._group(key)
@@ -153,10 +159,13 @@ class GroupRoutes(GroupLicensing):
             else:
                 objects = [self._groups.get(m) or self._by_key[m.lower()] for m in g.members]
                 objects = [o for o in objects if typed or isinstance(o, _User)]
-            page, link = self._page(rec, objects, ("$select", "$top"))
+            page, link = self._page(rec, objects, ("$select", "$top", "$count"))
             value = [self._member_json(o, props, typed) for o in page]
         ctx = "directoryObjects" if typed else "users" if props is None else f"users({','.join(props)})"
-        body: dict[str, Any] = {"@odata.context": self._context(ctx), "value": value}
+        body: dict[str, Any] = {"@odata.context": self._context(ctx)}
+        if self._counted(rec):  # $count=true needs ConsistencyLevel: eventual, else it is ignored (G2)
+            body["@odata.count"] = len(objects)
+        body["value"] = value
         if link:
             body["@odata.nextLink"] = link
         return Reply(200, body)
