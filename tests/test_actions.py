@@ -16,13 +16,16 @@ from reconciler.domain.actions import (
     MONEY_ACTIONS,
     Action,
     AddFunds,
+    AssignGroupLicense,
     AssignLicense,
     Change,
     PurchaseSubscription,
+    RemoveGroupLicense,
     RemoveLicense,
     ScheduleSeats,
     SetAutoRecharge,
     SetAutoRenew,
+    SetDisabledPlans,
     SetPayAsYouGo,
     SetSeats,
     SetTerm,
@@ -49,6 +52,12 @@ EXAMPLES: list[Change] = [
     SetAutoRenew("SPE_E3", True, False),
     ScheduleSeats("SPE_E5", 10, 8, date(2027, 3, 1)),
     ScheduleSeats("SPE_E5", 10, 10, None, 7),
+    AssignLicense("ann@contoso.com", "SPE_E5", ("SWAY", "YAMMER_ENTERPRISE")),
+    AssignGroupLicense("Voice Users", "MCOEV", ()),
+    AssignGroupLicense("Sales/EMEA", "SPE_E5", ("SWAY",)),
+    RemoveGroupLicense("Voice Users", "MCOPSTN1", ("MCOPSTN1_PLAN",)),
+    SetDisabledPlans("user/ann@contoso.com", "SPE_E5", (), ("SWAY",)),
+    SetDisabledPlans("group/Sales/EMEA", "SPE_E5", ("SWAY",), ()),
 ]
 
 
@@ -65,6 +74,9 @@ def test_the_public_type_order_and_the_kind_facts_are_what_they_were() -> None:
         "assign_license",
         "remove_license",
         "schedule_seats",
+        "assign_group_license",
+        "remove_group_license",
+        "set_disabled_plans",
     )
     assert {"purchase_subscription", "set_seats", "schedule_seats", "add_funds"} == MONEY_ACTIONS
     assert {
@@ -84,6 +96,8 @@ def test_the_public_type_order_and_the_kind_facts_are_what_they_were() -> None:
         "add_funds": "+",
         "assign_license": "+",
         "remove_license": "-",
+        "assign_group_license": "+",
+        "remove_group_license": "-",
     }
 
 
@@ -109,9 +123,19 @@ def test_the_json_shapes_are_the_plans() -> None:
     )
     funds = Action(1, EXAMPLES[6])
     assert (funds.before, funds.after) == ({"balance": 3.75}, {"balance": 100, "amount": 96.25})
-    assert Action(1, EXAMPLES[-1]).before == {"seats": 10, "scheduled": 7}
-    assert Action(1, EXAMPLES[-1]).after == {"seats": 10, "effective": None}
+    assert Action(1, EXAMPLES[12]).before == {"seats": 10, "scheduled": 7}
+    assert Action(1, EXAMPLES[12]).after == {"seats": 10, "effective": None}
     assert Action(1, EXAMPLES[9]).address == "user/ann@contoso.com/SPE_E3"
+    assert Action(1, EXAMPLES[13]).after == {"sku": "SPE_E5", "disabledPlans": ["SWAY", "YAMMER_ENTERPRISE"]}
+    assert Action(1, EXAMPLES[8]).after == {"sku": "MCOEV"}  # no plans disabled: the JSON it always had
+    assert Action(1, EXAMPLES[15]).address == "group/Sales/EMEA/SPE_E5"
+    assert Action(1, EXAMPLES[14]).after == {"sku": "MCOEV", "disabledPlans": []}
+    assert Action(1, EXAMPLES[16]).before == {"sku": "MCOPSTN1", "disabledPlans": ["MCOPSTN1_PLAN"]}
+    assert Action(1, EXAMPLES[16]).after is None and Action(1, EXAMPLES[16]).destructive is False
+    assert (Action(1, EXAMPLES[18]).address, Action(1, EXAMPLES[18]).before) == (
+        "group/Sales/EMEA/SPE_E5",
+        {"disabledPlans": ["SWAY"]},
+    )
     renew = Action(1, EXAMPLES[10])
     assert (renew.address, renew.before, renew.after) == (
         "subscription/SPE_E3",

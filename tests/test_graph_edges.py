@@ -18,6 +18,7 @@ from reconciler.domain.errors import PermanentProviderError
 from reconciler.providers.base import UserWrite
 from reconciler.providers.graph.auth import StaticToken
 from reconciler.providers.graph.client import GraphClient
+from reconciler.providers.graph.licensing import TenantSkus
 from reconciler.providers.graph.provider import GraphProvider
 
 MCOEV = catalog.CATALOG["MCOEV"].sku_id
@@ -306,7 +307,7 @@ def read_back(writes: list[UserWrite], answers: dict[str, tuple[int, dict[str, A
     client = ReadClient(answers)
     provider = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (client, None))  # type: ignore[arg-type,return-value]
     provider._client = client  # type: ignore[assignment]  # signed in already
-    provider._sku_ids = {"MCOEV": MCOEV, "ENTERPRISEPREMIUM": E5}
+    provider._skus = TenantSkus({"MCOEV": MCOEV, "ENTERPRISEPREMIUM": E5}, {MCOEV: "MCOEV", E5: "ENTERPRISEPREMIUM"})
     current, results, retries = dict(enumerate(writes)), {}, {}  # type: ignore[var-annotated]
     send, unread = provider._read_back(set(current), current, results, retries)
     return send, unread, current, results, retries, client.asked
@@ -369,17 +370,21 @@ def test_a_read_naming_a_license_the_tenant_lacks_fails_that_write_only() -> Non
 def test_a_license_inherited_from_a_group_is_named_by_its_sku_or_else_its_id() -> None:
     """Only group assignments count (a direct one can be removed directly); a skuId the tenant's
     subscribedSkus do not list is still reported, by its id, never dropped."""
-    from reconciler.providers.graph.provider import _inherited
+    from reconciler.providers.graph.licensing import user_of
 
     stranger = "0b0b0b0b-0000-4000-8000-000000000000"
     states = [
         {"skuId": "id-mcoev", "assignedByGroup": "group-1"},
         {"skuId": "id-e5", "assignedByGroup": None},  # direct
         {"skuId": stranger, "assignedByGroup": "group-2"},
+        {"skuId": "id-e5", "assignedByGroup": "group-3", "state": "Error", "error": "CountViolation"},
     ]
-    parts = {"id-mcoev": "MCOEV", "id-e5": "SPE_E5"}
-    assert _inherited({"licenseAssignmentStates": states}, parts) == frozenset({"MCOEV", stranger})
-    assert _inherited({"licenseAssignmentStates": None}, parts) == frozenset()
+    skus = TenantSkus({"MCOEV": "id-mcoev", "SPE_E5": "id-e5"}, {"id-mcoev": "MCOEV", "id-e5": "SPE_E5"})
+    user, errors = user_of({"userPrincipalName": "a@x", "licenseAssignmentStates": states}, skus)
+    assert user.inherited == frozenset({"MCOEV", stranger}) and user.direct == frozenset({"SPE_E5"})
+    assert [(e.sku, e.error, e.group) for e in errors] == [("SPE_E5", "CountViolation", "group-3")]
+    user, errors = user_of({"userPrincipalName": "a@x", "licenseAssignmentStates": None}, skus)
+    assert user.inherited == frozenset() and errors == []
 
 
 def test_a_netrc_entry_for_the_graph_host_never_replaces_the_token(

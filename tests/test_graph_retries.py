@@ -130,11 +130,12 @@ def provider(client: Scripted) -> Any:
     from conftest import TODAY
 
     from reconciler.domain import catalog
+    from reconciler.providers.graph.licensing import TenantSkus
     from reconciler.providers.graph.provider import GraphProvider
 
     p = GraphProvider(Path("unused.db"), "x", None, TODAY, lambda: (client, None))  # type: ignore[arg-type,return-value]
     p._client = client  # type: ignore[assignment]
-    p._sku_ids = {"MCOEV": catalog.CATALOG["MCOEV"].sku_id}
+    p._skus = TenantSkus({"MCOEV": catalog.CATALOG["MCOEV"].sku_id}, {catalog.CATALOG["MCOEV"].sku_id: "MCOEV"})
     p._user_ids = {"a@x.example": "id-a", "b@x.example": "id-b"}
     return p
 

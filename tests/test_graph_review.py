@@ -74,8 +74,9 @@ def test_exception_in_one_batch_chunk_discards_results_of_chunks_already_written
     reported as failed (apply marks every user of the wave "failed")."""
     users = [{"userPrincipalName": f"u{i:02d}@x.example", "usageLocation": "US", "licenses": []} for i in range(21)]
     g = graph_tenant(None, skus=[("MCOEV", MCOEV, 21)], users=users)
-    # read_state uses 2 tokens (subscribedSkus, one users page); chunk 1 the 3rd; chunk 2 gets an expired one.
-    tokens = ExpiringToken(g.env["TENANTCTL_GRAPH_TOKEN"], 3, g.tenant_id)
+    # read_state uses 3 tokens (subscribedSkus, one users page, the licensed groups); chunk 1 the 4th; chunk 2
+    # gets an expired one.
+    tokens = ExpiringToken(g.env["TENANTCTL_GRAPH_TOKEN"], 4, g.tenant_id)
     provider = _provider(g.env["TENANTCTL_GRAPH_URL"], tokens, concurrency=1)
     try:
         provider.read_state()

@@ -361,7 +361,7 @@ BAD = [
         3,
         37,
         "[0].licenses[1]",
-        ("expected a string, got 3",),
+        ("expected a SKU's name or {sku, disabledPlans}, got 3",),
     ),
     Bad(
         "json_unknown_field",

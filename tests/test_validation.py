@@ -208,6 +208,22 @@ CASES = [
         ("no outgoing minutes", "under NCE", "declare payAsYouGo: true"),
     ),
     Case("acpea_outside_ea", 10, 13, "spec.subscriptions[1].sku", ("MCOMEETACPEA", "EA", "not MCA")),
+    # --- groups and disabled service plans (issue 17)
+    Case(
+        "group_prerequisite_missing",
+        12,
+        17,
+        "spec.groups[0].licenses",
+        ("MCOPSTN1 in group 'Voice Users' needs Teams Phone in the same group", "MCOEV"),
+    ),
+    Case(
+        "disabled_plan_not_in_sku",
+        12,
+        54,
+        "spec.users[0].licenses[0].disabledPlans[1]",
+        ("'SWAYY' is not a service plan of SPE_E5", "did you mean 'SWAY'?"),
+    ),
+    Case("group_listed_twice", 12, 14, "spec.groups[1].name", ("group 'all staff' is listed twice", "spec.groups[0]")),
     # --- the commerce channel (issue 16): its agreement, its scope, and a product id for every SKU
     Case(
         "commerce_channel_wrong_agreement",

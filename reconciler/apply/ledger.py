@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -300,6 +300,21 @@ class Ledger:
                 "INSERT OR REPLACE INTO ledger_managed VALUES (?, ?)", [(sku, stamp) for sku in skus]
             )
         )
+
+
+def groups_changed(path: str | Path, seconds: float) -> frozenset[str]:
+    """The groups (as plans named them) whose licenses an apply changed in the last `seconds`: Microsoft
+    may still be processing them. Read-only, and empty when there is no ledger yet."""
+    since = (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ledger = Ledger(path, read_only=True)
+    try:
+        rows = ledger.db.execute(
+            "SELECT address FROM ledger_journal WHERE outcome = 'done' AND outcome_at >= ? AND address LIKE 'group/%'",
+            (since,),
+        ).fetchall()
+    finally:
+        ledger.close()
+    return frozenset(str(address).removeprefix("group/").rpartition("/")[0] for (address,) in rows)
 
 
 def managed_before(path: str | Path) -> frozenset[str]:

@@ -4,25 +4,52 @@ A wave is every pending action whose dependencies are done, where a dependency o
 user's own license or location action counts as done when both are in the wave: that user's
 actions become one UserWrite (location first, then one license call with every add and remove),
 which is what lets Graph check Teams Phone and the calling plan that needs it together.
-Actions of other kinds (subscriptions, credits) run one by one, as in the sequential path.
+A group's license actions merge the same way into one GroupWrite (one assignLicense call, so a swap
+never leaves members without the service in between). Actions of other kinds (subscriptions,
+credits) run one by one, as in the sequential path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..domain.actions import Action, AssignLicense, SetUsageLocation
+from ..domain.actions import (
+    Action,
+    AssignGroupLicense,
+    AssignLicense,
+    RemoveLicense,
+    SetDisabledPlans,
+    SetUsageLocation,
+)
 from ..domain.errors import ProviderError
+from ..domain.group_actions import GroupAction
 from ..domain.user_actions import UserAction
 from ..plan.compute import Plan
-from ..providers.base import BatchProvider, UserWrite, WriteResult
+from ..providers.base import BatchProvider, GroupWrite, UserWrite, WriteResult
 from ..support.crash_points import crash_point
 from .outcomes import MANUAL_NOTE, ApplyResult, Journal, Outcome, blocked_by, not_attempted
 
 
 def user_of(action: Action) -> str | None:
     """The user (lower-case UPN) a user-level action changes; None for tenant-level actions."""
-    return action.change.upn.lower() if isinstance(action.change, UserAction) else None
+    change = action.change
+    if isinstance(change, UserAction) or (isinstance(change, SetDisabledPlans) and change.upn is not None):
+        return (change.upn or "").lower()
+    return None
+
+
+def group_of(action: Action) -> str | None:
+    """The group (as the plan names it) a group-level action changes; None for other actions."""
+    change = action.change
+    if isinstance(change, GroupAction) or (isinstance(change, SetDisabledPlans) and change.group is not None):
+        return change.group
+    return None
+
+
+def subject_of(action: Action) -> str | None:
+    """The user or group whose actions merge into one write; None for actions that run one by one."""
+    user, group = user_of(action), group_of(action)
+    return f"user/{user}" if user is not None else f"group/{group}" if group is not None else None
 
 
 def next_wave(pending: list[Action], done: set[int]) -> tuple[list[Action], list[Action]]:
@@ -31,13 +58,13 @@ def next_wave(pending: list[Action], done: set[int]) -> tuple[list[Action], list
     rest: list[Action] = []
     in_wave: dict[int, str | None] = {}
     for action in pending:  # plan order is topological: dependencies come first
-        user = user_of(action)
+        subject = subject_of(action)
         # A write sets the location before its license call, so a move that waits for the user's
         # own removal (a license sold only where they are leaving) goes in a later wave.
-        merges = user is not None and not isinstance(action.change, SetUsageLocation)
-        if all(d in done or (merges and d in in_wave and in_wave[d] == user) for d in action.depends_on):
+        merges = subject is not None and not isinstance(action.change, SetUsageLocation)
+        if all(d in done or (merges and d in in_wave and in_wave[d] == subject) for d in action.depends_on):
             wave.append(action)
-            in_wave[action.id] = user
+            in_wave[action.id] = subject
         else:
             rest.append(action)
     return wave, rest
@@ -48,20 +75,43 @@ def writes_of(actions: list[Action]) -> dict[str, UserWrite]:
     location: dict[str, str] = {}
     add: dict[str, list[str]] = {}
     remove: dict[str, list[str]] = {}
+    plans: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     upns: dict[str, str] = {}
     for a in actions:
         change = a.change
-        assert isinstance(change, UserAction)
-        key = change.upn.lower()
-        upns.setdefault(key, change.upn)
+        key = user_of(a) or ""
         if isinstance(change, SetUsageLocation):
             location[key] = change.after
-        else:
-            (add if isinstance(change, AssignLicense) else remove).setdefault(key, []).append(change.sku)
+        elif isinstance(change, SetDisabledPlans):
+            plans.setdefault(key, []).append((change.sku, change.after))
+        elif isinstance(change, AssignLicense):
+            add.setdefault(key, []).append(change.sku)
+            if change.disabled:
+                plans.setdefault(key, []).append((change.sku, change.disabled))
+        elif isinstance(change, RemoveLicense):
+            remove.setdefault(key, []).append(change.sku)
+        upns.setdefault(key, (change.upn or key) if isinstance(change, (UserAction, SetDisabledPlans)) else key)
     return {
-        key: UserWrite(upn, location.get(key), tuple(add.get(key, ())), tuple(remove.get(key, ())))
+        key: UserWrite(
+            upn, location.get(key), tuple(add.get(key, ())), tuple(remove.get(key, ())), tuple(plans.get(key, ()))
+        )
         for key, upn in upns.items()
     }
+
+
+def group_writes_of(actions: list[Action]) -> dict[str, GroupWrite]:
+    """One GroupWrite per group for a wave's group actions."""
+    add: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    remove: dict[str, list[str]] = {}
+    for a in actions:
+        change, group = a.change, group_of(a) or ""
+        if isinstance(change, AssignGroupLicense):
+            add.setdefault(group, []).append((change.sku, change.disabled))
+        elif isinstance(change, SetDisabledPlans):
+            add.setdefault(group, []).append((change.sku, change.after))
+        elif isinstance(change, GroupAction):
+            remove.setdefault(group, []).append(change.sku)
+    return {g: GroupWrite(g, tuple(add.get(g, ())), tuple(remove.get(g, ()))) for g in {*add, *remove}}
 
 
 def apply_in_waves(
@@ -100,15 +150,35 @@ def apply_in_waves(
         if not wave and pending:
             raise AssertionError("plan dependencies are out of order")  # compute_plan never makes such a plan
         users = [a for a in wave if user_of(a) is not None and not a.manual]
+        groups = [a for a in wave if group_of(a) is not None and not a.manual]
         for action in wave:
             if action.manual:
                 finish(Outcome(action, "manual", MANUAL_NOTE))
-            elif user_of(action) is None and not stop():
+            elif subject_of(action) is None and not stop():
                 finish(run_one(action))
+        if groups and not stop():
+            _write_groups(groups, provider, journal, finish)
         if users and not stop():
             _write_users(users, provider, journal, finish)
     ran = [outcomes[a.id] for a in plan.actions if a.id in outcomes]
     return ApplyResult(ran, left=len(plan.actions) - len(ran))
+
+
+def _write_groups(
+    actions: list[Action], provider: BatchProvider, journal: Journal | None, finish: Callable[[Outcome], None]
+) -> None:
+    writes = group_writes_of(actions)
+    if journal is not None:
+        journal.intents(actions)
+    results: dict[str, WriteResult] = {}
+    for group, write in sorted(writes.items()):
+        try:
+            results[group] = provider.write_group(write)
+        except ProviderError as exc:
+            results[group] = WriteResult(error=exc)
+    for action in actions:
+        r = results[group_of(action) or ""]
+        finish(Outcome(action, "done", "", r.retries) if r.error is None else Outcome(action, "failed", str(r.error)))
 
 
 def _write_users(

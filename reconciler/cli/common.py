@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..apply.ledger import managed_before
+from ..apply.ledger import groups_changed, managed_before
 from ..apply.run import with_retries
 from ..domain.errors import UsageError
 from ..domain.model import TenantSpec, TenantState
@@ -77,13 +77,28 @@ def accept_output_options(command: click.Command) -> None:
     ]
 
 
+# How long after an apply changed a group's licenses its members' missing licenses are not drift (seconds).
+GROUP_GRACE = 3600
+
 TARGET = click.option(
     "--target",
     "targets",
     multiple=True,
     metavar="ADDRESS",
     help="Only the actions on ADDRESS (subscription/SKU, communicationsCredits, user/UPN, "
-    "user/UPN/SKU) and what they depend on; the plan says it is partial. Repeatable.",
+    "user/UPN/SKU, group/NAME, group/NAME/SKU) and what they depend on; the plan says it is partial. Repeatable.",
+)
+
+
+GROUP_GRACE_OPT = click.option(
+    "--group-grace",
+    "group_grace",
+    type=click.IntRange(min=0),
+    default=GROUP_GRACE,
+    show_default=True,
+    metavar="SECONDS",
+    help="After an apply changed a group's licenses, members who do not show them yet are information, not "
+    "drift, for this long (Microsoft processes groups asynchronously).",
 )
 
 
@@ -120,6 +135,7 @@ def open_for(
         read_only,
         create,
         spec.commerce if spec else None,
+        spec.groups if spec else (),
     )
 
 
@@ -130,14 +146,22 @@ class Observed:
     address: str
     state: TenantState
     managed_before: frozenset[str]
+    grace: frozenset[str] = frozenset()  # groups a recent apply changed: Microsoft may still be processing them
 
 
-def observe(settings: Settings, override: str | None, tenant: str | None, spec: TenantSpec | None = None) -> Observed:
+def observe(
+    settings: Settings,
+    override: str | None,
+    tenant: str | None,
+    spec: TenantSpec | None = None,
+    group_grace: float = GROUP_GRACE,
+) -> Observed:
     """Read the live state (and the ledger's memory) once and release the provider. Creates no file."""
     provider = open_for(settings, override, tenant, spec, read_only=True)
     try:
         state = with_retries(provider.read_state)
-        return Observed(provider.address, state, managed_before(provider.ledger_path))
+        recent = groups_changed(provider.ledger_path, group_grace) if state.groups else frozenset()
+        return Observed(provider.address, state, managed_before(provider.ledger_path), recent)
     finally:
         provider.close()
 

@@ -44,7 +44,18 @@ from ..spec.loader import load_spec, spec_from_document
 from ..spec.snapshot import snapshot_from_document
 from ..spec.yamlload import load_file
 from . import fleet
-from .common import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, FORMATS, TARGET, Settings, observe, provider_opt, write_text
+from .common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    FORMATS,
+    GROUP_GRACE_OPT,
+    TARGET,
+    Settings,
+    observe,
+    provider_opt,
+    write_text,
+)
 
 T = TypeVar("T")
 PART_GLOB = "part-*.md"
@@ -175,6 +186,7 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
     "approved with it, so `apply PLAN.json` needs no --allow-destroy.",
 )
 @TARGET
+@GROUP_GRACE_OPT
 @provider_opt
 @click.pass_obj
 def plan(
@@ -187,6 +199,7 @@ def plan(
     overrides: tuple[str, ...],
     allow_destroy: bool,
     targets: tuple[str, ...],
+    group_grace: int,
     provider_override: str | None,
 ) -> int:
     """Show what apply would change, without changing anything (a spec, or every spec in a folder)."""
@@ -195,10 +208,10 @@ def plan(
 
     def work(path: str) -> Planned:
         spec = load_spec(path)
-        seen = observe(settings, provider_override, spec.name, spec)
+        seen = observe(settings, provider_override, spec.name, spec, group_grace)
         return Planned(
             path,
-            compute_plan(spec, seen.state, frozenset(overrides), frozenset(targets), seen.managed_before),
+            compute_plan(spec, seen.state, frozenset(overrides), frozenset(targets), seen.managed_before, seen.grace),
             seen.address,
         )
 
@@ -257,18 +270,20 @@ def _save_plans(
     type=click.Path(file_okay=False),
     help="Also write the Markdown report, split into comment-sized DIR/part-001.md, ... (whatever --format prints)",
 )
+@GROUP_GRACE_OPT
 @provider_opt
 @click.pass_obj
-def drift(settings: Settings, target: str, fmt: str, markdown_dir: str | None, provider_override: str | None) -> int:
+def drift(
+    settings: Settings, target: str, fmt: str, markdown_dir: str | None, group_grace: int, provider_override: str | None
+) -> int:
     """Report where tenants no longer match their specs (exit 2 when one does not)."""
     files, many = _targets(target, settings, provider_override)
 
     def work(path: str) -> Drifted:
         spec = load_spec(path)
-        seen = observe(settings, provider_override, spec.name, spec)
-        return Drifted(
-            path, drift_report(compute_plan(spec, seen.state, managed_before=seen.managed_before), spec, seen.state)
-        )
+        seen = observe(settings, provider_override, spec.name, spec, group_grace)
+        the_plan = compute_plan(spec, seen.state, managed_before=seen.managed_before, grace=seen.grace)
+        return Drifted(path, drift_report(the_plan, spec, seen.state))
 
     runs: list[fleet.TenantRun[Drifted]] = _dedupe(_run(files, many, work, settings))
     status = [drift_status(r.result.report if r.result is not None else None) for r in runs]

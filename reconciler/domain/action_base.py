@@ -51,11 +51,23 @@ class Writer(Protocol):
     def set_usage_location(self, upn: str, location: str) -> bool:
         """Set a user's usage location."""
 
-    def assign_license(self, upn: str, sku: str) -> bool:
-        """Give a user a license; False when held already."""
+    def assign_license(self, upn: str, sku: str, disabled: tuple[str, ...] = ()) -> bool:
+        """Give a user a license with the service plans `disabled` off; False when held already."""
 
     def remove_license(self, upn: str, sku: str) -> bool:
         """Take a license from a user; False when not held."""
+
+    def set_user_disabled_plans(self, upn: str, sku: str, disabled: tuple[str, ...]) -> bool:
+        """Set the disabled service plans of a license the user holds directly."""
+
+    def assign_group_license(self, group: str, sku: str, disabled: tuple[str, ...]) -> bool:
+        """Give a group (named by display name or id) a license; False when it holds it already."""
+
+    def remove_group_license(self, group: str, sku: str) -> bool:
+        """Take a license from a group; False when it does not hold it."""
+
+    def set_group_disabled_plans(self, group: str, sku: str, disabled: tuple[str, ...]) -> bool:
+        """Set the disabled service plans of a license the group holds."""
 
 
 Fields = dict[str, Any] | None  # an action's `before` or `after` in the public JSON

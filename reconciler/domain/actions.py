@@ -21,6 +21,7 @@ from .commerce_actions import (
     SetTerm,
 )
 from .errors import PermanentProviderError
+from .group_actions import AssignGroupLicense, RemoveGroupLicense, SetDisabledPlans
 from .user_actions import AssignLicense, RemoveLicense, SetUsageLocation
 
 FORMAT_VERSION = "1"
@@ -39,6 +40,9 @@ Change: TypeAlias = (
     | AssignLicense
     | RemoveLicense
     | ScheduleSeats
+    | AssignGroupLicense
+    | RemoveGroupLicense
+    | SetDisabledPlans
 )
 ACTION_CLASSES: tuple[type[Change], ...] = get_args(Change)
 KINDS: dict[str, type[Change]] = {c.kind: c for c in ACTION_CLASSES}
@@ -196,15 +200,18 @@ __all__ = [
     "Action",
     "ActionKind",
     "AddFunds",
+    "AssignGroupLicense",
     "AssignLicense",
     "Builder",
     "Change",
     "Diagnostic",
     "PurchaseSubscription",
+    "RemoveGroupLicense",
     "RemoveLicense",
     "ScheduleSeats",
     "SetAutoRecharge",
     "SetAutoRenew",
+    "SetDisabledPlans",
     "SetPayAsYouGo",
     "SetSeats",
     "SetTerm",

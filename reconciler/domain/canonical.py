@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from .groups import DisabledPlans, GroupState
 from .model import SubscriptionState, TenantSpec, TenantState, money_out
+
+
+def license_entries(licenses: frozenset[str], disabled: DisabledPlans) -> list[Any]:
+    """Licenses as a document lists them: a SKU's name, or `{sku, disabledPlans}` where its plans are given."""
+    return [
+        {"sku": sku, "disabledPlans": sorted(disabled[sku])} if sku in disabled else sku for sku in sorted(licenses)
+    ]
 
 
 def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
@@ -41,8 +49,17 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
         entry: dict[str, Any] = {"upn": u.upn}
         if u.usage_location:
             entry["usageLocation"] = u.usage_location
-        entry["licenses"] = sorted(u.licenses)
+        entry["licenses"] = license_entries(u.licenses, u.disabled)
         users.append(entry)
+    if spec.groups:  # written only when declared, so the digests of other specs stay as they were
+        body["groups"] = [
+            {
+                **({"name": g.name} if g.name is not None else {}),
+                **({"id": g.id} if g.id is not None else {}),
+                "licenses": license_entries(g.licenses, g.disabled),
+            }
+            for g in spec.groups
+        ]
     body["users"] = users
     body["prune"] = spec.prune
     if spec.missing_users != "error":
@@ -87,14 +104,27 @@ def state_to_dict(state: TenantState) -> dict[str, Any]:
         entry: dict[str, Any] = {"upn": u.upn}
         if u.usage_location:
             entry["usageLocation"] = u.usage_location
-        if u.licenses:
-            entry["licenses"] = sorted(u.licenses)
+        if u.direct:  # what groups give is the groups' (state.groups)
+            entry["licenses"] = license_entries(u.direct, u.disabled)
         users.append(entry)
     body["users"] = users
+    if state.default_usage_location:
+        body["defaultUsageLocation"] = state.default_usage_location
+    if state.groups:
+        body["groups"] = [_group_to_dict(g, state) for g in sorted(state.groups.values(), key=lambda g: (g.name, g.id))]
     metadata: dict[str, Any] = {"name": state.name}
     if state.tenant_id:
         metadata["tenantId"] = state.tenant_id
     return {"apiVersion": "tenantctl/v1", "kind": "TenantSnapshot", "metadata": metadata, "state": body}
+
+
+def _group_to_dict(g: GroupState, state: TenantState) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": g.name, "id": g.id}
+    if not g.security_enabled:
+        out["securityEnabled"] = False
+    out["members"] = sorted(state.users[k].upn if k in state.users else k for k in g.members)
+    out["licenses"] = license_entries(g.licenses, g.disabled)
+    return out
 
 
 def _subscription_to_dict(s: SubscriptionState) -> dict[str, Any]:

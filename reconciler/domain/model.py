@@ -15,6 +15,7 @@ from typing import Any
 
 from .catalog import CREDITS_SKU
 from .commerce import Commerce
+from .groups import NO_PLANS, DisabledPlans, GroupSpec, GroupState, LicenseError
 
 AGREEMENTS = ("MCA", "NCE", "EA", "MOSA")
 
@@ -134,6 +135,8 @@ class UserSpec:
     licenses: frozenset[str]
     index: int  # position among the spec's users (rosters read in place), to keep their order
     origin: Origin = field(default="", compare=False)
+    # SKUs written in the long form, {sku, disabledPlans}: their disabled plans are managed ([] too).
+    disabled: DisabledPlans = field(default_factory=lambda: NO_PLANS, hash=False)
 
     @property
     def where(self) -> str:
@@ -215,6 +218,7 @@ class TenantSpec:
     prices: PriceList = PriceList()
     guardrails: Guardrails = Guardrails()
     commerce: Commerce = field(default_factory=Commerce)
+    groups: tuple[GroupSpec, ...] = ()  # licenses assigned to groups (group-based licensing)
 
     @property
     def managed_skus(self) -> frozenset[str]:
@@ -345,13 +349,27 @@ class SubscriptionState:
 
 @dataclass(frozen=True)
 class UserState:
-    """An observed user."""
+    """An observed user: `licenses` is every SKU held, directly or through a group."""
 
     upn: str
     usage_location: str | None
     licenses: frozenset[str]
     # Held only through a group (group-based licensing): tenantctl cannot remove these from the user.
     inherited: frozenset[str] = frozenset()
+    # Held directly and through a group too: removing the direct copy leaves the user the group's.
+    also_inherited: frozenset[str] = frozenset()
+    # The disabled service plans of the user's direct assignments (SKUs with none are left out).
+    disabled: DisabledPlans = field(default_factory=lambda: NO_PLANS, hash=False)
+
+    @property
+    def direct(self) -> frozenset[str]:
+        """The SKUs assigned to the user directly."""
+        return self.licenses - self.inherited if self.inherited else self.licenses
+
+    @property
+    def through_groups(self) -> frozenset[str]:
+        """The SKUs some group gives the user."""
+        return self.inherited | self.also_inherited
 
 
 @dataclass(frozen=True)
@@ -371,3 +389,7 @@ class TenantState:
     unknown: frozenset[str] = frozenset()
     # Action types the provider cannot perform (no API): the plan marks them manual.
     manual: frozenset[str] = frozenset()
+    groups: dict[str, GroupState] = field(default_factory=dict)  # groups that hold licenses, keyed by id
+    # The tenant's country: group licensing gives members without a usage location this one.
+    default_usage_location: str | None = None
+    license_errors: tuple[LicenseError, ...] = ()  # assignments Microsoft could not complete

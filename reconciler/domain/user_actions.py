@@ -1,4 +1,5 @@
 """The user actions: a usage location, a license given, a license taken away.
+(Disabled service plans, of a user's license or a group's, are group_actions.SetDisabledPlans.)
 
 Microsoft Graph writes all three (batched per user, see apply/waves.py), so none is ever manual.
 """
@@ -77,10 +78,12 @@ class LicenseAction(UserAction):
 
 @dataclass(frozen=True)
 class AssignLicense(LicenseAction):
-    """Give the user a license."""
+    """Give the user a license, with the service plans in `disabled` switched off."""
 
     kind: ClassVar[str] = "assign_license"
     symbol: ClassVar[str] = "+"
+
+    disabled: tuple[str, ...] = ()
 
     @property
     def json_before(self) -> Fields:
@@ -89,12 +92,18 @@ class AssignLicense(LicenseAction):
 
     @property
     def json_after(self) -> Fields:
-        """`{sku}`."""
-        return {"sku": self.sku}
+        """`{sku}`, with `disabledPlans` when some are (plans written before it had none stay the same)."""
+        return {"sku": self.sku, "disabledPlans": list(self.disabled)} if self.disabled else {"sku": self.sku}
+
+    @classmethod
+    def parse(cls, address: str, before: Any, after: Any) -> Self:
+        """From a saved plan: the address, and the disabled plans."""
+        upn, _, sku = address.removeprefix(USER).partition("/")
+        return cls(upn, sku, tuple(after.get("disabledPlans", ())))
 
     def carry_out(self, provider: Writer, key: str | None) -> bool:
         """Assign it; False when held already."""
-        return provider.assign_license(self.upn, self.sku)
+        return provider.assign_license(self.upn, self.sku, self.disabled)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from ..domain.actions import (
 )
 from ..domain.model import AGREEMENT, CURRENCY, TERMS, TenantSpec, TenantState
 from ..support.gc_pause import long_lived
-from . import guardrails, manual_steps
+from . import groups, guardrails, manual_steps
 from .cost import CostEstimate, estimate
 from .credits import credits_licenses, plan_credits
 from .digest import spec_digest, state_digest
@@ -54,8 +54,9 @@ from .licenses import (
 )
 from .manual_steps import ManualContext
 from .seats import schedule
-from .subscriptions import buy_after_credits, not_managed, plan_subscriptions
+from .subscriptions import GroupSeats, buy_after_credits, not_managed, plan_subscriptions
 from .targets import select
+from .users import plan_changes, user_changes
 
 __all__ = ["ACTION_TYPES", "FORMAT_VERSION", "MONEY_ACTIONS", "Action", "Diagnostic", "Plan", "compute_plan"]
 
@@ -125,20 +126,34 @@ def compute_plan(
     overrides: frozenset[str] = frozenset(),
     targets: frozenset[str] = frozenset(),
     managed_before: frozenset[str] = frozenset(),
+    grace: frozenset[str] = frozenset(),
 ) -> Plan:
     """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
 
     `overrides` names guardrails the user chose to bypass (`--override-guardrail`); `targets`
     restricts the plan to those addresses and what they depend on (`--target`); `managed_before`
-    holds the subscriptions earlier applies managed (from the ledger), to say which the spec dropped.
+    holds the subscriptions earlier applies managed (from the ledger), to say which the spec dropped;
+    `grace` names the groups (ids or names) a recent apply changed, which Microsoft may still be processing.
     """
     b = Builder()
     _check_tenant(spec, state, b)
-    changes = _user_changes(spec, state, b)
+    found = groups.resolve(spec, state, b)
+    changes = user_changes(spec, state, found, b)
+    group_changes = groups.changes(spec, state, found, b)
     removal_ids: dict[str, list[int]] = defaultdict(list)
     early, late = split_removals(changes)
     removals(early, b, removal_ids, {})
-    seats = plan_subscriptions(spec, state, changes, b, removal_ids, {sku for _, sku in late})
+    group_removals = groups.removals(group_changes, b)
+    direct_adds = {c.key: set(c.add) for c in changes if c.add}
+    seats = plan_subscriptions(
+        spec,
+        state,
+        changes,
+        b,
+        removal_ids,
+        {sku for _, sku in late},
+        GroupSeats(groups.seat_delta(state, found, group_changes, direct_adds), group_removals),
+    )
     not_managed(spec, state, b, managed_before)
     location_ids = {
         c.key: b.add(
@@ -156,6 +171,9 @@ def compute_plan(
     buy_after_credits(spec, seats, b, ctx.credit_ids)
     waiting += assignments(changes, b, ctx, credits_phase=True)
     credits_licenses(spec, state, changes, b, credits.available)
+    groups.assignments(group_changes, b, seats.action, group_removals)
+    plan_changes(changes, b)
+    groups.report(state, found, grace, b)
     check_swap_cycles(late, waiting, b)
     removals(late, b, removal_ids, ctx.per_user)
     assign_after_swaps(waiting, b, ctx)
@@ -287,73 +305,3 @@ def _check_tenant(spec: TenantSpec, state: TenantState, b: Builder) -> None:
             "currency_mismatch",
             f"the spec declares {spec.currency} but the tenant is billed in {state.currency}; fix spec.currency",
         )
-
-
-def _user_changes(spec: TenantSpec, state: TenantState, b: Builder) -> list[UserChange]:
-    """Per user, what to add and remove. Linear in the number of users."""
-    managed = spec.managed_skus
-    changes = []
-    for key in sorted(set(spec.users) | (set(state.users) if spec.prune else set())):
-        live = state.users.get(key)
-        want = spec.users.get(key)
-        if live is None:
-            assert want is not None
-            where = want.where
-            if spec.missing_users == "warn":
-                b.diag(
-                    "warning",
-                    "user_not_found",
-                    f"user '{want.upn}' ({where}) does not exist in the tenant, so "
-                    "it is skipped (spec.missingUsers: warn); create it, or remove it from the spec",
-                    f"user/{want.upn}",
-                )
-            else:
-                b.diag(
-                    "error",
-                    "user_not_found",
-                    f"user '{want.upn}' ({where}) does not exist in the tenant; "
-                    "tenantctl does not create users: create it first or remove it from the spec (or set "
-                    "spec.missingUsers: warn to skip it and apply the rest)",
-                    f"user/{want.upn}",
-                )
-            continue
-        if want is not None and want.licenses == live.licenses and want.usage_location in (None, live.usage_location):
-            continue  # the common case at scale, decided without building sets (spec licenses are all managed)
-        target = (live.licenses - managed) | (want.licenses if want else frozenset())
-        for sku in sorted((live.licenses - target) & live.inherited):
-            # A group grants it: removing the direct assignment would be refused or change nothing.
-            b.diag(
-                "warning",
-                "license_from_group",
-                f"'{live.upn}' holds {sku} through a group, so tenantctl "
-                "cannot take it away; remove the user from the licensing group, or list the license in the "
-                "spec",
-                f"user/{live.upn}/{sku}",
-            )
-            target |= {sku}
-        location = want.usage_location if want and want.usage_location != live.usage_location else None
-        if target == live.licenses and location is None:
-            continue
-        for sku in sorted(target):
-            missing = catalog.missing_prerequisite(sku, target)
-            if missing:
-                b.diag(
-                    "error",
-                    "prerequisite_violation",
-                    f"'{live.upn}' would hold {sku} without "
-                    f"{catalog.describe_caps(missing)} (licenses outside the spec count too); "
-                    "add the prerequisite to the user or manage that SKU",
-                    f"user/{live.upn}/{sku}",
-                )
-            allowed = catalog.CATALOG[sku].countries if sku in catalog.CATALOG else None
-            if allowed is not None and (location or live.usage_location) not in allowed:
-                b.diag(
-                    "error",
-                    "usage_location_not_allowed",
-                    f"'{live.upn}' would hold {sku} in "
-                    f"{location or live.usage_location}, but it is only for users in {', '.join(sorted(allowed))} "
-                    "(licenses outside the spec count too); give the user a calling plan sold there",
-                    f"user/{live.upn}/{sku}",
-                )
-        changes.append(UserChange(key, live.upn, target - live.licenses, live.licenses - target, target, location))
-    return changes

@@ -84,7 +84,13 @@ def drift_report(plan: Plan, spec: TenantSpec, state: TenantState) -> DriftRepor
     items += tuple(
         DriftItem(d.address, d.code, None, {"sku": d.address.rsplit("/", 1)[1], "via": "group"})
         for d in plan.diagnostics
-        if d.code == "license_from_group"
+        if d.code == "license_from_group" and d.severity == "warning"
+    )
+    # Members a group's license has not reached, past the grace an apply's change is given (docs/rules.md G9).
+    items += tuple(
+        DriftItem(d.address, d.code, {"sku": d.address.rsplit("/", 1)[1], "via": "group"}, None)
+        for d in plan.diagnostics
+        if d.code == "group_not_processed"
     )
     # `not_readable` and `seats_scheduled` say what `unknown` and `scheduled` list; the report says it once.
     diagnostics = tuple(d for d in plan.diagnostics if d.code not in ("not_readable", "seats_scheduled"))
@@ -154,6 +160,7 @@ def managed_resources(spec: TenantSpec, items: tuple[DriftItem, ...] = ()) -> tu
     found = [f"subscription/{sku}" for sku in sorted(spec.subscriptions)]
     if spec.credits is not None:
         found.append("communicationsCredits")
+    found += [f"group/{g.handle}" for g in spec.groups]
     found += [f"user/{u.upn}" for u in sorted(spec.users.values(), key=lambda u: u.index)]
     seen = set(found)
     for item in items:

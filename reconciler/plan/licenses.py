@@ -15,12 +15,20 @@ from ..domain.catalog import CREDITS_SKU
 
 @dataclass(frozen=True)
 class UserChange:
+    """One user's licenses: `target` is every SKU they hold once the plan is applied (groups' too)."""
+
     key: str
     upn: str
     add: frozenset[str]
     remove: frozenset[str]
     target: frozenset[str]
     location: str | None  # new usage location, None when unchanged
+    # Direct copies of licenses a group gives the user too: removed, but no seat is freed and nothing is lost.
+    doubled: frozenset[str] = frozenset()
+    disabled: dict[str, tuple[str, ...]] = field(default_factory=dict)  # disabled plans of the SKUs added
+    plans: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # sku -> (before, after)
+    # Doubled SKUs whose direct copy enables service plans every group's copy disables: removing it turns them off.
+    narrowing: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -72,9 +80,10 @@ def removals(
         # A license goes only after the licenses on the same user that need it.
         deps = [i for other, i in by_user[c.key] if catalog.tier(other) > catalog.tier(sku)]
         deps += assigned.get(c.key, [])
-        action_id = b.add(RemoveLicense(c.upn, sku), True, deps)
+        action_id = b.add(RemoveLicense(c.upn, sku), sku not in c.doubled or sku in c.narrowing, deps)
         by_user[c.key].append((sku, action_id))
-        removal_ids[sku].append(action_id)
+        if sku not in c.doubled:  # a direct copy the user also holds from a group frees no seat
+            removal_ids[sku].append(action_id)
 
 
 @dataclass
@@ -152,7 +161,7 @@ def _assign(c: UserChange, sku: str, seat_dep: int | None, b: Builder, ctx: Assi
     if catalog.uses_credits(sku):
         deps.extend(ctx.credit_ids)
     deps.extend(ctx.ids[(c.key, other)] for other in _prerequisites_added(c, sku) if (c.key, other) in ctx.ids)
-    action_id = b.add(AssignLicense(c.upn, sku), False, deps)
+    action_id = b.add(AssignLicense(c.upn, sku, c.disabled.get(sku, ())), False, deps)
     ctx.ids[(c.key, sku)] = action_id
     ctx.per_user[c.key].append(action_id)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 
 from ..domain import catalog
 from ..domain.actions import Builder, PurchaseSubscription, SetAutoRenew, SetPayAsYouGo, SetSeats, SetTerm
@@ -23,6 +24,14 @@ from .licenses import Seats, UserChange
 from .seats import seat_change
 
 
+@dataclass(frozen=True)
+class GroupSeats:
+    """What groups' changes do to seats: users gained (or lost) per SKU, and the removals that free them."""
+
+    delta: Counter[str] = field(default_factory=Counter)
+    removal_ids: dict[str, list[int]] = field(default_factory=dict)
+
+
 def plan_subscriptions(
     spec: TenantSpec,
     state: TenantState,
@@ -30,19 +39,30 @@ def plan_subscriptions(
     b: Builder,
     removal_ids: dict[str, list[int]],
     late_skus: set[str],
+    groups: GroupSeats = GroupSeats(),
 ) -> Seats:
     """Subscription actions, and the seat facts assignments depend on."""
     delta: Counter[str] = Counter()
     for c in changes:
         delta.update(c.add)
-        delta.subtract(c.remove)
+        delta.subtract(c.remove - c.doubled)
     seats = Seats()
     for sku in sorted(spec.subscriptions):
         want = spec.subscriptions[sku]
         live = state.subscriptions.get(sku)
-        consumed_after = (live.consumed if live else 0) + delta[sku]
+        consumed_after = (live.consumed if live else 0) + delta[sku] + groups.delta[sku]
         address = f"subscription/{sku}"
-        if consumed_after > want.seats:
+        if consumed_after > want.seats and groups.delta[sku] > 0:
+            b.diag(
+                "error",
+                "group_seats_exhausted",
+                f"the groups given {sku} in this plan have {groups.delta[sku]} member(s) who do not hold it yet, "
+                f"so {consumed_after} users would hold {sku} but seats is {want.seats}: "
+                f"{consumed_after - want.seats} seat(s) missing, and Microsoft would record CountViolation on that "
+                f"many members; raise seats to at least {consumed_after} or license fewer members",
+                address,
+            )
+        elif consumed_after > want.seats:
             b.diag(
                 "error",
                 "seats_exhausted",
@@ -93,7 +113,8 @@ def plan_subscriptions(
         elif now < live.seats and sku in late_skus:
             seats.deferred[sku] = (live.seats, now)
         elif now < live.seats:
-            seats.decreased[sku] = b.add(SetSeats(sku, live.seats, now), True, removal_ids.get(sku, []))
+            deps = removal_ids.get(sku, []) + groups.removal_ids.get(sku, [])
+            seats.decreased[sku] = b.add(SetSeats(sku, live.seats, now), True, deps)
             seats.free[sku] = now - live.consumed
         # Only a declared term or billing frequency is managed: a commitment never changes by omission;
         # a monthly term is billed monthly, so declaring P1M alone changes the billing with it.

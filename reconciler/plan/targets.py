@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..domain.actions import Action, Builder
 from ..domain.errors import UsageError
 
-ADDRESS = re.compile(r"^(subscription/[^/\s]+|communicationsCredits|user/[^/\s]+(/[^/\s]+)?)$")
+ADDRESS = re.compile(r"^(subscription/[^/\s]+|communicationsCredits|user/[^/\s]+(/[^/\s]+)?|group/.+)$")
 
 
 def check(targets: tuple[str, ...]) -> None:
@@ -22,7 +22,7 @@ def check(targets: tuple[str, ...]) -> None:
     if bad:
         raise UsageError(
             f"--target {bad[0]!r} is not an address; use subscription/SKU, communicationsCredits, "
-            "user/UPN or user/UPN/SKU (as the plan shows them)"
+            "user/UPN, user/UPN/SKU, group/NAME or group/NAME/SKU (as the plan shows them)"
         )
 
 

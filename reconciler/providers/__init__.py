@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..domain.commerce import AZURE_BILLING, Commerce
 from ..domain.errors import UsageError
+from ..domain.groups import GroupSpec
 from .azurebilling.channel import AzureBillingChannel
 from .azurebilling.client import AzureBillingClient, azure_billing_tokens
 from .azurebilling.client import base_url as azure_billing_url
@@ -71,19 +72,22 @@ def open_provider(
     read_only: bool = False,
     create: bool = False,
     commerce: Commerce | None = None,
+    groups: tuple[GroupSpec, ...] = (),
 ) -> Provider:
     """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for.
 
     `read_only`: the command only reads, so no file may be created or changed by opening it;
     `create`: a local tenant file may be created (snapshot load), otherwise it must exist;
-    `commerce`: the spec's commerce channel, which Graph reads and buys subscriptions through."""
+    `commerce`: the spec's commerce channel, which Graph reads and buys subscriptions through;
+    `groups`: the spec's groups, which Graph looks up by name or id (one holding no license yet is not
+    among the licensed groups it lists)."""
     scheme, _, rest = url.partition(":")
     if scheme == "local" and rest:
         faults = os.environ.get("TENANTCTL_FAULTS")
         return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only, create)
     if scheme == "graph" and rest:
         channel = _channel(commerce, tenant_id, Path(rest))
-        return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id), channel)
+        return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id), channel, groups)
     raise UsageError(
         f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "
         "local:PATH (a simulated tenant in SQLite), graph (Microsoft Graph; lock and history in "

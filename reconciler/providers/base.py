@@ -51,6 +51,31 @@ class UserWrite:
     location: str | None = None
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    # Disabled plans: of SKUs in `add`, and of SKUs the user keeps whose plans change (re-added so).
+    plans: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def plan(self, sku: str) -> tuple[str, ...]:
+        """The plans to disable in `sku` (none unless given)."""
+        return next((p for s, p in self.plans if s == sku), ())
+
+    @property
+    def replans(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Licenses kept whose disabled plans change."""
+        return tuple((s, p) for s, p in self.plans if s not in self.add)
+
+    @property
+    def licensing(self) -> bool:
+        """True when the write has a license call to make."""
+        return bool(self.add or self.remove or self.plans)
+
+
+@dataclass(frozen=True)
+class GroupWrite:
+    """One group's license changes in one assignLicense call: added (or re-planned) and removed."""
+
+    group: str  # as the plan names it: display name, or id
+    add: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (sku, disabled plans)
+    remove: tuple[str, ...] = ()
 
 
 # Which part of a UserWrite failed: "location" (nothing was done) or "licenses" (the location was set).
@@ -73,3 +98,6 @@ class BatchProvider(Protocol):
 
     def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:
         """One result per write, in order; retries transient failures itself."""
+
+    def write_group(self, write: GroupWrite) -> WriteResult:
+        """One group's license changes in one call; retries transient failures itself."""

@@ -13,11 +13,14 @@ from deepdiff import DeepDiff
 from ..apply.outcomes import ApplyResult
 from ..domain.actions import (
     AddFunds,
+    AssignGroupLicense,
     AssignLicense,
     PurchaseSubscription,
+    RemoveGroupLicense,
     RemoveLicense,
     ScheduleSeats,
     SetAutoRecharge,
+    SetDisabledPlans,
     SetTerm,
 )
 from ..domain.model import money_out
@@ -53,8 +56,12 @@ def symbol(action: Action) -> str:
 def describe(action: Action) -> str:
     """The change in words: `seats: 200 -> 250`, `triggerBelow: 50 -> 100`."""
     change = action.change
-    if isinstance(change, LicenseAction):
+    if isinstance(change, (AssignLicense, AssignGroupLicense)):
+        return f"disabledPlans: {_plans(change.disabled)}" if change.disabled else ""
+    if isinstance(change, (LicenseAction, RemoveGroupLicense)):
         return ""
+    if isinstance(change, SetDisabledPlans):
+        return f"disabledPlans: {_plans(change.before)} -> {_plans(change.after)}"
     before, after = action.before, action.after
     if before is None:
         return " ".join(f"{k}={_value(v)}" for k, v in (after or {}).items())
@@ -81,6 +88,10 @@ def describe(action: Action) -> str:
     for path, moved in sorted(diff.get("type_changes", {}).items()):
         parts.append(f"{_field(path)}: {_value(moved['old_value'])} -> {_value(moved['new_value'])}")
     return ", ".join(parts)
+
+
+def _plans(plans: tuple[str, ...]) -> str:
+    return ", ".join(plans) if plans else "(none)"
 
 
 def _field(path: str) -> str:
@@ -112,8 +123,8 @@ def summary_line(plan: Plan) -> str:
         return "No changes. The tenant matches the spec."
     counts = plan.summary()["by_type"]
     buy = counts.get(PurchaseSubscription.kind, 0) + counts.get(AddFunds.kind, 0)
-    assign = counts.get(AssignLicense.kind, 0)
-    remove = counts.get(RemoveLicense.kind, 0)
+    assign = counts.get(AssignLicense.kind, 0) + counts.get(AssignGroupLicense.kind, 0)
+    remove = counts.get(RemoveLicense.kind, 0) + counts.get(RemoveGroupLicense.kind, 0)
     change = len(plan.actions) - buy - assign - remove
     manual = sum(1 for a in plan.actions if a.manual)
     return (

@@ -4,8 +4,11 @@ Its document form is `domain.canonical.spec_to_dict`, the same the digests hash.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
+from ..domain.groups import GroupSpec, plans_of
 from ..domain.model import (
     AUTO_RECHARGE,
     AUTO_RENEW,
@@ -62,9 +65,11 @@ def export_spec(
     users = {}
     for index, key in enumerate(sorted(state.users)):
         u = state.users[key]
-        if u.licenses & managed and not u.usage_location:
+        own = u.direct & managed  # what groups give is the groups'
+        if own and not u.usage_location:
             continue  # a spec cannot list licenses without a usage location: left unlisted, so untouched
-        users[key] = UserSpec(upn=u.upn, usage_location=u.usage_location, licenses=u.licenses & managed, index=index)
+        disabled = plans_of({sku: plans for sku, plans in u.disabled.items() if sku in own})
+        users[key] = UserSpec(u.upn, u.usage_location, own, index, disabled=disabled)
     return TenantSpec(
         name=name or state.name,
         agreement=agreement,
@@ -74,7 +79,31 @@ def export_spec(
         subscriptions=subscriptions,
         credits=credits,
         users=users,
+        groups=_groups(state, managed),
     )
+
+
+def _groups(state: TenantState, managed: set[str]) -> tuple[GroupSpec, ...]:
+    """The licensed security groups, with their managed licenses; by id where a name is not unique."""
+    names = Counter(g.name.lower() for g in state.groups.values())
+    out: list[GroupSpec] = []
+    for g in sorted(state.groups.values(), key=lambda g: (g.name.lower(), g.id)):
+        licenses = g.licenses & managed
+        if not licenses or not g.security_enabled:
+            continue
+        unique = names[g.name.lower()] == 1
+        disabled = plans_of({sku: plans for sku, plans in g.disabled.items() if sku in licenses})
+        out.append(
+            GroupSpec(
+                g.name if unique else g.id,
+                g.name if unique else None,
+                None if unique else g.id,
+                licenses,
+                disabled,
+                len(out),
+            )
+        )
+    return tuple(out)
 
 
 def _declares_credits(state: TenantState, agreement: str) -> bool:

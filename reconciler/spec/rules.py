@@ -5,17 +5,29 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.countries import ISO_3166_ALPHA2
 from ..domain.errors import Problem
-from ..domain.model import AutoRecharge, CreditsSpec, Guardrails, Origin, Subscription, TenantSpec, UserSpec, money
+from ..domain.groups import DisabledPlans, GroupSpec
+from ..domain.model import (
+    AutoRecharge,
+    CreditsSpec,
+    Guardrails,
+    Origin,
+    Subscription,
+    TenantSpec,
+    UserSpec,
+    money,
+)
 from .commerce import check_one_overage, commerce_of
+from .licenses import known_sku, read_entries, sku_of, suggest_sku
 from .prices import price_list
 from .salvage import Salvage
-from .yamlload import Document
+from .yamlload import Document, render_path
 
 Path_ = tuple[str | int, ...]
 
@@ -51,6 +63,7 @@ class RuleChecker:
         managed = set(subscriptions) | ({CREDITS_SKU} if credits is not None or self.rest.credits_unknown else set())
         profiles = self._profiles(managed)
         users = self._users(managed, profiles)
+        groups = self._groups(managed)
         self._skus_need(subscriptions, credits)
         self._seats(subscriptions, users)
         meta = self.doc.data["metadata"]
@@ -72,6 +85,7 @@ class RuleChecker:
             prices=price_list(currency, self._price_overrides()),
             guardrails=self._guardrails(),
             commerce=commerce,
+            groups=groups,
         )
 
     def _subscription_items(self) -> list[tuple[int, dict[str, Any]]]:
@@ -102,14 +116,15 @@ class RuleChecker:
         )
 
     def _known_sku(self, where: Path_, name: str, doc: Document | None = None) -> str | None:
-        """The canonical skuPartNumber, or None after reporting an unknown one."""
-        if catalog.lookup(name) is not None:
-            return catalog.canonical(name)
-        near = catalog.suggest(name)
+        """The canonical skuPartNumber (of a SKU named by part number or id), or None after reporting an unknown one."""
+        sku = known_sku(name)
+        if sku is not None:
+            return sku
+        near = suggest_sku(name)
         self.fail(
             where,
             f"unknown SKU '{name}'",
-            f"did you mean '{near}'?" if near else "see `tenantctl catalog` for the SKUs tenantctl manages",
+            f"did you mean '{near}'?" if near else "`tenantctl catalog --search TEXT` finds a SKU by name",
             doc=doc,
         )
         return None
@@ -134,7 +149,8 @@ class RuleChecker:
             if sku in out:
                 self.fail(where + ("sku",), f"duplicate subscription '{sku}'", "each SKU may appear once")
                 continue
-            entry = catalog.CATALOG[sku]
+            # A SKU only Microsoft's table knows has no rule of tenantctl's: no overage, any agreement.
+            entry = catalog.lookup(sku) or catalog.Sku(sku, "", sku)
             if "payAsYouGo" in raw and not entry.pay_as_you_go:
                 self.fail(
                     where + ("payAsYouGo",),
@@ -244,22 +260,25 @@ class RuleChecker:
                 f"write autoRecharge: {{enabled: false}}; {post_usage}; {refills}",
             )
 
-    def _profiles(self, managed: set[str]) -> dict[str, frozenset[str]]:
-        out: dict[str, frozenset[str]] = {}
+    def _profiles(self, managed: set[str]) -> dict[str, tuple[frozenset[str], DisabledPlans]]:
+        out: dict[str, tuple[frozenset[str], DisabledPlans]] = {}
         for name, skus in (self.raw.get("licenseProfiles") or {}).items():
             out[name] = self._license_list(("spec", "licenseProfiles", name), skus, managed)
         return out
 
     def _license_list(
-        self, where: Path_, names: list[str], managed: set[str], doc: Document | None = None
-    ) -> frozenset[str]:
+        self, where: Path_, entries: list[Any], managed: set[str], doc: Document | None = None
+    ) -> tuple[frozenset[str], DisabledPlans]:
+        """The SKUs of a license list (each a declared subscription, once) and the disabled plans it manages."""
+
+        def fail(here: Path_, message: str, hint: str) -> None:
+            self.fail(here, message, hint, doc=doc)
+
+        skus, disabled, found = read_entries(entries, where, fail, lambda here, name: self._known_sku(here, name, doc))
         seen: set[str] = set()
-        for j, name in enumerate(names):
-            sku = self._known_sku(where + (j,), name, doc)
-            if sku is None:
-                continue
+        for j, sku in found:
             if sku in seen:
-                self.fail(where + (j,), f"'{name}' is listed twice", doc=doc)
+                self.fail(where + (j,), f"'{sku_of(entries[j])}' is listed twice", doc=doc)
             elif sku not in managed and sku not in self.presumed:
                 hint = (
                     "declare spec.communicationsCredits"
@@ -268,9 +287,11 @@ class RuleChecker:
                 )
                 self.fail(where + (j,), f"{sku} is not a declared subscription", hint, doc=doc)
             seen.add(sku)
-        return frozenset(seen)
+        return skus, disabled
 
-    def _users(self, managed: set[str], profiles: dict[str, frozenset[str]]) -> dict[str, UserSpec]:
+    def _users(
+        self, managed: set[str], profiles: dict[str, tuple[frozenset[str], DisabledPlans]]
+    ) -> dict[str, UserSpec]:
         out: dict[str, UserSpec] = {}
         for i, entry in enumerate(self.entries):
             where, raw, doc = entry.where, entry.raw, entry.doc
@@ -287,10 +308,13 @@ class RuleChecker:
             profile = raw.get("profile")
             if profile in self.rest.broken_profiles:
                 continue  # its licenses are unknown: any rule judged here could be wrong
-            licenses = set(self._license_list(where + ("licenses",), raw.get("licenses") or [], managed, doc))
+            own, disabled = self._license_list(where + ("licenses",), raw.get("licenses") or [], managed, doc)
+            licenses = set(own)
             if profile is not None:
                 if profile in profiles:
-                    licenses |= profiles[profile]
+                    licenses |= profiles[profile][0]
+                    if profiles[profile][1]:  # the user's own long form wins over the profile's
+                        disabled = MappingProxyType({**profiles[profile][1], **disabled})
                 else:
                     near = [p for p in profiles if p.lower() == profile.lower()] or sorted(profiles)[:5]
                     self.fail(
@@ -317,9 +341,44 @@ class RuleChecker:
             self._prerequisites(where, upn, frozenset(licenses), doc)
             self._countries(where, upn, location, frozenset(licenses), doc)
             out[key] = UserSpec(
-                upn=upn, usage_location=location, licenses=frozenset(licenses), index=i, origin=entry.origin
+                upn=upn,
+                usage_location=location,
+                licenses=frozenset(licenses),
+                index=i,
+                origin=entry.origin,
+                disabled=disabled,
             )
         return out
+
+    def _groups(self, managed: set[str]) -> tuple[GroupSpec, ...]:
+        out: list[GroupSpec] = []
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(self.raw.get("groups") or []):
+            if raw is None:  # left out by salvage: it has schema errors
+                continue
+            where: Path_ = ("spec", "groups", i)
+            name, id_ = raw.get("name"), raw.get("id")
+            handle = (name or id_).lower()
+            if handle in seen:
+                self.fail(
+                    where + (("name",) if name else ("id",)),
+                    f"group '{name or id_}' is listed twice",
+                    f"already listed as spec.groups[{seen[handle]}]; give it all its licenses there",
+                )
+                continue
+            seen[handle] = i
+            licenses, disabled = self._license_list(where + ("licenses",), raw["licenses"], managed)
+            for sku in sorted(licenses):
+                missing = catalog.missing_prerequisite(sku, licenses)
+                if missing:
+                    self.fail(
+                        where + ("licenses",),
+                        f"{sku} in group '{name or id_}' needs {catalog.describe_caps(missing)} in the same group "
+                        "(Microsoft assigns an add-on through a group only with its prerequisite in that group)",
+                        f"add one of these to the group's licenses: {', '.join(catalog.providers_of(missing))}",
+                    )
+            out.append(GroupSpec(name or id_, name, id_, licenses, disabled, i, render_path(where)))
+        return tuple(out)
 
     def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
         for sku in sorted(licenses):
@@ -335,7 +394,8 @@ class RuleChecker:
 
     def _countries(self, where: Path_, upn: str, location: str | None, licenses: frozenset[str], doc: Document) -> None:
         for sku in sorted(licenses):
-            allowed = catalog.CATALOG[sku].countries
+            entry = catalog.lookup(sku)
+            allowed = entry.countries if entry is not None else None
             if allowed is not None and location is not None and location not in allowed:
                 self.fail(
                     where + ("usageLocation",),

@@ -22,7 +22,7 @@ from .schema import Fault, SchemaPath
 
 # Errors here (under `spec` or a snapshot's `state`) leave nothing the rules can rely on.
 _FRAME = {"agreement", "currency", "subscriptions", "users", "licenseProfiles"}
-_LISTS = ("subscriptions", "users")
+_LISTS = ("subscriptions", "users", "groups")
 
 
 @dataclass

@@ -228,6 +228,8 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         near = _did_you_mean(str(value), [str(c) for c in rule], "")
         hint = f"one of: {choices}" + (f"; {near}" if near else "")
         return [doc.problem(where, f"{_show(value)} is not allowed", hint)]
+    if validator == "oneOf" and subschema == _LICENSE:
+        return _license_problems(doc, error, where, value)
     if validator == "const":
         return [doc.problem(where, f"expected {rule!r}, got {_show(value)}")]
     if validator == "pattern" and rule == _DATE:
@@ -254,6 +256,16 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
 
 
 _DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_LICENSE = schema("tenant")["$defs"]["license"]
+
+
+def _license_problems(doc: Document, error: SchemaError, where: SchemaPath, value: Any) -> list[Problem]:
+    """A license entry that is neither a SKU's name nor `{sku, disabledPlans}`: the long form's own errors
+    when it is a mapping, else what was expected."""
+    if isinstance(value, dict):
+        inner = [e for e in error.context or () if e.relative_schema_path and e.relative_schema_path[0] == 1]
+        return [p for e in inner for p in _explain(doc, e)]
+    return [doc.problem(where, f"expected a SKU's name or {{sku, disabledPlans}}, got {_show(value)}")]
 
 
 def _show(value: Any) -> str:

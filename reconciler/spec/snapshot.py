@@ -7,6 +7,7 @@ Teams Phone) is rejected at load with its location rather than producing nonsens
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -18,6 +19,8 @@ import yaml
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.errors import Problem, ValidationError
+from ..domain.group_processing import processed
+from ..domain.groups import GroupState, plans_of
 from ..domain.model import (
     AutoRecharge,
     CreditsState,
@@ -30,6 +33,7 @@ from ..domain.model import (
     money,
 )
 from ..support.gc_pause import long_lived
+from .licenses import Fail, read_entries
 from .salvage import Salvage, salvage
 from .schema import check
 from .yamlload import Document, load_file
@@ -68,6 +72,10 @@ def snapshot_from_document(doc: Document, today: date) -> TenantState:
 
 def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -> TenantState:
     raw = doc.data["state"]
+
+    def fail(where: tuple[str | int, ...], message: str, hint: str) -> None:
+        problems.append(doc.problem(where, message, hint))
+
     users: dict[str, UserState] = {}
     held: Counter[str] = Counter()
     for i, u in enumerate(raw.get("users") or []):
@@ -77,35 +85,16 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         if key in users:
             problems.append(doc.problem(("state", "users", i, "upn"), f"duplicate user '{u['upn']}'"))
             continue
-        licenses = frozenset(catalog.canonical(s) for s in u.get("licenses") or [])
+        at: tuple[str | int, ...] = ("state", "users", i, "licenses")
+        licenses, disabled, _ = read_entries(u.get("licenses") or [], at, fail, _canonical)
         if len(licenses) != len(u.get("licenses") or []):
-            problems.append(doc.problem(("state", "users", i, "licenses"), "a license is listed twice"))
-        if licenses and "usageLocation" not in u:
-            problems.append(
-                doc.problem(
-                    ("state", "users", i),
-                    f"user '{u['upn']}' holds licenses but has no usageLocation, which Microsoft 365 does not allow",
-                )
-            )
-        for sku in sorted(licenses):
-            missing = catalog.missing_prerequisite(sku, licenses)
-            if missing:
-                problems.append(
-                    doc.problem(
-                        ("state", "users", i, "licenses"),
-                        f"'{u['upn']}' holds {sku} without {catalog.describe_caps(missing)}",
-                    )
-                )
-            entry = catalog.CATALOG.get(sku)
-            if entry is not None and entry.countries is not None and u.get("usageLocation") not in entry.countries:
-                problems.append(
-                    doc.problem(
-                        ("state", "users", i, "licenses"),
-                        f"'{u['upn']}' holds {sku}, which is only for users in {', '.join(sorted(entry.countries))}",
-                    )
-                )
+            problems.append(doc.problem(at, "a license is listed twice"))
+        _check_user(doc, i, u, licenses, problems)
         held.update(licenses)
-        users[key] = UserState(upn=u["upn"], usage_location=u.get("usageLocation"), licenses=licenses)
+        users[key] = UserState(
+            upn=u["upn"], usage_location=u.get("usageLocation"), licenses=licenses, disabled=plans_of(disabled)
+        )
+    groups = _groups(doc, raw, users, fail)
 
     subscriptions: dict[str, SubscriptionState] = {}
     for i, s in enumerate(raw.get("subscriptions") or []):
@@ -188,7 +177,7 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
                 )
             )
     meta = doc.data["metadata"]
-    return TenantState(
+    state = TenantState(
         name=meta["name"],
         tenant_id=meta.get("tenantId"),
         agreement=raw["agreement"],
@@ -198,7 +187,68 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         subscriptions=subscriptions,
         credits=credits,
         users=users,
+        groups=groups,
+        default_usage_location=raw.get("defaultUsageLocation"),
     )
+    return processed(state) if groups else state
+
+
+def _canonical(where: tuple[str | int, ...], name: str) -> str:
+    return catalog.canonical(name)
+
+
+def _check_user(doc: Document, i: int, u: dict[str, Any], licenses: frozenset[str], problems: list[Problem]) -> None:
+    """A user's own licenses as Microsoft 365 allows them: with a usage location, prerequisites, the country."""
+    if licenses and "usageLocation" not in u:
+        problems.append(
+            doc.problem(
+                ("state", "users", i),
+                f"user '{u['upn']}' holds licenses but has no usageLocation, which Microsoft 365 does not allow",
+            )
+        )
+    for sku in sorted(licenses):
+        missing = catalog.missing_prerequisite(sku, licenses)
+        if missing:
+            problems.append(
+                doc.problem(
+                    ("state", "users", i, "licenses"),
+                    f"'{u['upn']}' holds {sku} without {catalog.describe_caps(missing)}",
+                )
+            )
+        entry = catalog.CATALOG.get(sku)
+        if entry is not None and entry.countries is not None and u.get("usageLocation") not in entry.countries:
+            problems.append(
+                doc.problem(
+                    ("state", "users", i, "licenses"),
+                    f"'{u['upn']}' holds {sku}, which is only for users in {', '.join(sorted(entry.countries))}",
+                )
+            )
+
+
+def _groups(doc: Document, raw: dict[str, Any], users: dict[str, UserState], fail: Fail) -> dict[str, GroupState]:
+    """state.groups: each with an id (a stable one made from its name when none is written) and members
+    who are users of the snapshot."""
+    out: dict[str, GroupState] = {}
+    for i, g in enumerate(raw.get("groups") or []):
+        if g is None:  # left out by salvage: it has schema errors
+            continue
+        where = ("state", "groups", i)
+        id_ = (g.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, f"tenantctl:group:{g['name']}"))).lower()
+        if id_ in out:
+            fail(where + ("id" if "id" in g else "name",), f"group '{g['name']}' is listed twice", "")
+            continue
+        members = set()
+        for j, upn in enumerate(g.get("members") or []):
+            if upn.lower() not in users:
+                fail(where + ("members", j), f"member '{upn}' is not a user of the snapshot", "add it to state.users")
+            members.add(upn.lower())
+        licenses, disabled, _ = read_entries(g.get("licenses") or [], where + ("licenses",), fail, _canonical)
+        if len(licenses) != len(g.get("licenses") or []):
+            fail(where + ("licenses",), "a license is listed twice", "")
+        out[id_] = GroupState(
+            id_, g["name"], frozenset(members), licenses, plans_of(disabled), g.get("securityEnabled", True)
+        )
+    return out
 
 
 def _date(doc: Document, where: tuple[str | int, ...], text: str, problems: list[Problem]) -> date | None:

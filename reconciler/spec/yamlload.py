@@ -206,8 +206,8 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
         raise ValidationError([_syntax_problem(name, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise ValidationError([Problem(name, 0, 0, "", f"malformed YAML: {exc}")]) from None
-    except RecursionError:  # block nesting, which the bracket count below does not see
-        raise ValidationError([Problem(name, 0, 0, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
+    except RecursionError:  # block nesting, which the bracket count below does not see; where is lost, so line 1
+        raise ValidationError([Problem(name, 1, 1, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
     while len(nodes) > 1 and _is_empty(nodes[-1]):
         nodes.pop()  # a trailing `---` opens no real document
     if not nodes or _is_empty(nodes[0]):
@@ -231,8 +231,9 @@ def load_bytes(raw: bytes, name: str, total: int | None = None) -> Document:
     converter = _Converter(name)
     try:
         data = converter.convert(nodes[0])
-    except RecursionError:
-        raise ValidationError([Problem(name, 0, 0, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
+    except RecursionError:  # where it started is lost with the stack: the document's first line is given
+        at, why = nodes[0].start_mark, f"nested more than {MAX_DEPTH} levels deep, or an alias refers to itself"
+        raise ValidationError([Problem(name, at.line + 1, at.column + 1, "", why)]) from None
     if converter.found:
         raise ValidationError(converter.problems(nodes[0]))
     return Document(name, data, nodes[0])

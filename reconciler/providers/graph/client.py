@@ -92,14 +92,18 @@ class GraphClient:
         self._pool.shutdown(wait=True)
         self.session.close()
 
-    def get(self, path_or_url: str) -> dict[str, Any]:
-        """GET with retries on 429, 5xx and timeouts (reads are always safe to repeat)."""
+    def get(self, path_or_url: str, eventual: bool = False) -> dict[str, Any]:
+        """GET with retries on 429, 5xx and timeouts (reads are always safe to repeat). `eventual` sends
+        `ConsistencyLevel: eventual`, which Graph's advanced queries ($count, casts, filters on counts) need."""
         url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
+        if eventual:
+            headers = {"ConsistencyLevel": "eventual"}
+            return with_retries(lambda: self._checked(self._send("GET", url, headers=headers)), self.retry, self.sleep)
         return with_retries(lambda: self._checked(self._send("GET", url)), self.retry, self.sleep)
 
-    def paged(self, path: str) -> Iterator[dict[str, Any]]:
+    def paged(self, path: str, eventual: bool = False) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following @odata.nextLink until there is none."""
-        page = self.get(path)
+        page = self.get(path, eventual)
         origin = urlsplit(self.base_url)
         while True:
             yield from page.get("value", [])
@@ -112,7 +116,7 @@ class GraphClient:
                     f"Microsoft Graph sent a next-page link to another host "
                     f"({urlsplit(link).netloc}); refusing to send the token there"
                 )
-            page = self.get(link)
+            page = self.get(link, eventual)
 
     def batch(self, requests_: list[SubRequest]) -> dict[str, SubResponse]:
         """Send every request through $batch, 20 at a time with bounded concurrency; answers by id.
@@ -187,9 +191,14 @@ class GraphClient:
         missing = SubResponse(AMBIGUOUS, _error_body("missing", "no answer in the batch"))
         return {r.id: answers.get(r.id, (missing, None)) for r in chunk}
 
-    def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> requests.Response:
+    def _send(
+        self, method: str, url: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> requests.Response:
         """One HTTP request with the bearer token; a 401 gets one fresh token and one more try."""
-        return send(self.session, self._service, self.tokens, method, url, body, dict, self.sleep, self._count)
+        extra = headers or {}
+        return send(
+            self.session, self._service, self.tokens, method, url, body, lambda: dict(extra), self.sleep, self._count
+        )
 
     def _count(self) -> None:
         with self._count_lock:

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ...domain import catalog
 from ...domain.actions import ACTION_CLASSES
 from ...domain.catalog import CREDITS_SKU
 from ...domain.errors import PermanentProviderError, TransientProviderError
+from ...domain.groups import GroupSpec, GroupState, LicenseError
 from ...domain.model import (
     AGREEMENT,
     AUTO_RECHARGE,
@@ -37,10 +37,12 @@ from ...domain.model import (
     UserState,
 )
 from ...support.gc_pause import long_lived
-from ..base import UserWrite, WritePart, WriteResult
+from ..base import GroupWrite, UserWrite, WritePart, WriteResult
 from ..commerce import CommerceChannel
 from .auth import TokenSource, check_tenant
 from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
+from .group_writes import group_write
+from .licensing import TenantSkus, group_id, license_body, read_groups, user_of
 from .refusals import no_api, user_error
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
@@ -59,6 +61,7 @@ class GraphProvider:
         today: date,
         client_factory: Callable[[], tuple[GraphClient, TokenSource]],
         commerce: Callable[[], CommerceChannel] | None = None,
+        groups: tuple[GroupSpec, ...] = (),
     ) -> None:
         self._ledger = ledger
         # The commerce channel (Partner Center), opened on first use; None: money actions stay manual.
@@ -70,7 +73,9 @@ class GraphProvider:
         self._factory = client_factory
         self._client: GraphClient | None = None
         self._tenant_id: str | None = None
-        self._sku_ids: dict[str, str] = {}  # part number -> skuId, from the tenant's own subscribedSkus
+        self._wanted_groups = groups  # the spec's groups, looked up even before they hold a license
+        self._skus = TenantSkus()  # the tenant's own SKUs and service plans, from subscribedSkus
+        self._groups: dict[str, GroupState] = {}  # as last read, by id
         self._user_ids: dict[str, str] = {}  # upn.lower() -> object id
 
     @property
@@ -126,23 +131,24 @@ class GraphProvider:
     def _read_graph(self) -> TenantState:
         client = self.client
         skus = list(client.paged("/subscribedSkus"))
-        parts = {s["skuId"]: catalog.canonical(s["skuPartNumber"]) for s in skus}
-        self._sku_ids = {part: sku_id for sku_id, part in parts.items()}
+        self._skus = TenantSkus.of(skus)
         subscriptions: dict[str, SubscriptionState] = {}
         credits: CreditsState | None = None
         for s in skus:
-            part, enabled = parts[s["skuId"]], int((s.get("prepaidUnits") or {}).get("enabled", 0))
+            part, enabled = self._skus.part(s["skuId"]), int((s.get("prepaidUnits") or {}).get("enabled", 0))
             if part == CREDITS_SKU:
                 # Funding credits or enabling auto-recharge adds many MCOPSTNC licenses: that much is visible.
                 credits = CreditsState(AutoRecharge(enabled=False), (), licensed=enabled > 0)
             else:
                 subscriptions[part] = SubscriptionState(part, enabled, consumed=int(s.get("consumedUnits", 0)))
         users: dict[str, UserState] = {}
+        errors: list[LicenseError] = []
         for u in client.paged(f"/users?$select={USER_FIELDS}&$top=999"):
             upn = u["userPrincipalName"]
             self._user_ids[upn.lower()] = u["id"]
-            held = frozenset(parts.get(a["skuId"], a["skuId"]) for a in u.get("assignedLicenses") or [])
-            users[upn.lower()] = UserState(upn, u.get("usageLocation") or None, held, _inherited(u, parts))
+            users[upn.lower()], failed = user_of(u, self._skus)
+            errors += failed
+        self._groups = read_groups(client, self._wanted_groups, self._skus)
         unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED, AUTO_RENEW}
         unknown |= {AUTO_RECHARGE, BALANCE} if credits else set()
         return TenantState(
@@ -156,6 +162,8 @@ class GraphProvider:
             users=users,
             unknown=frozenset(unknown),
             manual=NO_API,
+            groups=self._groups,
+            license_errors=tuple(errors),
         )
 
     def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:
@@ -165,7 +173,7 @@ class GraphProvider:
         for that user, and only what is still missing goes again: a removal that happened is never
         repeated (Graph would refuse it as a license the user does not hold).
         """
-        if not self._sku_ids:
+        if not self._skus.ids:
             self.read_state()  # skuIds come from the tenant itself
         current = dict(enumerate(writes))  # what is still to do, per write
         send, verify = set(current), set()
@@ -208,19 +216,20 @@ class GraphProvider:
         bodies: dict[int, dict[str, Any]] = {}
         for i in located:
             try:
-                bodies[i] = self._license_body(pending[i])
+                w = pending[i]
+                bodies[i] = license_body([*((s, w.plan(s)) for s in w.add), *w.replans], w.remove, self._skus)
             except PermanentProviderError as exc:
                 results[i] = WriteResult(error=exc, retries=retries.get(i, 0), part="licenses")
         answers = self.client.batch(
             [
                 SubRequest(f"a{i}", "POST", f"/users/{self._id(pending[i].upn)}/assignLicense", body)
                 for i, body in bodies.items()
-                if pending[i].add or pending[i].remove
+                if pending[i].licensing
             ]
         )
         for i in bodies:
             w = pending[i]
-            if not (w.add or w.remove) or self._settle(i, w, answers[f"a{i}"], "licenses", unsure, results, retries):
+            if not w.licensing or self._settle(i, w, answers[f"a{i}"], "licenses", unsure, results, retries):
                 results[i] = WriteResult(changed=True, retries=retries.get(i, 0))
         return unsure
 
@@ -260,40 +269,31 @@ class GraphProvider:
             if answer.status >= 300 or answer.status == AMBIGUOUS:
                 unread.add(i)  # read again next round; never re-send on a guess
                 continue
-            held = {a.get("skuId") for a in answer.body.get("assignedLicenses") or []}
-            try:
-                left = UserWrite(
-                    w.upn,
-                    w.location if w.location and answer.body.get("usageLocation") != w.location else None,
-                    tuple(s for s in w.add if self._sku_id(s) not in held),
-                    tuple(s for s in w.remove if self._sku_id(s) in held),
+            unowned = [s for s in (*w.add, *w.remove) if s not in self._skus.ids]
+            if unowned:  # nothing can be sent for it: say so now, not after another round
+                error = PermanentProviderError(
+                    f"the tenant has no {unowned[0]} subscription",
+                    "buy it first (the plan lists the admin-center steps), then run apply again",
+                    code="no_subscription",
                 )
-            except PermanentProviderError as exc:
-                results[i] = WriteResult(error=exc, retries=retries[i], part="licenses")
+                results[i] = WriteResult(error=error, retries=retries[i], part="licenses")
                 continue
-            if left.location is None and not left.add and not left.remove:
+            user, _ = user_of(answer.body, self._skus, w.upn)
+            left = UserWrite(
+                w.upn,
+                w.location if w.location and answer.body.get("usageLocation") != w.location else None,
+                tuple(s for s in w.add if s not in user.direct),
+                tuple(s for s in w.remove if s in user.direct),
+                tuple(
+                    (s, p) for s, p in w.plans if s not in user.direct or user.disabled.get(s, frozenset()) != set(p)
+                ),
+            )
+            if left.location is None and not left.licensing:
                 results[i] = WriteResult(changed=True, retries=retries[i])
             else:
                 current[i] = left
                 send.add(i)
         return send, unread
-
-    def _license_body(self, w: UserWrite) -> dict[str, Any]:
-        # Both arrays, always: an omitted one has been seen to give 400.
-        return {
-            "addLicenses": [{"skuId": self._sku_id(s), "disabledPlans": []} for s in w.add],
-            "removeLicenses": [self._sku_id(s) for s in w.remove],
-        }
-
-    def _sku_id(self, part: str) -> str:
-        sku_id = self._sku_ids.get(part)
-        if sku_id is None:
-            raise PermanentProviderError(
-                f"the tenant has no {part} subscription",
-                "buy it first (the plan lists the admin-center steps), then run apply again",
-                code="no_subscription",
-            )
-        return sku_id
 
     def _id(self, upn: str) -> str:
         return self._user_ids.get(upn.lower()) or quote(upn, safe="@")
@@ -304,9 +304,31 @@ class GraphProvider:
         """Set one user's usage location."""
         return _one(self.write_users([UserWrite(upn, location=location)])[0])
 
-    def assign_license(self, upn: str, sku: str) -> bool:
+    def assign_license(self, upn: str, sku: str, disabled: tuple[str, ...] = ()) -> bool:
         """Give one user one license."""
-        return _one(self.write_users([UserWrite(upn, add=(sku,))])[0])
+        return _one(self.write_users([UserWrite(upn, add=(sku,), plans=((sku, disabled),) if disabled else ())])[0])
+
+    def set_user_disabled_plans(self, upn: str, sku: str, disabled: tuple[str, ...]) -> bool:
+        """Set the disabled plans of one user's direct license."""
+        return _one(self.write_users([UserWrite(upn, plans=((sku, disabled),))])[0])
+
+    def write_group(self, write: GroupWrite) -> WriteResult:
+        """One group's licenses in one assignLicense call (a swap's add and remove together)."""
+        if not self._skus.ids:
+            self.read_state()
+        return group_write(self.client, group_id(self._groups, write.group), write, self._skus)
+
+    def assign_group_license(self, group: str, sku: str, disabled: tuple[str, ...]) -> bool:
+        """Give one group one license."""
+        return _one(self.write_group(GroupWrite(group, ((sku, disabled),))))
+
+    def remove_group_license(self, group: str, sku: str) -> bool:
+        """Take one license from one group."""
+        return _one(self.write_group(GroupWrite(group, remove=(sku,))))
+
+    def set_group_disabled_plans(self, group: str, sku: str, disabled: tuple[str, ...]) -> bool:
+        """Set the disabled plans of one group's license."""
+        return _one(self.write_group(GroupWrite(group, ((sku, disabled),))))
 
     def remove_license(self, upn: str, sku: str) -> bool:
         """Take one license from one user."""
@@ -357,15 +379,6 @@ class GraphProvider:
     def add_funds(self, amount: Any, idempotency_key: str) -> bool:
         """No API: the plan marks this manual."""
         raise no_api("add Communications Credits funds")
-
-
-def _inherited(user: dict[str, Any], parts: dict[str, str]) -> frozenset[str]:
-    """SKUs the user holds only through groups: a direct removal would be refused (or change nothing)."""
-    by_group: set[str] = set()
-    for state in user.get("licenseAssignmentStates") or []:
-        if state.get("assignedByGroup"):
-            by_group.add(parts.get(state.get("skuId", ""), state.get("skuId", "")))
-    return frozenset(by_group)
 
 
 def _organization_id(client: GraphClient) -> str | None:

@@ -33,11 +33,11 @@ from ...domain.model import (
     add_months,
 )
 from ...domain.roles import required
-from .store import LocalStore
-from .tables import check_billable, check_country, take_refundable, text_of
+from .groups import GroupWrites
+from .tables import check_billable, check_country, plans_text, take_refundable, text_of
 
 
-class LocalProvider(LocalStore):
+class LocalProvider(GroupWrites):
     """The simulated tenant's writes: one transaction each, Microsoft's rules checked inside it."""
 
     def _require_role(self, action_type: str, what: str) -> None:
@@ -96,6 +96,7 @@ class LocalProvider(LocalStore):
                 ),
                 insert=True,
             )
+            self.process_groups()  # members who could not get it (CountViolation) may now
             return True
 
     def set_seats(self, sku: str, seats: int) -> bool:
@@ -120,6 +121,7 @@ class LocalProvider(LocalStore):
             window = CANCELLATION_WINDOW_DAYS.get(self._agreement())
             if window is None:
                 self._write_subscription(replace(sub, seats=seats))
+                self.process_groups()
                 return True
             refundable = tuple(r for r in sub.refundable or () if r.until >= self.today)
             if seats < sub.seats:
@@ -128,6 +130,7 @@ class LocalProvider(LocalStore):
                 refundable += (RefundableSeats(seats - sub.seats, self.today + timedelta(days=window)),)
             # A change made now deletes any change scheduled for the renewal (Partner Center, admin center).
             self._write_subscription(replace(sub, seats=seats, refundable=refundable, scheduled=None))
+            self.process_groups()
             return True
 
     def schedule_seats(self, sku: str, seats: int) -> bool:
@@ -248,18 +251,19 @@ class LocalProvider(LocalStore):
                 db.execute("INSERT INTO credits VALUES (1, 0, NULL, NULL)")
             return True
 
-    def _user(self, upn: str) -> tuple[str, str | None, set[str]]:
+    def _user(self, upn: str) -> tuple[str, str | None, set[str], set[str]]:
+        """The user's key, usage location, licenses held (directly or from groups) and direct licenses."""
         key = upn.lower()
         row = self.db.execute("SELECT usage_location FROM users WHERE upn_key = ?", (key,)).fetchone()
         if row is None:
             raise PermanentProviderError(f"user '{upn}' does not exist", "create the user first", "not_found")
-        held = {sku for (sku,) in self.db.execute("SELECT sku FROM user_licenses WHERE upn_key = ?", (key,))}
-        return key, row[0], held
+        rows = self.db.execute("SELECT sku, direct FROM user_licenses WHERE upn_key = ?", (key,)).fetchall()
+        return key, row[0], {sku for sku, _ in rows}, {sku for sku, direct in rows if direct}
 
     def set_usage_location(self, upn: str, location: str) -> bool:
         """Set where a user's services are delivered from."""
         with self._tx() as db:
-            key, current, held = self._user(upn)
+            key, current, held, _ = self._user(upn)
             if current == location:
                 return False
             for sku in sorted(held):
@@ -267,12 +271,19 @@ class LocalProvider(LocalStore):
             db.execute("UPDATE users SET usage_location = ? WHERE upn_key = ?", (location, key))
             return True
 
-    def assign_license(self, upn: str, sku: str) -> bool:
-        """Assign under Microsoft's rules: usage location, a free seat, prerequisites."""
+    def assign_license(self, upn: str, sku: str, disabled: tuple[str, ...] = ()) -> bool:
+        """Assign under Microsoft's rules: usage location, a free seat, prerequisites. A license a group
+        gives the user already is assigned directly too, and takes no second seat."""
         with self._tx() as db:
-            key, location, held = self._user(upn)
-            if sku in held:
+            key, location, held, direct = self._user(upn)
+            if sku in direct:
                 return False
+            if sku in held:
+                db.execute(
+                    "UPDATE user_licenses SET direct = 1, disabled = ? WHERE upn_key = ? AND sku = ?",
+                    (plans_text(disabled), key, sku),
+                )
+                return True
             if not location:
                 raise PermanentProviderError(
                     f"license assignment cannot be done for '{upn}': no usage location",
@@ -297,15 +308,33 @@ class LocalProvider(LocalStore):
                     f"assign one of {', '.join(catalog.providers_of(missing))} first",
                     "dependency_violation",
                 )
-            db.execute("INSERT INTO user_licenses VALUES (?, ?)", (key, sku))
+            db.execute(
+                "INSERT INTO user_licenses (upn_key, sku, direct, disabled) VALUES (?, ?, 1, ?)",
+                (key, sku, plans_text(disabled)),
+            )
             return True
 
     def remove_license(self, upn: str, sku: str) -> bool:
         """Remove a license unless another license on the user still needs it."""
         with self._tx() as db:
-            key, _, held = self._user(upn)
+            key, _, held, direct = self._user(upn)
             if sku not in held:
                 return False
+            if sku not in direct:
+                raise PermanentProviderError(
+                    f"{sku} of '{upn}' is inherited from a group membership and cannot be removed directly from the "
+                    "user",
+                    "remove the user from the group, or the license from the group",
+                    "inherited_license",
+                )
+            if db.execute(
+                "SELECT 1 FROM group_grants WHERE upn_key = ? AND sku = ? AND error IS NULL", (key, sku)
+            ).fetchone():
+                # The group's copy stays: only the direct assignment goes, and the seat stays taken.
+                db.execute(
+                    "UPDATE user_licenses SET direct = 0, disabled = '' WHERE upn_key = ? AND sku = ?", (key, sku)
+                )
+                return True
             rest = held - {sku}
             for other in sorted(rest):
                 missing = catalog.missing_prerequisite(other, rest)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ...domain.errors import PermanentProviderError, ProviderError
+from ...domain.groups import GroupState, LicenseError, plans_of
 from ...domain.model import (
     CANCELLATION_WINDOW_DAYS,
     AutoRecharge,
@@ -31,11 +33,18 @@ from ..faults import FaultInjector
 from ..sqlitefiles import close_at_rest, open_reader, open_writer
 from .tables import (
     COUNTS,
+    GROUP_SCHEMA,
+    LICENSE_COLUMNS,
+    NOTHING,
     SCHEMA,
     SCHEMA_VERSION,
     SUBSCRIPTION_COLUMNS,
     SUBSCRIPTION_FROM,
+    Held,
     iso,
+    parse_held,
+    plans_set,
+    plans_text,
     subscription_state,
     text_of,
 )
@@ -48,6 +57,8 @@ class NoTenantError(ProviderError):
 class LocalStore:
     """A tenant simulated in SQLite at `path`, with the clock pinned to `today`: the file, its reads and
     snapshot load. `LocalProvider` adds the writes."""
+
+    _license_fields = ("l.direct", "l.disabled")  # a file written before groups has neither column
 
     def __init__(
         self,
@@ -72,6 +83,10 @@ class LocalStore:
         self.db = open_writer(self.path)  # autocommit: one BEGIN IMMEDIATE transaction per action
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(user_licenses)")}
+        for name, alter in LICENSE_COLUMNS:
+            if name not in columns:
+                self.db.execute(alter)
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consumed_remove'").fetchone() is None:
             self.db.executescript(COUNTS)
 
@@ -100,6 +115,10 @@ class LocalStore:
             db.execute("CREATE TEMP TABLE renewals (sku TEXT PRIMARY KEY, auto_renew INTEGER NOT NULL)")
         if "consumed" not in names:
             db.execute("CREATE TEMP VIEW consumed AS SELECT sku, COUNT(*) AS n FROM user_licenses GROUP BY sku")
+        if "groups" not in names:
+            db.executescript(GROUP_SCHEMA.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE IF NOT EXISTS"))
+        if "direct" not in {row[1] for row in db.execute("PRAGMA table_info(user_licenses)")}:
+            self._license_fields = ("1", "''")
         return db
 
     def stored_name(self) -> str | None:
@@ -162,18 +181,7 @@ class LocalStore:
             raise NoTenantError(
                 f"no tenant in {self.path}: load one first with `tenantctl snapshot load SNAPSHOT.yaml`"
             )
-        # One row per user with its licenses joined; the few distinct license sets are built once
-        # and shared (a 100,000-user tenant has a handful), which halves the time and memory.
-        sets: dict[str | None, frozenset[str]] = {None: frozenset()}
-        users = {}
-        for key, upn, loc, joined in self.db.execute(
-            "SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(sku, char(31)) FROM "
-            "(SELECT sku FROM user_licenses l WHERE l.upn_key = u.upn_key ORDER BY sku)) FROM users u"
-        ):
-            held = sets.get(joined)
-            if held is None:
-                held = sets[joined] = frozenset(joined.split("\x1f"))  # unit separator: never in a SKU
-            users[key] = UserState(upn=upn, usage_location=loc, licenses=held)
+        users = self._users()
         consumed = dict(self.db.execute("SELECT sku, n FROM consumed").fetchall())
         window = CANCELLATION_WINDOW_DAYS.get(meta["agreement"])
         # Renewals due by today are seen as done; the first write to the subscription records them.
@@ -191,6 +199,54 @@ class LocalStore:
             subscriptions=subscriptions,
             credits=self._credits(),
             users=users,
+            groups=self._groups(),
+            default_usage_location=meta.get("default_usage_location") or None,
+            license_errors=self._license_errors(users),
+        )
+
+    def _users(self) -> dict[str, UserState]:
+        # One row per user with its licenses joined; the few distinct license sets are parsed once and
+        # shared (a 100,000-user tenant has a handful), which halves the time and memory.
+        granted = (
+            "EXISTS (SELECT 1 FROM group_grants g WHERE g.upn_key = l.upn_key AND g.sku = l.sku AND g.error IS NULL)"
+            if self.db.execute("SELECT 1 FROM group_grants LIMIT 1").fetchone()
+            else "0"
+        )
+        direct, disabled = self._license_fields
+        row = f"l.sku || char(30) || {direct} || {granted} || char(30) || {disabled}"
+        parsed: dict[str | None, Held] = {None: NOTHING}
+        users = {}
+        for key, upn, loc, joined in self.db.execute(
+            f"SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(r, char(31)) FROM "
+            f"(SELECT {row} AS r FROM user_licenses l WHERE l.upn_key = u.upn_key ORDER BY l.sku)) FROM users u"
+        ):
+            held = parsed.get(joined)
+            if held is None:
+                held = parsed[joined] = parse_held(joined)
+            users[key] = UserState(upn, loc, held.licenses, held.inherited, held.also_inherited, held.disabled)
+        return users
+
+    def _groups(self) -> dict[str, GroupState]:
+        members: dict[str, set[str]] = defaultdict(set)
+        for gid, key in self.db.execute("SELECT group_id, upn_key FROM group_members"):
+            members[gid].add(key)
+        licenses: dict[str, dict[str, frozenset[str]]] = defaultdict(dict)
+        for gid, sku, disabled in self.db.execute("SELECT group_id, sku, disabled FROM group_licenses"):
+            licenses[gid][sku] = plans_set(disabled)
+        return {
+            gid: GroupState(
+                gid, name, frozenset(members[gid]), frozenset(licenses[gid]), plans_of(licenses[gid]), bool(security)
+            )
+            for gid, name, security in self.db.execute("SELECT id, name, security_enabled FROM groups")
+        }
+
+    def _license_errors(self, users: dict[str, UserState]) -> tuple[LicenseError, ...]:
+        return tuple(
+            LicenseError(users[key].upn if key in users else key, sku, error, gid)
+            for key, sku, gid, error in self.db.execute(
+                "SELECT upn_key, sku, group_id, error FROM group_grants WHERE error IS NOT NULL "
+                "ORDER BY upn_key, sku, group_id"
+            )
         )
 
     def _credits(self) -> CreditsState | None:
@@ -218,6 +274,10 @@ class LocalStore:
         with self._tx(inject=False) as db:
             # A replaced tenant starts afresh: its purchase keys went with the old one.
             for table in (
+                "group_grants",
+                "group_licenses",
+                "group_members",
+                "groups",
                 "user_licenses",
                 "users",
                 "funds",
@@ -238,6 +298,7 @@ class LocalStore:
                     ("agreement", state.agreement),
                     ("currency", state.currency),
                     ("billing_roles", json.dumps(None if state.billing_roles is None else list(state.billing_roles))),
+                    ("default_usage_location", state.default_usage_location or ""),
                 ],
             )
             for sub in state.subscriptions.values():
@@ -259,9 +320,24 @@ class LocalStore:
                 "INSERT INTO users VALUES (?, ?, ?)", [(key, u.upn, u.usage_location) for key, u in state.users.items()]
             )
             db.executemany(
-                "INSERT INTO user_licenses VALUES (?, ?)",
-                [(key, sku) for key, u in state.users.items() for sku in u.licenses],
+                "INSERT INTO user_licenses (upn_key, sku, direct, disabled) VALUES (?, ?, 1, ?)",
+                [(key, sku, plans_text(u.disabled.get(sku))) for key, u in state.users.items() for sku in u.direct],
             )
+            groups = state.groups.values()
+            db.executemany(
+                "INSERT INTO groups VALUES (?, ?, ?)", [(g.id, g.name, int(g.security_enabled)) for g in groups]
+            )
+            db.executemany(
+                "INSERT INTO group_members VALUES (?, ?)", [(g.id, key) for g in groups for key in sorted(g.members)]
+            )
+            db.executemany(
+                "INSERT INTO group_licenses VALUES (?, ?, ?)",
+                [(g.id, sku, plans_text(g.disabled.get(sku))) for g in groups for sku in sorted(g.licenses)],
+            )
+            self.process_groups()
+
+    def process_groups(self) -> None:
+        """Give licensed groups' members their licenses (the provider's; the store has no groups to process)."""
 
     # ---- what the writes share ---------------------------------------------------------------
 

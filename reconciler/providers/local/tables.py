@@ -6,13 +6,14 @@ Kept apart from the provider so provider.py reads as the provider's operations o
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from ...domain import catalog
 from ...domain.errors import PermanentProviderError
+from ...domain.groups import NO_PLANS, DisabledPlans, plans_of
 from ...domain.model import RefundableSeats, ScheduledSeats, SubscriptionState
 
 SCHEMA_VERSION = "1"
@@ -40,6 +41,69 @@ CREATE TABLE IF NOT EXISTS user_licenses (
 CREATE INDEX IF NOT EXISTS user_licenses_sku ON user_licenses (sku);
 CREATE TABLE IF NOT EXISTS purchases (idempotency_key TEXT PRIMARY KEY, sku TEXT NOT NULL);
 """
+
+GROUP_SCHEMA = """
+-- Group-based licensing: the groups, their direct user members and licenses, and what processing gave
+-- each member (error NULL: the member holds it; otherwise the error Microsoft would record).
+CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, name TEXT NOT NULL, security_enabled INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id TEXT NOT NULL REFERENCES groups (id), upn_key TEXT NOT NULL REFERENCES users (upn_key),
+    PRIMARY KEY (group_id, upn_key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_licenses (
+    group_id TEXT NOT NULL REFERENCES groups (id), sku TEXT NOT NULL, disabled TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (group_id, sku)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_grants (
+    upn_key TEXT NOT NULL, sku TEXT NOT NULL, group_id TEXT NOT NULL, error TEXT,
+    PRIMARY KEY (upn_key, sku, group_id)) WITHOUT ROWID;
+"""
+SCHEMA += GROUP_SCHEMA
+
+# user_licenses holds one row per license a user holds: `direct` 0 when only groups give it, and the
+# direct assignment's disabled plans (names joined by commas). Files written before groups lack both.
+LICENSE_COLUMNS = (
+    ("direct", "ALTER TABLE user_licenses ADD COLUMN direct INTEGER NOT NULL DEFAULT 1"),
+    ("disabled", "ALTER TABLE user_licenses ADD COLUMN disabled TEXT NOT NULL DEFAULT ''"),
+)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A user's licenses as stored: all held, those only groups give, those groups give too, disabled plans."""
+
+    licenses: frozenset[str]
+    inherited: frozenset[str] = frozenset()
+    also_inherited: frozenset[str] = frozenset()
+    disabled: DisabledPlans = field(default_factory=lambda: NO_PLANS, hash=False)
+
+
+NOTHING = Held(frozenset())
+
+
+def parse_held(joined: str) -> Held:
+    """A user's joined license rows (`sku RS direct granted RS disabled`, unit separators between rows)."""
+    licenses, inherited, also = set(), set(), set()
+    disabled = {}
+    for row in joined.split("\x1f"):
+        sku, flags, plans = row.split("\x1e")
+        licenses.add(sku)
+        if flags[0] == "0":
+            inherited.add(sku)
+        elif flags[1] == "1":
+            also.add(sku)
+        if plans and flags[0] == "1":
+            disabled[sku] = plans_set(plans)
+    return Held(frozenset(licenses), frozenset(inherited), frozenset(also), plans_of(disabled))
+
+
+def plans_text(plans: frozenset[str] | tuple[str, ...] | None) -> str:
+    """Disabled plans as stored: sorted names joined by commas ('' for none)."""
+    return ",".join(sorted(plans or ()))
+
+
+def plans_set(text: str) -> frozenset[str]:
+    """Disabled plans as stored, back to a set."""
+    return frozenset(text.split(",")) if text else frozenset()
+
 
 # How many users hold each SKU, kept by triggers: counting holders at every assignment made a
 # 100,000-user apply quadratic (137 s). Created and filled in one transaction the first time a file
