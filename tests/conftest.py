@@ -52,7 +52,7 @@ os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(_SCRATCH or tempfile.gettempdir
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "tenant-specs"
 EXAMPLES = ROOT / "examples"
-SAMPLES = ("contoso", "fabrikam", "northwind")
+SAMPLES = ("contoso", "fabrikam", "northwind", "woodgrove")
 TODAY = date(2026, 11, 21)
 DEFAULT_TENANT_ID = "2f1c0b5e-7a4d-4c1e-9f55-3c2a9d1e8b70"  # contoso's, from its spec
 

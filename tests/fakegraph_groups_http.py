@@ -6,6 +6,8 @@ sources, at the top of tests/fakegraph_groups.py.
 
 from __future__ import annotations
 
+import re
+
 import uuid
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -119,6 +121,12 @@ class GroupRoutes(GroupLicensing):
                 )
             want = words[2].lower() == "true"
             return (lambda g: self._has_errors(g) == want), False
+        name = re.fullmatch(r"displayName eq '((?:[^']|'')*)'", flt.strip())
+        if name is not None:
+            # displayName supports eq by default (https://learn.microsoft.com/graph/api/resources/group, "Supports
+            # $filter (eq, ...)"); OData doubles a quote inside a literal; string comparison ignores case.
+            wanted = name.group(1).replace("''", "'").lower()
+            return (lambda g: g.name.lower() == wanted), counted and eventual
         raise GraphError(400, "Request_UnsupportedQuery", f"fakegraph does not support the $filter '{flt}' on groups.")
 
     def _list_groups(self, rec: Recorded) -> Reply:

@@ -40,3 +40,51 @@ def test_who_needs_a_credits_license() -> None:
     assert not catalog.needs_credits_license(frozenset({"MCOEV", "MCOPSTN1", "MCOPSTNC"}))
     assert not catalog.needs_credits_license(frozenset({"SPE_E3", "MCOMEETACPEA"}))  # pay-per-minute only
     assert not catalog.needs_credits_license(frozenset({"MCOEV"}))  # Teams Phone alone calls nobody out
+
+
+def test_every_modelled_sku_is_in_microsofts_table_with_the_same_id() -> None:
+    """The catalog's money rules are on SKUs Microsoft's table names; both agree on every skuId."""
+    from reconciler.spec.skutable import sku_table
+
+    table = sku_table()
+    for part, entry in catalog.CATALOG.items():
+        product = table.by_guid.get(entry.sku_id)
+        assert product is not None and catalog.canonical(product.part) == part, part
+
+
+@pytest.mark.parametrize(
+    "name, guid",
+    [
+        ("SPB", "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46"),  # Microsoft 365 Business Premium
+        ("STANDARDPACK", "18181a46-0d4e-45cd-891e-60aabd171b4e"),  # Office 365 E1
+        ("SPE_F1", "66b55226-6b4f-492c-910c-a3b7a3c9d993"),  # Microsoft 365 F3
+        ("MCOCAP", "295a8eb0-f78d-45c7-8b5b-1eed5ed02dff"),  # Teams Shared Devices (common area phones)
+        ("Microsoft_Teams_Premium", "36a0f3b3-adb5-49ea-bf66-762134cf063a"),  # Teams Premium (introductory)
+    ],
+)
+def test_the_skus_a_new_user_missed_resolve_by_name_and_id(name: str, guid: str) -> None:
+    from reconciler.spec.licenses import known_sku
+    from reconciler.spec.skutable import sku_table
+
+    assert known_sku(name) == name and known_sku(guid) == name and known_sku(name.lower()) == name
+    assert sku_table().resolve(guid) is sku_table().resolve(name)
+
+
+def test_service_plans_resolve_by_name_and_id_within_their_sku() -> None:
+    from reconciler.spec.skutable import sku_table
+
+    e5 = sku_table().resolve("SPE_E5")
+    assert e5 is not None
+    sway = e5.plan("SWAY")
+    assert sway is not None and e5.plan(sway.id) == sway and e5.plan("sway") == sway
+    assert e5.plan("NOT_A_PLAN") is None and e5.suggest_plan("SWAYY") == "SWAY"
+
+
+def test_catalog_lists_searches_and_shows_a_skus_service_plans(cli) -> None:
+    assert "Microsoft 365 Business Premium" in cli("catalog", "--search", "business premium").out
+    shown = cli("catalog", "SPE_E5")
+    assert shown.code == 0 and "SWAY" in shown.out and "YAMMER_ENTERPRISE" in shown.out
+    assert "as of" in shown.out
+    unknown = cli("catalog", "SPE_E55")
+    assert unknown.code == 1 and "did you mean 'SPE_E5'" in unknown.err
+    assert cli("catalog", "--all").out.count("\n") > 500

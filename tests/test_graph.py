@@ -16,13 +16,15 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import MUTATION_PASS, SAMPLES, GraphTenant, spec_for_tenant
+from conftest import MUTATION_PASS, SAMPLES, TODAY, GraphTenant, spec_for_tenant
 from synthetic import spec_text, subscription_lines, user_line
 
 from reconciler import providers
 from reconciler.domain import catalog
 from reconciler.providers.graph.client import GraphClient
 from reconciler.providers.retry import RetryPolicy
+from reconciler.spec.snapshot import snapshot_from_document
+from reconciler.spec.yamlload import load_bytes
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -55,8 +57,9 @@ def local_result(cli, name: str) -> dict[str, tuple[frozenset[str], str | None]]
         *db,
     )
     assert applied.code == 0, applied.out + applied.err
-    state = yaml.safe_load(cli("snapshot", "dump", *db).out)["state"]
-    return {u["upn"].lower(): (frozenset(u.get("licenses", [])), u.get("usageLocation")) for u in state["users"]}
+    # The dump lists direct licenses; loading it back processes the groups, as the simulator did.
+    state = snapshot_from_document(load_bytes(cli("snapshot", "dump", *db).out.encode(), "dump.yaml"), TODAY)
+    return {key: (u.licenses, u.usage_location) for key, u in state.users.items()}
 
 
 def graph_result(fake: Any) -> dict[str, tuple[frozenset[str], str | None]]:

@@ -305,11 +305,13 @@ class Ledger:
 def groups_changed(path: str | Path, seconds: float) -> frozenset[str]:
     """The groups (as plans named them) whose licenses an apply changed in the last `seconds`: Microsoft
     may still be processing them. Read-only, and empty when there is no ledger yet."""
+    if seconds <= 0:
+        return frozenset()
     since = (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
     ledger = Ledger(path, read_only=True)
     try:
         rows = ledger.db.execute(
-            "SELECT address FROM ledger_journal WHERE outcome = 'done' AND outcome_at >= ? AND address LIKE 'group/%'",
+            "SELECT address FROM ledger_journal WHERE outcome = 'done' AND outcome_at > ? AND address LIKE 'group/%'",
             (since,),
         ).fetchall()
     finally:

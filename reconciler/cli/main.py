@@ -23,11 +23,12 @@ from ..domain.errors import TenantctlError, UsageError, ValidationError
 from ..domain.model import AGREEMENT, AGREEMENTS, CURRENCY, TERMS
 from ..providers import LocalProvider, today
 from ..render.formats import plan_as
-from ..render.tables import catalog_table, prices_table
+from ..render.tables import catalog_table, prices_table, product_table, products_table
 from ..render.text import Style, count
 from ..spec.export import export_spec, undeclared_parts, unlisted_users
 from ..spec.prices import price_list
 from ..spec.schema import schema as load_schema
+from ..spec.skutable import sku_table
 from ..spec.snapshot import dump_yaml, load_snapshot
 from .apply import LOCK_TIMEOUT, apply, force_unlock, history
 from .common import (
@@ -200,9 +201,28 @@ def schema_cmd(kind: str) -> int:
 
 
 @cli.command("catalog")
-def catalog_cmd() -> int:
-    """List the SKUs tenantctl knows, with what they provide and need."""
-    click.echo(catalog_table(catalog.CATALOG), nl=False)
+@click.argument("sku", required=False)
+@click.option(
+    "--search", "text", metavar="TEXT", help="Find SKUs in Microsoft's whole table by name, id or service plan."
+)
+@click.option("--all", "everything", is_flag=True, help="List every SKU in Microsoft's table.")
+def catalog_cmd(sku: str | None, text: str | None, everything: bool) -> int:
+    """List the SKUs tenantctl models (what they provide and need); `catalog SKU` shows one SKU's service
+    plans, `--search` and `--all` Microsoft's whole table."""
+    table = sku_table()
+    if sku is not None:
+        product = table.resolve(sku)
+        if product is None:
+            near = table.suggest(sku)
+            raise click.UsageError(f"unknown SKU {sku!r}" + (f"; did you mean {near!r}?" if near else ""))
+        click.echo(product_table(product, table.as_of), nl=False)
+    elif text is not None or everything:
+        found = table.search(text) if text is not None else list(table.by_guid.values())
+        if not found:
+            raise click.UsageError(f"no SKU in Microsoft's table (as of {table.as_of}) matches {text!r}")
+        click.echo(products_table(found, table.as_of), nl=False)
+    else:
+        click.echo(catalog_table(catalog.CATALOG), nl=False)
     return EXIT_OK
 
 

@@ -1,11 +1,13 @@
-"""The reference tables: `catalog` (the SKUs tenantctl knows) and `prices` (the shipped list prices)."""
+"""The reference tables: `catalog` (the SKUs tenantctl models, and Microsoft's whole table) and `prices` (the
+shipped list prices)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ..domain.catalog import Sku, describe_caps
 from ..domain.model import PriceList
+from ..domain.skutable import Product
 from .text import amount
 
 # The SKU column is this wide (fixed, not fitted to the list), so the price column lines up.
@@ -27,6 +29,29 @@ def catalog_table(catalog: Mapping[str, Sku]) -> str:
         lines.append(
             f"{sku.part_number:<{width}}  {sku.sku_id}  {sku.name}" + (f"  ({'; '.join(extras)})" if extras else "")
         )
+    return "".join(line + "\n" for line in lines)
+
+
+def products_table(products: Sequence[Product], as_of: str) -> str:
+    """One line per SKU of Microsoft's table: part number, id, product name, how many service plans."""
+    width = max(len(p.part) for p in products)
+    lines = [
+        f"{p.part:<{width}}  {p.guid}  {p.name} ({len(p.plans)} service plans)"
+        for p in sorted(products, key=lambda p: p.part.lower())
+    ]
+    lines.append(
+        f"# {len(products):,} SKU(s), Microsoft's licensing table as of {as_of}; "
+        "`tenantctl catalog SKU` lists one's service plans"
+    )
+    return "".join(line + "\n" for line in lines)
+
+
+def product_table(product: Product, as_of: str) -> str:
+    """One SKU and its service plans (the names a spec's disabledPlans takes)."""
+    width = max((len(s.name) for s in product.plans), default=0)
+    lines = [f"{product.part}  {product.guid}  {product.name}"]
+    lines += [f"  {s.name:<{width}}  {s.id}  {s.friendly}" for s in sorted(product.plans, key=lambda s: s.name.lower())]
+    lines.append(f"# {len(product.plans)} service plan(s), Microsoft's licensing table as of {as_of}")
     return "".join(line + "\n" for line in lines)
 
 
