@@ -160,3 +160,44 @@ def write_big_tenant(folder: Path, users: int, removals: int) -> Path:
     (folder / "big.snapshot.yaml").write_text(snapshot)
     (folder / "big.yaml").write_text(spec)
     return folder / "big.yaml"
+
+
+# ---- the group-licensing benchmark: the same licenses through 20 groups, or user by user --------
+
+GROUP_LICENSES = (("SPE_E5",), ("SPE_E3",), ("SPE_E3", "MCOEV"), ("SPE_E5", "MCOPSTN1"))
+
+
+def write_group_bench(folder: Path, n: int, groups: int = 20) -> dict[str, Path]:
+    """Two tenants of `n` users with the same licenses, and the spec that matches each (no change):
+    `groups`, licensed through `groups` groups (users are listed nowhere); `direct`, user by user."""
+    folder.mkdir(parents=True, exist_ok=True)
+    seats = dict.fromkeys(("SPE_E5", "SPE_E3", "MCOEV", "MCOPSTN1"), n)
+    body = subscription_lines(seats, ", term: P1Y, billingFrequency: monthly")
+    state = [*subscription_lines(seats, ", term: P1Y, billingFrequency: monthly, payAsYouGo: false")]
+    licenses = [GROUP_LICENSES[g % len(GROUP_LICENSES)] for g in range(groups)]
+    group_of = [i % groups for i in range(n)]
+    listed = ["  groups:"]
+    for g in range(groups):
+        members = ", ".join(_bench_upn(i) for i in range(g, n, groups))
+        listed += [
+            f"    - name: Group {g:02d}",
+            f"      members: [{members}]",
+            f"      licenses: [{', '.join(licenses[g])}]",
+        ]
+    paths = {name: folder / f"{name}.snapshot.yaml" for name in ("groups", "direct")}
+    paths["groups"].write_text(
+        snapshot_text("bench", "MCA", [*state, *listed], (user_line(_bench_upn(i)) for i in range(n)))
+    )
+    paths["direct"].write_text(
+        snapshot_text("bench", "MCA", state, (user_line(_bench_upn(i), licenses[group_of[i]]) for i in range(n)))
+    )
+    group_specs = [f"    - {{name: Group {g:02d}, licenses: [{', '.join(licenses[g])}]}}" for g in range(groups)]
+    paths["groups_spec"] = folder / "groups.yaml"
+    paths["groups_spec"].write_text(
+        spec_text("bench", "MCA", [*body, "  groups:", *group_specs], []).replace("  users:\n", "  users: []\n")
+    )
+    paths["direct_spec"] = folder / "direct.yaml"
+    paths["direct_spec"].write_text(
+        spec_text("bench", "MCA", body, (user_line(_bench_upn(i), licenses[group_of[i]]) for i in range(n)))
+    )
+    return paths
