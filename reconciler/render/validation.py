@@ -7,14 +7,15 @@ from .text import count
 
 
 def spec_ok(spec: TenantSpec) -> str:
-    """`ok (Tenant contoso: 3 users, 2 subscriptions)`."""
-    return f"ok (Tenant {spec.name}: {_sizes(len(spec.users), len(spec.subscriptions))})"
+    """`ok (Tenant contoso: 3 users, 2 subscriptions)`, and `, 2 groups` where it has some."""
+    return f"ok (Tenant {spec.name}: {_sizes(len(spec.users), len(spec.subscriptions), len(spec.groups))})"
 
 
 def snapshot_ok(state: TenantState) -> str:
-    """`ok (TenantSnapshot contoso: 3 users, 2 subscriptions)`."""
-    return f"ok (TenantSnapshot {state.name}: {_sizes(len(state.users), len(state.subscriptions))})"
+    """`ok (TenantSnapshot contoso: 3 users, 2 subscriptions)`, and `, 2 groups` where it has some."""
+    return f"ok (TenantSnapshot {state.name}: {_sizes(len(state.users), len(state.subscriptions), len(state.groups))})"
 
 
-def _sizes(users: int, subscriptions: int) -> str:
-    return f"{count(users, 'user')}, {count(subscriptions, 'subscription')}"
+def _sizes(users: int, subscriptions: int, groups: int) -> str:
+    sizes = f"{count(users, 'user')}, {count(subscriptions, 'subscription')}"
+    return sizes + (f", {count(groups, 'group')}" if groups else "")

@@ -12,7 +12,7 @@ from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
 from ..domain.countries import ISO_3166_ALPHA2
 from ..domain.errors import Problem
-from ..domain.groups import DisabledPlans, GroupSpec
+from ..domain.groups import DisabledPlans
 from ..domain.model import (
     AutoRecharge,
     CreditsSpec,
@@ -24,10 +24,11 @@ from ..domain.model import (
     money,
 )
 from .commerce import check_one_overage, commerce_of
+from .groups import spec_groups
 from .licenses import known_sku, read_entries, sku_of, suggest_sku
 from .prices import price_list
 from .salvage import Salvage
-from .yamlload import Document, render_path
+from .yamlload import Document
 
 Path_ = tuple[str | int, ...]
 
@@ -63,7 +64,9 @@ class RuleChecker:
         managed = set(subscriptions) | ({CREDITS_SKU} if credits is not None or self.rest.credits_unknown else set())
         profiles = self._profiles(managed)
         users = self._users(managed, profiles)
-        groups = self._groups(managed)
+        groups = spec_groups(
+            self.raw.get("groups") or [], lambda where, raw: self._license_list(where, raw, managed), self.fail
+        )
         self._skus_need(subscriptions, credits)
         self._seats(subscriptions, users)
         meta = self.doc.data["metadata"]
@@ -349,36 +352,6 @@ class RuleChecker:
                 disabled=disabled,
             )
         return out
-
-    def _groups(self, managed: set[str]) -> tuple[GroupSpec, ...]:
-        out: list[GroupSpec] = []
-        seen: dict[str, int] = {}
-        for i, raw in enumerate(self.raw.get("groups") or []):
-            if raw is None:  # left out by salvage: it has schema errors
-                continue
-            where: Path_ = ("spec", "groups", i)
-            name, id_ = raw.get("name"), raw.get("id")
-            handle = (name or id_).lower()
-            if handle in seen:
-                self.fail(
-                    where + (("name",) if name else ("id",)),
-                    f"group '{name or id_}' is listed twice",
-                    f"already listed as spec.groups[{seen[handle]}]; give it all its licenses there",
-                )
-                continue
-            seen[handle] = i
-            licenses, disabled = self._license_list(where + ("licenses",), raw["licenses"], managed)
-            for sku in sorted(licenses):
-                missing = catalog.missing_prerequisite(sku, licenses)
-                if missing:
-                    self.fail(
-                        where + ("licenses",),
-                        f"{sku} in group '{name or id_}' needs {catalog.describe_caps(missing)} in the same group "
-                        "(Microsoft assigns an add-on through a group only with its prerequisite in that group)",
-                        f"add one of these to the group's licenses: {', '.join(catalog.providers_of(missing))}",
-                    )
-            out.append(GroupSpec(name or id_, name, id_, licenses, disabled, i, render_path(where)))
-        return tuple(out)
 
     def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
         for sku in sorted(licenses):
