@@ -23,7 +23,7 @@ from typing import Any
 import click
 import pytest
 import yaml
-from conftest import ROOT, SPECS
+from conftest import ROOT, SAMPLES, SPECS
 
 from reconciler.cli.main import cli as tenantctl_cli
 
@@ -988,7 +988,7 @@ def test_github_flow_end_to_end(tmp_path: Path, today: Any) -> None:
     planned = run(plan_wf, "Plan")
     assert planned.returncode == 0, planned.stderr
     assert _outputs(tmp_path / "out.txt") == {"code": "2"}  # changes
-    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == ["contoso.json", "fabrikam.json", "northwind.json"]
+    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == sorted(f"{s}.json" for s in SAMPLES)
     assert (tmp_path / "comment" / "part-001.md").is_file()
     assert run(plan_wf, "Add the plan to the run summary").returncode == 0
     assert "### Tenant `contoso`" in (tmp_path / "summary.md").read_text()

@@ -110,10 +110,13 @@ def test_split_cuts_an_oversized_line_instead_of_breaking_the_limit() -> None:
     assert all(size(p) <= 2_000 for p in parts) and "…" in parts[0]
 
 
+THREE = ("contoso", "fabrikam", "northwind")  # the samples the folder tests count
+
+
 def folder_of_samples(workdir: Path) -> Path:
     folder = workdir / "specs"
     folder.mkdir()
-    for name in SAMPLES:
+    for name in THREE:
         shutil.copy(SPECS / f"{name}.yaml", folder)
     return folder
 
@@ -155,15 +158,15 @@ def test_folder_plan_sections_footer_and_failures_isolated(cli, workdir: Path) -
 
 def test_folder_plan_json_and_markdown(cli, workdir: Path) -> None:
     folder = folder_of_samples(workdir)
-    for name in SAMPLES:
+    for name in THREE:
         load(cli, name)
     doc = json.loads(cli("plan", folder, "--format", "json").out)
     assert doc["format_version"] == "1"
-    assert [t["tenant"] for t in doc["tenants"]] == sorted(SAMPLES)
+    assert [t["tenant"] for t in doc["tenants"]] == sorted(THREE)
     assert doc["summary"] == {"tenants": 3, "with_changes": 3, "unchanged": 0, "failed": 0}
     assert all(t["status"] == "changes" and t["plan"]["actions"] for t in doc["tenants"])
     md = cli("plan", folder, "--format", "markdown").out
-    assert [m for m in re.findall(r"^### Tenant `(\w+)`", md, re.M)] == sorted(SAMPLES)
+    assert [m for m in re.findall(r"^### Tenant `(\w+)`", md, re.M)] == sorted(THREE)
     assert md.rstrip().endswith("**3 tenants: 3 with changes, 0 unchanged, 0 failed**")
 
 

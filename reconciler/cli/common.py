@@ -102,6 +102,24 @@ GROUP_GRACE_OPT = click.option(
 )
 
 
+def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    k, sep, n = value.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise click.BadParameter(f"{value!r} is not K/N with 1 <= K <= N, such as 1/4", ctx, param)
+    return int(k), int(n)
+
+
+SHARD_OPT = click.option(
+    "--shard",
+    metavar="K/N",
+    callback=_shard,
+    help="Only the K-th of N stable parts of a folder (by a hash of each tenant's name), for a CI matrix: "
+    "every tenant is in exactly one shard. Output is the fleet format, mergeable with `report merge`.",
+)
+
+
 def provider_opt(f: Any) -> Any:
     """--provider is accepted after the subcommand too: `tenantctl plan x.yaml --provider local:db`."""
     return click.option(

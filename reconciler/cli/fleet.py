@@ -7,7 +7,9 @@ so output is stable between runs.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +42,36 @@ def spec_files(directory: str) -> list[str]:
     if not files:
         raise UsageError(f"{directory}: no .yaml or .yml files in this folder")
     return files
+
+
+# `metadata: {name: x}` or a block `metadata:` whose `name:` follows: the tenant's name, read without
+# parsing the whole spec (a shard is chosen before any spec is loaded).
+_FLOW_NAME = re.compile(r"^metadata:\s*\{[^}\n]*?\bname:\s*['\"]?([a-z0-9][a-z0-9-]*)", re.M)
+_BLOCK_NAME = re.compile(
+    r"^metadata:[ \t]*(?:#.*)?\n(?:[ \t]+.*\n|[ \t]*\n)*?[ \t]+name:[ \t]*['\"]?([a-z0-9][a-z0-9-]*)", re.M
+)
+
+
+def tenant_key(path: str) -> str:
+    """What a spec's shard is chosen by: its tenant's name (metadata.name), or its file's name when the
+    name cannot be read without parsing (the spec is then refused by whichever shard takes it)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return Path(path).stem
+    found = _FLOW_NAME.search(text) or _BLOCK_NAME.search(text)
+    return found.group(1) if found else Path(path).stem
+
+
+def shard_of(key: str, count: int) -> int:
+    """The shard (1 to `count`) a tenant belongs to: a stable hash of its key, the same on every machine."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") % count + 1
+
+
+def in_shard(files: list[str], shard: tuple[int, int]) -> list[str]:
+    """The files of shard K of N (`shard` = (K, N)); the shards of all K are disjoint and cover `files`."""
+    k, n = shard
+    return [f for f in files if shard_of(tenant_key(f), n) == k]
 
 
 def run_all(

@@ -20,6 +20,7 @@ _HELP: dict[str, tuple[list[str], list[int]]] = {
             "tenantctl plan tenant-specs/contoso.yaml",
             "tenantctl plan tenant-specs/ --format markdown --markdown-dir comment",
             "tenantctl plan tenant-specs/contoso.yaml --out plan.json --detailed-exitcode",
+            "tenantctl plan tenants/ --shard 1/4 --format json > shard-1.json",
         ],
         [0, 1, 2],
     ),
@@ -54,12 +55,23 @@ _HELP: dict[str, tuple[list[str], list[int]]] = {
     ),
     "dump": (["tenantctl snapshot dump --name contoso > contoso.snapshot.yaml"], [0, 1]),
     "schema": (["tenantctl schema > tenant-specs/tenant.schema.json", "tenantctl schema --kind snapshot"], [0]),
-    "catalog": (["tenantctl catalog", "tenantctl catalog | grep -i calling"], [0]),
+    "catalog": (
+        ["tenantctl catalog", "tenantctl catalog SPE_E5", "tenantctl catalog --search 'business premium'"],
+        [0, 1],
+    ),
     "prices": (["tenantctl prices", "tenantctl prices --currency EUR"], [0, 1]),
-    "report": (
+    "page": (
         [
             "tenantctl report tenant-specs/contoso.yaml --out report.html",
             "tenantctl report tenant-specs/ --out fleet.html",
+        ],
+        [0, 1],
+    ),
+    "merge": (
+        [
+            "tenantctl drift tenants/ --shard 2/8 --format json > shard-2.json",
+            "tenantctl report merge shard-*.json --format markdown",
+            "tenantctl report merge shard-*.xml > drift.xml",
         ],
         [0, 1],
     ),

@@ -1,8 +1,11 @@
-"""`tenantctl report`: the HTML page of a tenant, or of every tenant in a folder (see render/html.py)."""
+"""`tenantctl report`: the HTML page of a tenant, or of every tenant in a folder (see render/html.py);
+`tenantctl report merge`: the summaries of a fleet's shards as one (render/merge.py)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,12 +13,29 @@ from ..domain.errors import UsageError
 from ..plan.compute import compute_plan
 from ..plan.drift import drift_report
 from ..render.html import FailedTenant, TenantReport, page
+from ..render.merge import MergeError, junit_failed, merge_json, merge_junit, merged_footer, merged_markdown
+from ..render.text import to_json
 from ..spec.loader import load_spec
 from . import fleet
 from .common import EXIT_ERROR, EXIT_OK, Settings, observe, provider_opt, write_text
 
 
-@click.command()
+class ReportGroup(click.Group):
+    """`report SPEC|DIR --out FILE` is `report page ...`: the command people know keeps its form."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Anything but a subcommand's name (or --help) goes to `page`."""
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["page", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=ReportGroup)
+def report() -> None:
+    """Write the HTML page of tenants (`report SPEC|DIR --out FILE`), or merge shards' summaries (`report merge`)."""
+
+
+@report.command("page")
 @click.argument("target", metavar="SPEC|DIR", type=click.Path(exists=True))
 @click.option(
     "--out",
@@ -26,7 +46,7 @@ from .common import EXIT_ERROR, EXIT_OK, Settings, observe, provider_opt, write_
 )
 @provider_opt
 @click.pass_obj
-def report(settings: Settings, target: str, out: str, provider_override: str | None) -> int:
+def report_page(settings: Settings, target: str, out: str, provider_override: str | None) -> int:
     """Write one HTML page: seats, cost, drift, credits and manual steps, per tenant or for a fleet."""
     many = Path(target).is_dir()
     url = provider_override or settings.provider
@@ -52,3 +72,46 @@ def report(settings: Settings, target: str, out: str, provider_override: str | N
     failed = sum(isinstance(s, FailedTenant) for s in sections)
     settings.say(f"Wrote {out} ({len(sections)} tenant(s){f', {failed} failed' if failed else ''}).")
     return EXIT_ERROR if failed else EXIT_OK
+
+
+@report.command("merge")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text", "markdown", "junit"]),
+    help="Default: json for JSON inputs, junit for JUnit XML inputs.",
+)
+@click.pass_obj
+def merge(settings: Settings, files: tuple[str, ...], fmt: str | None) -> int:
+    """Merge the JSON (or JUnit XML) of `plan|drift DIR --shard K/N` runs into the whole fleet's summary."""
+    texts = [(name, Path(name).read_text(encoding="utf-8")) for name in files]
+    xml = [t.lstrip().startswith("<") for _, t in texts]
+    if any(xml) != all(xml):
+        raise UsageError("give either every shard's JSON or every shard's JUnit XML, not both")
+    try:
+        if all(xml):
+            if fmt not in (None, "junit"):
+                raise UsageError("JUnit XML merges into JUnit XML only (--format junit)")
+            merged = merge_junit(texts)
+            click.echo(merged, nl=False)
+            return EXIT_ERROR if junit_failed(merged) else EXIT_OK
+        doc = merge_json([(name, _json(name, text)) for name, text in texts])
+    except MergeError as exc:
+        raise UsageError(str(exc)) from None
+    if fmt in (None, "json"):
+        click.echo(to_json(doc), nl=False)
+    elif fmt == "markdown":
+        click.echo(merged_markdown(doc), nl=False)
+    elif fmt == "text":
+        click.echo(merged_footer(doc))
+    else:
+        raise UsageError("JSON merges into json, text or markdown; --format junit needs the shards' JUnit XML")
+    return EXIT_ERROR if doc["summary"]["failed"] else EXIT_OK
+
+
+def _json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{name}: not JSON ({exc})") from None

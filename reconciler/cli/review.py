@@ -50,6 +50,7 @@ from .common import (
     EXIT_OK,
     FORMATS,
     GROUP_GRACE_OPT,
+    SHARD_OPT,
     TARGET,
     Settings,
     observe,
@@ -78,9 +79,13 @@ class Drifted:
     report: DriftReport
 
 
-def _targets(target: str, settings: Settings, override: str | None) -> tuple[list[str], bool]:
-    """The spec files to work on, and whether `target` was a folder."""
+def _targets(
+    target: str, settings: Settings, override: str | None, shard: tuple[int, int] | None = None
+) -> tuple[list[str], bool]:
+    """The spec files to work on (only shard K of N's, with --shard), and whether `target` was a folder."""
     if not Path(target).is_dir():
+        if shard is not None:
+            raise UsageError(f"--shard splits a folder of specs; {target} is a file")
         return [target], False
     url = override or settings.provider  # the global option also reads TENANTCTL_PROVIDER
     if url and url.startswith(("local:", "graph:")) and "{name}" not in url:
@@ -88,7 +93,8 @@ def _targets(target: str, settings: Settings, override: str | None) -> tuple[lis
             f"with a folder of tenants, the provider URL must contain {{name}} (one tenant each), "
             f"such as local:state/{{name}}.db or graph (a ledger per tenant); got {url!r}"
         )
-    return fleet.spec_files(target), True
+    files = fleet.spec_files(target)
+    return (fleet.in_shard(files, shard) if shard else files), True
 
 
 def _run(files: list[str], many: bool, work: Any, settings: Settings) -> list[fleet.TenantRun[T]]:
@@ -187,6 +193,7 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
 )
 @TARGET
 @GROUP_GRACE_OPT
+@SHARD_OPT
 @provider_opt
 @click.pass_obj
 def plan(
@@ -200,10 +207,11 @@ def plan(
     allow_destroy: bool,
     targets: tuple[str, ...],
     group_grace: int,
+    shard: tuple[int, int] | None,
     provider_override: str | None,
 ) -> int:
     """Show what apply would change, without changing anything (a spec, or every spec in a folder)."""
-    files, many = _targets(target, settings, provider_override)
+    files, many = _targets(target, settings, provider_override, shard)
     check_targets(targets)
 
     def work(path: str) -> Planned:
@@ -271,13 +279,20 @@ def _save_plans(
     help="Also write the Markdown report, split into comment-sized DIR/part-001.md, ... (whatever --format prints)",
 )
 @GROUP_GRACE_OPT
+@SHARD_OPT
 @provider_opt
 @click.pass_obj
 def drift(
-    settings: Settings, target: str, fmt: str, markdown_dir: str | None, group_grace: int, provider_override: str | None
+    settings: Settings,
+    target: str,
+    fmt: str,
+    markdown_dir: str | None,
+    group_grace: int,
+    shard: tuple[int, int] | None,
+    provider_override: str | None,
 ) -> int:
     """Report where tenants no longer match their specs (exit 2 when one does not)."""
-    files, many = _targets(target, settings, provider_override)
+    files, many = _targets(target, settings, provider_override, shard)
 
     def work(path: str) -> Drifted:
         spec = load_spec(path)
@@ -307,10 +322,13 @@ def drift(
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@SHARD_OPT
 @click.pass_obj
-def validate(settings: Settings, paths: tuple[str, ...]) -> int:
+def validate(settings: Settings, paths: tuple[str, ...], shard: tuple[int, int] | None) -> int:
     """Check Tenant specs and TenantSnapshot files (or every YAML file in a folder); touches no tenant."""
     files = [f for p in paths for f in (fleet.spec_files(p) if Path(p).is_dir() else [p])]
+    if shard is not None:
+        files = fleet.in_shard(files, shard)
 
     def work(name: str) -> str:
         doc = load_file(name)  # parsed once, then built as whichever kind it declares
@@ -325,6 +343,6 @@ def validate(settings: Settings, paths: tuple[str, ...]) -> int:
         else:
             click.echo(run.error, err=True)
     failed = sum(1 for r in runs if r.result is None)
-    if len(runs) > 1:
+    if len(runs) > 1 or shard is not None:
         click.echo(footer(len(runs), [(len(runs) - failed, "valid")], failed, noun="files"))
     return EXIT_ERROR if failed else EXIT_OK
