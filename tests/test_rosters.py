@@ -570,3 +570,29 @@ def test_the_fast_user_check_accepts_the_common_shape() -> None:
     """Otherwise it would be a slow path in disguise."""
     assert _plain_user({"upn": "ada@contoso.com", "usageLocation": "GB", "licenses": ["SPE_E5", "MCOEV"]})
     assert _plain_user({"upn": "bob@contoso.com", "profile": "voice"})
+
+
+def test_a_snapshot_takes_its_users_from_rosters_too(cli, workdir: Path) -> None:
+    """Issue 18: a million-user tenant's snapshot is a roster, as its spec is; errors point into the roster."""
+    (workdir / "people.csv").write_text(
+        "upn,usageLocation,licenses\nann@x.example,US,SPE_E5;MCOEV\nbob@x.example,GB,\ncy@x.example,,SPE_E5\n"
+    )
+    (workdir / "people.json").write_text('[{"upn": "dee@x.example", "usageLocation": "US", "licenses": ["SPE_E5"]}]')
+    snapshot = workdir / "s.yaml"
+    snapshot.write_text(
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: sr}\nstate:\n  agreement: MCA\n"
+        "  subscriptions:\n    - {sku: SPE_E5, seats: 5}\n    - {sku: MCOEV, seats: 5}\n"
+        "  users:\n    - {upn: zed@x.example, usageLocation: US}\n    - file: people.csv\n    - file: people.json\n"
+    )
+    bad = cli("validate", snapshot)
+    assert bad.code == 1 and "people.csv:4:1: error: user 'cy@x.example' holds licenses but has no usageLocation" in bad.err
+    (workdir / "people.csv").write_text(
+        "upn,usageLocation,licenses\nann@x.example,US,SPE_E5;MCOEV\nbob@x.example,GB,\ncy@x.example,US,SPE_E5\n"
+    )
+    assert cli("snapshot", "load", snapshot).code == 0
+    dumped = cli("snapshot", "dump", "--name", "sr").out
+    assert "{upn: cy@x.example, usageLocation: US, licenses: [SPE_E5]}" in dumped and "dee@x.example" in dumped
+    twice = snapshot.read_text() + "    - file: people.csv\n"
+    snapshot.write_text(twice)
+    again = cli("validate", snapshot)
+    assert again.code == 1 and "roster 'people.csv' is listed twice" in again.err and "state.users[1]" in again.err

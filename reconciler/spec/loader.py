@@ -45,7 +45,7 @@ def spec_from_document(doc: Document) -> TenantSpec:
     if rest is None:
         raise ValidationError(problems)
     checked = replace(doc, data=rest.data)  # located by `doc`'s node tree, so every index stays right
-    entries, trouble = _user_entries(checked)
+    entries, trouble = user_entries(checked)
     checker = RuleChecker(checked, entries, rest)
     spec = checker.build()
     problems += trouble + checker.problems
@@ -54,13 +54,14 @@ def spec_from_document(doc: Document) -> TenantSpec:
     return spec
 
 
-def _user_entries(doc: Document) -> tuple[list[Entry], list[Problem]]:
-    """spec.users with roster files read in place, each schema-checked: the valid users, and the problems."""
+def user_entries(doc: Document, root: str = "spec") -> tuple[list[Entry], list[Problem]]:
+    """`root`.users (a spec's, or a snapshot's `state`) with roster files read in place, each schema-checked:
+    the valid users, and the problems."""
     entries: list[Entry] = []
     problems: list[Problem] = []
     read: dict[Path, int] = {}  # roster -> where it was listed first
-    for i, raw in enumerate(doc.data["spec"].get("users") or []):
-        where: Path_ = ("spec", "users", i)
+    for i, raw in enumerate(doc.data[root].get("users") or []):
+        where: Path_ = (root, "users", i)
         if raw is None:  # left out by salvage: it has schema errors
             continue
         if "file" not in raw:
@@ -90,7 +91,7 @@ def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tup
     if path in read:
         return [], [
             doc.problem(
-                where + ("file",), f"roster '{ref}' is listed twice", f"already read as spec.users[{read[path]}]"
+                where + ("file",), f"roster '{ref}' is listed twice", f"already read as {where[0]}.users[{read[path]}]"
             )
         ]
     read[path] = int(where[-1])

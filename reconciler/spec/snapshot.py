@@ -34,6 +34,7 @@ from ..domain.model import (
 )
 from ..support.gc_pause import long_lived
 from .licenses import Fail, read_entries
+from .loader import user_entries
 from .salvage import Salvage, salvage
 from .schema import check
 from .yamlload import Document, load_file
@@ -78,18 +79,24 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
 
     users: dict[str, UserState] = {}
     held: Counter[str] = Counter()
-    for i, u in enumerate(raw.get("users") or []):
-        if u is None:  # left out by salvage: it has schema errors
-            continue
+    entries, trouble = user_entries(doc, "state")
+    problems += trouble
+    for listed in entries:
+        u, udoc, where = listed.raw, listed.doc, listed.where
         key = u["upn"].lower()
         if key in users:
-            problems.append(doc.problem(("state", "users", i, "upn"), f"duplicate user '{u['upn']}'"))
+            problems.append(udoc.problem(where + ("upn",), f"duplicate user '{u['upn']}'"))
             continue
-        at: tuple[str | int, ...] = ("state", "users", i, "licenses")
-        licenses, disabled, _ = read_entries(u.get("licenses") or [], at, fail, _canonical)
+        if "profile" in u:
+            problems.append(udoc.problem(where + ("profile",), "a snapshot's users have no profile", "list licenses"))
+
+        def here(at: tuple[str | int, ...], message: str, hint: str, d: Document = udoc) -> None:
+            problems.append(d.problem(at, message, hint))
+
+        licenses, disabled, _ = read_entries(u.get("licenses") or [], where + ("licenses",), here, _canonical)
         if len(licenses) != len(u.get("licenses") or []):
-            problems.append(doc.problem(at, "a license is listed twice"))
-        _check_user(doc, i, u, licenses, problems)
+            problems.append(udoc.problem(where + ("licenses",), "a license is listed twice"))
+        _check_user(udoc, where, u, licenses, problems)
         held.update(licenses)
         users[key] = UserState(
             upn=u["upn"], usage_location=u.get("usageLocation"), licenses=licenses, disabled=plans_of(disabled)
@@ -197,12 +204,14 @@ def _canonical(where: tuple[str | int, ...], name: str) -> str:
     return catalog.canonical(name)
 
 
-def _check_user(doc: Document, i: int, u: dict[str, Any], licenses: frozenset[str], problems: list[Problem]) -> None:
+def _check_user(
+    doc: Document, where: tuple[str | int, ...], u: dict[str, Any], licenses: frozenset[str], problems: list[Problem]
+) -> None:
     """A user's own licenses as Microsoft 365 allows them: with a usage location, prerequisites, the country."""
     if licenses and "usageLocation" not in u:
         problems.append(
             doc.problem(
-                ("state", "users", i),
+                where,
                 f"user '{u['upn']}' holds licenses but has no usageLocation, which Microsoft 365 does not allow",
             )
         )
@@ -211,7 +220,7 @@ def _check_user(doc: Document, i: int, u: dict[str, Any], licenses: frozenset[st
         if missing:
             problems.append(
                 doc.problem(
-                    ("state", "users", i, "licenses"),
+                    where + ("licenses",),
                     f"'{u['upn']}' holds {sku} without {catalog.describe_caps(missing)}",
                 )
             )
@@ -219,7 +228,7 @@ def _check_user(doc: Document, i: int, u: dict[str, Any], licenses: frozenset[st
         if entry is not None and entry.countries is not None and u.get("usageLocation") not in entry.countries:
             problems.append(
                 doc.problem(
-                    ("state", "users", i, "licenses"),
+                    where + ("licenses",),
                     f"'{u['upn']}' holds {sku}, which is only for users in {', '.join(sorted(entry.countries))}",
                 )
             )
