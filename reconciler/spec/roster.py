@@ -27,7 +27,17 @@ from ..domain.errors import Problem, ValidationError
 from ..domain.model import Origin
 from ..support.gc_pause import long_lived
 from .jsonroster import json_users
-from .yamlload import Document, Where, decode, line_col, load_bytes, read_bytes, render_path
+from .yamlload import (
+    MAX_BYTES,
+    ROSTER_MAX_BYTES,
+    Document,
+    Where,
+    decode,
+    line_col,
+    load_bytes,
+    read_bytes,
+    render_path,
+)
 
 COLUMNS = ("upn", "usageLocation", "licenses", "profile")
 
@@ -66,9 +76,10 @@ class Roster:
 @long_lived
 def load_roster(path: Path, name: str) -> Roster:
     """The roster at `path`; ValidationError if it cannot be read as a list of users at all."""
-    raw, total = read_bytes(path, name)
-    text = decode(raw, name, total)
     suffix = path.suffix.lower()
+    limit = ROSTER_MAX_BYTES if suffix in (".csv", ".json") else MAX_BYTES  # YAML keeps the spec's cap
+    raw, total = read_bytes(path, name, limit)
+    text = decode(raw, name, total, limit)
     if suffix == ".csv":
         return _csv(text, name)
     if not text.strip():
