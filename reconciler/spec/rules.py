@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
-from ..domain.countries import ISO_3166_ALPHA2
 from ..domain.errors import Problem
-from ..domain.groups import DisabledPlans
 from ..domain.model import (
     AutoRecharge,
     CreditsSpec,
@@ -25,9 +22,10 @@ from ..domain.model import (
 )
 from .commerce import check_one_overage, commerce_of
 from .groups import spec_groups
-from .licenses import known_sku, read_entries, sku_of, suggest_sku
+from .licenses import known_sku, suggest_sku
 from .prices import price_list
 from .salvage import Salvage
+from .users import UserRules
 from .yamlload import Document
 
 Path_ = tuple[str | int, ...]
@@ -42,7 +40,7 @@ class Entry(NamedTuple):
     origin: Origin  # spec.users[3], or rosters/staff.csv:14
 
 
-class RuleChecker:
+class RuleChecker(UserRules):
     """Business rules over a schema-valid document; builds the spec while collecting problems."""
 
     def __init__(self, doc: Document, entries: list[Entry], rest: Salvage) -> None:
@@ -262,121 +260,6 @@ class RuleChecker:
                 "MCA customers must turn Communications Credits auto-recharge off, not on",
                 f"write autoRecharge: {{enabled: false}}; {post_usage}; {refills}",
             )
-
-    def _profiles(self, managed: set[str]) -> dict[str, tuple[frozenset[str], DisabledPlans]]:
-        out: dict[str, tuple[frozenset[str], DisabledPlans]] = {}
-        for name, skus in (self.raw.get("licenseProfiles") or {}).items():
-            out[name] = self._license_list(("spec", "licenseProfiles", name), skus, managed)
-        return out
-
-    def _license_list(
-        self, where: Path_, entries: list[Any], managed: set[str], doc: Document | None = None
-    ) -> tuple[frozenset[str], DisabledPlans]:
-        """The SKUs of a license list (each a declared subscription, once) and the disabled plans it manages."""
-
-        def fail(here: Path_, message: str, hint: str) -> None:
-            self.fail(here, message, hint, doc=doc)
-
-        skus, disabled, found = read_entries(entries, where, fail, lambda here, name: self._known_sku(here, name, doc))
-        seen: set[str] = set()
-        for j, sku in found:
-            if sku in seen:
-                self.fail(where + (j,), f"'{sku_of(entries[j])}' is listed twice", doc=doc)
-            elif sku not in managed and sku not in self.presumed:
-                hint = (
-                    "declare spec.communicationsCredits"
-                    if sku == CREDITS_SKU
-                    else "add it to spec.subscriptions with a seat count"
-                )
-                self.fail(where + (j,), f"{sku} is not a declared subscription", hint, doc=doc)
-            seen.add(sku)
-        return skus, disabled
-
-    def _users(
-        self, managed: set[str], profiles: dict[str, tuple[frozenset[str], DisabledPlans]]
-    ) -> dict[str, UserSpec]:
-        out: dict[str, UserSpec] = {}
-        for i, entry in enumerate(self.entries):
-            where, raw, doc = entry.where, entry.raw, entry.doc
-            upn: str = raw["upn"]
-            key = upn.lower()
-            if key in out:
-                self.fail(
-                    where + ("upn",),
-                    f"duplicate user '{upn}'",
-                    f"already listed at {out[key].where}; UPNs are compared case-insensitively",
-                    doc=doc,
-                )
-                continue
-            profile = raw.get("profile")
-            if profile in self.rest.broken_profiles:
-                continue  # its licenses are unknown: any rule judged here could be wrong
-            own, disabled = self._license_list(where + ("licenses",), raw.get("licenses") or [], managed, doc)
-            licenses = set(own)
-            if profile is not None:
-                if profile in profiles:
-                    licenses |= profiles[profile][0]
-                    if profiles[profile][1]:  # the user's own long form wins over the profile's
-                        disabled = MappingProxyType({**profiles[profile][1], **disabled})
-                else:
-                    near = [p for p in profiles if p.lower() == profile.lower()] or sorted(profiles)[:5]
-                    self.fail(
-                        where + ("profile",),
-                        f"unknown license profile '{profile}'",
-                        f"defined profiles: {', '.join(near)}" if near else "define it in spec.licenseProfiles",
-                        doc=doc,
-                    )
-            location = raw.get("usageLocation")
-            if location is not None and location not in ISO_3166_ALPHA2:
-                self.fail(
-                    where + ("usageLocation",),
-                    f"'{location}' is not an ISO 3166-1 country code",
-                    "use the two-letter code, such as US, GB, DE, NO",
-                    doc=doc,
-                )
-            if licenses and location is None:
-                self.fail(
-                    where + ("usageLocation",),
-                    f"user '{upn}' is given licenses but no usageLocation",
-                    "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
-                    doc=doc,
-                )
-            self._prerequisites(where, upn, frozenset(licenses), doc)
-            self._countries(where, upn, location, frozenset(licenses), doc)
-            out[key] = UserSpec(
-                upn=upn,
-                usage_location=location,
-                licenses=frozenset(licenses),
-                index=i,
-                origin=entry.origin,
-                disabled=disabled,
-            )
-        return out
-
-    def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
-        for sku in sorted(licenses):
-            missing = catalog.missing_prerequisite(sku, licenses)
-            if missing:
-                options = ", ".join(catalog.providers_of(missing))
-                self.fail(
-                    where + ("licenses",),
-                    f"{sku} for '{upn}' needs {catalog.describe_caps(missing)} on the same user",
-                    f"also assign one of: {options}",
-                    doc=doc,
-                )
-
-    def _countries(self, where: Path_, upn: str, location: str | None, licenses: frozenset[str], doc: Document) -> None:
-        for sku in sorted(licenses):
-            entry = catalog.lookup(sku)
-            allowed = entry.countries if entry is not None else None
-            if allowed is not None and location is not None and location not in allowed:
-                self.fail(
-                    where + ("usageLocation",),
-                    f"{sku} is only for users in {', '.join(sorted(allowed))}, "
-                    f"but '{upn}' has usageLocation {location}",
-                    f"give this user a calling plan sold in {location}, or correct usageLocation",
-                    doc=doc,
-                )
 
     def _skus_need(self, subscriptions: dict[str, Subscription], credits: CreditsSpec | None) -> None:
         for i, raw in self._subscription_items():

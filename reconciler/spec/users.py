@@ -1,0 +1,171 @@
+"""The rules over spec.users and license lists: each user once, licenses of declared subscriptions (the
+disabled plans of the SKU's), a usage location, prerequisites on the same user, the calling plan's zone.
+Mixed into RuleChecker (rules.py), which holds the document and collects the problems."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from ..domain import catalog
+from ..domain.catalog import CREDITS_SKU
+from ..domain.countries import ISO_3166_ALPHA2
+from ..domain.errors import Problem
+from ..domain.groups import NO_PLANS, DisabledPlans
+from ..domain.model import UserSpec
+from .licenses import read_entries, sku_of
+from .salvage import Salvage
+from .yamlload import Document
+
+Path_ = tuple[str | int, ...]
+
+
+class UserRules:
+    """spec.users and license lists; RuleChecker provides the document, the entries and `fail`."""
+
+    doc: Document
+    entries: list[Any]  # rules.Entry: (doc, where, raw, origin)
+    rest: Salvage
+    presumed: set[str]
+    problems: list[Problem]
+    raw: dict[str, Any]  # the document's `spec`
+
+    def fail(self, where: Path_, message: str, hint: str = "", key: bool = False, doc: Document | None = None) -> None:
+        """Report a problem at `where` (in `doc`, else the spec)."""
+        raise NotImplementedError
+
+    def _known_sku(self, where: Path_, name: str, doc: Document | None = None) -> str | None:
+        raise NotImplementedError
+
+    def _profiles(self, managed: set[str]) -> dict[str, tuple[frozenset[str], DisabledPlans]]:
+        out: dict[str, tuple[frozenset[str], DisabledPlans]] = {}
+        for name, skus in (self.raw.get("licenseProfiles") or {}).items():
+            out[name] = self._license_list(("spec", "licenseProfiles", name), skus, managed)
+        return out
+
+    def _license_list(
+        self, where: Path_, entries: list[Any], managed: set[str], doc: Document | None = None
+    ) -> tuple[frozenset[str], DisabledPlans]:
+        """The SKUs of a license list (each a declared subscription, once) and the disabled plans it manages."""
+
+        def fail(here: Path_, message: str, hint: str) -> None:
+            self.fail(here, message, hint, doc=doc)
+
+        skus, disabled, found = read_entries(entries, where, fail, lambda here, name: self._known_sku(here, name, doc))
+        seen: set[str] = set()
+        for j, sku in found:
+            if sku in seen:
+                self.fail(where + (j,), f"'{sku_of(entries[j])}' is listed twice", doc=doc)
+            elif sku not in managed and sku not in self.presumed:
+                hint = (
+                    "declare spec.communicationsCredits"
+                    if sku == CREDITS_SKU
+                    else "add it to spec.subscriptions with a seat count"
+                )
+                self.fail(where + (j,), f"{sku} is not a declared subscription", hint, doc=doc)
+            seen.add(sku)
+        return skus, disabled
+
+    def _users(
+        self, managed: set[str], profiles: dict[str, tuple[frozenset[str], DisabledPlans]]
+    ) -> dict[str, UserSpec]:
+        out: dict[str, UserSpec] = {}
+        # A million users hold a handful of distinct license lists: a list (or a holding and a country)
+        # that passed its rules once passes them again, and shares one frozenset.
+        lists: dict[tuple[str, ...], frozenset[str]] = {}
+        passed: dict[tuple[frozenset[str], str | None], frozenset[str]] = {}
+        for i, entry in enumerate(self.entries):
+            where, raw, doc = entry.where, entry.raw, entry.doc
+            upn: str = raw["upn"]
+            key = upn.lower()
+            if key in out:
+                self.fail(
+                    where + ("upn",),
+                    f"duplicate user '{upn}'",
+                    f"already listed at {out[key].where}; UPNs are compared case-insensitively",
+                    doc=doc,
+                )
+                continue
+            profile = raw.get("profile")
+            if profile in self.rest.broken_profiles:
+                continue  # its licenses are unknown: any rule judged here could be wrong
+            written = raw.get("licenses") or []
+            plain = tuple(written) if all(type(sku) is str for sku in written) else None
+            if plain is not None and plain in lists:
+                own, disabled = lists[plain], NO_PLANS
+            else:
+                before = len(self.problems)
+                own, disabled = self._license_list(where + ("licenses",), written, managed, doc)
+                if plain is not None and len(self.problems) == before:
+                    lists[plain] = own
+            licenses = set(own)
+            if profile is not None:
+                if profile in profiles:
+                    licenses |= profiles[profile][0]
+                    if profiles[profile][1]:  # the user's own long form wins over the profile's
+                        disabled = MappingProxyType({**profiles[profile][1], **disabled})
+                else:
+                    near = [p for p in profiles if p.lower() == profile.lower()] or sorted(profiles)[:5]
+                    self.fail(
+                        where + ("profile",),
+                        f"unknown license profile '{profile}'",
+                        f"defined profiles: {', '.join(near)}" if near else "define it in spec.licenseProfiles",
+                        doc=doc,
+                    )
+            location = raw.get("usageLocation")
+            if location is not None and location not in ISO_3166_ALPHA2:
+                self.fail(
+                    where + ("usageLocation",),
+                    f"'{location}' is not an ISO 3166-1 country code",
+                    "use the two-letter code, such as US, GB, DE, NO",
+                    doc=doc,
+                )
+            if licenses and location is None:
+                self.fail(
+                    where + ("usageLocation",),
+                    f"user '{upn}' is given licenses but no usageLocation",
+                    "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
+                    doc=doc,
+                )
+            held = frozenset(licenses)
+            shared = passed.get((held, location))
+            if shared is None:
+                before = len(self.problems)
+                self._prerequisites(where, upn, held, doc)
+                self._countries(where, upn, location, held, doc)
+                if len(self.problems) == before:
+                    shared = passed[(held, location)] = held
+            out[key] = UserSpec(
+                upn=upn,
+                usage_location=location,
+                licenses=shared or held,
+                index=i,
+                origin=entry.origin,
+                disabled=disabled,
+            )
+        return out
+
+    def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
+        for sku in sorted(licenses):
+            missing = catalog.missing_prerequisite(sku, licenses)
+            if missing:
+                options = ", ".join(catalog.providers_of(missing))
+                self.fail(
+                    where + ("licenses",),
+                    f"{sku} for '{upn}' needs {catalog.describe_caps(missing)} on the same user",
+                    f"also assign one of: {options}",
+                    doc=doc,
+                )
+
+    def _countries(self, where: Path_, upn: str, location: str | None, licenses: frozenset[str], doc: Document) -> None:
+        for sku in sorted(licenses):
+            entry = catalog.lookup(sku)
+            allowed = entry.countries if entry is not None else None
+            if allowed is not None and location is not None and location not in allowed:
+                self.fail(
+                    where + ("usageLocation",),
+                    f"{sku} is only for users in {', '.join(sorted(allowed))}, "
+                    f"but '{upn}' has usageLocation {location}",
+                    f"give this user a calling plan sold in {location}, or correct usageLocation",
+                    doc=doc,
+                )
