@@ -8,8 +8,9 @@ Licensing rules come from Microsoft's documentation, kept in tests/fakegraph_pla
 addresses, and never from the product under test (reconciler/): the fake is an independent witness.
 Group-based licensing (groups, members, group assignLicense, asynchronous processing, license errors) is in
 tests/fakegraph_groups.py (model, processing, rules and sources) and tests/fakegraph_groups_http.py (routes);
-out-of-band tenant changes (add_user, delete_user, assign, ...) in tests/fakegraph_admin.py; shared primitives
-are in tests/fakegraph_core.py, extra licensing facts in tests/fakegraph_catalog.py.
+delta query (/users/delta, /groups/delta) in tests/fakegraph_delta.py, out-of-band tenant changes (add_user,
+delete_user, assign, ...) in tests/fakegraph_admin.py; shared primitives are in tests/fakegraph_core.py, extra
+licensing facts in tests/fakegraph_catalog.py.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from fakegraph_core import (
     _Sku,
     _User,
 )
+from fakegraph_delta import DELTA_KEYS, DeltaQuery
 from fakegraph_groups import GROUP_ID, GROUP_KEYS  # noqa: F401  (GROUP_ID: kept importable from here)
 from fakegraph_groups_http import GroupRoutes
 from fakegraph_plans import DEPENDENCIES, SKUS
@@ -130,7 +132,7 @@ def _lost_reply(status: int) -> GraphError:
     return GraphError(status, LOST_REPLY_CODES.get(status, "generalException"), f"{phrase}.")
 
 
-class FakeGraph(TenantAdmin, GroupRoutes):
+class FakeGraph(DeltaQuery, TenantAdmin, GroupRoutes):
     """A fake Graph tenant behind a ThreadingHTTPServer on 127.0.0.1.
 
     Group-based licensing (tests/fakegraph_groups.py, which lists its rules and sources): `groups` (raw
@@ -160,7 +162,8 @@ class FakeGraph(TenantAdmin, GroupRoutes):
     next_link_base, seed, and lose_writes=n or lose_writes=(n, status).
 
     Out-of-band changes (add_user, delete_user, rename_user, set_location, assign, unassign, delete_group) are in
-    tests/fakegraph_admin.py.
+    tests/fakegraph_admin.py. Delta query (tests/fakegraph_delta.py): knobs delta_page (page size) and
+    delta_unsupported (configure()), expire_delta_tokens(), reset_delta_tokens().
     """
 
     def __init__(
@@ -216,6 +219,7 @@ class FakeGraph(TenantAdmin, GroupRoutes):
         self._server: ThreadingHTTPServer | None = None
         self._base = ""
         self._init_admin()
+        self._init_delta()
         self._init_groups(
             groups,
             raw_users,
@@ -304,6 +308,8 @@ class FakeGraph(TenantAdmin, GroupRoutes):
                     self.lose_writes(*(value if isinstance(value, tuple) else (value,)))
                 elif key in GROUP_KEYS:
                     self._set_knobs(**{key: value})
+                elif key in DELTA_KEYS:
+                    self._set_delta_knob(key, value)
                 elif key in FAULT_KEYS:
                     setattr(self, key, value)
                 else:
@@ -432,6 +438,7 @@ class FakeGraph(TenantAdmin, GroupRoutes):
             raise GraphError(404, "BadRequest", f"Invalid version: {parts[0] if parts else ''}")
         rest, lowered = parts[1:], [p.lower() for p in parts[1:]]
         routes: list[tuple[bool, dict[str, Callable[[], Reply]]]] = [
+            *self._delta_routes(rec, rest, lowered),  # /users/delta, /groups/delta: before /users/{id}
             (lowered == ["subscribedskus"], {"GET": lambda: self._get_skus(rec)}),
             (lowered == ["organization"], {"GET": self._get_org}),
             (lowered == ["users"], {"GET": lambda: self._list_users(rec)}),
