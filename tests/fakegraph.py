@@ -8,7 +8,9 @@ Licensing rules come from Microsoft's documentation, kept in tests/fakegraph_pla
 addresses, and never from the product under test (reconciler/): the fake is an independent witness.
 Group-based licensing (groups, members, group assignLicense, asynchronous processing, license errors) is in
 tests/fakegraph_groups.py (model, processing, rules and sources) and tests/fakegraph_groups_http.py (routes);
-shared primitives are in tests/fakegraph_core.py, extra licensing facts in tests/fakegraph_catalog.py.
+delta query (/users/delta, /groups/delta) in tests/fakegraph_delta.py, out-of-band tenant changes (add_user,
+delete_user, assign, ...) in tests/fakegraph_admin.py; shared primitives are in tests/fakegraph_core.py, extra
+licensing facts in tests/fakegraph_catalog.py.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
+from fakegraph_admin import TenantAdmin
 from fakegraph_catalog import (
     EXCLUSIVE_PLANS,
     USAGE_RESTRICTIONS,
@@ -54,6 +57,7 @@ from fakegraph_core import (
     _Sku,
     _User,
 )
+from fakegraph_delta import DELTA_KEYS, DeltaQuery
 from fakegraph_groups import GROUP_ID, GROUP_KEYS  # noqa: F401  (GROUP_ID: kept importable from here)
 from fakegraph_groups_http import GroupRoutes
 from fakegraph_plans import DEPENDENCIES, SKUS
@@ -128,7 +132,7 @@ def _lost_reply(status: int) -> GraphError:
     return GraphError(status, LOST_REPLY_CODES.get(status, "generalException"), f"{phrase}.")
 
 
-class FakeGraph(GroupRoutes):
+class FakeGraph(DeltaQuery, TenantAdmin, GroupRoutes):
     """A fake Graph tenant behind a ThreadingHTTPServer on 127.0.0.1.
 
     Group-based licensing (tests/fakegraph_groups.py, which lists its rules and sources): `groups` (raw
@@ -156,6 +160,10 @@ class FakeGraph(GroupRoutes):
 
     configure() changes any of these at runtime: the rates, retry_after, latency, rules, default_page,
     next_link_base, seed, and lose_writes=n or lose_writes=(n, status).
+
+    Out-of-band changes (add_user, delete_user, rename_user, set_location, assign, unassign, delete_group) are in
+    tests/fakegraph_admin.py. Delta query (tests/fakegraph_delta.py): knobs delta_page (page size) and
+    delta_unsupported (configure()), expire_delta_tokens(), reset_delta_tokens().
     """
 
     def __init__(
@@ -210,6 +218,8 @@ class FakeGraph(GroupRoutes):
         self._in_flight = 0
         self._server: ThreadingHTTPServer | None = None
         self._base = ""
+        self._init_admin()
+        self._init_delta()
         self._init_groups(
             groups,
             raw_users,
@@ -298,6 +308,8 @@ class FakeGraph(GroupRoutes):
                     self.lose_writes(*(value if isinstance(value, tuple) else (value,)))
                 elif key in GROUP_KEYS:
                     self._set_knobs(**{key: value})
+                elif key in DELTA_KEYS:
+                    self._set_delta_knob(key, value)
                 elif key in FAULT_KEYS:
                     setattr(self, key, value)
                 else:
@@ -426,6 +438,7 @@ class FakeGraph(GroupRoutes):
             raise GraphError(404, "BadRequest", f"Invalid version: {parts[0] if parts else ''}")
         rest, lowered = parts[1:], [p.lower() for p in parts[1:]]
         routes: list[tuple[bool, dict[str, Callable[[], Reply]]]] = [
+            *self._delta_routes(rec, rest, lowered),  # /users/delta, /groups/delta: before /users/{id}
             (lowered == ["subscribedskus"], {"GET": lambda: self._get_skus(rec)}),
             (lowered == ["organization"], {"GET": self._get_org}),
             (lowered == ["users"], {"GET": lambda: self._list_users(rec)}),
@@ -518,7 +531,7 @@ class FakeGraph(GroupRoutes):
         _check_options(rec.query, {"$select", "$top", "$skiptoken"})
         props = _select(rec.query, USER_PROPS, "user") or DEFAULT_USER_PROPS
         top, offset = self._page_size(rec.query), _decode_token(_single(rec.query, "$skiptoken"))
-        with self._lock:  # users are never created or deleted, so offsets give stable pages
+        with self._lock:  # offsets: stable pages while no user is added or deleted (fakegraph_admin) mid-listing
             page = [self._user_json(u, props) for u in self._users[offset : offset + top]]
             more = offset + top < len(self._users)
         ctx = "users" if props is DEFAULT_USER_PROPS else f"users({','.join(props)})"

@@ -7,7 +7,6 @@ sources, at the top of tests/fakegraph_groups.py.
 from __future__ import annotations
 
 import re
-
 import uuid
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
