@@ -15,6 +15,7 @@ from ..apply.run import with_retries
 from ..domain.errors import UsageError
 from ..domain.model import TenantSpec, TenantState
 from ..providers import Provider, open_provider, provider_url
+from ..providers.graph.delta import Refresh
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_MANUAL = 0, 1, 2, 3
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -90,6 +91,15 @@ TARGET = click.option(
 )
 
 
+REFRESH_OPT = click.option(
+    "--refresh",
+    type=click.Choice(["auto", "full"]),
+    default="auto",
+    show_default=True,
+    help="graph: auto reads only what changed since the read kept in the ledger (a full read when there is none, "
+    "it is older than TENANTCTL_GRAPH_CACHE_DAYS, default 7, or the managed SKUs changed); full reads everything.",
+)
+
 GROUP_GRACE_OPT = click.option(
     "--group-grace",
     "group_grace",
@@ -137,6 +147,7 @@ def open_for(
     spec: TenantSpec | None = None,
     read_only: bool = False,
     create: bool = False,
+    refresh: Refresh = "auto",
 ) -> Provider:
     """Open the provider for `tenant` (or `spec`'s tenant) from the options, the environment or the default."""
     url = provider_url(override or settings.provider, spec.name if spec else tenant)
@@ -154,6 +165,8 @@ def open_for(
         create,
         spec.commerce if spec else None,
         spec.groups if spec else (),
+        spec.managed_skus if spec else frozenset(),
+        refresh,
     )
 
 
@@ -173,9 +186,11 @@ def observe(
     tenant: str | None,
     spec: TenantSpec | None = None,
     group_grace: float = GROUP_GRACE,
+    refresh: Refresh = "auto",
 ) -> Observed:
-    """Read the live state (and the ledger's memory) once and release the provider. Creates no file."""
-    provider = open_for(settings, override, tenant, spec, read_only=True)
+    """Read the live state (and the ledger's memory) once and release the provider. Creates no file, except
+    the Graph read kept in the ledger file (the next read asks only for what changed)."""
+    provider = open_for(settings, override, tenant, spec, read_only=True, refresh=refresh)
     try:
         state = with_retries(provider.read_state)
         recent = groups_changed(provider.ledger_path, group_grace) if state.groups else frozenset()

@@ -24,6 +24,7 @@ from ..plan.compute import Plan, compute_plan
 from ..plan.drift import DriftReport, drift_report
 from ..plan.targets import check as check_targets
 from ..providers import today
+from ..providers.graph.delta import Refresh
 from ..render.fleet import (
     drift_footer,
     drift_status,
@@ -50,6 +51,7 @@ from .common import (
     EXIT_OK,
     FORMATS,
     GROUP_GRACE_OPT,
+    REFRESH_OPT,
     SHARD_OPT,
     TARGET,
     Settings,
@@ -193,6 +195,7 @@ def _write_markdown(parts: list[str], markdown_dir: str | None, settings: Settin
 )
 @TARGET
 @GROUP_GRACE_OPT
+@REFRESH_OPT
 @SHARD_OPT
 @provider_opt
 @click.pass_obj
@@ -207,6 +210,7 @@ def plan(
     allow_destroy: bool,
     targets: tuple[str, ...],
     group_grace: int,
+    refresh: Refresh,
     shard: tuple[int, int] | None,
     provider_override: str | None,
 ) -> int:
@@ -216,7 +220,7 @@ def plan(
 
     def work(path: str) -> Planned:
         spec = load_spec(path)
-        seen = observe(settings, provider_override, spec.name, spec, group_grace)
+        seen = observe(settings, provider_override, spec.name, spec, group_grace, refresh)
         return Planned(
             path,
             compute_plan(spec, seen.state, frozenset(overrides), frozenset(targets), seen.managed_before, seen.grace),
@@ -279,6 +283,7 @@ def _save_plans(
     help="Also write the Markdown report, split into comment-sized DIR/part-001.md, ... (whatever --format prints)",
 )
 @GROUP_GRACE_OPT
+@REFRESH_OPT
 @SHARD_OPT
 @provider_opt
 @click.pass_obj
@@ -288,6 +293,7 @@ def drift(
     fmt: str,
     markdown_dir: str | None,
     group_grace: int,
+    refresh: Refresh,
     shard: tuple[int, int] | None,
     provider_override: str | None,
 ) -> int:
@@ -296,7 +302,7 @@ def drift(
 
     def work(path: str) -> Drifted:
         spec = load_spec(path)
-        seen = observe(settings, provider_override, spec.name, spec, group_grace)
+        seen = observe(settings, provider_override, spec.name, spec, group_grace, refresh)
         the_plan = compute_plan(spec, seen.state, managed_before=seen.managed_before, grace=seen.grace)
         return Drifted(path, drift_report(the_plan, spec, seen.state))
 

@@ -393,3 +393,5 @@ class TenantState:
     # The tenant's country: group licensing gives members without a usage location this one.
     default_usage_location: str | None = None
     license_errors: tuple[LicenseError, ...] = ()  # assignments Microsoft could not complete
+    # How the provider read the tenant (Graph: a full read, or what changed since a stored one): said in the plan.
+    read_note: str = field(default="", compare=False)

@@ -136,6 +136,8 @@ def compute_plan(
     `grace` names the groups (ids or names) a recent apply changed, which Microsoft may still be processing.
     """
     b = Builder()
+    if state.read_note:
+        b.diag("info", "tenant_read", f"tenant read: {state.read_note}")
     _check_tenant(spec, state, b)
     found = groups.resolve(spec, state, b)
     changes = user_changes(spec, state, found, b)

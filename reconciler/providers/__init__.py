@@ -19,6 +19,7 @@ from .commerce import CommerceChannel
 from .faults import FaultInjector
 from .graph.auth import TokenSource, token_source
 from .graph.client import GraphClient
+from .graph.delta import USER_FIELDS, Policy, Refresh, max_age
 from .graph.provider import DEFAULT_URL, GraphProvider
 from .http import checked_url
 from .local.provider import LocalProvider
@@ -73,6 +74,8 @@ def open_provider(
     create: bool = False,
     commerce: Commerce | None = None,
     groups: tuple[GroupSpec, ...] = (),
+    managed: frozenset[str] = frozenset(),
+    refresh: Refresh = "auto",
 ) -> Provider:
     """Open the provider a URL names; `tenant_id` is the tenant a Graph sign-in must be for.
 
@@ -80,14 +83,18 @@ def open_provider(
     `create`: a local tenant file may be created (snapshot load), otherwise it must exist;
     `commerce`: the spec's commerce channel, which Graph reads and buys subscriptions through;
     `groups`: the spec's groups, which Graph looks up by name or id (one holding no license yet is not
-    among the licensed groups it lists)."""
+    among the licensed groups it lists); `managed` and `refresh` decide whether Graph may read only what
+    changed since the read kept in its ledger file (graph/delta.py)."""
     scheme, _, rest = url.partition(":")
     if scheme == "local" and rest:
         faults = os.environ.get("TENANTCTL_FAULTS")
         return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only, create)
     if scheme == "graph" and rest:
         channel = _channel(commerce, tenant_id, Path(rest))
-        return GraphProvider(Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id), channel, groups)
+        policy = Policy(refresh, ",".join(sorted(managed)) + "|" + USER_FIELDS, max_age())
+        return GraphProvider(
+            Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id), channel, groups, policy
+        )
     raise UsageError(
         f"unknown provider '{url}'; use local (the default, .tenantctl/<metadata.name>.db), "
         "local:PATH (a simulated tenant in SQLite), graph (Microsoft Graph; lock and history in "

@@ -103,20 +103,29 @@ class GraphClient:
 
     def paged(self, path: str, eventual: bool = False) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following @odata.nextLink until there is none."""
-        page = self.get(path, eventual)
-        origin = urlsplit(self.base_url)
-        while True:
+        for page in self.pages(path, eventual):
             yield from page.get("value", [])
+
+    def pages(self, path: str, eventual: bool = False) -> Iterator[dict[str, Any]]:
+        """Every page of a collection, following @odata.nextLink; the last page carries a delta query's
+        @odata.deltaLink."""
+        page = self.get(path, eventual)
+        while True:
+            yield page
             link = page.get("@odata.nextLink")
             if not link:
                 return
-            # The bearer token goes wherever the link points: only ever to the same Graph endpoint.
-            if (urlsplit(link).scheme, urlsplit(link).netloc) != (origin.scheme, origin.netloc):
-                raise PermanentProviderError(
-                    f"Microsoft Graph sent a next-page link to another host "
-                    f"({urlsplit(link).netloc}); refusing to send the token there"
-                )
-            page = self.get(link, eventual)
+            page = self.get(self.same_host(link), eventual)
+
+    def same_host(self, link: str) -> str:
+        """`link`, if it points at this Graph endpoint: the bearer token goes wherever a link points."""
+        origin = urlsplit(self.base_url)
+        if (urlsplit(link).scheme, urlsplit(link).netloc) != (origin.scheme, origin.netloc):
+            raise PermanentProviderError(
+                f"Microsoft Graph sent a next-page link to another host "
+                f"({urlsplit(link).netloc}); refusing to send the token there"
+            )
+        return link
 
     def batch(self, requests_: list[SubRequest]) -> dict[str, SubResponse]:
         """Send every request through $batch, 20 at a time with bounded concurrency; answers by id.

@@ -41,12 +41,12 @@ from ..base import GroupWrite, UserWrite, WritePart, WriteResult
 from ..commerce import CommerceChannel
 from .auth import TokenSource, check_tenant
 from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
+from .delta import USER_FIELDS, Policy, UserCache, read_users
 from .group_writes import group_write
 from .licensing import TenantSkus, group_id, license_body, read_groups, user_of
 from .refusals import no_api, user_error
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
-USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
 NO_API = frozenset(c.kind for c in ACTION_CLASSES if not c.graph_api)  # the commerce and credits actions
 
 
@@ -62,6 +62,7 @@ class GraphProvider:
         client_factory: Callable[[], tuple[GraphClient, TokenSource]],
         commerce: Callable[[], CommerceChannel] | None = None,
         groups: tuple[GroupSpec, ...] = (),
+        policy: Policy | None = None,
     ) -> None:
         self._ledger = ledger
         # The commerce channel (Partner Center), opened on first use; None: money actions stay manual.
@@ -74,6 +75,9 @@ class GraphProvider:
         self._client: GraphClient | None = None
         self._tenant_id: str | None = None
         self._wanted_groups = groups  # the spec's groups, looked up even before they hold a license
+        # How users are read: in full, or what changed since the read kept in the ledger (delta.py).
+        self._policy = policy
+        self.read_note = ""
         self._skus = TenantSkus()  # the tenant's own SKUs and service plans, from subscribedSkus
         self._groups: dict[str, GroupState] = {}  # as last read, by id
         self._user_ids: dict[str, str] = {}  # upn.lower() -> object id
@@ -143,7 +147,9 @@ class GraphProvider:
                 subscriptions[part] = SubscriptionState(part, enabled, consumed=int(s.get("consumedUnits", 0)))
         users: dict[str, UserState] = {}
         errors: list[LicenseError] = []
-        for u in client.paged(f"/users?$select={USER_FIELDS}&$top=999"):
+        cache = UserCache(self._ledger) if self._policy is not None else None
+        raw_users, self.read_note = read_users(client, cache, self._policy or Policy())
+        for u in raw_users:
             upn = u["userPrincipalName"]
             self._user_ids[upn.lower()] = u["id"]
             users[upn.lower()], failed = user_of(u, self._skus)
@@ -164,6 +170,7 @@ class GraphProvider:
             manual=NO_API,
             groups=self._groups,
             license_errors=tuple(errors),
+            read_note=self.read_note,
         )
 
     def write_users(self, writes: list[UserWrite]) -> list[WriteResult]:

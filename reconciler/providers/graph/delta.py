@@ -1,0 +1,206 @@
+"""Reading a large tenant's users through Microsoft Graph's delta query: the first read is a full one and
+is kept, with a deltaLink, in the tenant's ledger file; later reads ask only for what changed since.
+
+What delta tracks (docs/rules.md D1-D6): `userPrincipalName`, `usageLocation` and `assignedLicenses` when
+selected; `licenseAssignmentStates` is selectable but NOT tracked ("Changes to the licenseAssignmentStates
+property are currently not tracked", the user-delta page). So a user whose only change is there (a group's
+copy of a license they also hold directly, an error state) is not reported: those states are as fresh as
+the last full read, and the age bound (7 days by default, as long as Microsoft keeps delta tokens) is what
+limits it. A full read is done instead of a delta one:
+- with `--refresh full`, or when there is no stored state, or it is older than the bound;
+- when the spec's managed SKUs or what is selected changed since the stored read;
+- when Graph answers that the token expired or must be reset (400 `syncStateNotFound`, 410 `resyncRequired`);
+- when Graph refuses the delta query otherwise (any other 4xx): a note says so, the run goes on.
+
+The cache is written only from what Graph returned (a read), never from what an apply sent: the writes
+of an apply show up in the next delta like anyone else's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from ...domain.errors import PermanentProviderError, UsageError
+from ..sqlitefiles import close_at_rest, open_writer
+from .client import GraphClient
+
+USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
+RESYNC = frozenset({"syncStateNotFound", "resyncRequired"})
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS graph_read (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS graph_read_users (id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
+"""
+Refresh = Literal["auto", "full"]
+
+
+def max_age() -> timedelta:
+    """How old a stored full read may be before a full read is forced (TENANTCTL_GRAPH_CACHE_DAYS, default 7)."""
+    raw = os.environ.get("TENANTCTL_GRAPH_CACHE_DAYS", "7")
+    try:
+        days = float(raw)
+    except ValueError:
+        raise UsageError(f"TENANTCTL_GRAPH_CACHE_DAYS={raw!r} is not a number of days") from None
+    return timedelta(days=max(days, 0))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a read may use the stored state: `refresh` full forces a full read; `scope` is what the stored
+    read must have been made for (the managed SKUs and the selected fields): any change forces a full read."""
+
+    refresh: Refresh = "auto"
+    scope: str = ""
+    max_age: timedelta = timedelta(days=7)
+
+
+class UserCache:
+    """The users as last read, and the deltaLink, in the ledger file (one small table, one row per user)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = open_writer(self.path)
+        try:
+            db.executescript(SCHEMA)
+            yield db
+        finally:
+            close_at_rest(db)
+
+    def meta(self) -> dict[str, str]:
+        """What is known of the stored read (empty: none)."""
+        if not self.path.is_file():
+            return {}
+        with self._db() as db:
+            return dict(db.execute("SELECT key, value FROM graph_read").fetchall())
+
+    def users(self) -> dict[str, dict[str, Any]]:
+        """The stored users by id."""
+        with self._db() as db:
+            return {uid: json.loads(body) for uid, body in db.execute("SELECT id, body FROM graph_read_users")}
+
+    def replace(self, users: list[dict[str, Any]], link: str, scope: str) -> None:
+        """Store a full read."""
+        with self._db() as db, _transaction(db):
+            db.execute("DELETE FROM graph_read_users")
+            db.executemany("INSERT INTO graph_read_users VALUES (?, ?)", [(u["id"], _text(u)) for u in users])
+            db.execute("DELETE FROM graph_read")
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            db.executemany(
+                "INSERT INTO graph_read VALUES (?, ?)", [("link", link), ("full_at", stamp), ("scope", scope)]
+            )
+
+    def update(self, changed: dict[str, dict[str, Any]], removed: set[str], link: str) -> None:
+        """Store a delta read: changed users replaced, removed ones gone, the new deltaLink."""
+        with self._db() as db, _transaction(db):
+            db.executemany(
+                "INSERT OR REPLACE INTO graph_read_users VALUES (?, ?)", [(k, _text(u)) for k, u in changed.items()]
+            )
+            db.executemany("DELETE FROM graph_read_users WHERE id = ?", [(k,) for k in removed])
+            db.execute("INSERT OR REPLACE INTO graph_read VALUES ('link', ?)", (link,))
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def _text(user: dict[str, Any]) -> str:
+    return json.dumps(user, separators=(",", ":"), ensure_ascii=False)
+
+
+def read_users(client: GraphClient, cache: UserCache | None, policy: Policy) -> tuple[list[dict[str, Any]], str]:
+    """Every user (Graph's JSON, the fields tenantctl selects), and what kind of read it was, in words."""
+    if cache is None:
+        return list(client.paged(f"/users?$select={USER_FIELDS}&$top=999")), "full read"
+    meta = cache.meta()
+    reason = _why_full(meta, policy)
+    if reason is None:
+        try:
+            changed, removed, link = _changes(client, meta["link"])
+        except PermanentProviderError as exc:
+            reason = (
+                "Microsoft Graph said the delta token expired"
+                if exc.code in RESYNC
+                else f"Microsoft Graph refused the delta query ({exc.code or exc})"
+            )
+        else:
+            users = cache.users()
+            users.update(changed)
+            for uid in removed:
+                users.pop(uid, None)
+            cache.update(changed, removed, link)
+            age = meta.get("full_at", "?")
+            return list(users.values()), f"delta read: {len(changed)} changed, {len(removed)} removed (full read {age})"
+    return _full(client, cache, policy.scope, reason)
+
+
+def _why_full(meta: dict[str, str], policy: Policy) -> str | None:
+    """Why the stored read cannot be followed by a delta one, or None when it can."""
+    if policy.refresh == "full":
+        return "--refresh full"
+    if "link" not in meta:
+        return "nothing stored yet"
+    if meta.get("scope") != policy.scope:
+        return "the spec's managed SKUs changed since the stored read"
+    try:
+        full_at = datetime.fromisoformat(meta["full_at"])
+    except (KeyError, ValueError):
+        return "the stored read has no date"
+    if datetime.now(UTC) - full_at > policy.max_age:
+        return f"the stored read is older than {policy.max_age.days} days"
+    return None
+
+
+def _full(client: GraphClient, cache: UserCache, scope: str, reason: str) -> tuple[list[dict[str, Any]], str]:
+    """Read every user, keeping a deltaLink taken first, so the next read asks for what changed since."""
+    try:
+        latest = client.get(f"/users/delta?$select={USER_FIELDS}&$deltatoken=latest")
+        link = latest.get("@odata.deltaLink")
+    except PermanentProviderError as exc:
+        link, reason = (
+            None,
+            f"{reason}; Microsoft Graph refused the delta query ({exc.code or exc}), so nothing is kept",
+        )
+    users = list(client.paged(f"/users?$select={USER_FIELDS}&$top=999"))
+    if link:
+        cache.replace(users, client.same_host(str(link)), scope)
+    return users, f"full read ({reason})"
+
+
+def _changes(client: GraphClient, link: str) -> tuple[dict[str, dict[str, Any]], set[str], str]:
+    """The users changed and removed since `link`, and the deltaLink to ask from next time."""
+    changed: dict[str, dict[str, Any]] = {}
+    removed: set[str] = set()
+    last: dict[str, Any] = {}
+    for page in client.pages(client.same_host(link)):
+        for user in page.get("value", []):
+            uid = str(user["id"])
+            if "@removed" in user:
+                removed.add(uid)
+                changed.pop(uid, None)
+            else:
+                # The default answer carries every selected property; one never set is left out (null).
+                changed[uid] = {**changed.get(uid, {}), **user}
+                removed.discard(uid)
+        last = page
+    new_link = last.get("@odata.deltaLink")
+    if not new_link:
+        raise PermanentProviderError("Microsoft Graph ended a delta query without a deltaLink", code="no_delta_link")
+    return changed, removed, str(new_link)
