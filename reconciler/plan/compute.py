@@ -145,8 +145,8 @@ def compute_plan(
     removal_ids: dict[str, list[int]] = defaultdict(list)
     early, late = split_removals(changes)
     removals(early, b, removal_ids, {})
-    group_removals = groups.removals(group_changes, b)
     direct_adds = {c.key: set(c.add) for c in changes if c.add}
+    losing = frozenset(sku for c in group_changes for sku in c.remove)
     seats = plan_subscriptions(
         spec,
         state,
@@ -154,7 +154,7 @@ def compute_plan(
         b,
         removal_ids,
         {sku for _, sku in late},
-        GroupSeats(groups.seat_delta(state, found, group_changes, direct_adds), group_removals),
+        GroupSeats(groups.seat_delta(state, group_changes, direct_adds), losing),
     )
     not_managed(spec, state, b, managed_before)
     location_ids = {
@@ -173,7 +173,7 @@ def compute_plan(
     buy_after_credits(spec, seats, b, ctx.credit_ids)
     waiting += assignments(changes, b, ctx, credits_phase=True)
     credits_licenses(spec, state, changes, b, credits.available)
-    groups.assignments(group_changes, b, seats.action, group_removals)
+    groups.assignments(group_changes, b, seats.action, ctx.ids)
     plan_changes(changes, b)
     groups.report(state, found, grace, b)
     check_swap_cycles(late, waiting, b)

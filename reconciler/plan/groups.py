@@ -41,6 +41,11 @@ class Groups:
     disabled: dict[str, DisabledPlans] = field(default_factory=dict)  # group id -> its disabled plans after the plan
     live: dict[str, frozenset[str]] = field(default_factory=dict)  # group id -> its licenses now
 
+    def given_now(self, key: str) -> frozenset[str]:
+        """The SKUs the user's licensed groups hold now (whether processed for the user or not)."""
+        ids = self.member_of.get(key)
+        return frozenset().union(*(self.live[g] for g in ids)) if ids else frozenset()
+
     def gives(self, key: str) -> frozenset[str]:
         """The SKUs the user's groups give them once the plan is applied and Microsoft has processed it."""
         ids = self.member_of.get(key)
@@ -90,14 +95,24 @@ def resolve(spec: TenantSpec, state: TenantState, b: Builder) -> Groups:
                 "license a security group (or a Microsoft 365 group with securityEnabled true)",
                 address,
             )
+        elif found[0].id in out.managed_ids:
+            b.diag(
+                "error",
+                "group_listed_twice",
+                f"group '{g.handle}' ({g.origin}) is group '{out.names[found[0].id]}' already listed in the spec (by "
+                "name and by id); list each group once, with all its licenses",
+                address,
+            )
         else:
             out.resolved[g.handle] = found[0]
             out.names[found[0].id] = g.handle
             out.managed_ids.add(found[0].id)
     managed = spec.managed_skus
     wanted = {out.resolved[g.handle].id: g for g in spec.groups if g.handle in out.resolved}
+    taken = Counter(live.name.lower() for live in state.groups.values())
     for live in state.groups.values():
-        out.names.setdefault(live.id, live.name)
+        # A group the spec does not list is named by its id where its name is not unique (prune acts on it).
+        out.names.setdefault(live.id, live.name if taken[live.name.lower()] == 1 else live.id)
         want = wanted.get(live.id)
         out.disabled[live.id] = live.disabled
         out.live[live.id] = live.licenses
@@ -150,13 +165,10 @@ def changes(spec: TenantSpec, state: TenantState, groups: Groups, b: Builder) ->
     return out
 
 
-def seat_delta(
-    state: TenantState, groups: Groups, found: list[GroupChange], direct_adds: dict[str, set[str]]
-) -> Counter[str]:
-    """How many more users hold each SKU once the groups' changes are processed.
-
-    A member who holds the SKU (directly, from another group, or about to directly) takes no new seat;
-    a member loses a seat only when no group and no direct assignment keeps the SKU for them."""
+def seat_delta(state: TenantState, found: list[GroupChange], direct_adds: dict[str, set[str]]) -> Counter[str]:
+    """How many more users hold each SKU once the groups' new licenses are processed: a member who holds the
+    SKU (directly, from another group, or about to directly) takes no new seat. Seats a group's removal frees
+    are not counted: Microsoft frees them only once it has processed the group, after this apply."""
     delta: Counter[str] = Counter()
     counted: set[tuple[str, str]] = set()
     for c in found:
@@ -167,34 +179,15 @@ def seat_delta(
                     continue
                 counted.add((key, sku))
                 delta[sku] += 1
-        for sku in c.remove:
-            for key in sorted(c.group.members):
-                user = state.users.get(key)
-                if user is None or sku not in user.inherited or sku in groups.gives(key) or (key, sku) in counted:
-                    continue
-                counted.add((key, sku))
-                delta[sku] -= 1
     return delta
 
 
-def removals(found: list[GroupChange], b: Builder) -> dict[str, list[int]]:
-    """Licenses groups lose, dependents first (destructive: members lose what no other source gives them).
-    A group that also gains a license loses its old one in the same call, after it (a swap): see `assignments`.
-    Returns the removal ids per SKU, for the seat decreases that wait for them."""
-    ids: dict[str, list[int]] = defaultdict(list)
-    for c in found:
-        if c.add:
-            continue
-        for sku in sorted(c.remove, key=lambda s: (-catalog.tier(s), s)):
-            ids[sku].append(b.add(RemoveGroupLicense(c.handle, sku, _plans(c.group, sku)), True))
-    return ids
-
-
 def assignments(
-    found: list[GroupChange], b: Builder, seat_actions: dict[str, int], removal_ids: dict[str, list[int]]
+    found: list[GroupChange], b: Builder, seat_actions: dict[str, int], direct: dict[tuple[str, str], int]
 ) -> None:
-    """Licenses groups gain (prerequisites first, after the seats they need), plan changes, and the
-    removals of a swap (after what replaces them, so members never lose the service in between)."""
+    """Licenses groups gain (prerequisites first, after the seats they need), plan changes, and licenses groups
+    lose: after what replaces them in the group (a swap) and after the direct copies given to members who keep
+    them (`direct`: (user key, SKU) -> the assignment), so nobody is without the service in between."""
     for c in found:
         added: dict[str, int] = {}
         for sku in sorted(c.add, key=lambda s: (catalog.tier(s), s)):
@@ -204,11 +197,9 @@ def assignments(
             added[sku] = b.add(AssignGroupLicense(c.handle, sku, c.add[sku]), False, deps)
         for sku, (before, after) in c.plans.items():
             b.add(SetDisabledPlans(f"{GROUP}{c.handle}", sku, before, after), bool(set(after) - set(before)))
-        if c.add:
-            for sku in sorted(c.remove, key=lambda s: (-catalog.tier(s), s)):
-                removal_ids[sku].append(
-                    b.add(RemoveGroupLicense(c.handle, sku, _plans(c.group, sku)), True, list(added.values()))
-                )
+        for sku in sorted(c.remove, key=lambda s: (-catalog.tier(s), s)):
+            kept = [direct[(key, sku)] for key in sorted(c.group.members) if (key, sku) in direct]
+            b.add(RemoveGroupLicense(c.handle, sku, _plans(c.group, sku)), True, [*added.values(), *kept])
 
 
 def _plans(group: GroupState, sku: str) -> tuple[str, ...]:

@@ -29,6 +29,8 @@ class UserChange:
     plans: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)  # sku -> (before, after)
     # Doubled SKUs whose direct copy enables service plans every group's copy disables: removing it turns them off.
     narrowing: frozenset[str] = frozenset()
+    # Added directly while a group gives them already (a group is about to lose them): no seat is taken.
+    covered: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -123,6 +125,9 @@ def assignments(changes: list[UserChange], b: Builder, ctx: AssignContext, credi
     waiting: list[Waiting] = []
     waiting_keys = ctx.waiting_keys
     for c, sku in items:
+        if sku in c.covered:
+            _assign(c, sku, None, b, ctx)  # held already (through a group): no seat to wait for
+            continue
         beyond = taken[sku] - ctx.seats.free.get(sku, 0)  # negative free: a decrease used those removals
         taken[sku] += 1
         early = len(ctx.removal_ids.get(sku, ()))

@@ -29,7 +29,7 @@ class GroupSeats:
     """What groups' changes do to seats: users gained (or lost) per SKU, and the removals that free them."""
 
     delta: Counter[str] = field(default_factory=Counter)
-    removal_ids: dict[str, list[int]] = field(default_factory=dict)
+    losing: frozenset[str] = frozenset()  # SKUs groups lose in the plan: their seats are freed only later
 
 
 def plan_subscriptions(
@@ -44,7 +44,7 @@ def plan_subscriptions(
     """Subscription actions, and the seat facts assignments depend on."""
     delta: Counter[str] = Counter()
     for c in changes:
-        delta.update(c.add)
+        delta.update(c.add - c.covered)
         delta.subtract(c.remove - c.doubled)
     seats = Seats()
     for sku in sorted(spec.subscriptions):
@@ -63,11 +63,17 @@ def plan_subscriptions(
                 address,
             )
         elif consumed_after > want.seats:
+            freed_later = (
+                f"; the seats of {sku} that groups lose in this plan are freed only once Microsoft has processed "
+                "the groups, so lower the seats in a later apply"
+                if sku in groups.losing
+                else ""
+            )
             b.diag(
                 "error",
                 "seats_exhausted",
                 f"{consumed_after} users would hold {sku} but seats is {want.seats} "
-                "(users not listed in the spec count too); raise seats or free licenses",
+                f"(users not listed in the spec count too); raise seats or free licenses{freed_later}",
                 address,
             )
         if live is None and want.seats == 0:
@@ -113,8 +119,7 @@ def plan_subscriptions(
         elif now < live.seats and sku in late_skus:
             seats.deferred[sku] = (live.seats, now)
         elif now < live.seats:
-            deps = removal_ids.get(sku, []) + groups.removal_ids.get(sku, [])
-            seats.decreased[sku] = b.add(SetSeats(sku, live.seats, now), True, deps)
+            seats.decreased[sku] = b.add(SetSeats(sku, live.seats, now), True, removal_ids.get(sku, []))
             seats.free[sku] = now - live.consumed
         # Only a declared term or billing frequency is managed: a commitment never changes by omission;
         # a monthly term is billed monthly, so declaring P1M alone changes the billing with it.

@@ -89,19 +89,32 @@ def _change(
 ) -> UserChange | None:
     listed = want.licenses if want else frozenset()
     direct, via = live.direct, live.through_groups
-    soon = groups.gives(key) - via  # what a group gives once processed (or once this plan is applied)
+    # What groups give once this plan is applied and processed; a license from a group tenantctl cannot see
+    # (Graph without permission to read groups) is taken to stay.
+    after = groups.gives(key) | (via - groups.given_now(key))
+    soon = after - via  # what a group gives once processed (or once this plan is applied)
     for sku in sorted((live.inherited & managed) - listed):
         _from_group(live, sku, key, groups, b, kept_by_group)
-    # Direct copies that stay: unmanaged ones, listed ones no group gives, and unlisted ones a group is
+    # Direct copies that stay: unmanaged ones, listed ones no group will give, and unlisted ones a group is
     # about to give (removed by a later plan, once the group's copy has arrived).
-    keep = (direct - managed) | (listed - via - soon) | (direct & listed) | (direct & soon)
+    keep = (direct - managed) | (listed - after) | (direct & listed) | (direct & soon)
     for sku in sorted((direct & soon & managed) - listed):
         giver = next(g for g in groups.member_of[key] if sku in groups.target[g])
         waiting[(groups.names[giver], sku)].append(live.upn)
     add, remove = keep - direct, direct - keep
-    target = keep | via | soon
+    target = keep | after
     location = want.usage_location if want and want.usage_location != live.usage_location else None
     plans = _plans(want, live, keep & direct)
+    if want is not None and want.disabled:
+        for sku in sorted(set(want.disabled) & (after - keep)):
+            b.diag(
+                "warning",
+                "disabled_plans_from_group",
+                f"'{live.upn}' gets {sku} from a group, whose disabled plans are the group's: the user's "
+                f"disabledPlans for {sku} are not applied; set them on the group, or take the user out of it "
+                "to give the license directly",
+                f"user/{live.upn}/{sku}",
+            )
     if not add and not remove and location is None and not plans:
         return None
     _check_target(live, target, location, b)
@@ -110,7 +123,7 @@ def _change(
     narrowing = frozenset(
         sku for sku in doubled if _groups_disable(key, sku, groups) - live.disabled.get(sku, frozenset())
     )
-    return UserChange(key, live.upn, add, remove, target, location, doubled, disabled, plans, narrowing)
+    return UserChange(key, live.upn, add, remove, target, location, doubled, disabled, plans, narrowing, add & via)
 
 
 def _groups_disable(key: str, sku: str, groups: Groups) -> frozenset[str]:
@@ -142,10 +155,12 @@ def _from_group(live: UserState, sku: str, key: str, groups: Groups, b: Builder,
     if givers and all(g in groups.managed_ids for g in givers):
         kept_by_group[(groups.names[givers[0]], sku)].append(live.upn)
         return
+    named = [groups.names[g] for g in givers if g not in groups.managed_ids]
+    through = f"group '{named[0]}', which the spec does not manage" if named else "a group"
     b.diag(
         "warning",
         "license_from_group",
-        f"'{live.upn}' holds {sku} through a group, so tenantctl "
+        f"'{live.upn}' holds {sku} through {through}, so tenantctl "
         "cannot take it away; remove the user from the licensing group, or list the license in the "
         "spec",
         f"user/{live.upn}/{sku}",

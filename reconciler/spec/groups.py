@@ -24,6 +24,9 @@ def spec_groups(raw_groups: list[Any], license_list: LicenseList, fail: Fail) ->
             continue
         where: Where = ("spec", "groups", i)
         name, id_ = raw.get("name"), raw.get("id")
+        if name is not None and id_ is not None:
+            fail(where + ("id",), "a group is named by `name` or by `id`, not both", "keep one of them")
+            continue
         handle = (name or id_).lower()
         if handle in seen:
             fail(

@@ -61,10 +61,12 @@ class RuleChecker(UserRules):
         credits = self._credits()
         managed = set(subscriptions) | ({CREDITS_SKU} if credits is not None or self.rest.credits_unknown else set())
         profiles = self._profiles(managed)
-        users = self._users(managed, profiles)
         groups = spec_groups(
             self.raw.get("groups") or [], lambda where, raw: self._license_list(where, raw, managed), self.fail
         )
+        # A user's prerequisite may come from a group they are in: membership is only known at plan time.
+        self.from_groups = catalog.capabilities(frozenset().union(*(g.licenses for g in groups)))
+        users = self._users(managed, profiles)
         self._skus_need(subscriptions, credits)
         self._seats(subscriptions, users)
         meta = self.doc.data["metadata"]

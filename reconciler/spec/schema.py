@@ -202,6 +202,8 @@ def _is_misspelt(error: SchemaError, extras: set[tuple[tuple[Any, ...], str]]) -
 def _explain(doc: Document, error: SchemaError) -> list[Problem]:
     where = tuple(error.absolute_path)
     field = str(where[-1]) if where and isinstance(where[-1], str) else ""
+    if field == "name" and where[:1] != ("metadata",):
+        field = ""  # the hint for `name` is metadata.name's; a group's name is any display name
     validator, value = error.validator, error.instance
     rule: Any = error.validator_value
     subschema: Any = error.schema
@@ -230,6 +232,8 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         return [doc.problem(where, f"{_show(value)} is not allowed", hint)]
     if validator == "oneOf" and subschema == _LICENSE:
         return _license_problems(doc, error, where, value)
+    if validator == "anyOf" and where[:2] == ("spec", "groups"):
+        return [doc.problem(where, "a group needs `name` (its display name) or `id` (its object id)")]
     if validator == "const":
         return [doc.problem(where, f"expected {rule!r}, got {_show(value)}")]
     if validator == "pattern" and rule == _DATE:
@@ -251,7 +255,8 @@ def _explain(doc: Document, error: SchemaError) -> list[Problem]:
         }[str(validator)]
         return [doc.problem(where, f"{_show(value)} is out of range: must be {words} {rule}")]
     if validator in ("minLength", "maxLength"):
-        return [doc.problem(where, f"{_show(value)} has the wrong length", _FIELD_HINTS.get(field, ""))]
+        words = "is empty" if value == "" else "is too long" if validator == "maxLength" else "is too short"
+        return [doc.problem(where, f"{_show(value)} {words}", _FIELD_HINTS.get(field, ""))]
     return [doc.problem(where, str(error.message))]
 
 

@@ -244,7 +244,11 @@ def _groups(doc: Document, raw: dict[str, Any], users: dict[str, UserState], fai
         where = ("state", "groups", i)
         id_ = (g.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, f"tenantctl:group:{g['name']}"))).lower()
         if id_ in out:
-            fail(where + ("id" if "id" in g else "name",), f"group '{g['name']}' is listed twice", "")
+            fail(
+                where + ("id" if "id" in g else "name",),
+                f"group id {id_} is listed twice (groups '{out[id_].name}' and '{g['name']}')",
+                "each group once; without `id`, a group's id is made from its name",
+            )
             continue
         members = set()
         for j, upn in enumerate(g.get("members") or []):
@@ -254,6 +258,14 @@ def _groups(doc: Document, raw: dict[str, Any], users: dict[str, UserState], fai
         licenses, disabled, _ = read_entries(g.get("licenses") or [], where + ("licenses",), fail, _canonical)
         if len(licenses) != len(g.get("licenses") or []):
             fail(where + ("licenses",), "a license is listed twice", "")
+        unplaced = sorted(users[k].upn for k in members if k in users and users[k].usage_location is None)
+        if licenses and unplaced and not raw.get("defaultUsageLocation"):
+            fail(
+                where + ("members",),
+                f"group '{g['name']}' licenses members without a usage location ({', '.join(unplaced[:3])}"
+                f"{' and more' if len(unplaced) > 3 else ''}), who get the tenant's country from Microsoft",
+                "add state.defaultUsageLocation (the tenant's country, such as US)",
+            )
         out[id_] = GroupState(
             id_, g["name"], frozenset(members), licenses, plans_of(disabled), g.get("securityEnabled", True)
         )

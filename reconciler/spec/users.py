@@ -29,6 +29,7 @@ class UserRules:
     presumed: set[str]
     problems: list[Problem]
     raw: dict[str, Any]  # the document's `spec`
+    from_groups: frozenset[str] = frozenset()  # capabilities the spec's groups provide
 
     def fail(self, where: Path_, message: str, hint: str = "", key: bool = False, doc: Document | None = None) -> None:
         """Report a problem at `where` (in `doc`, else the spec)."""
@@ -148,7 +149,7 @@ class UserRules:
     def _prerequisites(self, where: Path_, upn: str, licenses: frozenset[str], doc: Document) -> None:
         for sku in sorted(licenses):
             missing = catalog.missing_prerequisite(sku, licenses)
-            if missing:
+            if missing and not missing & self.from_groups:  # else a group may give it: judged by the plan
                 options = ", ".join(catalog.providers_of(missing))
                 self.fail(
                     where + ("licenses",),
