@@ -4,6 +4,7 @@ judgements on states built by hand, the simulator's processing, and export's rou
 from __future__ import annotations
 
 import tempfile
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from test_properties import BOOL, PROFILE, between, one, repair, some, states, w
 
 from reconciler.apply.ledger import groups_changed
 from reconciler.domain.canonical import spec_to_dict
-from reconciler.domain.errors import PermanentProviderError
+from reconciler.domain.errors import PermanentProviderError, ValidationError
 from reconciler.domain.group_processing import processed
 from reconciler.domain.groups import GroupSpec, GroupState, LicenseError
 from reconciler.domain.model import SubscriptionState, TenantSpec, TenantState, UserSpec, UserState
@@ -244,3 +245,124 @@ def test_export_then_plan_is_empty_with_groups(state: TenantState) -> None:
         spec = load_spec(write(Path(tmp), spec_to_dict(export_spec(state))))
         plan = compute_plan(spec, state)
         assert plan.actions == () and not plan.has_errors, (plan.actions, plan.diagnostics)
+
+
+def _plan_of(spec_text: str, snapshot_text: str, tmp_path: Path) -> Any:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text)
+    return compute_plan(load_spec(spec), _snapshot(snapshot_text))
+
+
+SWAP_SNAPSHOT = """
+apiVersion: tenantctl/v1
+kind: TenantSnapshot
+metadata: {name: golden}
+state:
+  agreement: MCA
+  subscriptions: [{sku: SPE_E3, seats: 3}, {sku: SPE_E5, seats: 3}]
+  groups: [{name: G, members: [a@x.example, b@x.example], licenses: [SPE_E3]}]
+  users: [{upn: a@x.example, usageLocation: US}, {upn: b@x.example, usageLocation: US}]
+"""
+
+
+def test_a_listed_user_keeps_a_license_the_group_loses_directly_and_first(tmp_path: Path) -> None:
+    """Review finding: a group swapping E3 for E5 left a user listed with E3 without it."""
+    plan = _plan_of(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MCA\n"
+        "  subscriptions: [{sku: SPE_E3, seats: 3}, {sku: SPE_E5, seats: 3}]\n"
+        "  groups: [{name: G, licenses: [SPE_E5]}]\n"
+        "  users: [{upn: a@x.example, usageLocation: US, licenses: [SPE_E3]}]\n",
+        SWAP_SNAPSHOT,
+        tmp_path,
+    )
+    assert not plan.has_errors, plan.diagnostics
+    by = {a.address: a for a in plan.actions}
+    direct, removal = by["user/a@x.example/SPE_E3"], by["group/G/SPE_E3"]
+    assert direct.type == "assign_license" and direct.id in removal.depends_on
+    assert by["group/G/SPE_E5"].id in removal.depends_on
+
+
+def test_seats_a_group_frees_are_not_counted_in_the_same_plan(tmp_path: Path) -> None:
+    """Review finding: lowering seats a group's removal frees failed at apply; Microsoft frees them later."""
+    plan = _plan_of(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MOSA\n"
+        "  subscriptions: [{sku: SPE_E3, seats: 0}, {sku: SPE_E5, seats: 3}]\n"
+        "  groups: [{name: G, licenses: [SPE_E5]}]\n",
+        SWAP_SNAPSHOT.replace("agreement: MCA", "agreement: MOSA"),
+        tmp_path,
+    )
+    refusal = next(d for d in plan.diagnostics if d.code == "seats_exhausted")
+    assert "freed only once Microsoft has processed the groups" in refusal.message
+
+
+def test_a_group_named_twice_or_by_name_and_id_is_refused(tmp_path: Path) -> None:
+    gid = str(uuid.uuid5(uuid.NAMESPACE_URL, "tenantctl:group:G"))
+    twice = _plan_of(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MCA\n"
+        "  subscriptions: [{sku: SPE_E3, seats: 3}, {sku: SPE_E5, seats: 3}]\n"
+        f"  groups: [{{name: G, licenses: [SPE_E3]}}, {{id: {gid}, licenses: [SPE_E5]}}]\n",
+        SWAP_SNAPSHOT,
+        tmp_path,
+    )
+    assert "group_listed_twice" in {d.code for d in twice.diagnostics} and twice.has_errors
+
+
+def test_an_unlisted_group_whose_name_is_shared_is_pruned_by_id(tmp_path: Path) -> None:
+    snapshot = SWAP_SNAPSHOT.replace(
+        "  groups: [{name: G, members: [a@x.example, b@x.example], licenses: [SPE_E3]}]",
+        "  groups: [{name: Dupe, id: 11111111-1111-1111-1111-111111111111, members: [a@x.example], licenses: [SPE_E3]},"
+        " {name: dupe, id: 22222222-2222-2222-2222-222222222222, members: [b@x.example], licenses: [SPE_E3]}]",
+    )
+    plan = _plan_of(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MCA\n  prune: true\n"
+        "  subscriptions: [{sku: SPE_E3, seats: 3}]\n",
+        snapshot,
+        tmp_path,
+    )
+    assert sorted(a.address for a in plan.actions) == [
+        "group/11111111-1111-1111-1111-111111111111/SPE_E3",
+        "group/22222222-2222-2222-2222-222222222222/SPE_E3",
+    ]
+
+
+def test_a_prerequisite_a_spec_group_provides_is_judged_at_plan_time(cli, workdir: Path) -> None:
+    spec = workdir / "spec.yaml"
+    spec.write_text(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MCA\n"
+        "  subscriptions: [{sku: SPE_E5, seats: 3}, {sku: MCOPSTN1, seats: 3, payAsYouGo: true}]\n"
+        "  groups: [{name: All, licenses: [SPE_E5]}]\n"
+        "  users: [{upn: a@x.example, usageLocation: US, licenses: [MCOPSTN1]}]\n"
+    )
+    assert cli("validate", spec).code == 0  # Teams Phone may come from the group's E5
+    both = spec.read_text().replace("{name: All,", "{name: All, id: 11111111-1111-1111-1111-111111111111,")
+    spec.write_text(both)
+    refused = cli("validate", spec)
+    assert refused.code == 1 and "by `name` or by `id`, not both" in refused.err
+
+
+def test_a_users_disabled_plans_for_a_group_given_sku_are_warned_about(tmp_path: Path) -> None:
+    snapshot = SWAP_SNAPSHOT.replace("licenses: [SPE_E3]}]", "licenses: [SPE_E3, SPE_E5]}]")
+    plan = _plan_of(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MCA\n"
+        "  subscriptions: [{sku: SPE_E3, seats: 3}, {sku: SPE_E5, seats: 3}]\n"
+        "  groups: [{name: G, licenses: [SPE_E3, SPE_E5]}]\n"
+        "  users: [{upn: a@x.example, usageLocation: US, licenses: [{sku: SPE_E5, disabledPlans: [SWAY]}]}]\n",
+        snapshot,
+        tmp_path,
+    )
+    assert [(d.code, d.severity) for d in plan.diagnostics if d.code == "disabled_plans_from_group"] == [
+        ("disabled_plans_from_group", "warning")
+    ]
+    assert plan.actions == ()
+
+
+def test_a_snapshots_licensed_members_need_a_country() -> None:
+    text = SNAPSHOT.replace("  defaultUsageLocation: US\n", "").replace(
+        "{name: Voice Users, members:", "{name: Voice Users, licenses: [MCOEV], members:"
+    )
+    try:
+        _snapshot(text)
+    except ValidationError as exc:
+        assert "cy@x.example" in str(exc) and "defaultUsageLocation" in str(exc)
+    else:
+        raise AssertionError("a licensed member without a country was loaded")

@@ -131,8 +131,8 @@ def read_groups(client: GraphClient, wanted: tuple[GroupSpec, ...], skus: Tenant
             code="forbidden",
         ) from None
     for spec in wanted:
-        if any(_matches(spec, g) for g in found.values()):
-            continue
+        if spec.id is not None and any(_matches(spec, g) for g in found.values()):
+            continue  # an id names one group; a name may name others that hold no license (ambiguous)
         if spec.id is not None:
             found.update({g["id"]: g for g in _by_id(client, spec.id)})
         elif spec.name is not None:
