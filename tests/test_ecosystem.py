@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1101,3 +1102,35 @@ def test_gitlab_notes_replace_the_previous_ones(tmp_path: Path) -> None:
     assert "--request DELETE" in calls[1] and calls[1].endswith(f"{notes_url}/5")
     assert "--request POST" in calls[2] and "--data-urlencode body@comment/part-001.md" in calls[2]
     assert (tmp_path / "comment" / "part-001.md").read_text() == SINGLE_PART  # posted as written
+
+
+@needs_bash
+def test_sharded_drift_workflow_end_to_end(tmp_path: Path, today: Any) -> None:
+    """Issue 18: the sharded drift workflow's own scripts, four shards then the merge, on the samples."""
+    shutil.copytree(SPECS, tmp_path / "tenant-specs")
+    (tmp_path / "examples").mkdir()
+    for snapshot in (ROOT / "examples").glob("*.snapshot.yaml"):
+        shutil.copy(snapshot, tmp_path / "examples")
+    _stub(tmp_path / "bin", f'exec "{sys.executable}" -m reconciler "$@"\n')
+    wf = workflow("tenantctl-drift-sharded.yml")
+    env = {
+        "TENANTCTL_PROVIDER": "local:state/{name}.db",
+        "TENANTCTL_TODAY": today.isoformat(),
+        "NO_COLOR": "1",
+        "PYTHONPATH": str(ROOT),
+        "TOTAL": wf["env"]["TOTAL"],
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    shards = wf["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+    assert len(shards) == int(wf["env"]["TOTAL"])
+    by_name = {s.get("name"): s for s in steps_of(wf) if "run" in s}
+    assert _bash(by_name["Load the simulated tenants (demo only)"]["run"], tmp_path, env).returncode == 0
+    for k in shards:
+        script = by_name["Drift of this shard"]["run"].replace("${{ matrix.shard }}", str(k))
+        assert _bash(script, tmp_path, env).returncode == 0
+    merged = _bash(by_name["The whole fleet's report"]["run"], tmp_path, env)
+    assert merged.returncode == 0, merged.stderr
+    assert merged.stdout.strip() == f"{len(SAMPLES)} tenants: {len(SAMPLES)} drifted, 0 in sync, 0 failed"
+    xml = ET.parse(tmp_path / "drift.xml").getroot()
+    assert len(xml.findall("testsuite")) == len(SAMPLES)
+    assert "| tenant | file | status |" in (tmp_path / "summary.md").read_text()
