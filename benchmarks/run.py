@@ -213,6 +213,58 @@ def bench_graph(users: int, latency: float, work: Path, profiles: dict[str, Any]
     }
 
 
+def bench_delta(users: int, latency: float, repeat: int, work: Path) -> list[dict[str, Any]]:
+    """Nightly drift of a `users`-user tenant through the fake Graph service (issue 18): the first read (in
+    full, kept with a deltaLink), then a read with no change and one with 1 % of users changed out of band."""
+    from conftest import fake_jwt
+    from fakegraph import FakeGraph
+
+    from reconciler.domain import catalog
+
+    tenant = "2f1c0b5e-7a4d-4c1e-9f55-3c2a9d1e8b70"
+    e3 = catalog.lookup("SPE_E3")
+    assert e3 is not None
+    people = [
+        {"userPrincipalName": f"user{i:06d}@bench.example", "usageLocation": "US", "licenses": ["SPE_E3"]}
+        for i in range(users)
+    ]
+    spec = work / "delta.yaml"
+    lines = [
+        "apiVersion: tenantctl/v1",
+        "kind: Tenant",
+        f"metadata: {{name: deltabench, tenantId: {tenant}}}",
+        "spec:",
+        "  agreement: EA",
+        f"  subscriptions: [{{sku: SPE_E3, seats: {users}}}]",
+        "  users:",
+    ]
+    lines += [f"    - {{upn: {p['userPrincipalName']}, usageLocation: US, licenses: [SPE_E3]}}" for p in people]
+    spec.write_text("\n".join(lines) + "\n")
+    token = fake_jwt(tenant)
+    fake = FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people, skus=[("SPE_E3", e3.sku_id, users)])
+    env = {"TENANTCTL_GRAPH_URL": fake.start(), "TENANTCTL_GRAPH_TOKEN": token}
+    ledger = f"graph:{work / 'delta-ledger.db'}"
+    out = []
+    try:
+        full = [timed(["drift", str(spec), "--provider", ledger, "--refresh", "full"], env=env) for _ in range(repeat)]
+        out.append(measure(f"drift, full read (fake Graph, {latency * 1000:.0f} ms per request)", full))
+        same = [timed(["drift", str(spec), "--provider", ledger], env=env) for _ in range(repeat)]
+        out.append(measure("drift, no change since the last read (delta)", same))
+        changed = []
+        for round_ in range(repeat):
+            for i in range(round_, users, 100):  # 1 % of the users move, out of band
+                fake.set_location(people[i]["userPrincipalName"], "GB" if round_ % 2 == 0 else "US")
+            changed.append(timed(["drift", str(spec), "--provider", ledger], env=env, expect=(0, 2)))
+        out.append(measure("drift, 1 % of users changed out of band (delta)", changed))
+    finally:
+        fake.stop()
+    for item in out:
+        item["users"] = users
+        item["spec"] = FORMATS[""]
+        item["delta"] = True
+    return out
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The short table the README quotes, and the profiles' top entries."""
     lines = [
@@ -257,6 +309,22 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     out = []
     largest = max((m["users"] for m in result["measurements"] if "requests" not in m), default=0)
     for m in result["measurements"]:
+        if m.get("delta") and "no change" in m["name"]:
+            out.append(
+                (
+                    f"{m['users']:,} users: no-change drift after the first under 2 s",
+                    f"{m['median_s']:.2f} s",
+                    verdict(m["median_s"], 2),
+                )
+            )
+        if m.get("delta") and "1 %" in m["name"]:
+            out.append(
+                (
+                    f"{m['users']:,} users: drift with 1 % changed under 3 s",
+                    f"{m['median_s']:.2f} s",
+                    verdict(m["median_s"], 3),
+                )
+            )
         if "ratio_to_direct" in m:
             out.append(
                 (
@@ -265,7 +333,13 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
                     verdict(m["ratio_to_direct"], 1.0),
                 )
             )
-        if m["users"] != largest or "requests" in m or "groups" in m["name"] or "user by user" in m["name"]:
+        if (
+            m["users"] != largest
+            or "requests" in m
+            or "groups" in m["name"]
+            or "user by user" in m["name"]
+            or m.get("delta")
+        ):
             continue
         if m["name"] in ("plan, no change", "plan, one percent changed"):
             out.append((f"{m['name']} ({m['spec']}) under 5 s", f"{m['median_s']:.2f} s", verdict(m["median_s"], 5)))
@@ -305,6 +379,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--graph-users", type=int, default=20000)
     parser.add_argument("--group-users", type=int, default=100000, help="users of the group-licensing comparison")
+    parser.add_argument("--delta-users", type=int, default=100000, help="users of the nightly delta drift")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profiles of the largest size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -326,6 +401,10 @@ def main() -> None:
         if args.group_users:
             print(f"{args.group_users} users through groups ...", file=sys.stderr, flush=True)
             measurements += bench_groups(args.group_users, args.repeat, Path(tmp) / "groups")
+        if args.delta_users:
+            print(f"fake Graph, delta drift of {args.delta_users} users ...", file=sys.stderr, flush=True)
+            (Path(tmp) / "delta").mkdir()
+            measurements += bench_delta(args.delta_users, args.latency, args.repeat, Path(tmp) / "delta")
         if args.graph_users:
             print(f"fake Graph, {args.graph_users} changes ...", file=sys.stderr, flush=True)
             (Path(tmp) / "graph").mkdir()
