@@ -57,3 +57,50 @@ def test_a_failed_sign_in_names_the_channels_own_token_variable(service: str, va
     with pytest.raises(PermanentProviderError) as failed:
         tokens.token()
     assert variable in str(failed.value) and "TENANTCTL_GRAPH_TOKEN" not in str(failed.value)
+
+
+def test_requests_in_flight_across_tenants_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: a fleet reads tenants concurrently; the whole process never has more than the bound in flight."""
+    import threading
+    import time as clock
+
+    import requests
+
+    from reconciler.providers import http
+
+    monkeypatch.setattr(http, "IN_FLIGHT", threading.BoundedSemaphore(3))
+    state = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    class Session:
+        def request(self, *args: object, **kwargs: object) -> object:
+            with lock:
+                state["now"] += 1
+                state["most"] = max(state["most"], state["now"])
+            clock.sleep(0.01)
+            with lock:
+                state["now"] -= 1
+            response = requests.Response()
+            response.status_code = 200
+            return response
+
+    class Tokens:
+        method = "test"
+        tenant_id = None
+
+        def token(self, refresh: bool = False) -> str:
+            return "t"
+
+    service = http.Service("Microsoft Graph", "http://127.0.0.1:9", "TENANTCTL_GRAPH_URL")
+    answers: list[int] = []
+
+    def call() -> None:
+        response = http.send(Session(), service, Tokens(), "GET", "http://127.0.0.1:9/x", None, dict, lambda s: None)
+        answers.append(response.status_code)
+
+    calls = [threading.Thread(target=call) for _ in range(24)]
+    for t in calls:
+        t.start()
+    for t in calls:
+        t.join()
+    assert answers == [200] * 24 and state["most"] == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 import time
 from collections import deque
@@ -21,6 +22,18 @@ from ..domain.errors import PermanentProviderError, TransientProviderError, Usag
 from .graph.auth import TokenSource
 
 TIMEOUT = (10, 60)  # connect, read (seconds)
+
+
+def _in_flight_bound() -> int:
+    raw = os.environ.get("TENANTCTL_MAX_IN_FLIGHT", "16")
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise UsageError(f"TENANTCTL_MAX_IN_FLIGHT={raw!r} is not a whole number from 1 to 256")
+    return int(raw)
+
+
+# Requests in flight across the whole process: a folder of tenants reads several at once (cli/fleet.py),
+# each client within its own bound (TENANTCTL_GRAPH_CONCURRENCY) and its own throttling; this caps them all.
+IN_FLIGHT = threading.BoundedSemaphore(_in_flight_bound())
 
 
 class Bearer(requests.auth.AuthBase):
@@ -170,7 +183,8 @@ def send(
             timeout=TIMEOUT,
         )
         try:
-            response = reaching(request, sleep, service.name, service.base, service.variable)
+            with IN_FLIGHT:
+                response = reaching(request, sleep, service.name, service.base, service.variable)
         except requests.RequestException as exc:
             raise TransientProviderError(f"{service.name} did not answer ({type(exc).__name__})") from None
         if response.status_code != 401:
