@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,44 @@ def bench_delta(users: int, latency: float, repeat: int, work: Path) -> list[dic
     return out
 
 
+def bench_fleet(n: int, repeat: int, work: Path) -> list[dict[str, Any]]:
+    """A folder of `n` small tenants (issue 18): validate and plan over the folder against one tenant alone;
+    the per-tenant cost in the folder is compared with a single-tenant run's own time."""
+    from datetime import date as day
+
+    from reconciler.providers.local.provider import LocalProvider
+    from reconciler.spec.snapshot import load_snapshot
+
+    folder, state_dir = work / "tenants", work / "state"
+    folder.mkdir(parents=True)
+    state_dir.mkdir()
+    spec = (ROOT / "tenant-specs" / "contoso.yaml").read_text()
+    snapshot = load_snapshot(ROOT / "examples" / "contoso.snapshot.yaml", day.fromisoformat(TODAY))
+    for i in range(n):
+        name = f"t{i:05d}"
+        (folder / f"{name}.yaml").write_text(spec.replace("name: contoso", f"name: {name}", 1))
+        store = LocalProvider(state_dir / f"{name}.db", day.fromisoformat(TODAY))
+        store.replace_state(replace(snapshot, name=name))
+        store.close()
+    one = folder / "t00000.yaml"
+    provider = ["--provider", f"local:{state_dir}/{{name}}.db"]
+    out = []
+    for label, args, many in (
+        ("validate", ["validate", str(one)], ["validate", str(folder)]),
+        ("plan", ["plan", str(one), *provider], ["plan", str(folder), *provider, "--format", "json"]),
+    ):
+        single = measure(f"{label}, one tenant", [timed(args, expect=(0, 2)) for _ in range(repeat)])
+        fleet = measure(f"{label}, a folder of {n:,} tenants", [timed(many, expect=(0, 2)) for _ in range(repeat)])
+        fleet["per_tenant_s"] = round(fleet["median_s"] / n, 4)
+        fleet["ratio_to_single"] = round(fleet["median_s"] / (n * single["median_s"]), 3)
+        out += [single, fleet]
+    for item in out:
+        item["users"] = 7
+        item["spec"] = "tenant-specs/contoso.yaml"
+        item["fleet"] = n
+    return out
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The short table the README quotes, and the profiles' top entries."""
     lines = [
@@ -281,6 +320,7 @@ def markdown(result: dict[str, Any]) -> str:
             note = f"{m['requests']} requests (bound {m['request_bound']}); bound on time {m['time_bound_s']:.1f} s"
         ratio = f"{m['ratio_to_floor']:.2f}x" if "ratio_to_floor" in m else ""
         ratio = f"{m['ratio_to_direct']:.2f}x" if "ratio_to_direct" in m else ratio
+        ratio = f"{m['ratio_to_single']:.3f}x" if "ratio_to_single" in m else ratio
         lines.append(
             f"| {m['users']:,} | {m['name']} | {m['spec']} | {m['median_s']:.2f} s | {ratio} | "
             f"{m['peak_mib']} MiB | {note} |"
@@ -325,6 +365,15 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
                     verdict(m["median_s"], 3),
                 )
             )
+        if "ratio_to_single" in m:
+            out.append(
+                (
+                    f"{m['name']}: close to the tenants' own work, not start-up per tenant",
+                    f"{m['per_tenant_s'] * 1000:.1f} ms a tenant, "
+                    f"{m['ratio_to_single']:.3f}x {m['fleet']:,} single runs",
+                    verdict(m["ratio_to_single"], 0.25),
+                )
+            )
         if "ratio_to_direct" in m:
             out.append(
                 (
@@ -339,6 +388,7 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
             or "groups" in m["name"]
             or "user by user" in m["name"]
             or m.get("delta")
+            or m.get("fleet")
         ):
             continue
         if m["name"] in ("plan, no change", "plan, one percent changed"):
@@ -380,6 +430,7 @@ def main() -> None:
     parser.add_argument("--graph-users", type=int, default=20000)
     parser.add_argument("--group-users", type=int, default=100000, help="users of the group-licensing comparison")
     parser.add_argument("--delta-users", type=int, default=100000, help="users of the nightly delta drift")
+    parser.add_argument("--fleet", type=int, default=2000, help="tenants in the folder of the fleet measurement")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profiles of the largest size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -401,6 +452,9 @@ def main() -> None:
         if args.group_users:
             print(f"{args.group_users} users through groups ...", file=sys.stderr, flush=True)
             measurements += bench_groups(args.group_users, args.repeat, Path(tmp) / "groups")
+        if args.fleet:
+            print(f"a folder of {args.fleet} tenants ...", file=sys.stderr, flush=True)
+            measurements += bench_fleet(args.fleet, args.repeat, Path(tmp) / "fleet")
         if args.delta_users:
             print(f"fake Graph, delta drift of {args.delta_users} users ...", file=sys.stderr, flush=True)
             (Path(tmp) / "delta").mkdir()
