@@ -20,8 +20,9 @@ def license_entries(licenses: frozenset[str], disabled: DisabledPlans) -> list[A
     ]
 
 
-def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
-    """The Tenant document for `spec`, with defaults written out and profiles expanded."""
+def spec_to_dict(spec: TenantSpec, with_users: bool = True) -> dict[str, Any]:
+    """The Tenant document for `spec`, with defaults written out and profiles expanded (`with_users` False:
+    without its users, which the digest writes itself)."""
     body: dict[str, Any] = {"agreement": spec.agreement, "currency": spec.currency}
     subs = []
     for sku in sorted(spec.subscriptions):
@@ -45,7 +46,7 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
             credits["minimumBalance"] = money_out(spec.credits.minimum_balance)
         body["communicationsCredits"] = credits
     users = []
-    for u in sorted(spec.users.values(), key=lambda u: u.index):
+    for u in sorted(spec.users.values(), key=lambda u: u.index) if with_users else ():
         entry: dict[str, Any] = {"upn": u.upn}
         if u.usage_location:
             entry["usageLocation"] = u.usage_location
@@ -78,8 +79,9 @@ def spec_to_dict(spec: TenantSpec) -> dict[str, Any]:
     return {"apiVersion": "tenantctl/v1", "kind": "Tenant", "metadata": metadata, "spec": body}
 
 
-def state_to_dict(state: TenantState) -> dict[str, Any]:
-    """The TenantSnapshot document for `state`, sorted so equal states give equal text."""
+def state_to_dict(state: TenantState, with_users: bool = True) -> dict[str, Any]:
+    """The TenantSnapshot document for `state`, sorted so equal states give equal text (`with_users` False:
+    without its users, which the digest writes itself)."""
     body: dict[str, Any] = {"agreement": state.agreement, "currency": state.currency}
     if state.billing_roles is not None:
         body["billingRoles"] = list(state.billing_roles)
@@ -99,7 +101,7 @@ def state_to_dict(state: TenantState) -> dict[str, Any]:
             funds.append(item)
         body["communicationsCredits"] = {"autoRecharge": state.credits.auto_recharge.to_dict(), "funds": funds}
     users = []
-    for key in sorted(state.users):
+    for key in sorted(state.users) if with_users else ():
         u = state.users[key]
         entry: dict[str, Any] = {"upn": u.upn}
         if u.usage_location:
