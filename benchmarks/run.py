@@ -238,9 +238,11 @@ def bench_delta(users: int, latency: float, repeat: int, work: Path) -> list[dic
         "  agreement: EA",
         f"  subscriptions: [{{sku: SPE_E3, seats: {users}}}]",
         "  users:",
+        "    - file: delta-users.csv",  # a large tenant's users are a roster (the README's advice)
     ]
-    lines += [f"    - {{upn: {p['userPrincipalName']}, usageLocation: US, licenses: [SPE_E3]}}" for p in people]
     spec.write_text("\n".join(lines) + "\n")
+    roster = ["upn,usageLocation,licenses"] + [f"{p['userPrincipalName']},US,SPE_E3" for p in people]
+    (work / "delta-users.csv").write_text("\n".join(roster) + "\n")
     token = fake_jwt(tenant)
     fake = FakeGraph(tenant_id=tenant, token=token, latency=latency, users=people, skus=[("SPE_E3", e3.sku_id, users)])
     env = {"TENANTCTL_GRAPH_URL": fake.start(), "TENANTCTL_GRAPH_TOKEN": token}
@@ -261,7 +263,7 @@ def bench_delta(users: int, latency: float, repeat: int, work: Path) -> list[dic
         fake.stop()
     for item in out:
         item["users"] = users
-        item["spec"] = FORMATS[""]
+        item["spec"] = FORMATS["_csv"]
         item["delta"] = True
     return out
 

@@ -205,9 +205,22 @@ class DeltaQuery:
         """Compare every object with the last comparison; log what changed under one new version."""
         v, seen = self._version + 1, set[str]()
         now: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = []
+        seen_props: dict[str, tuple[Any, dict[str, str]]] = getattr(self, "_rendered", {})
         for u in self._users:
-            state = self._user_json(u, USER_TRACKED)
-            now.append((u.id, "users", "alive", {p: _canon(state[p]) for p in USER_TRACKED}, {}))
+            # What the tracked properties are made of: unchanged, they need not be rendered again (a
+            # 100,000-user round would spend seconds rendering JSON that benchmarks then charge the client).
+            made_of = (
+                u.upn,
+                u.location,
+                tuple((k, tuple(v)) for k, v in u.licenses.items()),
+                tuple((i.sku, tuple(i.disabled), i.holding) for i in u.inherited),
+            )
+            known = seen_props.get(u.id)
+            if known is None or known[0] != made_of:
+                state = self._user_json(u, USER_TRACKED)
+                known = seen_props[u.id] = (made_of, {p: _canon(state[p]) for p in USER_TRACKED})
+            now.append((u.id, "users", "alive", known[1], {}))
+        self._rendered = seen_props
         now += [(uid, "users", "changed", {}, {}) for uid in self._deleted_users]
         for g in self._groups.values():
             state = self._group_json(g, GROUP_TRACKED)

