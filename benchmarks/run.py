@@ -306,6 +306,64 @@ def bench_fleet(n: int, repeat: int, work: Path) -> list[dict[str, Any]]:
     return out
 
 
+def bench_million(sizes: list[int], repeat: int, work: Path) -> list[dict[str, Any]]:
+    """Issue 18's large tenant, with its users in CSV rosters (snapshot and spec): snapshot load, validate, plan
+    (no change, 1 % changed), apply of 1 % of the users' licenses, export and drift as JUnit, at each size,
+    so the growth from one size to the next shows whether any of them is quadratic."""
+    from synthetic import _bench_upn, bench_changed, bench_licenses, snapshot_text, spec_text, subscription_lines
+
+    out = []
+    for n in sizes:
+        folder = work / str(n)
+        folder.mkdir(parents=True)
+        seats = dict.fromkeys(("SPE_E5", "SPE_E3", "MCOEV", "MCOPSTN1"), n)
+        term = ", term: P1Y, billingFrequency: monthly"
+        held = [bench_licenses(i) for i in range(n)]
+        changed = [bench_changed(h) if i % 100 == 0 else h for i, h in enumerate(held)]
+        for name, rows in (("users", held), ("changed", changed)):
+            lines = ["upn,usageLocation,licenses"] + [f"{_bench_upn(i)},US,{';'.join(h)}" for i, h in enumerate(rows)]
+            (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
+        state = [
+            "  currency: USD",
+            "  billingRoles: [BillingAccountOwner]",
+            *subscription_lines(seats, term + ", payAsYouGo: false"),
+        ]
+        state += [
+            "  communicationsCredits:",
+            "    autoRecharge: {enabled: false}",
+            "    funds: [{purchased: 2026-06-01, amount: 1000, remaining: 800}]",
+        ]
+        (folder / "snap.yaml").write_text(snapshot_text("bench", "EA", state, ["    - file: users.csv"]))
+        body = [*subscription_lines(seats, term), "  communicationsCredits: {minimumBalance: 100}"]
+        for name in ("users", "changed"):
+            (folder / f"{name}.yaml").write_text(spec_text("bench", "EA", body, [f"    - file: {name}.csv"]))
+        db = ["--provider", f"local:{folder / 'm.db'}"]
+        steps = [
+            ("snapshot load", ["snapshot", "load", str(folder / "snap.yaml"), *db, "--replace"], (0,)),
+            ("validate", ["validate", str(folder / "users.yaml")], (0,)),
+            ("plan, no change", ["plan", str(folder / "users.yaml"), *db], (0,)),
+            ("plan, 1 % changed", ["plan", str(folder / "changed.yaml"), *db], (0,)),
+            ("export", ["export", "--name", "bench", *db], (0,)),
+            (
+                "drift --format junit, 1 % drifted",
+                ["drift", str(folder / "changed.yaml"), *db, "--format", "junit"],
+                (2,),
+            ),
+        ]
+        for label, args, codes in steps:
+            item = measure(label, [timed(args, expect=codes) for _ in range(repeat if n < 1_000_000 else 1)])
+            item.update(users=n, spec=FORMATS["_csv"], million=True)
+            out.append(item)
+        timed(["snapshot", "load", str(folder / "snap.yaml"), *db, "--replace"])
+        item = measure(
+            f"apply, {n // 100:,} users' licenses changed",
+            [timed(["apply", str(folder / "changed.yaml"), *db, "--auto-approve", "--allow-destroy"])],
+        )
+        item.update(users=n, spec=FORMATS["_csv"], million=True)
+        out.append(item)
+    return out
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The short table the README quotes, and the profiles' top entries."""
     lines = [
@@ -367,6 +425,42 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
                     verdict(m["median_s"], 3),
                 )
             )
+        if m.get("million") and m["users"] >= 1_000_000:
+            bounds = {"plan, no change": 10, "plan, 1 % changed": 12, "apply, 10,000 users' licenses changed": 10}
+            if m["name"] in bounds:
+                out.append(
+                    (
+                        f"1,000,000 users: {m['name']} within {bounds[m['name']]} s",
+                        f"{m['median_s']:.2f} s",
+                        verdict(m["median_s"], bounds[m["name"]]),
+                    )
+                )
+            if m["name"] == "plan, no change":
+                out.append(
+                    (
+                        "1,000,000 users: plan's peak memory under 2 GiB",
+                        f"{m['peak_mib']} MiB",
+                        verdict(m["peak_mib"], 2048),
+                    )
+                )
+            small = next(
+                (
+                    x
+                    for x in result["measurements"]
+                    if x.get("million")
+                    and x["users"] * 10 == m["users"]
+                    and x["name"].split(",")[0] == m["name"].split(",")[0]
+                ),
+                None,
+            )
+            if small is not None:
+                out.append(
+                    (
+                        f"{m['name']}: growth from {small['users']:,} to {m['users']:,} users close to 10x",
+                        f"{m['median_s'] / small['median_s']:.1f}x",
+                        verdict(m["median_s"] / small["median_s"], 15),
+                    )
+                )
         if "ratio_to_single" in m:
             out.append(
                 (
@@ -391,6 +485,7 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str]]:
             or "user by user" in m["name"]
             or m.get("delta")
             or m.get("fleet")
+            or m.get("million")
         ):
             continue
         if m["name"] in ("plan, no change", "plan, one percent changed"):
@@ -433,6 +528,7 @@ def main() -> None:
     parser.add_argument("--group-users", type=int, default=100000, help="users of the group-licensing comparison")
     parser.add_argument("--delta-users", type=int, default=100000, help="users of the nightly delta drift")
     parser.add_argument("--fleet", type=int, default=2000, help="tenants in the folder of the fleet measurement")
+    parser.add_argument("--million", default="", help="sizes of the roster tenant (issue 18), such as 100000,1000000")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profiles of the largest size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -454,6 +550,9 @@ def main() -> None:
         if args.group_users:
             print(f"{args.group_users} users through groups ...", file=sys.stderr, flush=True)
             measurements += bench_groups(args.group_users, args.repeat, Path(tmp) / "groups")
+        if args.million:
+            print(f"roster tenants of {args.million} users ...", file=sys.stderr, flush=True)
+            measurements += bench_million([int(n) for n in args.million.split(",")], args.repeat, Path(tmp) / "million")
         if args.fleet:
             print(f"a folder of {args.fleet} tenants ...", file=sys.stderr, flush=True)
             measurements += bench_fleet(args.fleet, args.repeat, Path(tmp) / "fleet")
