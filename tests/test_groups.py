@@ -379,3 +379,26 @@ def test_the_digests_are_the_canonical_jsons(state: TenantState, name: str) -> N
     assert state_digest(state) == digest_of(state_to_dict(state))
     spec = export_spec(state)
     assert spec_digest(spec) == digest_of(spec_to_dict(spec))
+
+
+def test_a_direct_copy_of_a_license_the_group_also_loses_is_destructive(tmp_path: Path) -> None:
+    snapshot = SWAP_SNAPSHOT.replace(
+        "{upn: a@x.example, usageLocation: US}", "{upn: a@x.example, usageLocation: US, licenses: [SPE_E3]}"
+    )
+    plan = _plan_of(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MCA\n"
+        "  subscriptions: [{sku: SPE_E3, seats: 3}, {sku: SPE_E5, seats: 3}]\n"
+        "  groups: [{name: G, licenses: [SPE_E5]}]\n  users: [{upn: a@x.example, usageLocation: US}]\n",
+        snapshot,
+        tmp_path,
+    )
+    by = {a.address: a for a in plan.actions}
+    assert by["user/a@x.example/SPE_E3"].destructive  # the group's copy goes too: a loses E3
+    kept = _plan_of(
+        "apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {name: golden}\nspec:\n  agreement: MCA\n"
+        "  subscriptions: [{sku: SPE_E3, seats: 3}, {sku: SPE_E5, seats: 3}]\n"
+        "  groups: [{name: G, licenses: [SPE_E3]}]\n  users: [{upn: a@x.example, usageLocation: US}]\n",
+        snapshot,
+        tmp_path,
+    )
+    assert not {a.address: a for a in kept.actions}["user/a@x.example/SPE_E3"].destructive  # the group keeps it

@@ -119,7 +119,7 @@ def _change(
         return None
     _check_target(live, target, location, b)
     disabled = {sku: tuple(sorted(want.disabled[sku])) for sku in add if want and sku in want.disabled}
-    doubled = remove & via
+    doubled = remove & via & after  # a group keeps giving it: removing the direct copy loses nothing
     narrowing = frozenset(
         sku for sku in doubled if _groups_disable(key, sku, groups) - live.disabled.get(sku, frozenset())
     )
