@@ -402,3 +402,17 @@ def test_a_direct_copy_of_a_license_the_group_also_loses_is_destructive(tmp_path
         tmp_path,
     )
     assert not {a.address: a for a in kept.actions}["user/a@x.example/SPE_E3"].destructive  # the group keeps it
+
+
+@PROFILE
+@given(state=grouped(), odd=st.text(min_size=1, max_size=6))
+def test_dumped_yaml_loads_back_as_the_document(state: TenantState, odd: str) -> None:
+    """spec/snapshot.dump_yaml writes users from templates (a million users): the text is still the document."""
+    import yaml
+
+    from reconciler.spec.snapshot import dump_yaml
+
+    upn = odd + ": #'\\\"@x.example"  # what a plain YAML scalar cannot hold
+    state = replace(state, users={**state.users, upn.lower(): UserState(upn, "NO", frozenset())})
+    for document in (state_to_dict(state), spec_to_dict(export_spec(state))):
+        assert yaml.safe_load(dump_yaml(document)) == document

@@ -7,6 +7,7 @@ must be off, and turning it off there is not destructive. Sources: docs/rules.md
 
 from __future__ import annotations
 
+import heapq
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, NamedTuple
 
@@ -106,7 +107,7 @@ def credits_licenses(
     targets = {c.key: c.target for c in changes}
     verdicts: dict[frozenset[str], bool] = {}  # license sets are few and shared at scale
     missing = []
-    for key in sorted(spec.users):
+    for key in spec.users:  # not sorted: only the first few names are shown (heapq below)
         live = state.users.get(key)
         if live is None:
             continue
@@ -117,7 +118,8 @@ def credits_licenses(
         if lacks:
             missing.append(live.upn)
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5:,} more" if len(missing) > 5 else "")
+        first = heapq.nsmallest(5, missing, key=str.lower)
+        shown = ", ".join(first) + (f" and {len(missing) - 5:,} more" if len(missing) > 5 else "")
         verb = "holds (or will, after this plan)" if len(missing) == 1 else "hold (or will, after this plan)"
         # Without funds or auto-recharge, MCOPSTNC cannot be assigned yet (credits_not_set_up).
         advice = (

@@ -23,21 +23,29 @@ Named = defaultdict[tuple[str, str], list[str]]  # (group name, SKU) -> the user
 def user_changes(spec: TenantSpec, state: TenantState, groups: Groups, b: Builder) -> list[UserChange]:
     """Per user, what to add and remove. Linear in the number of users."""
     managed = spec.managed_skus
-    changes = []
+    changes: list[tuple[str, UserState, UserSpec | None]] = []
     kept_by_group: Named = defaultdict(list)  # (group name, SKU) -> users keeping it unlisted
     waiting: Named = defaultdict(list)  # (group name, SKU) -> users whose direct copy stays until the group's arrives
-    for key in sorted(set(spec.users) | (set(state.users) if spec.prune else set())):
+    missing: list[UserSpec] = []
+    # Not sorted: a million keys take a second to sort, and the few users with changes are sorted below.
+    keys = spec.users.keys() | state.users.keys() if spec.prune else spec.users.keys()
+    for key in keys:
         live = state.users.get(key)
         want = spec.users.get(key)
         if live is None:
             assert want is not None
-            _missing(spec, want, b)
+            missing.append(want)
             continue
         if want is not None and _unchanged(want, live) and not groups.member_of.get(key):
             continue  # the common case at scale, decided without building sets (spec licenses are all managed)
+        changes.append((key, live, want))
+    for want in sorted(missing, key=lambda u: u.upn.lower()):
+        _missing(spec, want, b)
+    found = []
+    for key, live, want in sorted(changes, key=lambda c: c[0]):
         change = _change(key, live, want, managed, groups, b, kept_by_group, waiting)
         if change is not None:
-            changes.append(change)
+            found.append(change)
     for (name, sku), upns in sorted(waiting.items()):
         b.diag(
             "info",
@@ -55,7 +63,7 @@ def user_changes(spec: TenantSpec, state: TenantState, groups: Groups, b: Builde
             "it; they keep it (a license from a group is the group's, never removed from the user)",
             f"group/{name}/{sku}",
         )
-    return changes
+    return found
 
 
 def _some(upns: list[str]) -> str:

@@ -7,6 +7,8 @@ Teams Phone) is rejected at load with its location rather than producing nonsens
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections import Counter
 from dataclasses import replace
@@ -346,7 +348,45 @@ def _credits(doc: Document, raw: dict[str, Any] | None, problems: list[Problem])
 
 
 def dump_yaml(document: dict[str, Any]) -> str:
-    """YAML text for a document, keys in the order given, users one per line."""
+    """YAML text for a document, keys in the order given, users one per line.
+
+    PyYAML's emitter takes a minute for a million users, so the users are written from templates: each
+    distinct shape of user (usage location and licenses) is emitted once with a stand-in UPN, which each
+    user's own replaces (written plain when YAML allows it, else emitted)."""
+    root = "spec" if isinstance(document.get("spec"), dict) else "state"
+    body = document.get(root)
+    if not isinstance(body, dict) or not body.get("users"):
+        return _dump(document)
+    users = body["users"]
+    head = _dump({**document, root: {**body, "users": []}})
+    marker = "\n  users: []\n"
+    if marker not in head:  # a body so small it is written on one line: nothing to gain
+        return _dump(document)
+    templates: dict[str, str] = {}
+    lines = []
+    for user in users:
+        rest = {k: v for k, v in user.items() if k != "upn"}
+        shape = json.dumps(rest, sort_keys=False)
+        template = templates.get(shape)
+        if template is None:
+            text = _dump({"users": [{"upn": _STAND_IN, **rest}]})
+            template = templates[shape] = "".join("  " + line + "\n" for line in text.splitlines()[1:])
+        lines.append(template.replace(_STAND_IN, _upn_text(user["upn"]), 1))
+    return head.replace(marker, "\n  users:\n" + "".join(lines), 1)
+
+
+_STAND_IN = "stand-in@upn.invalid"
+_PLAIN_UPN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9][A-Za-z0-9.-]*")
+
+
+def _upn_text(upn: str) -> str:
+    """A UPN as YAML writes it in a flow mapping: plain when it can be, else as the emitter quotes it."""
+    if _PLAIN_UPN.fullmatch(upn):
+        return upn
+    return _dump([upn]).strip()[2:]  # "- 'x'" -> "'x'"
+
+
+def _dump(document: Any) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
