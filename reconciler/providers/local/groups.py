@@ -25,6 +25,8 @@ class GroupWrites(LocalStore):
     def process_groups(self) -> None:
         """Give every licensed group's members its licenses (inside a write transaction)."""
         db = self.db
+        if not db.execute("SELECT 1 FROM group_licenses UNION ALL SELECT 1 FROM group_grants LIMIT 1").fetchone():
+            return  # no licensed group, and nothing a group gave: nothing to process (the common case)
         db.execute("DELETE FROM group_grants")
         db.execute("DELETE FROM user_licenses WHERE direct = 0")
         groups = self._group_rows()
