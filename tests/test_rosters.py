@@ -585,7 +585,10 @@ def test_a_snapshot_takes_its_users_from_rosters_too(cli, workdir: Path) -> None
         "  users:\n    - {upn: zed@x.example, usageLocation: US}\n    - file: people.csv\n    - file: people.json\n"
     )
     bad = cli("validate", snapshot)
-    assert bad.code == 1 and "people.csv:4:1: error: user 'cy@x.example' holds licenses but has no usageLocation" in bad.err
+    assert (
+        bad.code == 1
+        and "people.csv:4:1: error: user 'cy@x.example' holds licenses but has no usageLocation" in bad.err
+    )
     (workdir / "people.csv").write_text(
         "upn,usageLocation,licenses\nann@x.example,US,SPE_E5;MCOEV\nbob@x.example,GB,\ncy@x.example,US,SPE_E5\n"
     )
