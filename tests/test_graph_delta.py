@@ -159,3 +159,48 @@ def test_an_apply_s_writes_reach_the_cache_only_through_graph(cli, fake: Any, wo
     assert drifted.code == 2 and "user/u1@delta.example" in drifted.out and "delta read: 1 changed" in drifted.out
     full = cli("drift", spec, "--provider", "graph", "--refresh", "full", env=env)
     assert full.code == 2 and "full read (--refresh full)" in full.out
+
+
+def test_a_stale_group_state_never_makes_a_last_copy_look_like_a_spare(cli, workdir: Path) -> None:
+    """Review finding: delta does not track licenseAssignmentStates. A user taken out of the group that also
+    gave their license kept the cached "also from a group" state, so removing their only copy looked safe."""
+    fake = _fake()
+    try:
+        fake.add_group({"displayName": "G", "licenses": ["SPE_E3"], "members": [PEOPLE[0]]})
+        fake.process_groups()
+        spec = workdir / "g.yaml"
+        spec.write_text(
+            f"apiVersion: tenantctl/v1\nkind: Tenant\nmetadata: {{name: g, tenantId: {TENANT}}}\nspec:\n"
+            "  agreement: EA\n  subscriptions: [{sku: SPE_E3, seats: 50}]\n  groups: [{name: G, licenses: [SPE_E3]}]\n"
+            f"  users:\n    - {{upn: {PEOPLE[0]}, usageLocation: US, licenses: []}}\n"
+        )
+        env = {"TENANTCTL_GRAPH_URL": fake.base_url, "TENANTCTL_GRAPH_TOKEN": fake_jwt(TENANT)}
+        first = cli("plan", spec, "--provider", "graph", "--format", "json", env=env)
+        assert [a["destructive"] for a in __import__("json").loads(first.out)["actions"]] == [False]  # a spare copy
+        fake.remove_member("G", PEOPLE[0])
+        fake.process_groups()
+        again = cli("apply", spec, "--provider", "graph", "--auto-approve", env=env)
+        assert again.code == 1 and "destructive" in again.err, again.out + again.err  # the last copy: refused
+        assert "read again for their group licenses" in again.out
+        assert "SPE_E3" in fake.licenses()[PEOPLE[0]]
+    finally:
+        fake.stop()
+
+
+def test_a_ledger_that_cannot_keep_the_read_costs_the_cache_not_the_run(fake: Any, tmp_path: Path) -> None:
+    damaged = tmp_path / "ledger.db"
+    damaged.write_bytes(b"this is not SQLite" * 100)
+    seen = _read(fake, damaged)
+    assert seen.users and "cannot be used" in seen.read_note and "nothing is kept" in seen.read_note
+    blocked = tmp_path / "a-file"  # its "folder" cannot be made (root ignores read-only modes, so not those)
+    blocked.write_text("")
+    seen = _read(fake, blocked / "ledger.db")
+    assert seen.users and "cannot be kept" in seen.read_note
+
+
+@pytest.mark.parametrize("days", ["abc", "nan", "inf", "-1", "1e10"])
+def test_a_bad_cache_age_is_a_clear_error(cli, days: str) -> None:
+    from conftest import SPECS
+
+    run = cli("plan", SPECS / "contoso.yaml", "--provider", "graph:x.db", env={"TENANTCTL_GRAPH_CACHE_DAYS": days})
+    assert run.code == 1 and "TENANTCTL_GRAPH_CACHE_DAYS" in run.err and "Traceback" not in run.err

@@ -109,3 +109,45 @@ def test_an_empty_shard_is_an_empty_fleet_not_an_error(cli, workdir: Path) -> No
     run = cli("validate", tenants, "--shard", f"{empty}/3")
     assert run.code == 0 and run.out == "0 files: 0 valid, 0 failed\n"
     assert in_shard([str(tenants / "t00.yaml")], (shard_of("t00", 3), 3)) == [str(tenants / "t00.yaml")]
+
+
+def test_merge_refuses_an_incomplete_or_doubled_fleet_and_bad_files(cli, workdir: Path) -> None:
+    """Review findings: a missing shard, shards cut with different N, the same tenant from two files, files
+    that are not tenantctl's, and `report -q merge`."""
+    tenants = _fleet(workdir, 6)
+    for k in (1, 2, 3):
+        (workdir / f"s{k}.json").write_text(
+            cli("validate", tenants).out and cli("plan", tenants, "--shard", f"{k}/3", "--format", "json").out
+        )
+    (workdir / "other.json").write_text(cli("plan", tenants, "--shard", "1/2", "--format", "json").out)
+    missing = cli("report", "merge", workdir / "s1.json", workdir / "s2.json")
+    assert missing.code == 1 and "shard 3/3 is missing" in missing.err
+    mixed = cli(
+        "report", "merge", workdir / "s1.json", workdir / "s2.json", workdir / "s3.json", workdir / "other.json"
+    )
+    assert mixed.code == 1 and "cut differently" in mixed.err
+    snapshot = workdir / "t00.snapshot.yaml"
+    snapshot.write_text(
+        (EXAMPLES / "contoso.snapshot.yaml").read_text().replace("metadata: {name: contoso,", "metadata: {name: t00,")
+    )
+    assert cli("snapshot", "load", snapshot).code == 0
+    single = workdir / "one.json"
+    single.write_text(cli("plan", tenants / "t00.yaml", "--format", "json").out)
+    whole = workdir / "whole.json"
+    whole.write_text(cli("plan", tenants, "--format", "json").out)
+    doubled = cli("report", "merge", whole, single)
+    assert doubled.code == 1 and "tenant t00 is in both" in doubled.err
+    (workdir / "bad.json").write_text('{"tenants": [1], "summary": {"with_changes": 0}}')
+    bad = cli("report", "merge", workdir / "bad.json")
+    assert bad.code == 1 and "not one `tenantctl plan` writes" in bad.err
+    (workdir / "utf16.json").write_text(whole.read_text(), encoding="utf-16")
+    wide = cli("report", "merge", workdir / "utf16.json")
+    assert wide.code == 1 and "not UTF-8" in wide.err
+    (workdir / "bom.json").write_text(whole.read_text(), encoding="utf-8-sig")
+    assert cli("report", "merge", workdir / "bom.json").out == cli("report", "merge", whole).out  # a BOM is read past
+    quiet = cli(
+        "report", "-q", "merge", workdir / "s1.json", workdir / "s2.json", workdir / "s3.json", "--format", "text"
+    )
+    assert quiet.code == 1 and quiet.out.startswith(
+        "6 tenants"
+    )  # exit 1: the tenants without a simulated tenant failed

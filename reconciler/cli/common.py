@@ -103,7 +103,7 @@ REFRESH_OPT = click.option(
 GROUP_GRACE_OPT = click.option(
     "--group-grace",
     "group_grace",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=10 * 365 * 86400),
     default=GROUP_GRACE,
     show_default=True,
     metavar="SECONDS",

@@ -13,19 +13,23 @@ from ..domain.errors import UsageError
 from ..plan.compute import compute_plan
 from ..plan.drift import drift_report
 from ..render.html import FailedTenant, TenantReport, page
-from ..render.merge import MergeError, junit_failed, merge_json, merge_junit, merged_footer, merged_markdown
+from ..render.merge import MergeError, junit_counts, merge_json, merge_junit, merged_footer, merged_markdown
 from ..render.text import to_json
 from ..spec.loader import load_spec
 from . import fleet
-from .common import EXIT_ERROR, EXIT_OK, Settings, observe, provider_opt, write_text
+from .common import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Settings, observe, provider_opt, write_text
 
 
 class ReportGroup(click.Group):
     """`report SPEC|DIR --out FILE` is `report page ...`: the command people know keeps its form."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Anything but a subcommand's name (or --help) goes to `page`."""
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+        """Anything but a subcommand's name (or --help) goes to `page`; options written before the
+        subcommand's name (`report -q merge ...`) go after it."""
+        lead = next((i for i, arg in enumerate(args) if not arg.startswith("-")), len(args))
+        if lead < len(args) and args[lead] in self.commands:
+            args = [args[lead], *args[:lead], *args[lead + 1 :]]
+        elif args and args[0] not in ("--help", "-h"):
             args = ["page", *args]
         return super().parse_args(ctx, args)
 
@@ -85,7 +89,7 @@ def report_page(settings: Settings, target: str, out: str, provider_override: st
 @click.pass_obj
 def merge(settings: Settings, files: tuple[str, ...], fmt: str | None) -> int:
     """Merge the JSON (or JUnit XML) of `plan|drift DIR --shard K/N` runs into the whole fleet's summary."""
-    texts = [(name, Path(name).read_text(encoding="utf-8")) for name in files]
+    texts = [(name, _text_of(name)) for name in files]
     xml = [t.lstrip().startswith("<") for _, t in texts]
     if any(xml) != all(xml):
         raise UsageError("give either every shard's JSON or every shard's JUnit XML, not both")
@@ -95,10 +99,12 @@ def merge(settings: Settings, files: tuple[str, ...], fmt: str | None) -> int:
                 raise UsageError("JUnit XML merges into JUnit XML only (--format junit)")
             merged = merge_junit(texts)
             click.echo(merged, nl=False)
-            return EXIT_ERROR if junit_failed(merged) else EXIT_OK
+            errors, drifted = junit_counts(merged)
+            return EXIT_ERROR if errors else EXIT_CHANGES if drifted else EXIT_OK
         doc = merge_json([(name, _json(name, text)) for name, text in texts])
     except MergeError as exc:
         raise UsageError(str(exc)) from None
+    summary = doc["summary"]
     if fmt in (None, "json"):
         click.echo(to_json(doc), nl=False)
     elif fmt == "markdown":
@@ -107,7 +113,17 @@ def merge(settings: Settings, files: tuple[str, ...], fmt: str | None) -> int:
         click.echo(merged_footer(doc))
     else:
         raise UsageError("JSON merges into json, text or markdown; --format junit needs the shards' JUnit XML")
-    return EXIT_ERROR if doc["summary"]["failed"] else EXIT_OK
+    # As the fleet's own run: 1 when a tenant failed, 2 when one drifted (a plan's changes are not an error).
+    return EXIT_ERROR if summary["failed"] else EXIT_CHANGES if summary.get("drifted") else EXIT_OK
+
+
+def _text_of(name: str) -> str:
+    try:
+        return Path(name).read_text(encoding="utf-8-sig")  # a byte-order mark, as Windows tools write, is fine
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{name}: not UTF-8 text (PowerShell's `>` writes UTF-16: use `| Out-File -Encoding utf8`)"
+        ) from None
 
 
 def _json(name: str, text: str) -> Any:

@@ -87,7 +87,8 @@ def _targets(
     """The spec files to work on (only shard K of N's, with --shard), and whether `target` was a folder."""
     if not Path(target).is_dir():
         if shard is not None:
-            raise UsageError(f"--shard splits a folder of specs; {target} is a file")
+            what = "is a file" if Path(target).exists() else "does not exist"
+            raise UsageError(f"--shard splits a folder of specs; {target} {what}")
         return [target], False
     url = override or settings.provider  # the global option also reads TENANTCTL_PROVIDER
     if url and url.startswith(("local:", "graph:")) and "{name}" not in url:
@@ -233,7 +234,10 @@ def plan(
     summary = plan_footer(status) if many else ""
     style = Style(settings.color)
     if fmt == "json":
-        click.echo(to_json(plans_json(runs, lambda p: p.plan) if many else _only(runs).plan.to_dict()), nl=False)
+        shard_of = f"{shard[0]}/{shard[1]}" if shard else None
+        click.echo(
+            to_json(plans_json(runs, lambda p: p.plan, shard_of) if many else _only(runs).plan.to_dict()), nl=False
+        )
     elif fmt == "text":
         click.echo(fleet_text(runs, lambda p: plan_text(p.plan, style, p.address), summary, style), nl=False)
     if fmt == "markdown" or markdown_dir:
@@ -312,7 +316,10 @@ def drift(
     summary = drift_footer(status) if many else ""
     style = Style(settings.color)
     if fmt == "json":
-        click.echo(to_json(drifts_json(runs, lambda d: d.report) if many else _only(runs).report.to_dict()), nl=False)
+        shard_of = f"{shard[0]}/{shard[1]}" if shard else None
+        click.echo(
+            to_json(drifts_json(runs, lambda d: d.report, shard_of) if many else _only(runs).report.to_dict()), nl=False
+        )
     elif fmt == "junit":
         click.echo(drift_junit([(r.file, r.result.report if r.result else None, r.error) for r in runs]), nl=False)
     elif fmt == "text":
@@ -334,6 +341,8 @@ def validate(settings: Settings, paths: tuple[str, ...], shard: tuple[int, int] 
     """Check Tenant specs and TenantSnapshot files (or every YAML file in a folder); touches no tenant."""
     files = [f for p in paths for f in (fleet.spec_files(p) if Path(p).is_dir() else [p])]
     if shard is not None:
+        if not all(Path(p).is_dir() for p in paths):
+            raise UsageError("--shard splits folders of specs; give folders only")
         files = fleet.in_shard(files, shard)
 
     def work(name: str) -> str:

@@ -91,7 +91,10 @@ def open_provider(
         return LocalProvider(rest, today(), FaultInjector.parse(faults) if faults else None, read_only, create)
     if scheme == "graph" and rest:
         channel = _channel(commerce, tenant_id, Path(rest))
-        policy = Policy(refresh, ",".join(sorted(managed)) + "|" + USER_FIELDS, max_age())
+        # The kept read is for this tenant, this endpoint, these SKUs and fields: any change reads in full.
+        where = os.environ.get("TENANTCTL_GRAPH_URL") or DEFAULT_URL
+        scope = "|".join((",".join(sorted(managed)), USER_FIELDS, tenant_id or "", where))
+        policy = Policy(refresh, scope, max_age())
         return GraphProvider(
             Path(rest), tenant, tenant_id, today(), lambda: graph_client(tenant_id), channel, groups, policy
         )

@@ -97,8 +97,9 @@ def fleet_markdown(runs: Sequence[Run[T]], blocks_of: Callable[[T], list[Block]]
     return split(blocks, label=label)
 
 
-def plans_json(runs: Sequence[Run[T]], plan_of: Callable[[T], Plan]) -> dict[str, Any]:
-    """The JSON document of a fleet plan: each tenant's file, status, plan and error, and the counts."""
+def plans_json(runs: Sequence[Run[T]], plan_of: Callable[[T], Plan], shard: str | None = None) -> dict[str, Any]:
+    """The JSON document of a fleet plan: each tenant's file, status, plan and error, and the counts (and
+    `shard`, K/N, for one shard of a fleet: `report merge` checks every shard is there once)."""
     plans = [plan_of(r.result) if r.result is not None else None for r in runs]
     status = [plan_status(p) for p in plans]
     counts = Counter(status)
@@ -120,12 +121,16 @@ def plans_json(runs: Sequence[Run[T]], plan_of: Callable[[T], Plan]) -> dict[str
             "with_changes": counts["changes"],
             "unchanged": counts["unchanged"],
             "failed": counts["failed"],
+            **({"shard": shard} if shard else {}),
         },
     }
 
 
-def drifts_json(runs: Sequence[Run[T]], report_of: Callable[[T], DriftReport]) -> dict[str, Any]:
-    """The JSON document of a fleet drift: each tenant's file, status, report and error, and the counts."""
+def drifts_json(
+    runs: Sequence[Run[T]], report_of: Callable[[T], DriftReport], shard: str | None = None
+) -> dict[str, Any]:
+    """The JSON document of a fleet drift: each tenant's file, status, report and error, and the counts (and
+    `shard`, as plans_json)."""
     reports = [report_of(r.result) if r.result is not None else None for r in runs]
     status = [drift_status(d) for d in reports]
     counts = Counter(status)
@@ -140,5 +145,6 @@ def drifts_json(runs: Sequence[Run[T]], report_of: Callable[[T], DriftReport]) -
             "drifted": counts["drifted"],
             "in_sync": counts["in sync"],
             "failed": counts["failed"],
+            **({"shard": shard} if shard else {}),
         },
     }

@@ -22,8 +22,9 @@ class MergeError(ValueError):
 def kind_of(doc: Any, name: str) -> str:
     """`plan` or `drift`: a fleet document's kind (or a single tenant's, as `plan`/`drift --format json` print)."""
     if isinstance(doc, dict) and isinstance(doc.get("tenants"), list):
-        first = doc["tenants"][0] if doc["tenants"] else {}
-        summary = doc.get("summary") or {}
+        first = doc["tenants"][0] if doc["tenants"] and isinstance(doc["tenants"][0], dict) else {}
+        raw = doc.get("summary")
+        summary: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if "plan" in first or "with_changes" in summary:
             return PLAN
         if "report" in first or "drifted" in summary:
@@ -43,13 +44,16 @@ def merge_json(docs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(set(kinds.values())) > 1:
         raise MergeError("cannot merge plans with drift reports: " + ", ".join(f"{n} ({k})" for n, k in kinds.items()))
     kind = next(iter(kinds.values()))
+    _check_shards(docs)
     seen: dict[str, str] = {}
     tenants: list[dict[str, Any]] = []
     for name, doc in docs:
         for entry in doc["tenants"] if "tenants" in doc else [_single(doc, kind)]:
-            key = str(entry.get("file") or _tenant_name(entry))
+            if not isinstance(entry, dict) or entry.get("status") not in STATUSES[kind]:
+                raise MergeError(f"{name}: a tenant entry is not one `tenantctl {kind}` writes: {str(entry)[:80]}")
+            key = _tenant_name(entry) or str(entry.get("file"))  # the same tenant, whatever file it was read from
             if key in seen:
-                raise MergeError(f"{key} is in both {seen[key]} and {name}: give each shard's output once")
+                raise MergeError(f"tenant {key} is in both {seen[key]} and {name}: give each shard's output once")
             seen[key] = name
             tenants.append(entry)
     tenants.sort(key=lambda t: str(t.get("file") or _tenant_name(t)))
@@ -69,6 +73,30 @@ def merge_json(docs: list[tuple[str, Any]]) -> dict[str, Any]:
         "failed": status.count("failed"),
     }
     return {"format_version": "1", "tenants": tenants, "summary": summary}
+
+
+STATUSES = {PLAN: ("failed", "changes", "unchanged"), DRIFT: ("failed", "drifted", "in sync")}
+
+
+def _check_shards(docs: list[tuple[str, Any]]) -> None:
+    """Shards of one fleet: each of 1..N given once, all cut with the same N (a missing one would hide tenants)."""
+    marks = {name: (doc.get("summary") or {}).get("shard") for name, doc in docs if isinstance(doc, dict)}
+    given = {name: mark for name, mark in marks.items() if mark}
+    if not given:
+        return
+    if len(given) != len(docs):
+        raise MergeError(f"some inputs are shards ({', '.join(given)}) and some are not: merge one fleet's shards")
+    cuts = {str(mark).partition("/")[2] for mark in given.values()}
+    if len(cuts) != 1:
+        raise MergeError(f"the shards were cut differently ({', '.join(sorted(set(given.values())))}): use one N")
+    total = int(next(iter(cuts)))
+    parts = sorted(str(mark) for mark in given.values())
+    missing = [f"{k}/{total}" for k in range(1, total + 1) if f"{k}/{total}" not in parts]
+    twice = sorted({p for p in parts if parts.count(p) > 1})
+    if twice:
+        raise MergeError(f"shard {', '.join(twice)} is given twice: give each shard's output once")
+    if missing:
+        raise MergeError(f"shard {', '.join(missing)} is missing: the merge would not be the whole fleet")
 
 
 def merged_footer(doc: dict[str, Any]) -> str:
@@ -97,12 +125,15 @@ def merge_junit(docs: list[tuple[str, str]]) -> str:
         if shard.tag != "testsuites":
             raise MergeError(f"{name}: not the JUnit XML of `tenantctl drift --format junit`")
         for suite in shard.findall("testsuite"):
-            key = suite.get("file") or suite.get("name") or ""
+            key = suite.get("name") or suite.get("file") or ""
             if key in seen:
-                raise MergeError(f"{key} is in both {seen[key]} and {name}: give each shard's output once")
+                raise MergeError(f"tenant {key} is in both {seen[key]} and {name}: give each shard's output once")
             seen[key] = name
             for total in totals:
-                totals[total] += int(suite.get(total, "0"))
+                count = suite.get(total, "0")
+                if not count.isdigit():
+                    raise MergeError(f"{name}: test suite {key} counts {total}={count!r}, not a number")
+                totals[total] += int(count)
             root.append(suite)
     root[:] = sorted(root, key=lambda s: s.get("file") or s.get("name") or "")
     for total, value in totals.items():
@@ -111,9 +142,10 @@ def merge_junit(docs: list[tuple[str, str]]) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def junit_failed(text: str) -> bool:
-    """True when a JUnit document counts errors (a tenant that could not be read or planned)."""
-    return int(ET.fromstring(text).get("errors", "0")) > 0
+def junit_counts(text: str) -> tuple[int, int]:
+    """A merged JUnit document's errors (tenants that could not be read or planned) and failures (drift)."""
+    root = ET.fromstring(text)
+    return int(root.get("errors", "0")), int(root.get("failures", "0"))
 
 
 def _single(doc: dict[str, Any], kind: str) -> dict[str, Any]:

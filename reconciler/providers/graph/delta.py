@@ -18,6 +18,7 @@ of an apply show up in the next delta like anyone else's.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -29,8 +30,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ...domain.errors import PermanentProviderError, UsageError
+from ...domain.groups import GroupState
 from ..sqlitefiles import close_at_rest, open_writer
-from .client import GraphClient
+from .client import GraphClient, SubRequest
 
 USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
 RESYNC = frozenset({"syncStateNotFound", "resyncRequired"})
@@ -47,8 +49,10 @@ def max_age() -> timedelta:
     try:
         days = float(raw)
     except ValueError:
-        raise UsageError(f"TENANTCTL_GRAPH_CACHE_DAYS={raw!r} is not a number of days") from None
-    return timedelta(days=max(days, 0))
+        days = -1.0
+    if not 0 <= days <= 3650:  # nan fails both comparisons
+        raise UsageError(f"TENANTCTL_GRAPH_CACHE_DAYS={raw!r} is not a number of days from 0 to 3650")
+    return timedelta(days=days)
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,15 @@ class UserCache:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = open_writer(self.path)
+        try:
+            db = open_writer(self.path)
+        except (sqlite3.Error, OSError) as exc:
+            raise CacheUnusable(str(exc)) from None
         try:
             db.executescript(SCHEMA)
             yield db
+        except (sqlite3.Error, OSError, ValueError, TypeError, KeyError) as exc:  # ValueError: a damaged row's JSON
+            raise CacheUnusable(f"{type(exc).__name__}: {exc}") from None
         finally:
             close_at_rest(db)
 
@@ -90,7 +99,7 @@ class UserCache:
             (text,) = db.execute(
                 "SELECT '[' || COALESCE(group_concat(body, ','), '') || ']' FROM graph_read_users"
             ).fetchone()
-        return {str(u["id"]): u for u in json.loads(text)}
+            return {str(u["id"]): u for u in json.loads(text)}
 
     def replace(self, users: list[dict[str, Any]], link: str, scope: str) -> None:
         """Store a full read."""
@@ -101,6 +110,13 @@ class UserCache:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             db.executemany(
                 "INSERT INTO graph_read VALUES (?, ?)", [("link", link), ("full_at", stamp), ("scope", scope)]
+            )
+
+    def put(self, users: list[dict[str, Any]]) -> None:
+        """Replace some users with what Graph answered for them now."""
+        with self._db() as db, _transaction(db):
+            db.executemany(
+                "INSERT OR REPLACE INTO graph_read_users VALUES (?, ?)", [(u["id"], _text(u)) for u in users]
             )
 
     def update(self, changed: dict[str, dict[str, Any]], removed: set[str], link: str) -> None:
@@ -130,9 +146,24 @@ def _text(user: dict[str, Any]) -> str:
 
 
 def read_users(client: GraphClient, cache: UserCache | None, policy: Policy) -> tuple[list[dict[str, Any]], str]:
-    """Every user (Graph's JSON, the fields tenantctl selects), and what kind of read it was, in words."""
+    """Every user (Graph's JSON, the fields tenantctl selects), and what kind of read it was, in words.
+
+    A ledger file that cannot be read or written (a read-only folder, a damaged file) costs the cache,
+    never the run: the read is a full one, and the note says why nothing is kept."""
     if cache is None:
         return list(client.paged(f"/users?$select={USER_FIELDS}&$top=999")), "full read"
+    try:
+        return _cached(client, cache, policy)
+    except CacheUnusable as exc:
+        users = list(client.paged(f"/users?$select={USER_FIELDS}&$top=999"))
+        return users, f"full read (the read kept in {cache.path} cannot be used: {exc}; nothing is kept)"
+
+
+class CacheUnusable(Exception):
+    """The ledger file cannot hold the read cache (read-only, damaged)."""
+
+
+def _cached(client: GraphClient, cache: UserCache, policy: Policy) -> tuple[list[dict[str, Any]], str]:
     meta = cache.meta()
     reason = _why_full(meta, policy)
     if reason is None:
@@ -165,10 +196,11 @@ def _why_full(meta: dict[str, str], policy: Policy) -> str | None:
         return "the spec's managed SKUs changed since the stored read"
     try:
         full_at = datetime.fromisoformat(meta["full_at"])
-    except (KeyError, ValueError):
+        age = datetime.now(UTC) - full_at
+    except (KeyError, ValueError, TypeError):  # no date, or one without a time zone
         return "the stored read has no date"
-    if datetime.now(UTC) - full_at > policy.max_age:
-        return f"the stored read is older than {policy.max_age.days} days"
+    if age > policy.max_age or age < timedelta(0):
+        return f"the stored read is older than {policy.max_age / timedelta(days=1):g} days, or dated later than now"
     return None
 
 
@@ -184,7 +216,10 @@ def _full(client: GraphClient, cache: UserCache, scope: str, reason: str) -> tup
         )
     users = list(client.paged(f"/users?$select={USER_FIELDS}&$top=999"))
     if link:
-        cache.replace(users, client.same_host(str(link)), scope)
+        try:
+            cache.replace(users, client.same_host(str(link)), scope)
+        except CacheUnusable as exc:
+            reason = f"{reason}; the read cannot be kept in {cache.path}: {exc}"
     return users, f"full read ({reason})"
 
 
@@ -208,3 +243,43 @@ def _changes(client: GraphClient, link: str) -> tuple[dict[str, dict[str, Any]],
     if not new_link:
         raise PermanentProviderError("Microsoft Graph ended a delta query without a deltaLink", code="no_delta_link")
     return changed, removed, str(new_link)
+
+
+def stale(users: list[dict[str, Any]], groups: dict[str, GroupState]) -> list[str]:
+    """The ids of users whose kept licenseAssignmentStates (which delta does not track) disagree with the groups
+    read now: a license from a group the user is no longer in, or that no longer gives it; or a licensed group
+    the user is in without any state for its licenses (processed since the kept read, or not yet)."""
+    out = []
+    for u in users:
+        key = str(u.get("userPrincipalName", "")).lower()
+        claimed = {(s.get("assignedByGroup"), s.get("skuId")) for s in u.get("licenseAssignmentStates") or []}
+        by_group = {(g, sku) for g, sku in claimed if g}
+        suspect = any(g not in groups or key not in groups[g].members for g, _ in by_group)
+        for group in groups.values():
+            if not suspect and key in group.members and group.licenses and not any(g == group.id for g, _ in by_group):
+                suspect = True
+        if suspect:
+            out.append(str(u["id"]))
+    return out
+
+
+def read_again(client: GraphClient, ids: list[str]) -> list[dict[str, Any]]:
+    """Those users as Graph has them now (20 to a $batch); a user gone since is left out."""
+    answers = client.batch(
+        [SubRequest(f"u{i}", "GET", f"/users/{uid}?$select={USER_FIELDS}") for i, uid in enumerate(ids)]
+    )
+    return [answers[f"u{i}"].body for i in range(len(ids)) if answers[f"u{i}"].status == 200]
+
+
+def with_fresh_states(
+    client: GraphClient, cache: UserCache, users: list[dict[str, Any]], groups: dict[str, GroupState]
+) -> tuple[list[dict[str, Any]], str]:
+    """`users` with those whose kept states the groups read now contradict (see `stale`) read again and kept,
+    so a license is never taken for a group's when it is the user's last copy; and a note, if any were."""
+    ids = stale(users, groups)
+    if not ids:
+        return users, ""
+    fresh = {str(u["id"]): u for u in read_again(client, ids)}
+    with contextlib.suppress(CacheUnusable):  # not kept: the next delta read reads them again
+        cache.put(list(fresh.values()))
+    return [fresh.get(str(u["id"]), u) for u in users], f"; {len(fresh)} user(s) read again for their group licenses"

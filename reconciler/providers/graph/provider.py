@@ -41,7 +41,7 @@ from ..base import GroupWrite, UserWrite, WritePart, WriteResult
 from ..commerce import CommerceChannel
 from .auth import TokenSource, check_tenant
 from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
-from .delta import USER_FIELDS, Policy, UserCache, read_users
+from .delta import USER_FIELDS, Policy, UserCache, read_users, with_fresh_states
 from .group_writes import group_write
 from .licensing import TenantSkus, group_id, license_body, read_groups, user_of
 from .refusals import no_api, user_error
@@ -149,12 +149,15 @@ class GraphProvider:
         errors: list[LicenseError] = []
         cache = UserCache(self._ledger) if self._policy is not None else None
         raw_users, self.read_note = read_users(client, cache, self._policy or Policy())
+        self._groups = read_groups(client, self._wanted_groups, self._skus)
+        if cache is not None and self.read_note.startswith("delta read"):
+            raw_users, again = with_fresh_states(client, cache, raw_users, self._groups)
+            self.read_note += again
         for u in raw_users:
             upn = u["userPrincipalName"]
             self._user_ids[upn.lower()] = u["id"]
             users[upn.lower()], failed = user_of(u, self._skus)
             errors += failed
-        self._groups = read_groups(client, self._wanted_groups, self._skus)
         unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED, AUTO_RENEW}
         unknown |= {AUTO_RECHARGE, BALANCE} if credits else set()
         return TenantState(
