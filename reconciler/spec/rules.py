@@ -280,8 +280,9 @@ class RuleChecker(UserRules):
 
     def _seats(self, subscriptions: dict[str, Subscription], users: dict[str, UserSpec]) -> None:
         holders: Counter[str] = Counter()
-        for user in users.values():
-            holders.update(user.licenses)
+        for held, n in Counter(user.licenses for user in users.values()).items():  # a few shared sets
+            for sku in held:
+                holders[sku] += n
         for i, raw in self._subscription_items():
             sub = subscriptions.get(catalog.canonical(raw["sku"]))
             if sub is not None and holders[sub.sku] > sub.seats:

@@ -73,7 +73,7 @@ class UserRules:
         out: dict[str, UserSpec] = {}
         # A million users hold a handful of distinct license lists: a list (or a holding and a country)
         # that passed its rules once passes them again, and shares one frozenset.
-        lists: dict[tuple[str, ...], frozenset[str]] = {}
+        lists: dict[tuple[Any, ...], frozenset[str]] = {}
         passed: dict[tuple[frozenset[str], str | None], frozenset[str]] = {}
         for i, entry in enumerate(self.entries):
             where, raw, doc = entry.where, entry.raw, entry.doc
@@ -91,18 +91,22 @@ class UserRules:
             if profile in self.rest.broken_profiles:
                 continue  # its licenses are unknown: any rule judged here could be wrong
             written = raw.get("licenses") or []
-            plain = tuple(written) if all(type(sku) is str for sku in written) else None
-            if plain is not None and plain in lists:
-                own, disabled = lists[plain], NO_PLANS
+            plain: tuple[Any, ...] | None = tuple(written)
+            try:
+                cached = lists.get(plain)  # type: ignore[arg-type]
+            except TypeError:  # a {sku, disabledPlans} entry: not cached
+                plain, cached = None, None
+            if cached is not None:
+                own, disabled = cached, NO_PLANS
             else:
                 before = len(self.problems)
                 own, disabled = self._license_list(where + ("licenses",), written, managed, doc)
                 if plain is not None and len(self.problems) == before:
                     lists[plain] = own
-            licenses = set(own)
+            licenses = own
             if profile is not None:
                 if profile in profiles:
-                    licenses |= profiles[profile][0]
+                    licenses = licenses | profiles[profile][0]
                     if profiles[profile][1]:  # the user's own long form wins over the profile's
                         disabled = MappingProxyType({**profiles[profile][1], **disabled})
                 else:
@@ -128,7 +132,7 @@ class UserRules:
                     "Microsoft 365 assigns licenses only to users with a usage location; add usageLocation",
                     doc=doc,
                 )
-            held = frozenset(licenses)
+            held = licenses
             shared = passed.get((held, location))
             if shared is None:
                 before = len(self.problems)

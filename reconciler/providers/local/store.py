@@ -216,9 +216,11 @@ class LocalStore:
         row = f"l.sku || char(30) || {direct} || {granted} || char(30) || {disabled}"
         parsed: dict[str | None, Held] = {None: NOTHING}
         users = {}
+        # The licenses come in the primary key's order (upn_key, sku), so equal sets join to equal text and
+        # are parsed once; an explicit ORDER BY in a subquery per user cost half the read at a million users.
         for key, upn, loc, joined in self.db.execute(
-            f"SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat(r, char(31)) FROM "
-            f"(SELECT {row} AS r FROM user_licenses l WHERE l.upn_key = u.upn_key ORDER BY l.sku)) FROM users u"
+            f"SELECT u.upn_key, u.upn, u.usage_location, (SELECT group_concat({row}, char(31)) "
+            "FROM user_licenses l WHERE l.upn_key = u.upn_key) FROM users u"
         ):
             held = parsed.get(joined)
             if held is None:
