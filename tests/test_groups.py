@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import TODAY
 from hypothesis import given
 from hypothesis import strategies as st
@@ -416,3 +417,12 @@ def test_dumped_yaml_loads_back_as_the_document(state: TenantState, odd: str) ->
     state = replace(state, users={**state.users, upn.lower(): UserState(upn, "NO", frozenset())})
     for document in (state_to_dict(state), spec_to_dict(export_spec(state))):
         assert yaml.safe_load(dump_yaml(document)) == document
+
+
+@pytest.mark.parametrize("n", [0, 1, 4095, 4096, 4097, 8192])
+def test_the_state_digest_is_the_canonical_json_across_its_chunks(n: int) -> None:
+    from reconciler.plan.digest import digest_of, state_digest
+
+    users = {f"u{i}@x.example": UserState(f"u{i}@x.example", "US", frozenset({"SPE_E3"})) for i in range(n)}
+    state = _state(users=users)
+    assert state_digest(state) == digest_of(state_to_dict(state))

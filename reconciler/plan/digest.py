@@ -54,16 +54,22 @@ def _digest(document: dict[str, Any], body: str, rows: Iterable[Row]) -> str:
     hasher = hashlib.sha256(head[: -len("]}}")].encode("utf-8"))
     parts: dict[tuple[frozenset[str], int], str] = {}
     chunk: list[str] = []
-    for n, (upn, location, licenses, disabled, always) in enumerate(rows):
+    add, enc, sep = chunk.append, encode_basestring, ""
+    for upn, location, licenses, disabled, always in rows:
         key = (licenses, id(disabled))
         held = parts.get(key)
         if held is None:
-            held = parts[key] = _text(license_entries(licenses, disabled)) if licenses or always else ""
-        text = ('{"licenses":' + held + "," if held else "{") + '"upn":' + encode_basestring(upn)
-        text += (',"usageLocation":' + encode_basestring(location) if location else "") + "}"
-        chunk.append(("," if n else "") + text)
+            text = _text(license_entries(licenses, disabled)) if licenses or always else ""
+            held = parts[key] = f'{{"licenses":{text},' if text else "{"
+        if location:
+            add(f'{held}"upn":{enc(upn)},"usageLocation":{enc(location)}}}')
+        else:
+            add(f'{held}"upn":{enc(upn)}}}')
         if len(chunk) >= 4096:
-            hasher.update("".join(chunk).encode("utf-8"))
+            hasher.update((sep + ",".join(chunk)).encode("utf-8"))
             chunk.clear()
-    hasher.update(("".join(chunk) + "]}}").encode("utf-8"))
+            sep = ","
+    if chunk:
+        hasher.update((sep + ",".join(chunk)).encode("utf-8"))
+    hasher.update(b"]}}")
     return "sha256:" + hasher.hexdigest()
