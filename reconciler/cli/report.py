@@ -61,7 +61,7 @@ def report_page(settings: Settings, target: str, out: str, provider_override: st
     def work(path: str) -> TenantReport:
         spec = load_spec(path)
         seen = observe(settings, provider_override, spec.name, spec)
-        the_plan = compute_plan(spec, seen.state, managed_before=seen.managed_before)
+        the_plan = compute_plan(spec, seen.state, managed_before=seen.managed_before, digests=False)
         return TenantReport(spec, seen.state, the_plan, drift_report(the_plan, spec, seen.state), seen.address)
 
     sections: list[TenantReport | FailedTenant]

@@ -224,7 +224,15 @@ def plan(
         seen = observe(settings, provider_override, spec.name, spec, group_grace, refresh)
         return Planned(
             path,
-            compute_plan(spec, seen.state, frozenset(overrides), frozenset(targets), seen.managed_before, seen.grace),
+            compute_plan(
+                spec,
+                seen.state,
+                frozenset(overrides),
+                frozenset(targets),
+                seen.managed_before,
+                seen.grace,
+                digests=fmt == "json" or out is not None,  # only saved and JSON plans show them
+            ),
             seen.address,
         )
 
@@ -307,7 +315,7 @@ def drift(
     def work(path: str) -> Drifted:
         spec = load_spec(path)
         seen = observe(settings, provider_override, spec.name, spec, group_grace, refresh)
-        the_plan = compute_plan(spec, seen.state, managed_before=seen.managed_before, grace=seen.grace)
+        the_plan = compute_plan(spec, seen.state, managed_before=seen.managed_before, grace=seen.grace, digests=False)
         return Drifted(path, drift_report(the_plan, spec, seen.state))
 
     runs: list[fleet.TenantRun[Drifted]] = _dedupe(_run(files, many, work, settings))

@@ -127,13 +127,16 @@ def compute_plan(
     targets: frozenset[str] = frozenset(),
     managed_before: frozenset[str] = frozenset(),
     grace: frozenset[str] = frozenset(),
+    digests: bool = True,
 ) -> Plan:
     """The ordered actions that make `state` match `spec`, with cost, guardrails and diagnostics.
 
     `overrides` names guardrails the user chose to bypass (`--override-guardrail`); `targets`
     restricts the plan to those addresses and what they depend on (`--target`); `managed_before`
     holds the subscriptions earlier applies managed (from the ledger), to say which the spec dropped;
-    `grace` names the groups (ids or names) a recent apply changed, which Microsoft may still be processing.
+    `grace` names the groups (ids or names) a recent apply changed, which Microsoft may still be processing;
+    `digests` False leaves the two digests empty, for output that shows neither (they cost seconds at a
+    million users, and only saved plans, JSON plans and apply's idempotency keys need them).
     """
     b = Builder()
     if state.read_note:
@@ -191,8 +194,8 @@ def compute_plan(
     _guardrail_diagnostics(checks, b)
     return Plan(
         tenant=spec.name,
-        spec_digest=spec_digest(spec),
-        state_digest=state_digest(state),
+        spec_digest=spec_digest(spec) if digests else "",
+        state_digest=state_digest(state) if digests else "",
         actions=actions,
         diagnostics=tuple(b.diagnostics),
         cost=cost,
