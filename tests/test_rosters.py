@@ -595,6 +595,10 @@ def test_a_snapshot_takes_its_users_from_rosters_too(cli, workdir: Path) -> None
     assert cli("snapshot", "load", snapshot).code == 0
     dumped = cli("snapshot", "dump", "--name", "sr").out
     assert "{upn: cy@x.example, usageLocation: US, licenses: [SPE_E5]}" in dumped and "dee@x.example" in dumped
+    (workdir / "people.json").write_text('[{"upn": "ZED@x.example", "usageLocation": "US"}]')
+    doubled = cli("validate", snapshot)
+    assert doubled.code == 1 and "duplicate user 'ZED@x.example' (already listed at state.users[0]" in doubled.err
+    (workdir / "people.json").write_text('[{"upn": "dee@x.example", "usageLocation": "US", "licenses": ["SPE_E5"]}]')
     twice = snapshot.read_text() + "    - file: people.csv\n"
     snapshot.write_text(twice)
     again = cli("validate", snapshot)

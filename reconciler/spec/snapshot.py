@@ -83,12 +83,20 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
     held: Counter[str] = Counter()
     entries, trouble = user_entries(doc, "state")
     problems += trouble
+    first: dict[str, str] = {}  # where each user is listed, for the message about a second listing
     for listed in entries:
         u, udoc, where = listed.raw, listed.doc, listed.where
         key = u["upn"].lower()
         if key in users:
-            problems.append(udoc.problem(where + ("upn",), f"duplicate user '{u['upn']}'"))
+            problems.append(
+                udoc.problem(
+                    where + ("upn",),
+                    f"duplicate user '{u['upn']}'",
+                    f"already listed at {first[key]}; UPNs are compared case-insensitively",
+                )
+            )
             continue
+        first[key] = listed.origin if isinstance(listed.origin, str) else listed.origin()
         if "profile" in u:
             problems.append(udoc.problem(where + ("profile",), "a snapshot's users have no profile", "list licenses"))
 
