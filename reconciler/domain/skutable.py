@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,13 @@ class SkuTable:
             product = self._folded().get(name_or_guid.upper())
         return product
 
+    @cached_property
+    def _folded_parts(self) -> dict[str, Product]:
+        """Products by upper-case part number, for a case-insensitive lookup."""
+        return {part.upper(): p for part, p in self.products.items()}
+
     def _folded(self) -> dict[str, Product]:
-        folded = self.__dict__.get("_folded_cache")
-        if folded is None:
-            folded = {part.upper(): p for part, p in self.products.items()}
-            object.__setattr__(self, "_folded_cache", folded)
-        return folded
+        return self._folded_parts
 
     def search(self, text: str) -> list[Product]:
         """Products whose part number, GUID or name contains `text`, or that hold a plan that does."""

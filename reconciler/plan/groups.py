@@ -40,6 +40,7 @@ class Groups:
     managed_ids: set[str] = field(default_factory=set)
     disabled: dict[str, DisabledPlans] = field(default_factory=dict)  # group id -> its disabled plans after the plan
     live: dict[str, frozenset[str]] = field(default_factory=dict)  # group id -> its licenses now
+    wanted: dict[str, GroupSpec] = field(default_factory=dict)  # group id -> the spec's entry for it
 
     def given_now(self, key: str) -> frozenset[str]:
         """The SKUs the user's licensed groups hold now (whether processed for the user or not)."""
@@ -108,7 +109,7 @@ def resolve(spec: TenantSpec, state: TenantState, b: Builder) -> Groups:
             out.names[found[0].id] = g.handle
             out.managed_ids.add(found[0].id)
     managed = spec.managed_skus
-    wanted = {out.resolved[g.handle].id: g for g in spec.groups if g.handle in out.resolved}
+    wanted = out.wanted = {out.resolved[g.handle].id: g for g in spec.groups if g.handle in out.resolved}
     taken = Counter(live.name.lower() for live in state.groups.values())
     for live in state.groups.values():
         # A group the spec does not list is named by its id where its name is not unique (prune acts on it).
@@ -134,7 +135,7 @@ def changes(spec: TenantSpec, state: TenantState, groups: Groups, b: Builder) ->
     """Per managed (or, with prune, licensed) group, the licenses to add, remove and re-plan."""
     managed = spec.managed_skus
     out = []
-    wanted: dict[str, GroupSpec] = {groups.resolved[g.handle].id: g for g in spec.groups if g.handle in groups.resolved}
+    wanted = groups.wanted
     for live in sorted(state.groups.values(), key=lambda g: (groups.names[g.id].lower(), g.id)):
         want = wanted.get(live.id)
         if want is None and not (spec.prune and live.licenses & managed):

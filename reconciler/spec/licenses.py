@@ -22,9 +22,8 @@ def known_sku(name: str) -> str | None:
     """The canonical skuPartNumber of a SKU named by part number or skuId, or None when nobody knows it."""
     if catalog.lookup(name) is not None:
         return catalog.canonical(name)
-    by_id = next((s.part_number for s in catalog.CATALOG.values() if s.sku_id == name.lower()), None)
-    if by_id is not None:
-        return by_id
+    if name.lower() in catalog.BY_SKU_ID:
+        return catalog.BY_SKU_ID[name.lower()].part_number
     product = sku_table().resolve(name)
     return None if product is None else catalog.canonical(product.part)
 

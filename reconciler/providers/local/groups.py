@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from ...domain import catalog
 from ...domain.errors import PermanentProviderError
 from ...domain.group_processing import Member, process_groups
-from ...domain.groups import GroupState
 from .store import LocalStore
 from .tables import plans_set, plans_text
 
@@ -29,7 +28,7 @@ class GroupWrites(LocalStore):
             return  # no licensed group, and nothing a group gave: nothing to process (the common case)
         db.execute("DELETE FROM group_grants")
         db.execute("DELETE FROM user_licenses WHERE direct = 0")
-        groups = self._group_rows()
+        groups = self._groups()  # the store's read of them
         if not any(g.licenses for g in groups.values()):
             return
         direct: dict[str, set[str]] = defaultdict(set)
@@ -64,18 +63,6 @@ class GroupWrites(LocalStore):
             "INSERT OR REPLACE INTO group_grants VALUES (?, ?, ?, ?)",
             [(e.upn.lower(), e.sku, e.group, e.error) for e in out.errors],
         )
-
-    def _group_rows(self) -> dict[str, GroupState]:
-        members: dict[str, set[str]] = defaultdict(set)
-        for gid, key in self.db.execute("SELECT group_id, upn_key FROM group_members"):
-            members[gid].add(key)
-        licenses: dict[str, set[str]] = defaultdict(set)
-        for gid, sku in self.db.execute("SELECT group_id, sku FROM group_licenses"):
-            licenses[gid].add(sku)
-        return {
-            gid: GroupState(gid, name, frozenset(members[gid]), frozenset(licenses[gid]), security_enabled=bool(sec))
-            for gid, name, sec in self.db.execute("SELECT id, name, security_enabled FROM groups")
-        }
 
     def _group(self, handle: str) -> tuple[str, frozenset[str]]:
         """The id and licenses of the one group named `handle` (display name or id)."""
