@@ -137,6 +137,19 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def read_licenses_afresh(db: Path) -> dict[str, Any]:
+    """The users of the simulated tenant at `db` with their licenses joined from the rows, not taken from
+    users.held: a test compares it with the provider's read to prove the kept column current."""
+    from reconciler.providers.local.store import LocalStore
+
+    store = LocalStore(db, TODAY, read_only=True)
+    store._has_held = False
+    try:
+        return store._users()
+    finally:
+        store.close()
+
+
 def fake_jwt(tenant_id: str) -> str:
     """An unsigned JWT-shaped bearer token naming `tenant_id` (the fake checks equality, Graph would verify)."""
 

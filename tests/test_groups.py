@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TODAY
+from conftest import TODAY, read_licenses_afresh
 from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import BOOL, PROFILE, between, one, repair, some, states, write
@@ -175,6 +175,22 @@ def test_members_without_a_usage_location_get_the_tenants_country(tmp_path: Path
     # Norway is outside zone 1; and the group's other license (Teams Phone) is withheld with it.
     assert failed == [("dee@x.example", "ProhibitedInUsageLocationViolation")]
     assert "MCOEV" not in state.users["dee@x.example"].licenses
+
+
+def test_each_users_kept_licenses_follow_every_group_and_direct_write(tmp_path: Path) -> None:
+    provider = _local(tmp_path)
+    steps = [
+        lambda: provider.assign_group_license("Voice Users", "MCOEV", ()),  # count violations recorded
+        lambda: provider.set_seats("MCOEV", 5),  # processed again: the violations clear
+        lambda: provider.remove_license("ann@x.example", "MCOEV"),  # the direct copy goes, the group's stays
+        lambda: provider.remove_group_license("Voice Users", "MCOEV"),
+    ]
+    for step in steps:
+        step()
+        assert provider.read_state().users == read_licenses_afresh(tmp_path / "t.db")
+        # and each write left none stale, so a read joins no license rows
+        assert provider.db.execute("SELECT count(*) FROM users WHERE held IS NULL").fetchone() == (0,)
+    assert provider.read_state().users["bob@x.example"].licenses == frozenset()
 
 
 def test_a_direct_copy_goes_and_the_group_copy_stays(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import EXAMPLES, SPECS
+from conftest import EXAMPLES, SPECS, read_licenses_afresh
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from oracle import closures, hard_cases, violations
@@ -309,7 +309,9 @@ def applied(plan: Any, state: TenantState, db: Path, wrap: Any = lambda p: p) ->
         provider.replace_state(state)
         result = apply_plan(plan, wrap(provider), sleep=lambda _: None)
         assert result.ok, (db.stem, [(o.action.address, o.message) for o in result.outcomes if o.status != "done"])
-        return provider.read_state()
+        after = provider.read_state()
+        assert after.users == read_licenses_afresh(db)  # users.held kept current by every write
+        return after
     finally:
         provider.close()
 

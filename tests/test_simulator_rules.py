@@ -11,11 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import TODAY
+from conftest import TODAY, read_licenses_afresh
 
 from reconciler.domain.errors import PermanentProviderError, TransientProviderError
 from reconciler.domain.model import AutoRecharge, RefundableSeats
 from reconciler.providers.local.provider import LocalProvider
+from reconciler.providers.local.tables import HELD_TRIGGERS
 from reconciler.spec.snapshot import snapshot_from_document
 from reconciler.spec.yamlload import load_bytes
 
@@ -622,6 +623,28 @@ def test_a_file_from_before_seat_counts_were_kept_is_read_without_changing_it(tm
     assert reader.read_state().subscriptions["SPE_E3"].consumed == 1
     reader.close()
     assert (tmp_path / "t.db").read_bytes() == before
+
+
+def test_a_file_from_before_kept_licenses_is_read_as_is_then_a_writer_adds_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    nce(tmp_path).close()
+    with sqlite3.connect(tmp_path / "t.db") as old:  # as an older version wrote it: licenses joined per read
+        old.executescript(
+            "DROP INDEX users_stale; "
+            + "".join(f"DROP TRIGGER {t}; " for t in HELD_TRIGGERS)
+            + "ALTER TABLE users DROP COLUMN held;"
+        )
+    old.close()
+    before = (tmp_path / "t.db").read_bytes()
+    reader = LocalProvider(tmp_path / "t.db", TODAY, read_only=True)
+    assert reader.read_state().users["a@sim.example"].licenses == frozenset({"SPE_E3"})
+    reader.close()
+    assert (tmp_path / "t.db").read_bytes() == before
+    writer = LocalProvider(tmp_path / "t.db", TODAY)
+    assert writer.remove_license("a@sim.example", "SPE_E3") is True
+    assert writer.read_state().users == read_licenses_afresh(tmp_path / "t.db")
+    assert writer.read_state().users["a@sim.example"].licenses == frozenset()
 
 
 def test_a_database_that_is_not_a_tenant_is_named_as_such(tmp_path: Path) -> None:

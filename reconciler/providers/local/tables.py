@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from ...domain import catalog
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS credits (
 CREATE TABLE IF NOT EXISTS funds (
     id INTEGER PRIMARY KEY, purchased TEXT NOT NULL, amount TEXT NOT NULL, remaining TEXT NOT NULL,
     idempotency_key TEXT UNIQUE);
-CREATE TABLE IF NOT EXISTS users (upn_key TEXT PRIMARY KEY, upn TEXT NOT NULL, usage_location TEXT);
+CREATE TABLE IF NOT EXISTS users (upn_key TEXT PRIMARY KEY, upn TEXT NOT NULL, usage_location TEXT, held TEXT);
 CREATE TABLE IF NOT EXISTS user_licenses (
     upn_key TEXT NOT NULL REFERENCES users (upn_key), sku TEXT NOT NULL,
     PRIMARY KEY (upn_key, sku)) WITHOUT ROWID;
@@ -95,6 +96,18 @@ def parse_held(joined: str) -> Held:
     return Held(frozenset(licenses), frozenset(inherited), frozenset(also), plans_of(disabled))
 
 
+def held_text(direct: frozenset[str], disabled: DisabledPlans) -> str:
+    """The joined license rows (HELD's form) of a user holding `direct` directly, granted by no group."""
+    if not disabled:
+        return _held_text(direct)
+    return "\x1f".join(f"{sku}\x1e10\x1e{plans_text(disabled.get(sku))}" for sku in sorted(direct))
+
+
+@cache  # a million users hold a handful of distinct license sets
+def _held_text(direct: frozenset[str]) -> str:
+    return "\x1f".join(f"{sku}\x1e10\x1e" for sku in sorted(direct))
+
+
 def plans_text(plans: frozenset[str] | tuple[str, ...] | None) -> str:
     """Disabled plans as stored: sorted names joined by commas ('' for none)."""
     return ",".join(sorted(plans or ()))
@@ -119,6 +132,28 @@ DELETE FROM consumed;
 INSERT INTO consumed SELECT sku, COUNT(*) FROM user_licenses GROUP BY sku;
 COMMIT;
 """
+
+# Each user's license rows joined into one text (parse_held's form), kept in users.held: reading a million
+# users' licenses through a subquery per user took 4.7 s of a 5.7 s read, the column 0.7 s. Triggers mark
+# a user stale (NULL) on any change to their licenses or grants; each write transaction refreshes the stale
+# ones before it commits (LocalStore._tx), and a reader computes any it still finds stale, so a file
+# changed by a version without the refresh still reads right.
+HELD = (
+    "coalesce((SELECT group_concat(l.sku || char(30) || l.direct || EXISTS (SELECT 1 FROM group_grants g "
+    "WHERE g.upn_key = l.upn_key AND g.sku = l.sku AND g.error IS NULL) || char(30) || l.disabled, char(31)) "
+    "FROM user_licenses l WHERE l.upn_key = users.upn_key), '')"
+)
+REFRESH_HELD = f"UPDATE users SET held = {HELD} WHERE held IS NULL"
+_STALE = "UPDATE users SET held = NULL WHERE upn_key IN ({keys}) AND held IS NOT NULL"
+HELD_TRIGGERS = {
+    f"{table}_{event.lower()}_held": f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_held AFTER {event} "
+    f"ON {table} BEGIN {_STALE.format(keys=keys)}; END"
+    for table in ("user_licenses", "group_grants")
+    for event, keys in (("INSERT", "NEW.upn_key"), ("DELETE", "OLD.upn_key"), ("UPDATE", "OLD.upn_key, NEW.upn_key"))
+}
+HELD_SCHEMA = ";\n".join(
+    ["CREATE INDEX IF NOT EXISTS users_stale ON users (upn_key) WHERE held IS NULL", *HELD_TRIGGERS.values()]
+)
 
 
 def text_of(value: Decimal | None) -> str | None:
