@@ -107,12 +107,13 @@ def credits_licenses(
     targets = {c.key: c.target for c in changes}
     verdicts: dict[frozenset[str], bool] = {}  # license sets are few and shared at scale
     missing = []
+    live_user, target, verdict = state.users.get, targets.get, verdicts.get  # a million times each
     for key in spec.users:  # not sorted: only the first few names are shown (heapq below)
-        live = state.users.get(key)
+        live = live_user(key)
         if live is None:
             continue
-        held = targets.get(key, live.licenses)
-        lacks = verdicts.get(held)
+        held = target(key, live.licenses)
+        lacks = verdict(held)
         if lacks is None:
             lacks = verdicts[held] = catalog.needs_credits_license(held)
         if lacks:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from json.encoder import encode_basestring  # JSON's string form, ensure_ascii off
+from operator import attrgetter
 from typing import Any
 
 from ..domain.canonical import license_entries, spec_to_dict, state_to_dict
-from ..domain.groups import DisabledPlans
-from ..domain.model import TenantSpec, TenantState
+from ..domain.model import TenantSpec, TenantState, UserSpec, UserState
 
 
 def _text(document: Any) -> str:
@@ -32,22 +32,25 @@ def digest_of(document: Any) -> str:
 
 def spec_digest(spec: TenantSpec) -> str:
     """Digest of what the spec means (comments and key order do not count)."""
-    users = sorted(spec.users.values(), key=lambda u: u.index)
-    rows = ((u.upn, u.usage_location, u.licenses, u.disabled, True) for u in users)
-    return _digest(spec_to_dict(spec, with_users=False), "spec", rows)
+    users = sorted(spec.users.values(), key=attrgetter("index"))
+    return _digest(spec_to_dict(spec, with_users=False), "spec", users, attrgetter("licenses"), True)
 
 
 def state_digest(state: TenantState) -> str:
     """Digest of every observed field, so any change to the tenant makes an old plan stale."""
-    users = (state.users[key] for key in sorted(state.users))
-    rows = ((u.upn, u.usage_location, u.direct, u.disabled, False) for u in users)
-    return _digest(state_to_dict(state, with_users=False), "state", rows)
+    users = map(state.users.__getitem__, sorted(state.users))
+    return _digest(state_to_dict(state, with_users=False), "state", users, attrgetter("direct"), False)
 
 
-Row = tuple[str, str | None, frozenset[str], DisabledPlans, bool]  # upn, location, licenses, plans, list if none
-
-
-def _digest(document: dict[str, Any], body: str, rows: Iterable[Row]) -> str:
+def _digest(
+    document: dict[str, Any],
+    body: str,
+    users: Iterable[UserSpec | UserState],
+    licenses_of: Callable[[Any], frozenset[str]],
+    always: bool,
+) -> str:
+    """The digest of `document` with `users` as its `body`.users: each user's licenses (`licenses_of`),
+    written even when there are none if `always` (a spec's users list theirs; a state's leave them out)."""
     document[body]["users"] = []
     head = _text(document)
     assert head.endswith('"users":[]}}'), "users must close the document"
@@ -55,7 +58,8 @@ def _digest(document: dict[str, Any], body: str, rows: Iterable[Row]) -> str:
     parts: dict[tuple[frozenset[str], int], str] = {}
     chunk: list[str] = []
     add, enc, sep = chunk.append, encode_basestring, ""
-    for upn, location, licenses, disabled, always in rows:
+    for user in users:
+        upn, location, licenses, disabled = user.upn, user.usage_location, licenses_of(user), user.disabled
         key = (licenses, id(disabled))
         held = parts.get(key)
         if held is None:

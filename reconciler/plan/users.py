@@ -29,14 +29,21 @@ def user_changes(spec: TenantSpec, state: TenantState, groups: Groups, b: Builde
     missing: list[UserSpec] = []
     # Not sorted: a million keys take a second to sort, and the few users with changes are sorted below.
     keys = spec.users.keys() | state.users.keys() if spec.prune else spec.users.keys()
+    live_user, wanted, member_of = state.users.get, spec.users.get, groups.member_of.get  # a million times each
     for key in keys:
-        live = state.users.get(key)
-        want = spec.users.get(key)
+        live = live_user(key)
+        want = wanted(key)
         if live is None:
             assert want is not None
             missing.append(want)
             continue
-        if want is not None and _unchanged(want, live) and not groups.member_of.get(key):
+        if (
+            want is not None
+            and want.licenses == live.licenses
+            and want.usage_location in (None, live.usage_location)
+            and (not want.disabled or _plans_unchanged(want, live))
+            and not member_of(key)
+        ):
             continue  # the common case at scale, decided without building sets (spec licenses are all managed)
         changes.append((key, live, want))
     for want in sorted(missing, key=lambda u: u.upn.lower()):
@@ -79,9 +86,7 @@ def plan_changes(changes: list[UserChange], b: Builder) -> None:
             b.add(SetDisabledPlans(f"user/{c.upn}", sku, before, after), bool(set(after) - set(before)))
 
 
-def _unchanged(want: UserSpec, live: UserState) -> bool:
-    if want.licenses != live.licenses or want.usage_location not in (None, live.usage_location):
-        return False
+def _plans_unchanged(want: UserSpec, live: UserState) -> bool:
     return all(live.disabled.get(sku, frozenset()) == plans for sku, plans in want.disabled.items())
 
 

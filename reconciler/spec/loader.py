@@ -13,9 +13,10 @@ from ..domain.errors import Problem, ValidationError
 from ..domain.model import TenantSpec
 from ..support.gc_pause import long_lived
 from . import roster
-from .rules import Entry, Path_, RuleChecker
+from .entries import Deferred, Entry, read_roster
+from .rules import Path_, RuleChecker
 from .salvage import salvage
-from .schema import check, check_users
+from .schema import check
 from .yamlload import Document, load_file, render_path
 
 
@@ -45,10 +46,10 @@ def spec_from_document(doc: Document) -> TenantSpec:
     if rest is None:
         raise ValidationError(problems)
     checked = replace(doc, data=rest.data)  # located by `doc`'s node tree, so every index stays right
-    entries, trouble = user_entries(checked)
+    entries, trouble = listed_users(checked, bulk=True)
     checker = RuleChecker(checked, entries, rest)
     spec = checker.build()
-    problems += trouble + checker.problems
+    problems += trouble + checker.trouble + checker.problems
     if problems:
         raise ValidationError(problems)
     return spec
@@ -57,7 +58,13 @@ def spec_from_document(doc: Document) -> TenantSpec:
 def user_entries(doc: Document, root: str = "spec") -> tuple[list[Entry], list[Problem]]:
     """`root`.users (a spec's, or a snapshot's `state`) with roster files read in place, each schema-checked:
     the valid users, and the problems."""
-    entries: list[Entry] = []
+    entries, problems = listed_users(doc, root)
+    return [e for e in entries if isinstance(e, Entry)], problems  # without bulk, every one is an Entry
+
+
+def listed_users(doc: Document, root: str = "spec", bulk: bool = False) -> tuple[list[Entry | Deferred], list[Problem]]:
+    """As user_entries; with `bulk`, CSV rosters are left to the rule checker to read (Deferred)."""
+    entries: list[Entry | Deferred] = []
     problems: list[Problem] = []
     read: dict[Path, int] = {}  # roster -> where it was listed first
     for i, raw in enumerate(doc.data[root].get("users") or []):
@@ -67,44 +74,34 @@ def user_entries(doc: Document, root: str = "spec") -> tuple[list[Entry], list[P
         if "file" not in raw:
             entries.append(Entry(doc, where, raw, render_path(where)))
             continue
-        found, trouble = _roster(doc, where, raw["file"], read)
-        entries += found
-        problems += trouble
+        found = _roster(doc, where, raw["file"], read)
+        if isinstance(found, Problem):
+            problems.append(found)
+        elif bulk and found[0].suffix.lower() == ".csv":
+            entries.append(Deferred(*found))
+        else:
+            rows, trouble = read_roster(*found)
+            entries += rows
+            problems += trouble
     return entries, problems
 
 
-def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tuple[list[Entry], list[Problem]]:
-    """The users of the roster `ref`, listed in `doc` at `where`, or the problems that stop them."""
+def _roster(doc: Document, where: Path_, ref: str, read: dict[Path, int]) -> tuple[Path, str] | Problem:
+    """The roster `ref`, listed in `doc` at `where` (the file, and its name in messages), or why it cannot be read."""
     try:
         path, name = roster.resolve(doc.path, ref)
     except ValueError as exc:
-        return [], [doc.problem(where + ("file",), str(exc))]
+        return doc.problem(where + ("file",), str(exc))
     if not path.is_file():
         what = "is not a file" if path.exists() else "not found"
-        return [], [
-            doc.problem(
-                where + ("file",),
-                f"roster '{ref}' {what}",
-                f"looked for {name}; paths are relative to the spec's folder",
-            )
-        ]
+        return doc.problem(
+            where + ("file",),
+            f"roster '{ref}' {what}",
+            f"looked for {name}; paths are relative to the spec's folder",
+        )
     if path in read:
-        return [], [
-            doc.problem(
-                where + ("file",), f"roster '{ref}' is listed twice", f"already read as {where[0]}.users[{read[path]}]"
-            )
-        ]
+        return doc.problem(
+            where + ("file",), f"roster '{ref}' is listed twice", f"already read as {where[0]}.users[{read[path]}]"
+        )
     read[path] = int(where[-1])
-    try:
-        found = roster.load_roster(path, name)
-    except ValidationError as exc:
-        return [], exc.problems
-    if found.problems:
-        return [], found.problems
-    problems, paths = check_users(found.doc, found.doc.data)
-    bad_rows = {f.path[0] for f in paths if f.path}
-    return [
-        Entry(found.doc, (j,), row, origin)
-        for j, (row, origin) in enumerate(zip(found.doc.data, found.origins))
-        if j not in bad_rows
-    ], problems
+    return path, name

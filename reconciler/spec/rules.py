@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..domain import catalog
 from ..domain.catalog import CREDITS_SKU
@@ -14,13 +14,13 @@ from ..domain.model import (
     AutoRecharge,
     CreditsSpec,
     Guardrails,
-    Origin,
     Subscription,
     TenantSpec,
     UserSpec,
     money,
 )
 from .commerce import check_one_overage, commerce_of
+from .entries import Deferred, Entry
 from .groups import spec_groups
 from .licenses import known_sku, suggest_sku
 from .prices import price_list
@@ -31,23 +31,15 @@ from .yamlload import Document
 Path_ = tuple[str | int, ...]
 
 
-class Entry(NamedTuple):
-    """One user as written: inline in the spec or a roster's row, with where to point errors."""
-
-    doc: Document
-    where: Path_
-    raw: dict[str, Any]
-    origin: Origin  # spec.users[3], or rosters/staff.csv:14
-
-
 class RuleChecker(UserRules):
     """Business rules over a schema-valid document; builds the spec while collecting problems."""
 
-    def __init__(self, doc: Document, entries: list[Entry], rest: Salvage) -> None:
+    def __init__(self, doc: Document, entries: list[Entry | Deferred], rest: Salvage) -> None:
         self.doc = doc
         self.entries = entries
         self.rest = rest
         self.problems: list[Problem] = []
+        self.trouble: list[Problem] = []  # of the rosters read here (Deferred): the files' and the schema's
         self.raw: dict[str, Any] = doc.data["spec"]
         self.agreement: str = self.raw["agreement"]
         # SKUs a misspelt subscription was probably meant to be, or declared by one with bad fields
