@@ -212,8 +212,8 @@ class DeltaQuery:
             made_of = (
                 u.upn,
                 u.location,
-                tuple((k, tuple(v)) for k, v in u.licenses.items()),
-                tuple((i.sku, tuple(i.disabled), i.holding) for i in u.inherited),
+                [(k, tuple(v)) for k, v in u.licenses.items()],
+                [(i.sku, tuple(i.disabled), i.holding) for i in u.inherited],
             )
             known = seen_props.get(u.id)
             if known is None or known[0] != made_of:
@@ -239,6 +239,8 @@ class DeltaQuery:
 
     def _track(self, oid: str, kind: str, status: str, props: dict[str, str], members: dict[str, str], v: int) -> bool:
         t = self._tracked.get(oid)
+        if t is not None and t.props is props and status == t.status == "alive" and not members and not t.members:
+            return False  # the very properties compared last time (_compare kept them): nothing changed
         if t is None or (t.status != "alive" and status == "alive"):  # new, or restored / created again
             fresh = _Tracked(kind, props, members, status, v, log=t.log if t is not None else [])
             if status == "alive":

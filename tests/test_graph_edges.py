@@ -384,7 +384,7 @@ def test_a_license_inherited_from_a_group_is_named_by_its_sku_or_else_its_id() -
     assert user.inherited == frozenset({"MCOEV", stranger}) and user.direct == frozenset({"SPE_E5"})
     assert [(e.sku, e.error, e.group) for e in errors] == [("SPE_E5", "CountViolation", "group-3")]
     user, errors = user_of({"userPrincipalName": "a@x", "licenseAssignmentStates": None}, skus)
-    assert user.inherited == frozenset() and errors == []
+    assert user.inherited == frozenset() and errors == ()
 
 
 def test_a_netrc_entry_for_the_graph_host_never_replaces_the_token(

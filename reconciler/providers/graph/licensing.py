@@ -11,14 +11,14 @@ same header). Group processing is asynchronous; what Graph shows is what has bee
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from ...domain import catalog
 from ...domain.errors import PermanentProviderError
-from ...domain.groups import GroupSpec, GroupState, LicenseError, plans_of
+from ...domain.groups import NO_PLANS, DisabledPlans, GroupSpec, GroupState, LicenseError, plans_of
 from ...domain.model import UserState
 from .client import GraphClient
 
@@ -75,23 +75,56 @@ class TenantSkus:
         return out
 
 
-def user_of(u: dict[str, Any], skus: TenantSkus, upn: str = "") -> tuple[UserState, list[LicenseError]]:
+def user_of(u: dict[str, Any], skus: TenantSkus, upn: str = "") -> tuple[UserState, tuple[LicenseError, ...]]:
     """A user from Graph, and the assignments Microsoft could not complete for them (`upn` when the body
     does not say: a read-back)."""
+    return _user(u, skus, upn, _licenses(u, skus))
+
+
+def users_of(
+    bodies: Iterable[dict[str, Any]], skus: TenantSkus
+) -> Iterator[tuple[UserState, tuple[LicenseError, ...]]]:
+    """user_of of each body; bodies that share their license lists (UserCache.users) share the work on them."""
+    known: dict[tuple[int, int], _Licenses] = {}  # by the lists' identity: alive as long as `bodies`
+    for u in bodies:
+        key = (id(u.get("assignedLicenses")), id(u.get("licenseAssignmentStates")))
+        licenses = known.get(key)
+        if licenses is None:
+            licenses = known[key] = _licenses(u, skus)
+        yield _user(u, skus, "", licenses)
+
+
+class _Licenses(NamedTuple):
+    held: frozenset[str]
+    inherited: frozenset[str]
+    also: frozenset[str]
+    disabled: DisabledPlans
+    failed: tuple[tuple[str, str, str | None], ...]  # (SKU, error, group) of the user's failed assignments
+
+
+def _user(
+    u: dict[str, Any], skus: TenantSkus, upn: str, licenses: _Licenses
+) -> tuple[UserState, tuple[LicenseError, ...]]:
     upn = u.get("userPrincipalName") or upn
+    held, inherited, also, disabled, failed = licenses
+    user = UserState(upn, u.get("usageLocation") or None, held, inherited, also, disabled)
+    return user, tuple(LicenseError(upn, part, error, group) for part, error, group in failed) if failed else ()
+
+
+def _licenses(u: dict[str, Any], skus: TenantSkus) -> _Licenses:
     held = frozenset(skus.part(a["skuId"]) for a in u.get("assignedLicenses") or [])
     states = u.get("licenseAssignmentStates")
     if states is None:  # not selected: every license counts as direct
-        return UserState(upn, u.get("usageLocation") or None, held), []
+        return _Licenses(held, frozenset(), frozenset(), NO_PLANS, ())
     direct: set[str] = set()
     via: set[str] = set()
     disabled: dict[str, frozenset[str]] = {}
-    errors: list[LicenseError] = []
+    failed: list[tuple[str, str, str | None]] = []
     for state in states:
         part, group = skus.part(state.get("skuId", "")), state.get("assignedByGroup")
         error = state.get("error")
         if error not in (None, "None") or state.get("state", "Active") not in HELD_STATES:
-            errors.append(LicenseError(upn, part, str(error) if error not in (None, "None") else "Other", group))
+            failed.append((part, str(error) if error not in (None, "None") else "Other", group))
         elif group:
             via.add(part)
         else:
@@ -99,17 +132,7 @@ def user_of(u: dict[str, Any], skus: TenantSkus, upn: str = "") -> tuple[UserSta
             if state.get("disabledPlans"):
                 disabled[part] = skus.names(state["disabledPlans"])
     held |= direct | via
-    return (
-        UserState(
-            upn,
-            u.get("usageLocation") or None,
-            held,
-            frozenset(via - direct),
-            frozenset(via & direct),
-            plans_of(disabled),
-        ),
-        errors,
-    )
+    return _Licenses(held, frozenset(via - direct), frozenset(via & direct), plans_of(disabled), tuple(failed))
 
 
 def read_groups(client: GraphClient, wanted: tuple[GroupSpec, ...], skus: TenantSkus) -> dict[str, GroupState]:

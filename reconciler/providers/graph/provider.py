@@ -36,6 +36,7 @@ from ...domain.model import (
     TenantState,
     UserState,
 )
+from ...support.background import Background
 from ...support.gc_pause import long_lived
 from ..base import GroupWrite, UserWrite, WritePart, WriteResult
 from ..commerce import CommerceChannel
@@ -43,7 +44,7 @@ from .auth import TokenSource, check_tenant
 from .client import AMBIGUOUS, GraphClient, SubRequest, SubResponse
 from .delta import USER_FIELDS, Policy, UserCache, read_users, with_fresh_states
 from .group_writes import group_write
-from .licensing import TenantSkus, group_id, license_body, read_groups, user_of
+from .licensing import TenantSkus, group_id, license_body, read_groups, user_of, users_of
 from .refusals import no_api, user_error
 
 DEFAULT_URL = "https://graph.microsoft.com/v1.0"
@@ -134,6 +135,11 @@ class GraphProvider:
     @long_lived
     def _read_graph(self) -> TenantState:
         client = self.client
+        cache = UserCache(self._ledger) if self._policy is not None else None
+        policy = self._policy or Policy()
+        # The users are read while the SKUs and groups are: their waits on Graph overlap (a delta read's own
+        # work, loading the kept users, too).
+        users_read = Background(lambda: read_users(client, cache, policy), "graph-users")
         skus = list(client.paged("/subscribedSkus"))
         self._skus = TenantSkus.of(skus)
         subscriptions: dict[str, SubscriptionState] = {}
@@ -147,17 +153,17 @@ class GraphProvider:
                 subscriptions[part] = SubscriptionState(part, enabled, consumed=int(s.get("consumedUnits", 0)))
         users: dict[str, UserState] = {}
         errors: list[LicenseError] = []
-        cache = UserCache(self._ledger) if self._policy is not None else None
-        raw_users, self.read_note = read_users(client, cache, self._policy or Policy())
         self._groups = read_groups(client, self._wanted_groups, self._skus)
+        raw_users, self.read_note = users_read.result()
         if cache is not None and self.read_note.startswith("delta read"):
             raw_users, again = with_fresh_states(client, cache, raw_users, self._groups)
             self.read_note += again
-        for u in raw_users:
-            upn = u["userPrincipalName"]
-            self._user_ids[upn.lower()] = u["id"]
-            users[upn.lower()], failed = user_of(u, self._skus)
-            errors += failed
+        for u, (user, failed) in zip(raw_users, users_of(raw_users, self._skus)):
+            key = user.upn.lower()
+            self._user_ids[key] = u["id"]
+            users[key] = user
+            if failed:
+                errors += failed
         unknown = {AGREEMENT, CURRENCY, TERMS, PAY_AS_YOU_GO, SCHEDULED, AUTO_RENEW}
         unknown |= {AUTO_RECHARGE, BALANCE} if credits else set()
         return TenantState(
