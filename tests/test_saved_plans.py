@@ -303,3 +303,31 @@ def test_a_saved_plan_of_another_format_version_is_refused_by_name(tmp_path: Pat
     assert str(exc.value) == (
         f"{path}: plan format_version '2' is not supported (this tenantctl writes '1'); plan again"
     )
+
+
+def test_a_direct_apply_keys_its_purchases_as_the_reviewed_plan_would(cli, workdir: Path) -> None:
+    """apply SPEC leaves the digests out of its plan unless an action is keyed: a purchase's key, made from
+    the state's digest, must be the one a saved plan of the same spec and tenant carries."""
+    import hashlib
+    import sqlite3
+
+    keyed = []
+    for name in ("fabrikam", "northwind"):
+        shutil.copy(SPECS / f"{name}.yaml", workdir / f"{name}.yaml")
+        assert cli("snapshot", "load", EXAMPLES / f"{name}.snapshot.yaml").code == 0
+        plan = json.loads(cli("plan", f"{name}.yaml", "--format", "json").out)
+        expected = {}
+        for a in plan["actions"]:
+            if a["type"] in ("purchase_subscription", "add_funds"):
+                text = f"{plan['state_digest']}|{a['type']}|{a['address']}|{a['after']}"
+                expected[a["address"]] = "tenantctl-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        r = cli("apply", f"{name}.yaml", "--auto-approve", "--allow-destroy")
+        assert r.code in (0, 1), r.err
+        with sqlite3.connect(workdir / ".tenantctl" / f"{name}.db") as db:
+            journal = dict(
+                db.execute("SELECT address, idempotency_key FROM ledger_journal WHERE idempotency_key IS NOT NULL")
+            )
+        db.close()
+        assert journal == expected
+        keyed += list(journal)
+    assert keyed, "no sample buys anything: the test proves nothing"

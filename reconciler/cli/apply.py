@@ -11,6 +11,7 @@ import shlex
 import signal
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -124,24 +125,34 @@ def _apply(
                 ) as ledger:
                     interrupted = _close_interrupted(ledger, settings)
                     state = with_retries(provider.read_state)
+                    # The digests cost seconds at a million users: each is computed once, and only where used.
                     if saved is not None:
                         # Refuse before showing anything as if it would run: the reviewed plan is stale.
+                        spec_now, state_now = spec_digest(spec), state_digest(state)
                         check_fresh(
                             saved,
-                            spec_digest(spec),
-                            state_digest(state),
+                            spec_now,
+                            state_now,
                             ledger.applied_at(saved.plan_digest),
                             interrupted.get(saved.plan_digest),
                         )
-                        check_same(
-                            saved,
-                            compute_plan(
-                                spec, state, overrides_of(saved.plan), frozenset(saved.plan.targets), ledger.managed()
-                            ),
+                        again = compute_plan(
+                            spec,
+                            state,
+                            overrides_of(saved.plan),
+                            frozenset(saved.plan.targets),
+                            ledger.managed(),
+                            digests=False,
                         )
+                        check_same(saved, replace(again, spec_digest=spec_now, state_digest=state_now))
                         the_plan = saved.plan
                     else:
-                        the_plan = compute_plan(spec, state, frozenset(overrides), frozenset(targets), ledger.managed())
+                        the_plan = compute_plan(
+                            spec, state, frozenset(overrides), frozenset(targets), ledger.managed(), digests=False
+                        )
+                        if any(a.change.keyed for a in the_plan.actions):  # their keys are made from the digest
+                            spec_now, state_now = spec_digest(spec), state_digest(state)
+                            the_plan = replace(the_plan, spec_digest=spec_now, state_digest=state_now)
                     click.echo(plan_text(the_plan, Style(settings.color), provider.address), nl=False)
                     # A saved plan is the reviewed approval (as Terraform applies a saved plan unprompted).
                     may_run = _may_run(

@@ -14,7 +14,7 @@ from ..domain.errors import Problem
 from ..domain.groups import NO_PLANS, DisabledPlans
 from ..domain.model import UserSpec
 from .bulk import bulk_users
-from .entries import Deferred
+from .entries import Deferred, Entry
 from .licenses import read_entries, sku_of
 from .salvage import Salvage
 from .yamlload import Document
@@ -29,7 +29,7 @@ class UserRules:
     """spec.users and license lists; RuleChecker provides the document, the entries and `fail`."""
 
     doc: Document
-    entries: list[Any]  # rules.Entry: (doc, where, raw, origin)
+    entries: list[Entry | Deferred]  # as listed: inline users and roster rows, and CSV rosters to read
     rest: Salvage
     presumed: set[str]
     problems: list[Problem]
@@ -92,7 +92,7 @@ class UserRules:
                 self._user(row, judge, out)
         return out
 
-    def _user(self, entry: Any, judge: Judge, out: dict[str, UserSpec]) -> None:
+    def _user(self, entry: Entry, judge: Judge, out: dict[str, UserSpec]) -> None:
         where, raw, doc = entry.where, entry.raw, entry.doc
         upn: str = raw["upn"]
         key = upn.lower()
