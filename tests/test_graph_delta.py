@@ -216,16 +216,22 @@ def test_a_bad_cache_age_is_a_clear_error(cli, days: str) -> None:
     assert run.code == 1 and "TENANTCTL_GRAPH_CACHE_DAYS" in run.err and "Traceback" not in run.err
 
 
-def test_a_read_kept_by_an_older_version_is_forgotten_and_read_in_full(fake: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "older",
+    [
+        "CREATE TABLE graph_read_users (id TEXT PRIMARY KEY, body TEXT NOT NULL);"
+        "INSERT INTO graph_read_users VALUES ('x', '{}');",  # one JSON body per user
+        "CREATE TABLE graph_users (id TEXT PRIMARY KEY, upn TEXT, location TEXT, licenses TEXT NOT NULL);"
+        "INSERT INTO graph_users VALUES ('x', 'x@y.example', 'US', '{}');",  # a user's whole licenses JSON
+    ],
+)
+def test_a_read_kept_by_an_older_version_is_forgotten_and_read_in_full(fake: Any, tmp_path: Path, older: str) -> None:
     import sqlite3
 
     ledger = tmp_path / "ledger.db"
     _read(fake, ledger)
-    with sqlite3.connect(ledger) as db:  # as the version before kept it: one JSON body per user
-        db.executescript(
-            "DROP TABLE graph_users; CREATE TABLE graph_read_users (id TEXT PRIMARY KEY, body TEXT NOT NULL);"
-            "INSERT INTO graph_read_users VALUES ('x', '{}');"
-        )
+    with sqlite3.connect(ledger) as db:  # as an earlier version kept it
+        db.executescript("DROP TABLE graph_users; DROP TABLE graph_shapes;" + older)
     db.close()
     seen = _read(fake, ledger)
     assert seen.read_note == "full read (nothing stored yet)" and seen.users == _read(fake, None).users

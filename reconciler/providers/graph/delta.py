@@ -36,16 +36,18 @@ from .client import GraphClient, SubRequest
 
 USER_FIELDS = "id,userPrincipalName,usageLocation,assignedLicenses,licenseAssignmentStates"
 RESYNC = frozenset({"syncStateNotFound", "resyncRequired"})
-# A kept user is their UPN and country, and their licenses as one JSON text (assignedLicenses and
-# licenseAssignmentStates): a tenant's users hold a handful of distinct ones, each parsed once per read and
-# shared (users_of), where parsing 100,000 whole bodies took a third of a no-change drift.
+# A kept user is their UPN, their country and the shape of their licenses: one JSON text of assignedLicenses
+# and licenseAssignmentStates, kept once in graph_shapes. A tenant's users have a handful of shapes, each parsed
+# once per read and shared (users_of): parsing 100,000 whole bodies took a third of a no-change drift.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS graph_read (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS graph_users (id TEXT PRIMARY KEY, upn TEXT, location TEXT, licenses TEXT NOT NULL)
-    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS graph_shapes (shape INTEGER PRIMARY KEY, licenses TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS graph_users (
+    id TEXT PRIMARY KEY, upn TEXT, location TEXT, shape INTEGER NOT NULL REFERENCES graph_shapes) WITHOUT ROWID;
 """
-# Kept by an earlier version, one JSON body per user: forgotten, with its deltaLink, so the next read is full.
-OLD_SCHEMA = "DROP TABLE IF EXISTS graph_read_users; DELETE FROM graph_read WHERE key = 'link';"
+# What earlier versions kept (one JSON body per user, or a user's whole licenses JSON) is forgotten with its
+# deltaLink, so the next read is a full one.
+OLD_TABLES = ("graph_read_users", "graph_users")
 LICENSE_FIELDS = ("assignedLicenses", "licenseAssignmentStates")
 Refresh = Literal["auto", "full"]
 
@@ -85,8 +87,9 @@ class UserCache:
         except (sqlite3.Error, OSError) as exc:
             raise CacheUnusable(str(exc)) from None
         try:
-            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'graph_read_users'").fetchone():
-                db.executescript(SCHEMA + OLD_SCHEMA)
+            if _kept_before(db):
+                drops = "".join(f"DROP TABLE IF EXISTS {t};" for t in OLD_TABLES)
+                db.executescript(f"{SCHEMA}{drops} DELETE FROM graph_read WHERE key = 'link';")
             db.executescript(SCHEMA)
             yield db
         except (sqlite3.Error, OSError, ValueError, TypeError, KeyError) as exc:  # ValueError: a damaged row's JSON
@@ -102,19 +105,16 @@ class UserCache:
             return dict(db.execute("SELECT key, value FROM graph_read").fetchall())
 
     def users(self) -> dict[str, dict[str, Any]]:
-        """The stored users by id, as Graph's JSON (the selected fields); users holding the same licenses share
-        one parsed `assignedLicenses` and `licenseAssignmentStates`, which nothing may change."""
-        parsed: dict[str, dict[str, Any]] = {}
+        """The stored users by id, as Graph's JSON (the selected fields); users of one shape share one parsed
+        `assignedLicenses` and `licenseAssignmentStates`, which nothing may change."""
         out: dict[str, dict[str, Any]] = {}
         with self._db() as db:
-            for uid, upn, location, licenses in db.execute("SELECT id, upn, location, licenses FROM graph_users"):
-                shared = parsed.get(licenses)
-                if shared is None:
-                    shared = parsed[licenses] = json.loads(licenses)
+            shapes = {n: json.loads(text) for n, text in db.execute("SELECT shape, licenses FROM graph_shapes")}
+            for uid, upn, location, shape in db.execute("SELECT id, upn, location, shape FROM graph_users"):
                 if upn is not None and location is not None:  # the common case, in one step
-                    out[uid] = {"id": uid, "userPrincipalName": upn, "usageLocation": location, **shared}
+                    out[uid] = {"id": uid, "userPrincipalName": upn, "usageLocation": location, **shapes[shape]}
                     continue
-                user = {"id": uid, **shared}
+                user = {"id": uid, **shapes[shape]}
                 if upn is not None:
                     user["userPrincipalName"] = upn
                 if location is not None:
@@ -126,7 +126,8 @@ class UserCache:
         """Store a full read."""
         with self._db() as db, _transaction(db):
             db.execute("DELETE FROM graph_users")
-            db.executemany("INSERT INTO graph_users VALUES (?, ?, ?, ?)", map(_row, users))
+            db.execute("DELETE FROM graph_shapes")
+            _store(db, users)
             db.execute("DELETE FROM graph_read")
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             db.executemany(
@@ -136,14 +137,33 @@ class UserCache:
     def put(self, users: list[dict[str, Any]]) -> None:
         """Replace some users with what Graph answered for them now."""
         with self._db() as db, _transaction(db):
-            db.executemany("INSERT OR REPLACE INTO graph_users VALUES (?, ?, ?, ?)", map(_row, users))
+            _store(db, users)
 
     def update(self, changed: dict[str, dict[str, Any]], removed: set[str], link: str) -> None:
         """Store a delta read: changed users replaced, removed ones gone, the new deltaLink."""
         with self._db() as db, _transaction(db):
-            db.executemany("INSERT OR REPLACE INTO graph_users VALUES (?, ?, ?, ?)", map(_row, changed.values()))
+            _store(db, list(changed.values()))
             db.executemany("DELETE FROM graph_users WHERE id = ?", [(k,) for k in removed])
             db.execute("INSERT OR REPLACE INTO graph_read VALUES ('link', ?)", (link,))
+
+
+def _kept_before(db: sqlite3.Connection) -> bool:
+    """Whether the file holds a read kept by an earlier version, in another form."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'graph_read_users'").fetchone():
+        return True
+    columns = {row[1] for row in db.execute("PRAGMA table_info(graph_users)")}
+    return bool(columns) and "shape" not in columns
+
+
+def _store(db: sqlite3.Connection, users: list[dict[str, Any]]) -> None:
+    """Keep `users` (new ones added, known ones replaced), their shapes first. Shapes no user has any more stay
+    until the next full read: there are few."""
+    rows = [_row(u) for u in users]
+    db.executemany("INSERT OR IGNORE INTO graph_shapes (licenses) VALUES (?)", [(t,) for t in {r[3] for r in rows}])
+    shapes = dict(db.execute("SELECT licenses, shape FROM graph_shapes").fetchall())
+    db.executemany(
+        "INSERT OR REPLACE INTO graph_users VALUES (?, ?, ?, ?)", [(i, u, loc, shapes[t]) for i, u, loc, t in rows]
+    )
 
 
 @contextmanager
