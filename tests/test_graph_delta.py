@@ -16,7 +16,7 @@ from reconciler.domain import catalog
 from reconciler.domain.model import TenantState
 from reconciler.providers.graph.auth import StaticToken
 from reconciler.providers.graph.client import GraphClient
-from reconciler.providers.graph.delta import Policy
+from reconciler.providers.graph.delta import FORGOTTEN, LINK, Policy
 from reconciler.providers.graph.provider import GraphProvider
 
 TENANT = "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
@@ -234,5 +234,62 @@ def test_a_read_kept_by_an_older_version_is_forgotten_and_read_in_full(fake: Any
         db.executescript("DROP TABLE graph_users; DROP TABLE graph_shapes;" + older)
     db.close()
     seen = _read(fake, ledger)
-    assert seen.read_note == "full read (nothing stored yet)" and seen.users == _read(fake, None).users
+    assert seen.read_note == f"full read ({FORGOTTEN})" and seen.users == _read(fake, None).users
     assert _read(fake, ledger).read_note.startswith("delta read: 0 changed")
+    with sqlite3.connect(ledger) as db:  # an earlier version finds no deltaLink it knows, so it reads in full
+        keys = {key for (key,) in db.execute("SELECT key FROM graph_read")}
+    db.close()
+    assert "link" not in keys and LINK in keys
+
+
+def test_a_failed_read_of_groups_abandons_the_users_read_beside_it(
+    fake: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: the users are read in the background; when the groups' read failed, that read went on
+    paging through every user (and kept them) after the command had failed, spending a folder's requests."""
+    from reconciler.domain.errors import PermanentProviderError
+    from reconciler.providers.graph import provider as graph_provider
+    from reconciler.support.background import Background
+
+    abandoned: list[str] = []
+
+    class Watched(Background[Any]):
+        def abandon(self) -> None:
+            abandoned.append("users")
+            super().abandon()
+
+    def forbidden(*_: Any) -> Any:
+        raise PermanentProviderError("Insufficient privileges to complete the operation.", code="forbidden")
+
+    monkeypatch.setattr(graph_provider, "Background", Watched)
+    monkeypatch.setattr(graph_provider, "read_groups", forbidden)
+    with pytest.raises(PermanentProviderError):
+        _read(fake, tmp_path / "ledger.db", refresh="full")
+    assert abandoned == ["users"]
+
+
+def test_an_abandoned_read_stops_at_its_next_request_and_only_its_own(fake: Any) -> None:
+    import threading
+
+    from reconciler.providers.graph.client import ReadAbandoned
+
+    client = GraphClient(fake.base_url, StaticToken(fake_jwt(TENANT)))
+    stop, seen = threading.Event(), []
+
+    def background() -> None:
+        client.abandon_when(stop)
+        client.get("/subscribedSkus")  # before: it runs
+        stop.set()
+        try:
+            client.get("/subscribedSkus")
+        except ReadAbandoned:
+            seen.append("abandoned")
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join()
+    try:
+        assert seen == ["abandoned"]
+        assert client.get("/subscribedSkus")["value"]  # this thread's reads go on
+    finally:
+        client.close()

@@ -15,10 +15,12 @@ T = TypeVar("T")
 
 
 class Background(Generic[T]):
-    """`work()` started in a daemon thread; `result()` waits for it and returns its value or raises its error."""
+    """`work(stop)` started in a daemon thread; `result()` waits for it and returns its value or raises its
+    error; `abandon()` sets `stop`, which the work checks when it can stop early."""
 
-    def __init__(self, work: Callable[[], T], name: str) -> None:
+    def __init__(self, work: Callable[[threading.Event], T], name: str) -> None:
         self._work = work
+        self._stop = threading.Event()
         self._value: T | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -26,9 +28,13 @@ class Background(Generic[T]):
 
     def _run(self) -> None:
         try:
-            self._value = self._work()
+            self._value = self._work(self._stop)
         except BaseException as exc:  # handed to the caller, in its thread
             self._error = exc
+
+    def abandon(self) -> None:
+        """Tell the work to stop early: its result will not be asked for."""
+        self._stop.set()
 
     def result(self) -> T:
         """The work's value, once it is done; its exception, raised here."""

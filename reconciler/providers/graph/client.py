@@ -29,6 +29,10 @@ BATCH_LIMIT = 20  # Graph's maximum number of requests in one $batch
 AMBIGUOUS = 0  # status of a write whose outcome is unknown (5xx, timeout, lost connection)
 
 
+class ReadAbandoned(Exception):
+    """A background read given up because the read beside it failed (GraphClient.abandon_when)."""
+
+
 @dataclass
 class SubRequest:
     """One request inside a $batch."""
@@ -86,15 +90,24 @@ class GraphClient:
         self.session = requests.Session()
         self.session.mount(self.base_url, HTTPAdapter(pool_connections=1, pool_maxsize=max(concurrency, 1)))
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="graph")
+        self._thread = threading.local()  # per thread: the event that abandons its reads (abandon_when)
 
     def close(self) -> None:
         """Release connections and threads."""
         self._pool.shutdown(wait=True)
         self.session.close()
 
+    def abandon_when(self, stop: threading.Event) -> None:
+        """Make every later GET of the calling thread raise ReadAbandoned once `stop` is set: a read in the
+        background stops at its next request when the read it runs beside fails."""
+        self._thread.stop = stop
+
     def get(self, path_or_url: str, eventual: bool = False) -> dict[str, Any]:
         """GET with retries on 429, 5xx and timeouts (reads are always safe to repeat). `eventual` sends
         `ConsistencyLevel: eventual`, which Graph's advanced queries ($count, casts, filters on counts) need."""
+        stop = getattr(self._thread, "stop", None)
+        if stop is not None and stop.is_set():
+            raise ReadAbandoned(path_or_url)
         url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
         if eventual:
             headers = {"ConsistencyLevel": "eventual"}

@@ -46,8 +46,11 @@ CREATE TABLE IF NOT EXISTS graph_users (
     id TEXT PRIMARY KEY, upn TEXT, location TEXT, shape INTEGER NOT NULL REFERENCES graph_shapes) WITHOUT ROWID;
 """
 # What earlier versions kept (one JSON body per user, or a user's whole licenses JSON) is forgotten with its
-# deltaLink, so the next read is a full one.
+# deltaLink, so the next read is a full one. The deltaLink is kept under LINK, a key those versions do not
+# know: one of them reading this file finds no link and reads in full, rather than a delta over no users.
 OLD_TABLES = ("graph_read_users", "graph_users")
+LINK = "users_link"
+FORGOTTEN = "the read kept by an earlier version of tenantctl is in another form"
 LICENSE_FIELDS = ("assignedLicenses", "licenseAssignmentStates")
 Refresh = Literal["auto", "full"]
 
@@ -89,7 +92,8 @@ class UserCache:
         try:
             if _kept_before(db):
                 drops = "".join(f"DROP TABLE IF EXISTS {t};" for t in OLD_TABLES)
-                db.executescript(f"{SCHEMA}{drops} DELETE FROM graph_read WHERE key = 'link';")
+                db.executescript(f"{SCHEMA}{drops} DELETE FROM graph_read;")
+                db.execute("INSERT INTO graph_read VALUES ('note', ?)", (FORGOTTEN,))
             db.executescript(SCHEMA)
             yield db
         except (sqlite3.Error, OSError, ValueError, TypeError, KeyError) as exc:  # ValueError: a damaged row's JSON
@@ -130,9 +134,7 @@ class UserCache:
             _store(db, users)
             db.execute("DELETE FROM graph_read")
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            db.executemany(
-                "INSERT INTO graph_read VALUES (?, ?)", [("link", link), ("full_at", stamp), ("scope", scope)]
-            )
+            db.executemany("INSERT INTO graph_read VALUES (?, ?)", [(LINK, link), ("full_at", stamp), ("scope", scope)])
 
     def put(self, users: list[dict[str, Any]]) -> None:
         """Replace some users with what Graph answered for them now."""
@@ -144,7 +146,7 @@ class UserCache:
         with self._db() as db, _transaction(db):
             _store(db, list(changed.values()))
             db.executemany("DELETE FROM graph_users WHERE id = ?", [(k,) for k in removed])
-            db.execute("INSERT OR REPLACE INTO graph_read VALUES ('link', ?)", (link,))
+            db.execute("INSERT OR REPLACE INTO graph_read VALUES (?, ?)", (LINK, link))
 
 
 def _kept_before(db: sqlite3.Connection) -> bool:
@@ -208,7 +210,7 @@ def _cached(client: GraphClient, cache: UserCache, policy: Policy) -> tuple[list
     reason = _why_full(meta, policy)
     if reason is None:
         try:
-            changed, removed, link = _changes(client, meta["link"])
+            changed, removed, link = _changes(client, meta[LINK])
         except PermanentProviderError as exc:
             reason = (
                 "Microsoft Graph said the delta token expired"
@@ -230,8 +232,8 @@ def _why_full(meta: dict[str, str], policy: Policy) -> str | None:
     """Why the stored read cannot be followed by a delta one, or None when it can."""
     if policy.refresh == "full":
         return "--refresh full"
-    if "link" not in meta:
-        return "nothing stored yet"
+    if LINK not in meta:
+        return meta.get("note", "nothing stored yet")
     if meta.get("scope") != policy.scope:
         return "the spec's managed SKUs changed since the stored read"
     try:

@@ -11,6 +11,7 @@ read or change Communications Credits. The state says so: those action types are
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -139,7 +140,23 @@ class GraphProvider:
         policy = self._policy or Policy()
         # The users are read while the SKUs and groups are: their waits on Graph overlap (a delta read's own
         # work, loading the kept users, too).
-        users_read = Background(lambda: read_users(client, cache, policy), "graph-users")
+
+        def read(stop: threading.Event) -> tuple[list[dict[str, Any]], str]:
+            client.abandon_when(stop)  # if the SKUs' or groups' read fails, this one stops at its next request
+            return read_users(client, cache, policy)
+
+        users_read = Background(read, "graph-users")
+        try:
+            return self._read_rest(users_read, cache)
+        except BaseException:
+            users_read.abandon()
+            raise
+
+    def _read_rest(
+        self, users_read: Background[tuple[list[dict[str, Any]], str]], cache: UserCache | None
+    ) -> TenantState:
+        """The SKUs and groups, then the users read in the background (and kept in `cache`): the whole state."""
+        client = self.client
         skus = list(client.paged("/subscribedSkus"))
         self._skus = TenantSkus.of(skus)
         subscriptions: dict[str, SubscriptionState] = {}
