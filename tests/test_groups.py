@@ -442,3 +442,25 @@ def test_the_state_digest_is_the_canonical_json_across_its_chunks(n: int) -> Non
     users = {f"u{i}@x.example": UserState(f"u{i}@x.example", "US", frozenset({"SPE_E3"})) for i in range(n)}
     state = _state(users=users)
     assert state_digest(state) == digest_of(state_to_dict(state))
+
+
+def test_a_group_target_selects_that_group_and_not_one_whose_name_goes_on_with_a_slash() -> None:
+    """Review finding (issue 17): `--target group/Sales` also selected group "Sales/EMEA"'s actions."""
+    from reconciler.domain.actions import Builder
+    from reconciler.domain.group_actions import AssignGroupLicense
+    from reconciler.plan.targets import select
+
+    b = Builder()
+    for name in ("Sales", "Sales/EMEA"):
+        b.add(AssignGroupLicense(name, "MCOEV"), False)
+    chosen = {t: [a.address for a in select(tuple(b.actions), frozenset({t}), Builder())] for t in TARGETS}
+    assert chosen == {
+        "group/Sales": ["group/Sales/MCOEV"],
+        "group/sales/": ["group/Sales/MCOEV"],
+        "group/Sales/EMEA": ["group/Sales/EMEA/MCOEV"],
+        "group/Sales/EMEA/MCOEV": ["group/Sales/EMEA/MCOEV"],
+        "group/Sales/MCOEV": ["group/Sales/MCOEV"],
+    }
+
+
+TARGETS = ("group/Sales", "group/sales/", "group/Sales/EMEA", "group/Sales/EMEA/MCOEV", "group/Sales/MCOEV")

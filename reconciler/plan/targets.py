@@ -2,7 +2,8 @@
 and what they depend on, renumbered, and said to be partial.
 
 An address selects itself and what lies under it: `user/ann@x.com` selects Ann's location and
-licenses, `subscription/MCOEV` that subscription's actions, `communicationsCredits` the credits.
+licenses, `subscription/MCOEV` that subscription's actions, `communicationsCredits` the credits,
+`group/NAME` the actions on that group's licenses (and not on a group whose name goes on with `/`).
 """
 
 from __future__ import annotations
@@ -62,4 +63,8 @@ def select(actions: tuple[Action, ...], targets: frozenset[str], b: Builder) -> 
 
 
 def _selected(address: str, wanted: set[str]) -> bool:
+    if address.startswith("group/"):
+        # group/NAME/SKU: a display name may hold a '/', a SKU never does, so group/Sales selects the actions
+        # on group "Sales", not those on group "Sales/EMEA" under it.
+        return address in wanted or address.rpartition("/")[0] in wanted
     return any(address == t or address.startswith(t + "/") for t in wanted)
