@@ -603,3 +603,21 @@ def test_a_snapshot_takes_its_users_from_rosters_too(cli, workdir: Path) -> None
     snapshot.write_text(twice)
     again = cli("validate", snapshot)
     assert again.code == 1 and "roster 'people.csv' is listed twice" in again.err and "state.users[1]" in again.err
+
+
+def test_an_unknown_sku_in_a_snapshot_roster_is_shown_where_it_is_written(cli, workdir: Path) -> None:
+    """Review finding (issue 18): a typo in a snapshot roster was reported as a missing subscription at
+    state.subscriptions, far from the cell; a SKU only the subscriptions lack is still reported there."""
+    (workdir / "people.csv").write_text(
+        "upn,usageLocation,licenses\nann@x.example,US,SPE_E5\nbob@x.example,US,SPE_E55\ncy@x.example,US,MCOEV\n"
+    )
+    snapshot = workdir / "s.yaml"
+    snapshot.write_text(
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: sr}\nstate:\n  agreement: MCA\n"
+        "  subscriptions:\n    - {sku: SPE_E5, seats: 5}\n  users:\n    - file: people.csv\n"
+    )
+    bad = cli("validate", snapshot)
+    assert bad.code == 1
+    assert "people.csv:3:18: error: licenses: unknown SKU 'SPE_E55', and no subscription for it" in bad.err
+    assert "did you mean 'SPE_E5'?" in bad.err
+    assert "users hold MCOEV but there is no subscription for it" in bad.err  # a real SKU: as before

@@ -35,7 +35,7 @@ from ..domain.model import (
     money,
 )
 from ..support.gc_pause import long_lived
-from .licenses import Fail, read_entries
+from .licenses import Fail, known_sku, read_entries, suggest_sku
 from .loader import user_entries
 from .salvage import Salvage, salvage
 from .schema import check
@@ -84,6 +84,7 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
     entries, trouble = user_entries(doc, "state")
     problems += trouble
     first: dict[str, str] = {}  # where each user is listed, for the message about a second listing
+    held_at: dict[str, tuple[Document, tuple[str | int, ...]]] = {}
     for listed in entries:
         u, udoc, where = listed.raw, listed.doc, listed.where
         key = u["upn"].lower()
@@ -103,7 +104,9 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         def here(at: tuple[str | int, ...], message: str, hint: str, d: Document = udoc) -> None:
             problems.append(d.problem(at, message, hint))
 
-        licenses, disabled, _ = read_entries(u.get("licenses") or [], where + ("licenses",), here, _canonical)
+        licenses, disabled, found = read_entries(u.get("licenses") or [], where + ("licenses",), here, _canonical)
+        for j, sku in found:  # where each SKU is first held, for a message about one nobody knows
+            held_at.setdefault(sku, (udoc, where + ("licenses", j)))
         if len(licenses) != len(u.get("licenses") or []):
             problems.append(udoc.problem(where + ("licenses",), "a license is listed twice"))
         _check_user(udoc, where, u, licenses, problems)
@@ -176,6 +179,12 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
 
     credits = _credits(doc, raw.get("communicationsCredits"), problems)
     for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU} - rest.presumed):
+        if known_sku(sku) is None and sku in held_at:  # a typo, most likely: shown where it is written
+            near = suggest_sku(sku)
+            udoc, at = held_at[sku]
+            hint = f"did you mean '{near}'?" if near else "`tenantctl catalog --search TEXT` finds a SKU by name"
+            problems.append(udoc.problem(at, f"unknown SKU '{sku}', and no subscription for it", hint))
+            continue
         problems.append(
             doc.problem(
                 ("state", "subscriptions"),
