@@ -71,8 +71,16 @@ def test_sharded_runs_merge_into_the_whole_fleets_summary(cli, workdir: Path) ->
     merged = cli("report", "merge", *(workdir / f"shard-{k}.json" for k in (1, 2, 3)))
     assert merged.code == 0, merged.err
     assert json.loads(merged.out) == json.loads(whole.out)
-    footer = cli("report", "merge", *(workdir / f"shard-{k}.json" for k in (1, 2, 3)), "--format", "text")
-    assert footer.out == "14 tenants: 14 with changes, 0 unchanged, 0 failed\n"
+    text = cli("report", "merge", *(workdir / f"shard-{k}.json" for k in (1, 2, 3)), "--format", "text")
+    lines = text.out.splitlines()
+    assert lines[-1] == "14 tenants: 14 with changes, 0 unchanged, 0 failed"
+    per_tenant = {t["tenant"] if "tenant" in t else t["plan"]["tenant"]: t for t in json.loads(whole.out)["tenants"]}
+    assert lines[:-1] == [
+        f"{name}: changes: {t['plan']['summary']['total']} action(s), {t['plan']['summary']['destructive']} destructive"
+        for name, t in sorted(per_tenant.items(), key=lambda kv: kv[1]["file"])
+    ]
+    table = cli("report", "merge", *(workdir / f"shard-{k}.json" for k in (1, 2, 3)), "--format", "markdown")
+    assert "| tenant | file | status | what |" in table.out and "| changes | 12 action(s), 1 destructive |" in table.out
 
 
 def test_drift_junit_shards_merge_and_overlaps_are_refused(cli, workdir: Path) -> None:
@@ -151,3 +159,7 @@ def test_merge_refuses_an_incomplete_or_doubled_fleet_and_bad_files(cli, workdir
     assert quiet.code == 1 and quiet.out.startswith(
         "6 tenants"
     )  # exit 1: the tenants without a simulated tenant failed
+    loud = cli("report", "merge", workdir / "s1.json", workdir / "s2.json", workdir / "s3.json", "--format", "text")
+    failed = [line for line in loud.out.splitlines() if ": failed: " in line]  # shards planned before t00's load
+    assert len(failed) == 6 and all("t0" in line and "there is no simulated tenant" in line for line in failed)
+    assert loud.out.endswith("6 tenants: 0 with changes, 0 unchanged, 6 failed\n")

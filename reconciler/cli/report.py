@@ -13,7 +13,15 @@ from ..domain.errors import UsageError
 from ..plan.compute import compute_plan
 from ..plan.drift import drift_report
 from ..render.html import FailedTenant, TenantReport, page
-from ..render.merge import MergeError, junit_counts, merge_json, merge_junit, merged_footer, merged_markdown
+from ..render.merge import (
+    MergeError,
+    junit_counts,
+    merge_json,
+    merge_junit,
+    merged_footer,
+    merged_markdown,
+    merged_text,
+)
 from ..render.text import to_json
 from ..spec.loader import load_spec
 from . import fleet
@@ -109,8 +117,8 @@ def merge(settings: Settings, files: tuple[str, ...], fmt: str | None) -> int:
         click.echo(to_json(doc), nl=False)
     elif fmt == "markdown":
         click.echo(merged_markdown(doc), nl=False)
-    elif fmt == "text":
-        click.echo(merged_footer(doc))
+    elif fmt == "text":  # quiet: the footer alone, as a fleet's own quiet run
+        click.echo(merged_footer(doc) if settings.quiet else merged_text(doc), nl=settings.quiet)
     else:
         raise UsageError("JSON merges into json, text or markdown; --format junit needs the shards' JUnit XML")
     # As the fleet's own run: 1 when a tenant failed, 2 when one drifted (a plan's changes are not an error).

@@ -106,10 +106,34 @@ def merged_footer(doc: dict[str, Any]) -> str:
 
 
 def merged_markdown(doc: dict[str, Any]) -> str:
-    """A table of every tenant's status, and the footer."""
-    lines = ["| tenant | file | status |", "|---|---|---|"]
-    lines += [f"| `{_tenant_name(t) or '-'}` | `{t.get('file') or '-'}` | {t['status']} |" for t in doc["tenants"]]
+    """A table of every tenant's status and what it comes to, and the footer."""
+    lines = ["| tenant | file | status | what |", "|---|---|---|---|"]
+    lines += [
+        f"| `{_tenant_name(t) or '-'}` | `{t.get('file') or '-'}` | {t['status']} | {_what(t).replace('|', '/')} |"
+        for t in doc["tenants"]
+    ]
     return "\n".join([*lines, "", f"**{merged_footer(doc)}**"]) + "\n"
+
+
+def merged_text(doc: dict[str, Any]) -> str:
+    """A line for every tenant (its status and what it comes to), then the footer."""
+    lines = [f"{_tenant_name(t) or t.get('file') or '-'}: {t['status']}: {_what(t)}" for t in doc["tenants"]]
+    return "\n".join([*lines, merged_footer(doc)]) + "\n"
+
+
+def _what(entry: dict[str, Any]) -> str:
+    """What a tenant's entry comes to: its actions, its drifted fields, or its error's first line."""
+    if entry.get("error"):
+        return str(entry["error"]).splitlines()[0]
+    plan, report = entry.get("plan"), entry.get("report")
+    if isinstance(plan, dict):
+        summary = plan.get("summary") or {}
+        total, destructive = int(summary.get("total", 0)), int(summary.get("destructive", 0))
+        return f"{total:,} action(s), {destructive:,} destructive" if total else "no changes"
+    if isinstance(report, dict):
+        items = report.get("items") or []
+        return f"{len(items):,} field(s) differ from the spec" if items else "no drift"
+    return ""
 
 
 def merge_junit(docs: list[tuple[str, str]]) -> str:
