@@ -33,6 +33,12 @@ def suggest_sku(name: str) -> str | None:
     return catalog.suggest(name) or sku_table().suggest(name)
 
 
+def unknown_sku_hint(name: str) -> str:
+    """What to tell the writer of an unknown SKU: the nearest known one, or how to find one."""
+    near = suggest_sku(name)
+    return f"did you mean '{near}'?" if near else "`tenantctl catalog --search TEXT` finds a SKU by name"
+
+
 def sku_of(raw: Any) -> str:
     """The SKU an entry names, as written."""
     return str(raw["sku"]) if isinstance(raw, dict) else str(raw)

@@ -22,7 +22,7 @@ from ..domain.model import (
 from .commerce import check_one_overage, commerce_of
 from .entries import Deferred, Entry
 from .groups import spec_groups
-from .licenses import known_sku, suggest_sku
+from .licenses import known_sku, unknown_sku_hint
 from .prices import price_list
 from .salvage import Salvage
 from .users import UserRules
@@ -115,13 +115,7 @@ class RuleChecker(UserRules):
         sku = known_sku(name)
         if sku is not None:
             return sku
-        near = suggest_sku(name)
-        self.fail(
-            where,
-            f"unknown SKU '{name}'",
-            f"did you mean '{near}'?" if near else "`tenantctl catalog --search TEXT` finds a SKU by name",
-            doc=doc,
-        )
+        self.fail(where, f"unknown SKU '{name}'", unknown_sku_hint(name), doc=doc)
         return None
 
     def _subscriptions(self) -> dict[str, Subscription]:

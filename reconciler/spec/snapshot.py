@@ -35,7 +35,8 @@ from ..domain.model import (
     money,
 )
 from ..support.gc_pause import long_lived
-from .licenses import Fail, known_sku, read_entries, suggest_sku
+from .entries import Entry
+from .licenses import Fail, known_sku, read_entries, sku_of, unknown_sku_hint
 from .loader import user_entries
 from .salvage import Salvage, salvage
 from .schema import check
@@ -84,7 +85,6 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
     entries, trouble = user_entries(doc, "state")
     problems += trouble
     first: dict[str, str] = {}  # where each user is listed, for the message about a second listing
-    held_at: dict[str, tuple[Document, tuple[str | int, ...]]] = {}
     for listed in entries:
         u, udoc, where = listed.raw, listed.doc, listed.where
         key = u["upn"].lower()
@@ -104,9 +104,7 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         def here(at: tuple[str | int, ...], message: str, hint: str, d: Document = udoc) -> None:
             problems.append(d.problem(at, message, hint))
 
-        licenses, disabled, found = read_entries(u.get("licenses") or [], where + ("licenses",), here, _canonical)
-        for j, sku in found:  # where each SKU is first held, for a message about one nobody knows
-            held_at.setdefault(sku, (udoc, where + ("licenses", j)))
+        licenses, disabled, _ = read_entries(u.get("licenses") or [], where + ("licenses",), here, _canonical)
         if len(licenses) != len(u.get("licenses") or []):
             problems.append(udoc.problem(where + ("licenses",), "a license is listed twice"))
         _check_user(udoc, where, u, licenses, problems)
@@ -179,11 +177,10 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
 
     credits = _credits(doc, raw.get("communicationsCredits"), problems)
     for sku in sorted(set(held) - set(subscriptions) - {CREDITS_SKU} - rest.presumed):
-        if known_sku(sku) is None and sku in held_at:  # a typo, most likely: shown where it is written
-            near = suggest_sku(sku)
-            udoc, at = held_at[sku]
-            hint = f"did you mean '{near}'?" if near else "`tenantctl catalog --search TEXT` finds a SKU by name"
-            problems.append(udoc.problem(at, f"unknown SKU '{sku}', and no subscription for it", hint))
+        holder = _first_holder(entries, sku) if known_sku(sku) is None else None
+        if holder is not None:  # a typo, most likely: shown where it is written
+            udoc, at = holder
+            problems.append(udoc.problem(at, f"unknown SKU '{sku}', and no subscription for it", unknown_sku_hint(sku)))
             continue
         problems.append(
             doc.problem(
@@ -217,6 +214,15 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         default_usage_location=raw.get("defaultUsageLocation"),
     )
     return processed(state) if groups else state
+
+
+def _first_holder(entries: list[Entry], sku: str) -> tuple[Document, tuple[str | int, ...]] | None:
+    """Where `sku` is first written in a user's licenses: looked for only for a message, off the million-user path."""
+    for listed in entries:
+        for j, raw in enumerate(listed.raw.get("licenses") or []):
+            if catalog.canonical(sku_of(raw)) == sku:
+                return listed.doc, listed.where + ("licenses", j)
+    return None
 
 
 def _canonical(where: tuple[str | int, ...], name: str) -> str:
