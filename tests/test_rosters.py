@@ -621,3 +621,17 @@ def test_an_unknown_sku_in_a_snapshot_roster_is_shown_where_it_is_written(cli, w
     assert "people.csv:3:18: error: licenses: unknown SKU 'SPE_E55', and no subscription for it" in bad.err
     assert "did you mean 'SPE_E5'?" in bad.err
     assert "users hold MCOEV but there is no subscription for it" in bad.err  # a real SKU: as before
+
+
+def test_a_snapshot_reads_a_sku_in_any_case_as_a_spec_does(cli, workdir: Path) -> None:
+    """Review finding: `enterprisepremium` in a snapshot was a SKU of its own, reported as lacking a subscription."""
+    (workdir / "people.csv").write_text("upn,usageLocation,licenses\nann@x.example,US,spe_e5\n")
+    snapshot = workdir / "s.yaml"
+    snapshot.write_text(
+        "apiVersion: tenantctl/v1\nkind: TenantSnapshot\nmetadata: {name: sr}\nstate:\n  agreement: MCA\n"
+        "  subscriptions:\n    - {sku: Spe_E5, seats: 5}\n  users:\n    - {upn: bo@x.example, usageLocation: US, "
+        "licenses: [SPE_e5]}\n    - file: people.csv\n"
+    )
+    assert cli("snapshot", "load", snapshot).code == 0
+    dumped = cli("snapshot", "dump", "--name", "sr").out
+    assert "{sku: SPE_E5, seats: 5" in dumped and dumped.count("licenses: [SPE_E5]") == 2

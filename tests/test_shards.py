@@ -163,3 +163,13 @@ def test_merge_refuses_an_incomplete_or_doubled_fleet_and_bad_files(cli, workdir
     failed = [line for line in loud.out.splitlines() if ": failed: " in line]  # shards planned before t00's load
     assert len(failed) == 6 and all("t0" in line and "there is no simulated tenant" in line for line in failed)
     assert loud.out.endswith("6 tenants: 0 with changes, 0 unchanged, 6 failed\n")
+
+
+def test_a_merged_failure_says_how_much_more_its_error_has() -> None:
+    from reconciler.render.merge import merged_text
+
+    entry = {"file": "a.yaml", "status": "failed", "plan": None, "error": "a.yaml:3:1: one\na.yaml:4:1: two\nthree"}
+    doc = {"tenants": [entry], "summary": {"with_changes": 0}}
+    assert merged_text(doc).splitlines()[0] == (
+        "a.yaml: failed: a.yaml:3:1: one (and 2 more line(s): see the shard's output)"
+    )

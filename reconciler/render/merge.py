@@ -122,9 +122,11 @@ def merged_text(doc: dict[str, Any]) -> str:
 
 
 def _what(entry: dict[str, Any]) -> str:
-    """What a tenant's entry comes to: its actions, its drifted fields, or its error's first line."""
+    """What a tenant's entry comes to: its actions, its drifted fields, or its error's first line (and how many
+    more it has)."""
     if entry.get("error"):
-        return str(entry["error"]).splitlines()[0]
+        first, *more = str(entry["error"]).splitlines() or [""]
+        return first + (f" (and {len(more):,} more line(s): see the shard's output)" if more else "")
     plan, report = entry.get("plan"), entry.get("report")
     if isinstance(plan, dict):
         summary = plan.get("summary") or {}

@@ -119,7 +119,7 @@ def _build(doc: Document, today: date, problems: list[Problem], rest: Salvage) -
         if s is None:
             continue
         where = ("state", "subscriptions", i)
-        sku = catalog.canonical(s["sku"])
+        sku = _sku(s["sku"])
         if sku == CREDITS_SKU:
             problems.append(
                 doc.problem(
@@ -220,13 +220,19 @@ def _first_holder(entries: list[Entry], sku: str) -> tuple[Document, tuple[str |
     """Where `sku` is first written in a user's licenses: looked for only for a message, off the million-user path."""
     for listed in entries:
         for j, raw in enumerate(listed.raw.get("licenses") or []):
-            if catalog.canonical(sku_of(raw)) == sku:
+            if _sku(sku_of(raw)) == sku:
                 return listed.doc, listed.where + ("licenses", j)
     return None
 
 
 def _canonical(where: tuple[str | int, ...], name: str) -> str:
-    return catalog.canonical(name)
+    return _sku(name)
+
+
+def _sku(name: str) -> str:
+    """The canonical part number of a SKU written in any case or by id, as a spec reads it; one nobody knows
+    stays as written (a tenant may hold SKUs newer than Microsoft's table here)."""
+    return known_sku(name) or catalog.canonical(name)
 
 
 def _check_user(
